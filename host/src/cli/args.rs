@@ -1,0 +1,139 @@
+//! The command line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::exit::EXIT_CODES_HELP;
+use crate::report::Format;
+
+/// sluice: deploy with sandboxed strategy plugins, health gates and automatic rollback.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// The plan file.
+    #[arg(long, short = 'p', global = true, env = "SLUICE_PLAN", default_value = "sluice.toml")]
+    pub plan: PathBuf,
+    /// Output format: `human` (live progress) or `json` (one event per line, for CI).
+    #[arg(long, short = 'o', global = true, value_enum, default_value = "human")]
+    pub output: Format,
+    /// More detail (-v: probes and debug messages, -vv: trace).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Who is deploying (default: $SLUICE_ACTOR, $GITHUB_ACTOR, $USER).
+    #[arg(long, global = true)]
+    pub actor: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the plan and every unit's config against its plugin; change nothing.
+    Validate,
+    /// Show what `apply` would do: each unit's changes and its gates with all defaults.
+    Plan(PlanArgs),
+    /// Deploy: prepare, stage, gate, shift, finalize each unit; roll back on failure.
+    Apply(ApplyArgs),
+    /// Return one unit to an earlier successful version.
+    Rollback(RollbackArgs),
+    /// Past deployments, newest first.
+    History(HistoryArgs),
+    /// What is live in an environment.
+    Status(StatusArgs),
+    /// Look at plugin components.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+/// Which units at which version.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The environment.
+    #[arg(long, short = 'e')]
+    pub env: String,
+    /// Only this unit (repeatable); default: every unit.
+    #[arg(long = "unit", short = 'u')]
+    pub units: Vec<String>,
+    /// The version to deploy (default: `git describe --tags --always --dirty` of the plan's repository).
+    #[arg(long = "version")]
+    pub version: Option<String>,
+}
+
+/// `sluice plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Which units at which version.
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `sluice apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Which units at which version.
+    #[command(flatten)]
+    pub target: Target,
+    /// Deploy even units whose version and inputs are already live.
+    #[arg(long)]
+    pub force: bool,
+    /// Wait this long for the environment's lock instead of failing at once (e.g. `2m`).
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_wait: Duration,
+}
+
+/// `sluice rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The environment.
+    #[arg(long, short = 'e')]
+    pub env: String,
+    /// The unit.
+    #[arg(long, short = 'u')]
+    pub unit: String,
+    /// The version to return to (default: the last successful one before the live one).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Wait this long for the environment's lock instead of failing at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_wait: Duration,
+}
+
+/// `sluice history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this environment.
+    #[arg(long, short = 'e')]
+    pub env: Option<String>,
+    /// Only this unit.
+    #[arg(long, short = 'u')]
+    pub unit: Option<String>,
+    /// At most this many entries.
+    #[arg(long, short = 'n', default_value = "20")]
+    pub limit: usize,
+}
+
+/// `sluice status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The environment.
+    #[arg(long, short = 'e')]
+    pub env: String,
+}
+
+/// `sluice plugins ...`.
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// A component's imports, exports, info(), sha256 and size.
+    Inspect {
+        /// The `.wasm` component file, or `builtin:NAME`.
+        file: String,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("invalid duration `{text}` ({e}): expected e.g. 30s, 2m"))
+}

@@ -1,0 +1,26 @@
+//! One file per subcommand.
+
+mod apply;
+mod history;
+mod inspect;
+mod plan;
+mod rollback;
+mod status;
+mod validate;
+
+use super::args::{Cli, Command, PluginsCommand};
+use super::{CliError, Exit};
+use crate::report::Redactor;
+
+/// Runs the chosen subcommand.
+pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
+    match &cli.command {
+        Command::Validate => validate::run(cli, redactor).await,
+        Command::Plan(args) => plan::run(cli, redactor, args).await,
+        Command::Apply(args) => apply::run(cli, redactor, args).await,
+        Command::Rollback(args) => rollback::run(cli, redactor, args).await,
+        Command::History(args) => history::run(cli, args),
+        Command::Status(args) => status::run(cli, args),
+        Command::Plugins(PluginsCommand::Inspect { file }) => inspect::run(cli, redactor, file).await,
+    }
+}

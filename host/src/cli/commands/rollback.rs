@@ -1,0 +1,19 @@
+//! `sluice rollback`: return one unit to an earlier successful version.
+
+use super::super::args::{Cli, RollbackArgs};
+use super::super::session;
+use super::super::{CliError, Exit};
+use super::apply::{finish, locked};
+use crate::orchestrate::{self, RevertOptions};
+use crate::report::Redactor;
+
+/// Runs `sluice rollback`.
+pub async fn run(cli: &Cli, redactor: &Redactor, args: &RollbackArgs) -> Result<Exit, CliError> {
+    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env)?;
+    let options = RevertOptions {
+        unit: args.unit.clone(),
+        to: args.to.clone(),
+    };
+    let run = locked(&deployer, args.lock_wait, orchestrate::revert(&deployer, &options)).await?;
+    Ok(finish(&deployer, &run))
+}

@@ -1,0 +1,45 @@
+//! sluice's exit codes: documented in README.md and `sluice --help`; CI scripts depend on them.
+
+use std::process::ExitCode;
+
+use crate::state::Outcome;
+
+/// How a sluice command ended, as a process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done (deployed, or already live).
+    Success = 0,
+    /// 1: a deployment failed and could not be rolled back, or sluice itself failed.
+    Failed = 1,
+    /// 2: invalid input: the command line, the plan, a plugin's config or a pinned digest.
+    Invalid = 2,
+    /// 3: a deployment failed and was rolled back: the previous version is serving.
+    RolledBack = 3,
+    /// 4: another sluice holds the environment's lock.
+    LockHeld = 4,
+}
+
+impl Exit {
+    /// The exit code for a run whose overall outcome is `outcome`.
+    pub fn for_outcome(outcome: Outcome) -> Exit {
+        match outcome {
+            Outcome::Succeeded | Outcome::Unchanged => Exit::Success,
+            Outcome::RolledBack | Outcome::Skipped => Exit::RolledBack,
+            Outcome::Failed | Outcome::Running => Exit::Failed,
+        }
+    }
+
+    /// The numeric code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// The help text listing the codes.
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, or an internal error\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice";

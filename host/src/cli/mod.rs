@@ -1,0 +1,95 @@
+//! The `sluice` command line: parses arguments, sets up the pieces below and maps what happens
+//! to exit codes. Errors get their context here, at the edge.
+
+mod args;
+mod commands;
+mod exit;
+mod session;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+pub use exit::Exit;
+
+use crate::orchestrate::OrchestrateError;
+use crate::report::Redactor;
+use crate::state::StateError;
+
+/// A command's failure: what to print and which exit code.
+#[derive(Debug)]
+pub struct CliError {
+    exit: Exit,
+    error: anyhow::Error,
+}
+
+impl CliError {
+    /// Invalid input (exit 2).
+    pub fn invalid(error: impl Into<anyhow::Error>) -> CliError {
+        CliError {
+            exit: Exit::Invalid,
+            error: error.into(),
+        }
+    }
+
+    /// sluice itself failed (exit 1).
+    pub fn failed(error: impl Into<anyhow::Error>) -> CliError {
+        CliError {
+            exit: Exit::Failed,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<OrchestrateError> for CliError {
+    fn from(error: OrchestrateError) -> CliError {
+        let exit = match &error {
+            OrchestrateError::Plan(_) | OrchestrateError::Invalid(_) | OrchestrateError::Secret { .. } => Exit::Invalid,
+            OrchestrateError::Runtime(_) => Exit::Invalid,
+            OrchestrateError::State(StateError::Locked { .. }) => Exit::LockHeld,
+            OrchestrateError::State(_) => Exit::Failed,
+        };
+        CliError {
+            exit,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<StateError> for CliError {
+    fn from(error: StateError) -> CliError {
+        OrchestrateError::State(error).into()
+    }
+}
+
+/// Runs sluice with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let redactor = Redactor::default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Exit::Failed.into();
+        }
+    };
+    match runtime.block_on(commands::run(&cli, &redactor)) {
+        Ok(exit) => exit.into(),
+        Err(CliError { exit, error }) => {
+            eprintln!("error: {}", redactor.redact(&format!("{error:#}")));
+            exit.into()
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,sluice=debug",
+        _ => "debug,sluice=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}

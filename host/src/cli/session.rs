@@ -1,0 +1,84 @@
+//! What most commands set up: the plan, the state store, the wasm runtime, the reporter, and
+//! who and what is deploying.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::CliError;
+use super::args::Cli;
+use crate::orchestrate::{Deployer, Inputs};
+use crate::plan::{self, Plan, StateConfig};
+use crate::report::{self, Redactor, Reporter};
+use crate::runtime::Runtime;
+use crate::state::Store;
+use crate::state::sqlite::SqliteStore;
+
+/// Loads and validates the plan named on the command line.
+pub fn load_plan(cli: &Cli) -> Result<Plan, CliError> {
+    plan::load(&cli.plan).map_err(CliError::invalid)
+}
+
+/// Opens the plan's state store.
+pub fn open_store(plan: &Plan) -> Result<Arc<dyn Store>, CliError> {
+    match &plan.state {
+        StateConfig::Sqlite(path) => Ok(Arc::new(
+            SqliteStore::open(path)
+                .map_err(CliError::from)?,
+        )),
+    }
+}
+
+/// The wasm runtime with the default component cache.
+pub fn runtime() -> Result<Runtime, CliError> {
+    Runtime::new(Runtime::default_cache_dir()).map_err(CliError::failed)
+}
+
+/// The reporter for the chosen output format.
+pub fn reporter(cli: &Cli, redactor: &Redactor) -> Arc<dyn Reporter> {
+    report::reporter(cli.output, redactor.clone(), cli.verbose)
+}
+
+/// A deployer for `environment`: plugins loaded, secrets read.
+pub fn deployer(cli: &Cli, redactor: &Redactor, environment: &str) -> Result<(Deployer, Runtime), CliError> {
+    let plan = load_plan(cli)?;
+    let store = open_store(&plan)?;
+    let runtime = runtime()?;
+    let inputs = Inputs {
+        environment: environment.to_owned(),
+        actor: actor(cli),
+        commit: git(&plan.dir, &["rev-parse", "HEAD"]),
+    };
+    let deployer = Deployer::new(plan, inputs, store, &runtime, reporter(cli, redactor), redactor.clone())?;
+    Ok((deployer, runtime))
+}
+
+/// `--actor`, else `$SLUICE_ACTOR`, `$GITHUB_ACTOR`, `$USER`, else `unknown`.
+pub fn actor(cli: &Cli) -> String {
+    cli.actor
+        .clone()
+        .or_else(|| ["SLUICE_ACTOR", "GITHUB_ACTOR", "USER"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The version to deploy: `--version`, else `git describe` of the plan's repository.
+pub fn version(given: Option<&str>, plan: &Plan) -> Result<String, CliError> {
+    if let Some(version) = given {
+        if version.trim().is_empty() {
+            return Err(CliError::invalid(anyhow::anyhow!("--version must not be empty")));
+        }
+        return Ok(version.to_owned());
+    }
+    git(&plan.dir, &["describe", "--tags", "--always", "--dirty"])
+        .context("no --version given, and the plan is not in a git repository to derive one from; pass --version")
+        .map_err(CliError::invalid)
+}
+
+/// Runs `git ARGS` in `dir`; its trimmed output, or none.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (output.status.success() && !text.is_empty()).then_some(text)
+}

@@ -1,0 +1,211 @@
+//! The probing loop: thresholds, deadline and soak.
+
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep_until};
+
+use super::probe::{Observation, Probe, Prober};
+use super::verdict::{Verdict, count};
+use crate::plan::model::{GateCheck, GateTiming};
+
+/// Evaluates one gate: probes `check` as `timing` says, calling `observe` after every probe.
+/// With `soak`, a passed gate keeps probing for `timing.soak` before its verdict is given.
+pub async fn evaluate(
+    check: &GateCheck,
+    timing: &GateTiming,
+    soak: bool,
+    observe: &(dyn Fn(&Probe) + Send + Sync),
+) -> Verdict {
+    let started = Instant::now();
+    let prober = match Prober::new(check, timing.timeout) {
+        Ok(prober) => prober,
+        Err(error) => return Verdict::new(false, format!("failed: {error}"), 0, None),
+    };
+    let mut run = Run {
+        prober,
+        timing,
+        observe,
+        tally: Tally::default(),
+    };
+
+    let gate = Phase {
+        first_probe_at: later(started, timing.initial_delay),
+        end: later(started, timing.deadline),
+        success_threshold: Some(timing.success_threshold.max(1)),
+        probes_cut_at_end: true,
+    };
+    let passed_after = match run.probe_until(&gate).await {
+        Ending::Succeeded => run.tally.attempts,
+        Ending::Failed => return run.verdict(false, format!("failed: {}", run.failure_streak())),
+        Ending::TimeUp => return run.verdict(false, run.deadline_passed()),
+    };
+    let summary = format!(
+        "passed: {} after {}",
+        count(
+            run.tally.successes,
+            "consecutive success",
+            "consecutive successes"
+        ),
+        count(passed_after, "probe", "probes"),
+    );
+    if !soak || timing.soak.is_zero() {
+        return run.verdict(true, summary);
+    }
+
+    let soak_started = Instant::now();
+    let soaking = Phase {
+        first_probe_at: later(soak_started, timing.interval),
+        end: later(soak_started, timing.soak),
+        success_threshold: None,
+        probes_cut_at_end: false,
+    };
+    run.tally.successes = 0;
+    run.tally.failures = 0;
+    match run.probe_until(&soaking).await {
+        Ending::Failed => run.verdict(
+            false,
+            format!("failed during soak: {}", run.failure_streak()),
+        ),
+        Ending::Succeeded | Ending::TimeUp => {
+            let soak_probes = run.tally.attempts - passed_after;
+            let soaked = humantime::format_duration(timing.soak);
+            let summary = format!(
+                "{summary}, then soaked {soaked} over {}",
+                count(soak_probes, "probe", "probes")
+            );
+            run.verdict(true, summary)
+        }
+    }
+}
+
+/// A stretch of probing: the gate itself, or the soak after it.
+struct Phase {
+    /// When the first probe runs.
+    first_probe_at: Instant,
+    /// When the phase is over.
+    end: Instant,
+    /// Consecutive successes that end the phase early (none: probe until the end).
+    success_threshold: Option<u32>,
+    /// Whether a probe may not run past the end (the deadline) but is cut off there.
+    probes_cut_at_end: bool,
+}
+
+/// How a phase ended.
+enum Ending {
+    /// The success threshold was reached.
+    Succeeded,
+    /// The failure threshold was reached.
+    Failed,
+    /// The end came first.
+    TimeUp,
+}
+
+/// Counts of the probes so far.
+#[derive(Default)]
+struct Tally {
+    /// Probes run.
+    attempts: u32,
+    /// The current streak of successes.
+    successes: u32,
+    /// The current streak of failures.
+    failures: u32,
+    /// What the last probe saw.
+    last: Option<String>,
+}
+
+/// One gate being evaluated.
+struct Run<'a> {
+    prober: Prober<'a>,
+    timing: &'a GateTiming,
+    observe: &'a (dyn Fn(&Probe) + Send + Sync),
+    tally: Tally,
+}
+
+impl Run<'_> {
+    /// Probes every `interval` from `phase.first_probe_at` until a threshold is reached or the
+    /// phase's end leaves no time for another probe.
+    async fn probe_until(&mut self, phase: &Phase) -> Ending {
+        let failure_threshold = self.timing.failure_threshold.max(1);
+        let mut probe_at = phase.first_probe_at;
+        while probe_at < phase.end {
+            sleep_until(probe_at).await;
+            let now = Instant::now();
+            let timeout = if phase.probes_cut_at_end {
+                self.timing
+                    .timeout
+                    .min(phase.end.saturating_duration_since(now))
+            } else {
+                self.timing.timeout
+            };
+            let observation = self.prober.probe(timeout).await;
+            self.record(observation);
+            if phase
+                .success_threshold
+                .is_some_and(|threshold| self.tally.successes >= threshold)
+            {
+                return Ending::Succeeded;
+            }
+            if self.tally.failures >= failure_threshold {
+                return Ending::Failed;
+            }
+            probe_at = later(now, self.timing.interval);
+        }
+        Ending::TimeUp
+    }
+
+    /// Counts one probe and shows it to the observer.
+    fn record(&mut self, observation: Observation) {
+        let tally = &mut self.tally;
+        tally.attempts += 1;
+        if observation.ok {
+            tally.successes += 1;
+            tally.failures = 0;
+        } else {
+            tally.failures += 1;
+            tally.successes = 0;
+        }
+        (self.observe)(&Probe {
+            attempt: tally.attempts,
+            ok: observation.ok,
+            detail: observation.detail.clone(),
+        });
+        tally.last = Some(observation.detail);
+    }
+
+    /// `3 consecutive failures`.
+    fn failure_streak(&self) -> String {
+        count(
+            self.tally.failures,
+            "consecutive failure",
+            "consecutive failures",
+        )
+    }
+
+    /// `deadline 10s passed after 12 probes`.
+    fn deadline_passed(&self) -> String {
+        let deadline = humantime::format_duration(self.timing.deadline);
+        match self.tally.attempts {
+            0 => format!("failed: deadline {deadline} passed before the first probe"),
+            attempts => format!(
+                "failed: deadline {deadline} passed after {}",
+                count(attempts, "probe", "probes")
+            ),
+        }
+    }
+
+    /// The verdict, with what the last probe saw.
+    fn verdict(&self, passed: bool, summary: String) -> Verdict {
+        Verdict::new(
+            passed,
+            summary,
+            self.tally.attempts,
+            self.tally.last.clone(),
+        )
+    }
+}
+
+/// `at + wait`, or a moment far enough away to never come when that cannot be represented.
+fn later(at: Instant, wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    at.checked_add(wait).unwrap_or_else(|| at + CENTURY)
+}

@@ -1,0 +1,19 @@
+//! Health gates, probed from the host (never from a plugin): `http` and `tcp`.
+//!
+//! [`evaluate`] waits `initial_delay`, then probes every `interval` (each probe limited by
+//! `timeout`) until `success_threshold` consecutive successes pass the gate, `failure_threshold`
+//! consecutive failures fail it, or the `deadline` (counted from the start, initial delay
+//! included) passes first. With soak, a passed gate keeps probing for `soak`, and a failure
+//! streak during that time fails it after all. The [`Verdict`] says why in one line.
+
+mod evaluate;
+mod http;
+mod probe;
+mod tcp;
+#[cfg(test)]
+mod tests;
+mod verdict;
+
+pub use evaluate::evaluate;
+pub use probe::Probe;
+pub use verdict::Verdict;

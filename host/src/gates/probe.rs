@@ -1,0 +1,98 @@
+//! One probe of a gate's check, whatever its kind.
+
+use std::io;
+use std::time::Duration;
+
+use super::http::HttpCheck;
+use super::tcp;
+use crate::plan::model::GateCheck;
+
+/// One probe as it happened, handed to the observer for live progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Which probe of the gate this was, from 1.
+    pub attempt: u32,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// What it saw: `HTTP 200`, `connection refused`, `timed out after 5s`.
+    pub detail: String,
+}
+
+/// What one probe saw.
+pub(super) struct Observation {
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// What it saw, in words.
+    pub detail: String,
+}
+
+impl Observation {
+    /// A successful probe.
+    pub fn success(detail: String) -> Observation {
+        Observation { ok: true, detail }
+    }
+
+    /// A failed probe.
+    pub fn failure(detail: String) -> Observation {
+        Observation { ok: false, detail }
+    }
+}
+
+/// A check ready to be probed again and again.
+pub(super) enum Prober<'a> {
+    /// An HTTP GET.
+    Http(HttpCheck<'a>),
+    /// A TCP connect to this address.
+    Tcp(&'a str),
+}
+
+/// Why a check cannot be probed at all.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SetupError {
+    /// The URL does not parse, or is not `http`/`https`.
+    #[error("invalid URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build an HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+impl<'a> Prober<'a> {
+    /// Prepares `check`; `timeout` is the longest one probe may take.
+    pub fn new(check: &'a GateCheck, timeout: Duration) -> Result<Prober<'a>, SetupError> {
+        Ok(match check {
+            GateCheck::Http { url, status, body } => {
+                Prober::Http(HttpCheck::new(url, *status, body.as_deref(), timeout)?)
+            }
+            GateCheck::Tcp { address } => Prober::Tcp(address),
+        })
+    }
+
+    /// Probes once, giving up after `timeout`.
+    pub async fn probe(&self, timeout: Duration) -> Observation {
+        match self {
+            Prober::Http(check) => check.probe(timeout).await,
+            Prober::Tcp(address) => tcp::probe(address, timeout).await,
+        }
+    }
+}
+
+/// An I/O error as a probe detail: `connection refused` rather than `Connection refused (os error 111)`.
+pub(super) fn describe_io_error(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
+        io::ErrorKind::TimedOut => "timed out".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// `timed out after 5s`.
+pub(super) fn timed_out(timeout: Duration) -> String {
+    format!("timed out after {}", humantime::format_duration(timeout))
+}

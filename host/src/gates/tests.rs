@@ -1,0 +1,316 @@
+mod server;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use self::server::{TestServer, closed_address, reply};
+use super::{Probe, Verdict, evaluate};
+use crate::plan::model::{GateCheck, GateTiming};
+
+/// Fast timing: probes 10 ms apart, a generous deadline that the passing tests never reach.
+fn quick() -> GateTiming {
+    GateTiming {
+        interval: Duration::from_millis(10),
+        timeout: Duration::from_secs(2),
+        initial_delay: Duration::ZERO,
+        success_threshold: 1,
+        failure_threshold: 3,
+        deadline: Duration::from_secs(30),
+        soak: Duration::ZERO,
+    }
+}
+
+fn http(url: String, status: u16, body: Option<&str>) -> GateCheck {
+    GateCheck::Http {
+        url,
+        status,
+        body: body.map(str::to_owned),
+    }
+}
+
+async fn run(check: &GateCheck, timing: &GateTiming, soak: bool) -> Verdict {
+    evaluate(check, timing, soak, &|_: &Probe| {}).await
+}
+
+#[tokio::test]
+async fn a_healthy_server_passes_after_the_success_threshold() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let timing = GateTiming {
+        success_threshold: 3,
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/health"), 200, None), &timing, false).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert_eq!(verdict.attempts, 3);
+    assert_eq!(
+        verdict.reason,
+        "passed: 3 consecutive successes after 3 probes (last: HTTP 200)"
+    );
+    assert_eq!(verdict.last.as_deref(), Some("HTTP 200"));
+}
+
+#[tokio::test]
+async fn a_failing_server_fails_after_the_failure_threshold_naming_the_last_status() {
+    let server = TestServer::always(reply(500, "oops")).await;
+
+    let verdict = run(&http(server.url("/health"), 200, None), &quick(), false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 3);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 500 (expected 200))"
+    );
+    assert_eq!(server.requests(), 3);
+}
+
+#[tokio::test]
+async fn a_body_without_the_expected_text_fails() {
+    let server = TestServer::always(reply(200, "Goodbye")).await;
+
+    let verdict = run(&http(server.url("/"), 200, Some("Hello")), &quick(), false).await;
+
+    assert!(!verdict.passed);
+    assert!(
+        verdict
+            .reason
+            .ends_with("(last: HTTP 200, body did not contain `Hello`)"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[tokio::test]
+async fn a_body_with_the_expected_text_passes() {
+    let server = TestServer::always(reply(200, "<h1>Hello, world</h1>")).await;
+
+    let verdict = run(&http(server.url("/"), 200, Some("Hello")), &quick(), false).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+}
+
+#[tokio::test]
+async fn a_redirect_fails_unless_it_is_the_expected_status() {
+    let server = TestServer::always(reply(302, "")).await;
+
+    let followed = run(&http(server.url("/"), 200, None), &quick(), false).await;
+    let expected = run(&http(server.url("/"), 302, None), &quick(), false).await;
+
+    assert!(!followed.passed);
+    assert!(
+        followed
+            .reason
+            .contains("HTTP 302 redirect to /elsewhere, not followed"),
+        "{}",
+        followed.reason
+    );
+    assert!(expected.passed, "{}", expected.reason);
+}
+
+#[tokio::test]
+async fn a_gate_that_cannot_pass_in_time_fails_at_the_deadline() {
+    let server = TestServer::always(reply(503, "starting")).await;
+    let timing = GateTiming {
+        failure_threshold: 1_000_000,
+        deadline: Duration::from_millis(100),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert!(
+        verdict
+            .reason
+            .starts_with("failed: deadline 100ms passed after "),
+        "{}",
+        verdict.reason
+    );
+    assert!(
+        verdict.reason.ends_with("(last: HTTP 503 (expected 200))"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[tokio::test]
+async fn a_deadline_shorter_than_the_initial_delay_fails_before_any_probe() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let timing = GateTiming {
+        initial_delay: Duration::from_millis(50),
+        deadline: Duration::from_millis(20),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 0);
+    assert_eq!(
+        verdict.reason,
+        "failed: deadline 20ms passed before the first probe"
+    );
+    assert_eq!(server.requests(), 0);
+}
+
+#[tokio::test]
+async fn a_server_that_becomes_healthy_after_a_few_probes_passes() {
+    let server = TestServer::start(
+        [reply(503, ""), reply(503, ""), reply(503, "")],
+        reply(200, "ok"),
+    )
+    .await;
+    let timing = GateTiming {
+        success_threshold: 2,
+        failure_threshold: 5,
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "passed: 2 consecutive successes after 5 probes (last: HTTP 200)"
+    );
+}
+
+#[tokio::test]
+async fn every_probe_is_shown_to_the_observer_in_order() {
+    let server = TestServer::start([reply(503, "")], reply(200, "ok")).await;
+    let seen = Mutex::new(Vec::new());
+    let observe = |probe: &Probe| seen.lock().unwrap().push(probe.clone());
+
+    evaluate(&http(server.url("/"), 200, None), &quick(), false, &observe).await;
+
+    let seen = seen.into_inner().unwrap();
+    let expected = [
+        Probe {
+            attempt: 1,
+            ok: false,
+            detail: "HTTP 503 (expected 200)".into(),
+        },
+        Probe {
+            attempt: 2,
+            ok: true,
+            detail: "HTTP 200".into(),
+        },
+    ];
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn a_refused_connection_fails_the_http_gate_with_connection_refused() {
+    let url = format!("http://{}/", closed_address().await);
+
+    let verdict = run(&http(url, 200, None), &quick(), false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: connection refused)"
+    );
+}
+
+#[tokio::test]
+async fn a_url_that_is_not_http_fails_without_probing() {
+    let verdict = run(
+        &http("ftp://example.com/".into(), 200, None),
+        &quick(),
+        false,
+    )
+    .await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 0);
+    assert!(
+        verdict
+            .reason
+            .starts_with("failed: invalid URL `ftp://example.com/`"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[tokio::test]
+async fn soak_keeps_probing_after_the_gate_passes_and_then_passes() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let timing = GateTiming {
+        soak: Duration::from_millis(100),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, true).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert!(verdict.attempts > 1, "{}", verdict.reason);
+    assert!(
+        verdict.reason.contains(", then soaked 100ms over "),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[tokio::test]
+async fn soak_catches_a_server_that_breaks_after_the_gate_passed() {
+    let server = TestServer::start([reply(200, ""), reply(200, "")], reply(500, "broken")).await;
+    let timing = GateTiming {
+        success_threshold: 2,
+        failure_threshold: 2,
+        soak: Duration::from_secs(30),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, true).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 4);
+    assert_eq!(
+        verdict.reason,
+        "failed during soak: 2 consecutive failures (last: HTTP 500 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn without_soak_requested_the_soak_time_is_ignored() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let timing = GateTiming {
+        soak: Duration::from_secs(30),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(verdict.passed);
+    assert_eq!(verdict.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_listening_port_passes_the_tcp_gate() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let check = GateCheck::Tcp {
+        address: server.addr.to_string(),
+    };
+
+    let verdict = run(&check, &quick(), false).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert_eq!(verdict.last, Some(format!("connected to {}", server.addr)));
+}
+
+#[tokio::test]
+async fn a_closed_port_fails_the_tcp_gate_with_connection_refused() {
+    let check = GateCheck::Tcp {
+        address: closed_address().await.to_string(),
+    };
+
+    let verdict = run(&check, &quick(), false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: connection refused)"
+    );
+}

@@ -1,0 +1,85 @@
+//! Runs a unit's gates for one phase, with `${...}` resolved, reporting each probe and verdict.
+
+use super::setup::Deployer;
+use crate::gates::{self, Probe};
+use crate::plan::interpolate;
+use crate::plan::model::{GateCheck, GatePhase, Unit};
+use crate::report::Event;
+use crate::state::JournalEntry;
+
+/// Where the gates look: the version they expect and the staged endpoints, if any.
+pub(super) struct Target<'a> {
+    pub version: &'a str,
+    pub staged: &'a [String],
+}
+
+/// The phase's name as events and the journal show it.
+pub(super) fn phase_name(phase: GatePhase) -> &'static str {
+    match phase {
+        GatePhase::Staged => "staged",
+        GatePhase::Live => "live",
+    }
+}
+
+/// Evaluates every gate of `unit` in `phase`, in order; the first failure is the error, as a
+/// reason naming the gate, the phase and the last probe. `soak` applies each gate's soak.
+pub(super) async fn run(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    phase: GatePhase,
+    target: &Target<'_>,
+    soak: bool,
+) -> Result<(), String> {
+    let lookup = |name: &str| d.variable(unit, target.version, target.staged, name);
+    for gate in unit.gates.iter().filter(|g| g.phase == phase) {
+        let check = resolve(&gate.check, &lookup).map_err(|e| format!("gate cannot be resolved: {e}"))?;
+        let label = match &check {
+            GateCheck::Http { url, .. } => url.clone(),
+            GateCheck::Tcp { address } => format!("tcp {address}"),
+        };
+        let phase = phase_name(phase);
+        d.store
+            .journal(&JournalEntry {
+                deployment_id: deployment_id.to_owned(),
+                unit: unit.name.clone(),
+                step: format!("gate:{phase}"),
+                detail: d.redactor.redact(&label).into_owned(),
+            })
+            .map_err(|e| e.to_string())?;
+        let observe = |probe: &Probe| {
+            d.reporter.event(Event::Probe {
+                unit: unit.name.clone(),
+                gate: label.clone(),
+                attempt: probe.attempt,
+                ok: probe.ok,
+                detail: probe.detail.clone(),
+            })
+        };
+        let verdict = gates::evaluate(&check, &gate.timing, soak, &observe).await;
+        d.reporter.event(Event::Gate {
+            unit: unit.name.clone(),
+            gate: label.clone(),
+            phase: phase.to_owned(),
+            passed: verdict.passed,
+            reason: verdict.reason.clone(),
+        });
+        if !verdict.passed {
+            return Err(format!("{phase} gate {label} {}", verdict.reason));
+        }
+    }
+    Ok(())
+}
+
+fn resolve(check: &GateCheck, lookup: &dyn Fn(&str) -> Option<String>) -> Result<GateCheck, interpolate::InterpolateError> {
+    Ok(match check {
+        GateCheck::Http { url, status, body } => GateCheck::Http {
+            url: interpolate::interpolate(url, lookup)?,
+            status: *status,
+            body: body.as_deref().map(|b| interpolate::interpolate(b, lookup)).transpose()?,
+        },
+        GateCheck::Tcp { address } => GateCheck::Tcp {
+            address: interpolate::interpolate(address, lookup)?,
+        },
+    })
+}

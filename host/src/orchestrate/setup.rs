@@ -1,0 +1,210 @@
+//! Everything a run needs before the first lifecycle call: the environment checked, secrets
+//! read (and registered for redaction), every plugin loaded against its grants, and every unit's
+//! config validated by its plugin.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::error::OrchestrateError;
+use crate::caps::Provision;
+use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
+use crate::plan::model::{PluginSource, SecretSource, Unit};
+use crate::plan::interpolate::interpolate_json;
+use crate::plan::{Plan, PlanError};
+use crate::report::{PluginLogs, Redactor, Reporter};
+use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
+use crate::state::Store;
+use crate::wit::types::Context;
+
+/// A plan, ready to deploy to one environment.
+pub struct Deployer {
+    /// The plan.
+    pub plan: Plan,
+    /// The environment.
+    pub environment: String,
+    /// History, current state, journal, locks.
+    pub store: Arc<dyn Store>,
+    /// Where events go.
+    pub reporter: Arc<dyn Reporter>,
+    /// Secret values to hide from everything written.
+    pub redactor: Redactor,
+    /// Who runs it.
+    pub actor: String,
+    /// The git commit of the plan's repository, if any.
+    pub commit: Option<String>,
+    plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    secrets: BTreeMap<String, Option<String>>,
+}
+
+/// Who and what a run is for, besides the plan.
+pub struct Inputs {
+    /// The environment.
+    pub environment: String,
+    /// Who runs it.
+    pub actor: String,
+    /// The git commit, if any.
+    pub commit: Option<String>,
+}
+
+impl Deployer {
+    /// Checks the environment, reads secrets and loads the plugins the plan's units use.
+    pub fn new(
+        plan: Plan,
+        inputs: Inputs,
+        store: Arc<dyn Store>,
+        runtime: &Runtime,
+        reporter: Arc<dyn Reporter>,
+        redactor: Redactor,
+    ) -> Result<Deployer, OrchestrateError> {
+        if !plan.environments.contains_key(&inputs.environment) {
+            return Err(OrchestrateError::Invalid(format!(
+                "the plan has no environment `{}` (it has: {})",
+                inputs.environment,
+                plan.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let secrets = read_secrets(&plan, &redactor)?;
+        let mut plugins = BTreeMap::new();
+        for unit in plan.units.values() {
+            if !plugins.contains_key(&unit.plugin) {
+                plugins.insert(unit.plugin.clone(), Arc::new(load_plugin(&plan, &unit.plugin, runtime)?));
+            }
+        }
+        Ok(Deployer {
+            plan,
+            environment: inputs.environment,
+            store,
+            reporter,
+            redactor,
+            actor: inputs.actor,
+            commit: inputs.commit,
+            plugins,
+            secrets,
+        })
+    }
+
+    /// The loaded plugin that deploys `unit`.
+    pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
+        self.plugins
+            .get(&unit.plugin)
+            .ok_or_else(|| OrchestrateError::Invalid(format!("unit `{}`: plugin `{}` is not loaded", unit.name, unit.plugin)))
+    }
+
+    /// What `unit`'s plugin may reach during this run (a fresh log budget each time).
+    pub fn provision(&self, unit: &Unit) -> Provision {
+        let decl = &self.plan.plugins[&unit.plugin];
+        Provision {
+            plugin: unit.plugin.clone(),
+            unit: unit.name.clone(),
+            grants: decl.grants.clone(),
+            secrets: decl
+                .grants
+                .secrets
+                .iter()
+                .map(|name| (name.clone(), self.secrets.get(name).cloned().flatten()))
+                .collect(),
+            log: Arc::new(PluginLogs(self.reporter.clone())),
+            log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
+        }
+    }
+
+    /// The value of `${name}` for `unit` at `version`, with the staged endpoints once known.
+    pub fn variable(&self, unit: &Unit, version: &str, staged: &[String], name: &str) -> Option<String> {
+        match name {
+            "version" => Some(version.to_owned()),
+            "environment" => Some(self.environment.clone()),
+            "unit" => Some(unit.name.clone()),
+            "project" => Some(self.plan.project.name.clone()),
+            "staged.endpoint" => staged.first().cloned(),
+            _ => {
+                if let Some(index) = name.strip_prefix("staged.endpoints.") {
+                    return index.parse::<usize>().ok().and_then(|i| staged.get(i).cloned());
+                }
+                let secret = name.strip_prefix("secret.")?;
+                self.secrets.get(secret).cloned().flatten()
+            }
+        }
+    }
+
+    /// The lifecycle context for `unit`.
+    pub fn context(&self, deployment_id: &str, unit: &Unit, version: &str, dry_run: bool) -> Context {
+        Context {
+            deployment_id: deployment_id.to_owned(),
+            environment: self.environment.clone(),
+            unit: unit.name.clone(),
+            version: version.to_owned(),
+            dry_run,
+        }
+    }
+
+    /// Checks every unit's config against its plugin's JSON Schema and `validate`.
+    /// Errors point at the config key in the plan.
+    pub async fn validate_configs(&self, version: &str) -> Result<(), OrchestrateError> {
+        let mut schemas = BTreeMap::new();
+        for unit in self.plan.units.values() {
+            let plugin = self.plugin(unit)?;
+            let provision = self.provision(unit);
+            if !schemas.contains_key(&unit.plugin) {
+                schemas.insert(unit.plugin.clone(), plugin.info(&provision).await?.config_schema);
+            }
+            let config = resolve_config(self, unit, version)?;
+            super::schema::check(&self.plan, unit, &schemas[&unit.plugin], &config)?;
+            let text = config.to_string();
+            if let Err(diagnostics) = plugin.validate(&provision, &text).await? {
+                let first = diagnostics.first().map(|d| (d.path.clone(), d.message.clone())).unwrap_or_default();
+                let mut path = vec!["units", unit.name.as_str(), "config"];
+                path.extend(first.0.split('.').filter(|s| !s.is_empty()));
+                let more = match diagnostics.len() {
+                    0 | 1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                };
+                return Err(PlanError::at(&self.plan, self.plan.locate(&path), format!("unit `{}`: {}{more}", unit.name, first.1)).into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `unit`'s config with `${...}` resolved for `version`.
+pub fn resolve_config(deployer: &Deployer, unit: &Unit, version: &str) -> Result<serde_json::Value, OrchestrateError> {
+    interpolate_json(&unit.config, &|name| deployer.variable(unit, version, &[], name)).map_err(|e| {
+        PlanError::at(&deployer.plan, deployer.plan.locate(&["units", &unit.name, "config"]), format!("unit `{}`: {e}", unit.name)).into()
+    })
+}
+
+fn read_secrets(plan: &Plan, redactor: &Redactor) -> Result<BTreeMap<String, Option<String>>, OrchestrateError> {
+    let mut values = BTreeMap::new();
+    for (name, source) in &plan.secrets {
+        let value = match source {
+            SecretSource::Env(var) => std::env::var(var).ok(),
+            SecretSource::File(path) => match std::fs::read_to_string(path) {
+                Ok(text) => Some(text.trim_end_matches(['\n', '\r']).to_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(OrchestrateError::Secret {
+                        name: name.clone(),
+                        message: format!("cannot read {}: {e}", path.display()),
+                    });
+                }
+            },
+        };
+        if let Some(value) = &value {
+            redactor.add(value);
+        }
+        values.insert(name.clone(), value);
+    }
+    Ok(values)
+}
+
+fn load_plugin(plan: &Plan, name: &str, runtime: &Runtime) -> Result<LoadedPlugin, OrchestrateError> {
+    let decl = &plan.plugins[name];
+    let at_plugin = |e: crate::runtime::RuntimeError, key: &str| -> OrchestrateError {
+        PlanError::at(plan, plan.locate(&["plugins", name, key]), e.to_string()).into()
+    };
+    let bytes = match &decl.source {
+        PluginSource::Builtin(builtin) => ComponentBytes::builtin(builtin),
+        PluginSource::Path(path) => ComponentBytes::file(name, path, decl.sha256.as_deref()),
+    }
+    .map_err(|e| at_plugin(e, "source"))?;
+    runtime.load(name, &bytes, Some(&decl.grants), decl.limits).map_err(|e| at_plugin(e, "grants"))
+}

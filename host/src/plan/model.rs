@@ -1,0 +1,236 @@
+//! The validated plan: what the rest of sluice reads. Built by [`super::load`]; every path in
+//! it is absolute, every duration parsed, every reference checked.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::location::SourceMap;
+
+/// A whole plan file, validated.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The plan file, absolute.
+    pub file: PathBuf,
+    /// The directory the plan file is in; relative paths in the plan are relative to it.
+    pub dir: PathBuf,
+    /// `[project]`.
+    pub project: Project,
+    /// `[state]`.
+    pub state: StateConfig,
+    /// `[environments.NAME]`, by name.
+    pub environments: BTreeMap<String, Environment>,
+    /// `[secrets.NAME]`, by name.
+    pub secrets: BTreeMap<String, SecretSource>,
+    /// `[databases.NAME]`, by name.
+    pub databases: BTreeMap<String, DatabaseDecl>,
+    /// `[plugins.NAME]`, by name.
+    pub plugins: BTreeMap<String, PluginDecl>,
+    /// `[units.NAME]`, by name.
+    pub units: BTreeMap<String, Unit>,
+    /// sha256 (hex) of the plan file's bytes.
+    pub hash: String,
+    /// The plan's text and where each key is in it, to point errors at (see [`Plan::locate`]).
+    pub source: SourceMap,
+}
+
+/// `[project]`.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project's name.
+    pub name: String,
+}
+
+/// `[state]`: where history, current state, the journal and locks live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateConfig {
+    /// An SQLite file (the default: `.sluice/state.db` beside the plan).
+    Sqlite(PathBuf),
+}
+
+/// `[environments.NAME]`.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `promote_from`: versions must have succeeded there first.
+    pub promote_from: Option<String>,
+    /// `approval`: apply waits for `sluice approve`.
+    pub approval: bool,
+}
+
+/// `[secrets.NAME]`: where the host reads a secret's value from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `env = "VAR"`: an environment variable of the sluice process.
+    Env(String),
+    /// `file = "path"`: a file's contents, trailing newline removed.
+    File(PathBuf),
+}
+
+/// `[databases.NAME]`: a database plugins may open by name when granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseDecl {
+    /// `url`: `sqlite:PATH` (absolute after loading), `postgres://...`, or a string holding
+    /// `${secret.NAME}` (resolved by the host when the database is opened).
+    pub url: String,
+}
+
+/// `[plugins.NAME]`.
+#[derive(Debug, Clone)]
+pub struct PluginDecl {
+    /// The name the plan gives the plugin (units refer to it by this name).
+    pub name: String,
+    /// Where the component comes from.
+    pub source: PluginSource,
+    /// `sha256`: the pinned digest (hex); required for path sources.
+    pub sha256: Option<String>,
+    /// `[plugins.NAME.grants]`.
+    pub grants: Grants,
+    /// `[plugins.NAME.limits]`.
+    pub limits: Limits,
+}
+
+/// Where a plugin component comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginSource {
+    /// `builtin:NAME`: embedded in the sluice binary.
+    Builtin(String),
+    /// A path to a `.wasm` component (absolute after loading).
+    Path(PathBuf),
+}
+
+/// What a plugin may reach. Empty means nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// `http`: origins such as `https://api.cloudflare.com` or `http://127.0.0.1:2019`.
+    pub http: Vec<String>,
+    /// `secrets`: names declared in `[secrets]`.
+    pub secrets: Vec<String>,
+    /// `files`: directories preopened for the plugin.
+    pub files: Vec<FileGrant>,
+    /// `containers`: container names, exact or `prefix-*`.
+    pub containers: Vec<String>,
+    /// `images`: image repositories by name.
+    pub images: Vec<String>,
+    /// `databases`: names of databases the plugin may open.
+    pub databases: Vec<String>,
+}
+
+/// One preopened directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileGrant {
+    /// The directory on the host (absolute).
+    pub host: PathBuf,
+    /// Where the plugin sees it, e.g. `/site`.
+    pub guest: String,
+    /// `mode = "read-write"`; read-only otherwise.
+    pub writable: bool,
+}
+
+/// Per-call limits for a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `deadline`: the longest one lifecycle call may run.
+    pub deadline: Duration,
+    /// `memory`: the most linear memory one instance may use, in bytes.
+    pub memory: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline: Duration::from_secs(60),
+            memory: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[units.NAME]`.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The unit's name.
+    pub name: String,
+    /// The plugin (a key of `[plugins]`) that deploys it.
+    pub plugin: String,
+    /// The `config` table as JSON, before interpolation (strings may hold `${...}`).
+    pub config: serde_json::Value,
+    /// Health gates, in the order declared.
+    pub gates: Vec<GateSpec>,
+    /// Units that must deploy first.
+    pub depends_on: Vec<String>,
+    /// Globs of the files the unit is built from (change detection).
+    pub paths: Vec<String>,
+    /// `shift`: traffic percentages to step through before 100, e.g. `[10, 50]`.
+    pub shift_steps: Vec<u8>,
+}
+
+/// One health gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateSpec {
+    /// What is probed (strings may hold `${...}`).
+    pub check: GateCheck,
+    /// When the gate runs.
+    pub phase: GatePhase,
+    /// How it probes and decides.
+    pub timing: GateTiming,
+}
+
+/// What a gate probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateCheck {
+    /// `http = "URL"`: a GET that must answer `status` (and contain `body` if set).
+    Http {
+        /// The URL.
+        url: String,
+        /// The expected status (default 200).
+        status: u16,
+        /// A string the body must contain.
+        body: Option<String>,
+    },
+    /// `tcp = "HOST:PORT"`: a connection must be accepted.
+    Tcp {
+        /// The address.
+        address: String,
+    },
+}
+
+/// When a gate runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatePhase {
+    /// After `stage`, against the staged version (default when the gate mentions `${staged.`).
+    Staged,
+    /// After every `shift`, against live traffic; after the last shift it soaks.
+    Live,
+}
+
+/// How a gate probes and decides; every field has a default shown by `sluice plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateTiming {
+    /// Time between probes (default 1s).
+    pub interval: Duration,
+    /// Time one probe may take (default 5s).
+    pub timeout: Duration,
+    /// Wait before the first probe (default 0s).
+    pub initial_delay: Duration,
+    /// Consecutive successes that pass the gate (default 1).
+    pub success_threshold: u32,
+    /// Consecutive failures that fail the gate (default 3).
+    pub failure_threshold: u32,
+    /// The longest the whole gate may take before it fails (default 60s).
+    pub deadline: Duration,
+    /// After the cut-over, keep probing this long; any failure streak fails it (default 0s).
+    pub soak: Duration,
+}
+
+impl Default for GateTiming {
+    fn default() -> Self {
+        GateTiming {
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+            initial_delay: Duration::ZERO,
+            success_threshold: 1,
+            failure_threshold: 3,
+            deadline: Duration::from_secs(60),
+            soak: Duration::ZERO,
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! `[plugins.NAME]`: source, pinned digest, grants and limits.
+
+use serde_spanned::Spanned;
+
+use super::convert::Converter;
+use super::error::PlanError;
+use super::model::{FileGrant, Grants, Limits, PluginDecl, PluginSource};
+use super::quantity::parse_size;
+use super::raw::{RawFileGrant, RawFileMode, RawGrants, RawLimits, RawPlugin};
+
+/// Converts one `[plugins.NAME]` table.
+pub(super) fn plugin(cx: &Converter<'_>, name: &str, raw: &RawPlugin) -> Result<PluginDecl, PlanError> {
+    let source = source(cx, &raw.source)?;
+    let sha256 = raw.sha256.as_ref().map(|digest| sha256(cx, digest)).transpose()?;
+    if matches!(source, PluginSource::Path(_)) && sha256.is_none() {
+        return Err(cx.error_at_span(
+            raw.source.span(),
+            "a plugin loaded from a path must pin its digest: expected `sha256 = \"<64 hex digits>\"` \
+             beside `source` (see `sha256sum FILE`)",
+        ));
+    }
+    Ok(PluginDecl {
+        name: name.to_owned(),
+        source,
+        sha256,
+        grants: grants(cx, &raw.grants)?,
+        limits: limits(cx, &raw.limits)?,
+    })
+}
+
+fn source(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<PluginSource, PlanError> {
+    let text = raw.get_ref().trim();
+    match text.strip_prefix("builtin:") {
+        Some(builtin) if !builtin.is_empty() => Ok(PluginSource::Builtin(builtin.to_owned())),
+        None if !text.is_empty() => Ok(PluginSource::Path(cx.resolve(text))),
+        _ => Err(cx.error_at_span(
+            raw.span(),
+            format!("invalid plugin source `{text}`: expected `builtin:NAME` or a path to a .wasm component"),
+        )),
+    }
+}
+
+fn sha256(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<String, PlanError> {
+    let digest = raw.get_ref();
+    if digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(digest.to_ascii_lowercase())
+    } else {
+        Err(cx.error_at_span(
+            raw.span(),
+            format!("invalid sha256 `{digest}`: expected 64 hexadecimal digits"),
+        ))
+    }
+}
+
+fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
+    Ok(Grants {
+        http: raw.http.iter().map(|entry| origin(cx, entry)).collect::<Result<_, _>>()?,
+        secrets: raw.secrets.clone(),
+        files: raw.files.iter().map(|entry| file_grant(cx, entry)).collect::<Result<_, _>>()?,
+        containers: names(cx, &raw.containers, "container")?,
+        images: names(cx, &raw.images, "image")?,
+        databases: raw.databases.clone(),
+    })
+}
+
+/// Checks an http grant is an origin (`scheme://host[:port]`) and returns it normalized.
+fn origin(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<String, PlanError> {
+    let text = raw.get_ref();
+    let invalid = |why: &str| {
+        cx.error_at_span(
+            raw.span(),
+            format!(
+                "invalid http grant `{text}`: {why}; expected an origin such as \
+                 https://api.example.com or http://127.0.0.1:2019"
+            ),
+        )
+    };
+    let url = url::Url::parse(text).map_err(|error| invalid(&error.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.host_str().is_none() {
+        return Err(invalid("it has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("user info is not allowed"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("a path, query or fragment is not allowed"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn file_grant(cx: &Converter<'_>, raw: &RawFileGrant) -> Result<FileGrant, PlanError> {
+    let guest = raw.at.get_ref();
+    let escapes = guest.split('/').any(|part| part == "..");
+    if !guest.starts_with('/') || escapes {
+        return Err(cx.error_at_span(
+            raw.at.span(),
+            format!("invalid guest path `{guest}`: expected an absolute path such as \"/site\", without `..`"),
+        ));
+    }
+    Ok(FileGrant {
+        host: cx.resolve(&raw.path),
+        guest: guest.clone(),
+        writable: raw.mode == RawFileMode::ReadWrite,
+    })
+}
+
+/// Container or image names: exact, or a prefix followed by one trailing `*`.
+fn names(cx: &Converter<'_>, raw: &[Spanned<String>], kind: &str) -> Result<Vec<String>, PlanError> {
+    raw.iter()
+        .map(|entry| {
+            let name = entry.get_ref();
+            let stem = name.strip_suffix('*').unwrap_or(name);
+            let valid = !name.is_empty()
+                && !stem.contains('*')
+                && !name.chars().any(char::is_whitespace);
+            if valid {
+                Ok(name.clone())
+            } else {
+                Err(cx.error_at_span(
+                    entry.span(),
+                    format!("invalid {kind} name `{name}`: expected a name, or a prefix ending in `*`"),
+                ))
+            }
+        })
+        .collect()
+}
+
+fn limits(cx: &Converter<'_>, raw: &RawLimits) -> Result<Limits, PlanError> {
+    let defaults = Limits::default();
+    let memory = match &raw.memory {
+        None => defaults.memory,
+        Some(value) => memory(value).map_err(|message| cx.error_at_span(value.span(), message))?,
+    };
+    Ok(Limits {
+        deadline: cx.duration(raw.deadline.as_ref(), defaults.deadline)?,
+        memory,
+    })
+}
+
+fn memory(value: &Spanned<toml::Value>) -> Result<u64, String> {
+    match value.get_ref() {
+        toml::Value::String(text) => parse_size(text),
+        toml::Value::Integer(bytes) => u64::try_from(*bytes)
+            .ok()
+            .filter(|&bytes| bytes > 0)
+            .ok_or_else(|| format!("invalid memory limit {bytes}: expected a positive number of bytes")),
+        other => Err(format!(
+            "invalid memory limit of type {}: expected a size such as \"256MiB\" or a number of bytes",
+            other.type_str()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::test_support::{error_of, parse_with};
+
+    fn http_grant(origin: &str) -> String {
+        format!("[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhttp = [\"{origin}\"]\n")
+    }
+
+    #[test]
+    fn http_grants_are_normalized_origins() {
+        let plan = parse_with(&http_grant("HTTP://Example.com:80/")).unwrap();
+        assert_eq!(plan.plugins["p"].grants.http, vec!["http://example.com".to_owned()]);
+        let plan = parse_with(&http_grant("http://127.0.0.1:2019")).unwrap();
+        assert_eq!(plan.plugins["p"].grants.http, vec!["http://127.0.0.1:2019".to_owned()]);
+    }
+
+    #[test]
+    fn an_http_grant_with_a_path_query_user_or_other_scheme_is_refused() {
+        for bad in ["http://a.example/api", "http://a.example?x=1", "http://u:p@a.example", "ftp://a.example", "a.example"] {
+            let error = error_of(&http_grant(bad));
+            assert!(error.message.starts_with(&format!("invalid http grant `{bad}`")), "{error}");
+            assert_eq!((error.line, error.col), (9, 10), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_path_source_without_a_digest_is_refused() {
+        let error = error_of("[plugins.p]\nsource = \"plugins/p.wasm\"\n");
+        assert!(error.message.contains("must pin its digest"), "{error}");
+    }
+
+    #[test]
+    fn a_path_source_resolves_against_the_plan_directory() {
+        let digest = "AB".repeat(32);
+        let plan = parse_with(&format!("[plugins.p]\nsource = \"p.wasm\"\nsha256 = \"{digest}\"\n")).unwrap();
+        let plugin = &plan.plugins["p"];
+        assert_eq!(plugin.source, crate::plan::PluginSource::Path("/demo/p.wasm".into()));
+        assert_eq!(plugin.sha256.as_deref(), Some("ab".repeat(32).as_str()));
+    }
+
+    #[test]
+    fn a_digest_that_is_not_64_hex_digits_is_refused() {
+        let error = error_of("[plugins.p]\nsource = \"builtin:x\"\nsha256 = \"abc\"\n");
+        assert!(error.message.contains("expected 64 hexadecimal digits"), "{error}");
+    }
+}

@@ -1,0 +1,155 @@
+//! The plan file exactly as written: what `toml` deserializes before any checking. Every struct
+//! denies unknown keys, so a typo is an error with its location instead of being ignored.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlan {
+    pub project: RawProject,
+    pub state: Option<RawState>,
+    pub environments: Spanned<BTreeMap<String, RawEnvironment>>,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Spanned<RawSecret>>,
+    #[serde(default)]
+    pub databases: BTreeMap<String, RawDatabase>,
+    #[serde(default)]
+    pub plugins: BTreeMap<String, RawPlugin>,
+    #[serde(default)]
+    pub units: BTreeMap<String, RawUnit>,
+}
+
+/// `[project]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProject {
+    pub name: Spanned<String>,
+}
+
+/// `[state]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawState {
+    pub url: Spanned<String>,
+}
+
+/// `[environments.NAME]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawEnvironment {
+    pub promote_from: Option<String>,
+    pub approval: bool,
+}
+
+/// `[secrets.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecret {
+    pub env: Option<String>,
+    pub file: Option<String>,
+}
+
+/// `[databases.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDatabase {
+    pub url: Spanned<String>,
+}
+
+/// `[plugins.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlugin {
+    pub source: Spanned<String>,
+    pub sha256: Option<Spanned<String>>,
+    #[serde(default)]
+    pub grants: RawGrants,
+    #[serde(default)]
+    pub limits: RawLimits,
+}
+
+/// `[plugins.NAME.grants]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawGrants {
+    pub http: Vec<Spanned<String>>,
+    pub secrets: Vec<String>,
+    pub files: Vec<RawFileGrant>,
+    pub containers: Vec<Spanned<String>>,
+    pub images: Vec<Spanned<String>>,
+    pub databases: Vec<String>,
+}
+
+/// One entry of `grants.files`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFileGrant {
+    pub path: String,
+    pub at: Spanned<String>,
+    #[serde(default)]
+    pub mode: RawFileMode,
+}
+
+/// `mode` of a file grant.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum RawFileMode {
+    #[default]
+    ReadOnly,
+    ReadWrite,
+}
+
+/// `[plugins.NAME.limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawLimits {
+    pub deadline: Option<Spanned<String>>,
+    pub memory: Option<Spanned<toml::Value>>,
+}
+
+/// `[units.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUnit {
+    pub plugin: String,
+    #[serde(default)]
+    pub config: toml::Table,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub shift: Vec<Spanned<i64>>,
+    #[serde(default)]
+    pub gates: Vec<Spanned<RawGate>>,
+}
+
+/// One entry of a unit's `gates`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGate {
+    pub http: Option<Spanned<String>>,
+    pub tcp: Option<Spanned<String>>,
+    pub status: Option<Spanned<u16>>,
+    pub body: Option<Spanned<String>>,
+    pub phase: Option<RawPhase>,
+    pub interval: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub initial_delay: Option<Spanned<String>>,
+    pub success_threshold: Option<Spanned<u32>>,
+    pub failure_threshold: Option<Spanned<u32>>,
+    pub deadline: Option<Spanned<String>>,
+    pub soak: Option<Spanned<String>>,
+}
+
+/// `phase` of a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawPhase {
+    Staged,
+    Live,
+}

@@ -1,0 +1,97 @@
+//! `[units.NAME]`: plugin, config (TOML → JSON), dependencies, paths, traffic steps, gates.
+
+use serde_json::Value as Json;
+use serde_spanned::Spanned;
+
+use super::convert::Converter;
+use super::error::PlanError;
+use super::gate_spec::gate;
+use super::model::Unit;
+use super::raw::RawUnit;
+
+/// Converts one `[units.NAME]` table.
+pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit, PlanError> {
+    let mut config_path = vec!["units".to_owned(), name.to_owned(), "config".to_owned()];
+    let config = table_to_json(cx, &raw.config, &mut config_path)?;
+    Ok(Unit {
+        name: name.to_owned(),
+        plugin: raw.plugin.clone(),
+        config,
+        gates: raw.gates.iter().map(|spec| gate(cx, spec)).collect::<Result<_, _>>()?,
+        depends_on: raw.depends_on.clone(),
+        paths: raw.paths.clone(),
+        shift_steps: shift_steps(cx, &raw.shift)?,
+    })
+}
+
+/// `shift`: integers 1..=99, strictly increasing.
+fn shift_steps(cx: &Converter<'_>, raw: &[Spanned<i64>]) -> Result<Vec<u8>, PlanError> {
+    let mut steps: Vec<u8> = Vec::with_capacity(raw.len());
+    for step in raw {
+        let percent = u8::try_from(*step.get_ref())
+            .ok()
+            .filter(|percent| (1..=99).contains(percent))
+            .ok_or_else(|| {
+                cx.error_at_span(
+                    step.span(),
+                    format!(
+                        "invalid traffic step {}: expected a percentage from 1 to 99 (100 is the cut-over)",
+                        step.get_ref()
+                    ),
+                )
+            })?;
+        if let Some(&previous) = steps.last().filter(|&&previous| previous >= percent) {
+            return Err(cx.error_at_span(
+                step.span(),
+                format!("traffic step {percent} after {previous}: expected strictly increasing percentages"),
+            ));
+        }
+        steps.push(percent);
+    }
+    Ok(steps)
+}
+
+fn table_to_json(
+    cx: &Converter<'_>,
+    table: &toml::Table,
+    path: &mut Vec<String>,
+) -> Result<Json, PlanError> {
+    let mut object = serde_json::Map::with_capacity(table.len());
+    for (key, value) in table {
+        path.push(key.clone());
+        object.insert(key.clone(), value_to_json(cx, value, path)?);
+        path.pop();
+    }
+    Ok(Json::Object(object))
+}
+
+/// A config value as JSON; datetimes become their TOML text, non-finite floats are refused.
+fn value_to_json(
+    cx: &Converter<'_>,
+    value: &toml::Value,
+    path: &mut Vec<String>,
+) -> Result<Json, PlanError> {
+    Ok(match value {
+        toml::Value::String(text) => Json::String(text.clone()),
+        toml::Value::Integer(number) => Json::from(*number),
+        toml::Value::Float(number) => {
+            let finite = serde_json::Number::from_f64(*number).ok_or_else(|| {
+                let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+                cx.error_at_key(&keys, format!("invalid number {number}: expected a finite number"))
+            })?;
+            Json::Number(finite)
+        }
+        toml::Value::Boolean(flag) => Json::Bool(*flag),
+        toml::Value::Datetime(datetime) => Json::String(datetime.to_string()),
+        toml::Value::Array(items) => {
+            let mut converted = Vec::with_capacity(items.len());
+            for (position, item) in items.iter().enumerate() {
+                path.push(position.to_string());
+                converted.push(value_to_json(cx, item, path)?);
+                path.pop();
+            }
+            Json::Array(converted)
+        }
+        toml::Value::Table(table) => table_to_json(cx, table, path)?,
+    })
+}

@@ -1,0 +1,220 @@
+//! Cross-reference checks on a converted plan: every name a plan mentions is declared, the unit
+//! graph has no cycle, and every `${...}` reference is known and allowed where it appears.
+
+use serde_json::Value as Json;
+
+use super::error::PlanError;
+use super::graph::find_cycle;
+use super::interpolate::{Reference, references};
+use super::model::{GateCheck, Plan, PluginDecl};
+
+/// Checks everything that spans more than one table; the first problem is returned.
+pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
+    check_environments(plan)?;
+    check_grants(plan)?;
+    check_units(plan)?;
+    if let Some(cycle) = find_cycle(plan) {
+        return Err(error(
+            plan,
+            &["units", &cycle[0], "depends_on"],
+            format!(
+                "dependency cycle: {}: expected `depends_on` to form no cycle",
+                cycle.join(" -> ")
+            ),
+        ));
+    }
+    check_references(plan)
+}
+
+fn error(plan: &Plan, path: &[&str], message: impl Into<String>) -> PlanError {
+    PlanError::at(plan, plan.locate(path), message)
+}
+
+/// The declared names, quoted, as an "expected one of ..." phrase.
+fn declared<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let listed: Vec<String> = names.map(|name| format!("`{name}`")).collect();
+    if listed.is_empty() {
+        "none are declared".to_owned()
+    } else {
+        format!("expected one of {}", listed.join(", "))
+    }
+}
+
+fn check_environments(plan: &Plan) -> Result<(), PlanError> {
+    for (name, environment) in &plan.environments {
+        let Some(source) = &environment.promote_from else {
+            continue;
+        };
+        if source == name || !plan.environments.contains_key(source) {
+            let others = plan.environments.keys().filter(|other| *other != name);
+            return Err(error(
+                plan,
+                &["environments", name, "promote_from"],
+                format!("unknown environment `{source}` to promote from: {}", declared(others)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_grants(plan: &Plan) -> Result<(), PlanError> {
+    for (name, plugin) in &plan.plugins {
+        for (position, secret) in plugin.grants.secrets.iter().enumerate() {
+            if !plan.secrets.contains_key(secret) {
+                return Err(error(
+                    plan,
+                    &["plugins", name, "grants", "secrets", &position.to_string()],
+                    format!("undeclared secret `{secret}`: declare it in a `[secrets.{secret}]` table"),
+                ));
+            }
+        }
+        for (position, database) in plugin.grants.databases.iter().enumerate() {
+            if !plan.databases.contains_key(database) {
+                return Err(error(
+                    plan,
+                    &["plugins", name, "grants", "databases", &position.to_string()],
+                    format!("undeclared database `{database}`: declare it in a `[databases.{database}]` table"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_units(plan: &Plan) -> Result<(), PlanError> {
+    for (name, unit) in &plan.units {
+        if !plan.plugins.contains_key(&unit.plugin) {
+            return Err(error(
+                plan,
+                &["units", name, "plugin"],
+                format!(
+                    "unknown plugin `{}`: {} in `[plugins]`",
+                    unit.plugin,
+                    declared(plan.plugins.keys())
+                ),
+            ));
+        }
+        for (position, dependency) in unit.depends_on.iter().enumerate() {
+            if dependency == name || !plan.units.contains_key(dependency) {
+                let others = plan.units.keys().filter(|other| *other != name);
+                return Err(error(
+                    plan,
+                    &["units", name, "depends_on", &position.to_string()],
+                    format!("unknown unit `{dependency}` in depends_on: {}", declared(others)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a string with `${...}` references appears, which decides what it may reference.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    /// A unit's `config`, resolved before staging, for this plugin.
+    UnitConfig(&'a PluginDecl),
+    /// A gate of a unit deployed by this plugin.
+    Gate(&'a PluginDecl),
+    /// A `[databases.NAME] url`.
+    DatabaseUrl,
+}
+
+impl Place<'_> {
+    fn expected(self) -> &'static str {
+        match self {
+            Place::UnitConfig(_) => "expected one of version, environment, unit, project, secret.NAME",
+            Place::Gate(_) => {
+                "expected one of version, environment, unit, project, staged.endpoint, \
+                 staged.endpoints.N, secret.NAME"
+            }
+            Place::DatabaseUrl => "expected one of environment, project, secret.NAME",
+        }
+    }
+}
+
+fn check_references(plan: &Plan) -> Result<(), PlanError> {
+    for (name, database) in &plan.databases {
+        check_string(plan, &database.url, &["databases", name, "url"], Place::DatabaseUrl)?;
+    }
+    for (name, unit) in &plan.units {
+        let plugin = plan.plugin_for(unit);
+        let mut path = vec!["units".to_owned(), name.clone(), "config".to_owned()];
+        check_json(plan, &unit.config, &mut path, Place::UnitConfig(plugin))?;
+        for (position, gate) in unit.gates.iter().enumerate() {
+            let position = position.to_string();
+            let strings: Vec<(&str, &str)> = match &gate.check {
+                GateCheck::Http { url, body, .. } => std::iter::once(("http", url.as_str()))
+                    .chain(body.as_deref().map(|body| ("body", body)))
+                    .collect(),
+                GateCheck::Tcp { address } => vec![("tcp", address.as_str())],
+            };
+            for (key, text) in strings {
+                check_string(plan, text, &["units", name, "gates", &position, key], Place::Gate(plugin))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_json(plan: &Plan, value: &Json, path: &mut Vec<String>, place: Place<'_>) -> Result<(), PlanError> {
+    match value {
+        Json::String(text) => {
+            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+            check_string(plan, text, &keys, place)
+        }
+        Json::Array(items) => items.iter().enumerate().try_for_each(|(position, item)| {
+            path.push(position.to_string());
+            let checked = check_json(plan, item, path, place);
+            path.pop();
+            checked
+        }),
+        Json::Object(fields) => fields.iter().try_for_each(|(key, item)| {
+            path.push(key.clone());
+            let checked = check_json(plan, item, path, place);
+            path.pop();
+            checked
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Result<(), PlanError> {
+    let names = references(text).map_err(|problem| error(plan, path, problem.to_string()))?;
+    for name in names {
+        let problem = match (Reference::parse(name), place) {
+            (None, _) => Some(format!("unknown reference `${{{name}}}`: {}", place.expected())),
+            (Some(Reference::StagedEndpoint(_)), Place::UnitConfig(_)) => Some(format!(
+                "`${{{name}}}` cannot be used in a unit's config, which is resolved before staging: \
+                 only gates may refer to staged endpoints"
+            )),
+            (Some(Reference::Version | Reference::Unit | Reference::StagedEndpoint(_)), Place::DatabaseUrl) => {
+                Some(format!("`${{{name}}}` cannot be used in a database url: {}", place.expected()))
+            }
+            (Some(Reference::Secret(secret)), place) => secret_problem(plan, &secret, place),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            return Err(error(plan, path, message));
+        }
+    }
+    Ok(())
+}
+
+fn secret_problem(plan: &Plan, secret: &str, place: Place<'_>) -> Option<String> {
+    if !plan.secrets.contains_key(secret) {
+        return Some(format!(
+            "undeclared secret `{secret}` in `${{secret.{secret}}}`: declare it in a `[secrets.{secret}]` table"
+        ));
+    }
+    let plugin = match place {
+        Place::UnitConfig(plugin) | Place::Gate(plugin) => plugin,
+        Place::DatabaseUrl => return None,
+    };
+    let granted = plugin.grants.secrets.iter().any(|name| name == secret);
+    (!granted).then(|| {
+        format!(
+            "secret `{secret}` is not granted to plugin `{}`: add it to `secrets` in `[plugins.{}.grants]`",
+            plugin.name, plugin.name
+        )
+    })
+}

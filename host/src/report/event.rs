@@ -1,0 +1,110 @@
+//! The events a deployment emits: printed live for people, one JSON object per line for CI.
+
+use serde::Serialize;
+
+use crate::caps::log::Level;
+use crate::state::Outcome;
+
+/// One thing that happened. Serialized with an `event` tag, e.g. `{"event":"unit-finished",...}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    /// A deployment of an environment began.
+    DeploymentStarted {
+        /// Deployment id.
+        id: String,
+        /// Environment.
+        environment: String,
+        /// `apply` or `rollback`.
+        kind: String,
+        /// The units it will consider, in order.
+        units: Vec<String>,
+    },
+    /// A unit is being deployed.
+    UnitStarted {
+        /// Unit.
+        unit: String,
+        /// Version.
+        version: String,
+    },
+    /// What the plugin says the deployment will change.
+    Planned {
+        /// Unit.
+        unit: String,
+        /// One line per change: `update index.html`.
+        changes: Vec<String>,
+    },
+    /// A lifecycle step is about to run.
+    Step {
+        /// Unit.
+        unit: String,
+        /// `prepare`, `stage`, `shift 100`, `finalize`, `rollback`...
+        step: String,
+    },
+    /// A step finished with something worth showing.
+    StepDone {
+        /// Unit.
+        unit: String,
+        /// The step.
+        step: String,
+        /// What it did.
+        summary: String,
+    },
+    /// One probe of a gate.
+    Probe {
+        /// Unit.
+        unit: String,
+        /// The gate (its URL or address).
+        gate: String,
+        /// Attempt number.
+        attempt: u32,
+        /// Whether it succeeded.
+        ok: bool,
+        /// `HTTP 200`, `connection refused`...
+        detail: String,
+    },
+    /// A gate's verdict.
+    Gate {
+        /// Unit.
+        unit: String,
+        /// The gate.
+        gate: String,
+        /// `staged` or `live`.
+        phase: String,
+        /// Passed?
+        passed: bool,
+        /// Why.
+        reason: String,
+    },
+    /// A message from the plugin.
+    PluginLog {
+        /// Unit.
+        unit: String,
+        /// Level.
+        level: Level,
+        /// Text (redacted).
+        message: String,
+    },
+    /// A unit ended.
+    UnitFinished {
+        /// Unit.
+        unit: String,
+        /// Version.
+        version: String,
+        /// How.
+        outcome: Outcome,
+        /// Why, when it did not succeed.
+        reason: Option<String>,
+        /// How long it took.
+        duration_ms: u64,
+    },
+    /// The deployment ended.
+    DeploymentFinished {
+        /// Deployment id.
+        id: String,
+        /// Overall outcome.
+        outcome: Outcome,
+        /// The exit code sluice will return.
+        exit_code: u8,
+    },
+}

@@ -1,0 +1,155 @@
+//! Output for people: one live line per running unit (on a terminal), the steps, gate verdicts
+//! and plugin messages as they happen, and a summary table at the end. No colours, so
+//! `NO_COLOR` and dumb terminals are respected by construction.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::time::format_duration;
+use super::{Event, Reporter, redact::Redactor};
+use crate::caps::log::Level;
+use crate::state::Outcome;
+
+/// Live progress on stderr.
+pub struct HumanReporter {
+    redactor: Redactor,
+    verbose: u8,
+    live: Option<MultiProgress>,
+    bars: Mutex<BTreeMap<String, ProgressBar>>,
+    finished: Mutex<Vec<(String, String, Outcome, Option<String>, u64)>>,
+}
+
+impl HumanReporter {
+    /// A reporter; live bars only when stderr is a terminal.
+    pub fn new(redactor: Redactor, verbose: u8) -> Self {
+        let live = std::io::stderr()
+            .is_terminal()
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        HumanReporter {
+            redactor,
+            verbose,
+            live,
+            bars: Mutex::new(BTreeMap::new()),
+            finished: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let text = self.redactor.redact(text);
+        match &self.live {
+            Some(multi) => {
+                let _ = multi.println(text.as_ref());
+            }
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn set_status(&self, unit: &str, status: &str) {
+        let Some(multi) = &self.live else { return };
+        let Ok(mut bars) = self.bars.lock() else { return };
+        let bar = bars.entry(unit.to_owned()).or_insert_with(|| {
+            let bar = multi.add(ProgressBar::new_spinner());
+            bar.set_style(ProgressStyle::with_template("{spinner} {prefix:12} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_prefix(unit.to_owned());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        bar.set_message(self.redactor.redact(status).into_owned());
+    }
+
+    fn clear_status(&self, unit: &str) {
+        if let Ok(mut bars) = self.bars.lock() {
+            if let Some(bar) = bars.remove(unit) {
+                bar.finish_and_clear();
+            }
+        }
+    }
+
+    fn summary(&self) {
+        let Ok(rows) = self.finished.lock() else { return };
+        if rows.is_empty() {
+            return;
+        }
+        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
+        let vwidth = rows.iter().map(|r| r.1.len()).max().unwrap_or(7).max(7);
+        self.line(&format!("\n{:width$}  {:vwidth$}  {:11}  {:>8}  {}", "UNIT", "VERSION", "OUTCOME", "TIME", "REASON"));
+        for (unit, version, outcome, reason, ms) in rows.iter() {
+            self.line(&format!(
+                "{unit:width$}  {version:vwidth$}  {:11}  {:>8}  {}",
+                outcome.as_str(),
+                format_duration(Duration::from_millis(*ms)),
+                reason.as_deref().unwrap_or("")
+            ));
+        }
+    }
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "ok  " } else { "FAIL" }
+}
+
+impl Reporter for HumanReporter {
+    fn event(&self, event: Event) {
+        match event {
+            Event::DeploymentStarted { id, environment, kind, units } => {
+                self.line(&format!("{kind} {environment}: {} unit(s), deployment {id}", units.len()));
+            }
+            Event::UnitStarted { unit, version } => {
+                self.line(&format!("[{unit}] deploying {version}"));
+                self.set_status(&unit, "starting");
+            }
+            Event::Planned { unit, changes } => {
+                for change in changes {
+                    self.line(&format!("[{unit}]   {change}"));
+                }
+            }
+            Event::Step { unit, step } => self.set_status(&unit, &step),
+            Event::StepDone { unit, step, summary } => self.line(&format!("[{unit}] {step}: {summary}")),
+            Event::Probe { unit, gate, attempt, ok, detail } => {
+                self.set_status(&unit, &format!("gate {gate}: probe {attempt} {detail}"));
+                if self.verbose > 0 {
+                    self.line(&format!("[{unit}]   probe {attempt} {gate}: {} {detail}", mark(ok)));
+                }
+            }
+            Event::Gate { unit, gate, phase, passed, reason } => {
+                self.line(&format!("[{unit}] gate ({phase}) {gate}: {reason}"));
+                let _ = passed;
+            }
+            Event::PluginLog { unit, level, message } => {
+                let shown = match level {
+                    Level::Trace => self.verbose >= 2,
+                    Level::Debug => self.verbose >= 1,
+                    _ => true,
+                };
+                if shown {
+                    let tag = match level {
+                        Level::Warn => "warning: ",
+                        Level::Error => "error: ",
+                        _ => "",
+                    };
+                    self.line(&format!("[{unit}]   {tag}{message}"));
+                }
+            }
+            Event::UnitFinished { unit, version, outcome, reason, duration_ms } => {
+                self.clear_status(&unit);
+                let why = reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                self.line(&format!("[{unit}] {} {version}{why}", outcome.as_str()));
+                if let Ok(mut rows) = self.finished.lock() {
+                    rows.push((unit, version, outcome, reason, duration_ms));
+                }
+            }
+            Event::DeploymentFinished { outcome, .. } => {
+                self.summary();
+                self.line(&format!("\nresult: {}", outcome.as_str()));
+            }
+        }
+    }
+
+    fn progress(&self, unit: &str, done: u64, total: u64, message: &str) {
+        self.set_status(unit, &format!("{message} {done}/{total}"));
+    }
+}

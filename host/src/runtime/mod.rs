@@ -1,0 +1,22 @@
+//! Running plugins: the wasmtime engine, the compiled-component cache, store limits and
+//! instantiation. Knows nothing of plan syntax: it takes a plugin's bytes, grants and limits.
+//!
+//! One [`LoadedPlugin`] per plugin holds an `InstancePre` (linking done once); every lifecycle
+//! call gets a fresh `Store` with its own capabilities, memory cap and epoch deadline.
+
+mod builtin;
+mod cache;
+mod engine;
+mod error;
+mod imports;
+mod plugin;
+mod source;
+mod store;
+
+pub use builtin::builtin_names;
+pub use cache::CacheOutcome;
+pub use engine::Runtime;
+pub use error::RuntimeError;
+pub use imports::{Capability, ImportNeed, classify};
+pub use plugin::{Call, LoadedPlugin};
+pub use source::ComponentBytes;

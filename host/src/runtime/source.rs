@@ -1,0 +1,59 @@
+//! A plugin's component bytes, from the binary (builtin) or a file, with their sha256.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::builtin::{builtin, builtin_names};
+use super::error::RuntimeError;
+
+/// A component's bytes and their sha256 (hex).
+pub struct ComponentBytes {
+    /// The bytes.
+    pub bytes: Cow<'static, [u8]>,
+    /// sha256 of the bytes, lowercase hex.
+    pub sha256: String,
+}
+
+impl ComponentBytes {
+    /// The builtin plugin `name`.
+    pub fn builtin(name: &str) -> Result<ComponentBytes, RuntimeError> {
+        let bytes = builtin(name).ok_or_else(|| RuntimeError::UnknownBuiltin {
+            name: name.to_owned(),
+            available: builtin_names().join(", "),
+        })?;
+        Ok(ComponentBytes {
+            sha256: sha256_hex(bytes),
+            bytes: Cow::Borrowed(bytes),
+        })
+    }
+
+    /// The component in `path`, which must hash to `pinned` when given.
+    pub fn file(plugin: &str, path: &Path, pinned: Option<&str>) -> Result<ComponentBytes, RuntimeError> {
+        let bytes = std::fs::read(path).map_err(|e| RuntimeError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let sha256 = sha256_hex(&bytes);
+        if let Some(expected) = pinned {
+            if !expected.eq_ignore_ascii_case(&sha256) {
+                return Err(RuntimeError::DigestMismatch {
+                    plugin: plugin.to_owned(),
+                    path: path.display().to_string(),
+                    expected: expected.to_ascii_lowercase(),
+                    actual: sha256,
+                });
+            }
+        }
+        Ok(ComponentBytes {
+            bytes: Cow::Owned(bytes),
+            sha256,
+        })
+    }
+}
+
+/// sha256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,82 @@
+//! A fresh `Store` per lifecycle call: capabilities, WASI context, memory cap and deadline.
+
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::engine::EPOCH_TICK;
+use super::error::RuntimeError;
+use crate::caps::http::HttpCap;
+use crate::caps::log::LogCap;
+use crate::caps::secrets::SecretsCap;
+use crate::caps::{Capabilities, Provision, files};
+use crate::plan::model::Limits;
+use crate::wit;
+
+/// Instances, tables and memories one plugin store may create.
+const MAX_INSTANCES: usize = 16;
+const MAX_TABLES: usize = 16;
+const MAX_MEMORIES: usize = 16;
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// Everything a plugin's store holds.
+pub struct StoreState {
+    caps: Capabilities,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for StoreState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A linker providing WASI 0.2 and the sluice capabilities this host implements.
+/// Which of them a plugin may really use was checked against its grants before linking.
+pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
+    let mut linker = Linker::<StoreState>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wit::log::add_to_linker::<_, HasSelf<LogCap>>(&mut linker, |s| &mut s.caps.log)?;
+    wit::http::add_to_linker::<_, HasSelf<HttpCap>>(&mut linker, |s| &mut s.caps.http)?;
+    wit::secrets::add_to_linker::<_, HasSelf<SecretsCap>>(&mut linker, |s| &mut s.caps.secrets)?;
+    Ok(linker)
+}
+
+/// A store for one call of a plugin with `limits`, reaching what `provision` allows; the plugin's
+/// stdout and stderr go to `output`.
+pub(super) fn new_store(
+    engine: &Engine,
+    provision: &Provision,
+    limits: &Limits,
+    output: &MemoryOutputPipe,
+) -> Result<Store<StoreState>, RuntimeError> {
+    let state = StoreState {
+        caps: provision.capabilities()?,
+        wasi: files::wasi_ctx(&provision.grants.files, output)?,
+        table: ResourceTable::new(),
+        limits: StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
+            .instances(MAX_INSTANCES)
+            .tables(MAX_TABLES)
+            .memories(MAX_MEMORIES)
+            .table_elements(MAX_TABLE_ELEMENTS)
+            .trap_on_grow_failure(true)
+            .build(),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.set_epoch_deadline(deadline_ticks(limits));
+    store.epoch_deadline_trap();
+    Ok(store)
+}
+
+fn deadline_ticks(limits: &Limits) -> u64 {
+    let ticks = limits.deadline.as_millis() / EPOCH_TICK.as_millis();
+    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+}

@@ -1,0 +1,71 @@
+//! History, current state, the journal and environment locks.
+//!
+//! One [`Store`] trait; [`sqlite::SqliteStore`] is the embedded default. The schema is designed
+//! so that a PostgreSQL backend, promotions and approvals fit without a rewrite: a deployment
+//! (one `sluice apply` of one environment) has unit deployments; each unit's `current` state is
+//! kept per environment; the journal is append-only.
+
+mod machine;
+mod records;
+pub mod sqlite;
+
+pub use machine::this_host;
+pub use records::*;
+
+use std::time::Duration;
+
+/// Errors from a state backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The backend failed (I/O, SQL, corrupt database).
+    #[error("state database {location}: {message}")]
+    Backend {
+        /// Which database (path or URL without password).
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The environment's lock is held by someone else.
+    #[error("environment `{environment}` is locked by {holder}")]
+    Locked {
+        /// The environment.
+        environment: String,
+        /// Who holds it, for people (`actor@host pid N since T`).
+        holder: LockHolder,
+    },
+    /// A record that should exist does not.
+    #[error("no {what} `{id}` in the state database")]
+    NotFound {
+        /// What kind of record.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+}
+
+/// Where sluice keeps what it knows. Calls are short and synchronous.
+pub trait Store: Send + Sync {
+    /// Records the start of a deployment of one environment.
+    fn begin_deployment(&self, deployment: &NewDeployment) -> Result<(), StateError>;
+    /// Records how a deployment ended.
+    fn finish_deployment(&self, id: &str, outcome: Outcome, reason: Option<&str>) -> Result<(), StateError>;
+    /// Records the start of one unit within a deployment.
+    fn begin_unit(&self, unit: &NewUnitDeployment) -> Result<(), StateError>;
+    /// Records how one unit ended.
+    fn finish_unit(&self, deployment_id: &str, unit: &str, outcome: Outcome, reason: Option<&str>) -> Result<(), StateError>;
+    /// Appends one transition to the journal; called *before* the transition is acted on.
+    fn journal(&self, entry: &JournalEntry) -> Result<(), StateError>;
+    /// The journal of one deployment, in order.
+    fn journal_of(&self, deployment_id: &str) -> Result<Vec<JournalRecord>, StateError>;
+    /// What is live for `unit` in `environment`, if it was ever deployed.
+    fn current(&self, environment: &str, unit: &str) -> Result<Option<UnitCurrent>, StateError>;
+    /// Replaces what is live for `unit` in `environment`.
+    fn set_current(&self, environment: &str, unit: &str, current: &UnitCurrent) -> Result<(), StateError>;
+    /// Unit deployments, newest first, filtered.
+    fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError>;
+    /// Takes the environment's lock, waiting up to `wait` (zero: fail at once with `Locked`).
+    /// A lock whose holder process is gone (same host, pid not alive) is taken over.
+    fn lock(&self, environment: &str, holder: &LockHolder, wait: Duration) -> Result<(), StateError>;
+    /// Releases the environment's lock if `holder` has it.
+    fn unlock(&self, environment: &str, holder: &LockHolder) -> Result<(), StateError>;
+}

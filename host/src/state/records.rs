@@ -1,0 +1,205 @@
+//! The records a [`super::Store`] keeps.
+
+use std::fmt;
+
+/// How a deployment or unit deployment ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Still running (or interrupted: the journal says how far it got).
+    Running,
+    /// Deployed and finalized.
+    Succeeded,
+    /// Nothing to do: the version was already live.
+    Unchanged,
+    /// Failed, and rollback restored the previous version.
+    RolledBack,
+    /// Failed, and rollback failed too: needs a person.
+    Failed,
+    /// Not attempted because a unit it depends on failed.
+    Skipped,
+}
+
+impl Outcome {
+    /// The stored and printed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Unchanged => "unchanged",
+            Outcome::RolledBack => "rolled-back",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [
+            Outcome::Running,
+            Outcome::Succeeded,
+            Outcome::Unchanged,
+            Outcome::RolledBack,
+            Outcome::Failed,
+            Outcome::Skipped,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The start of one deployment (one `sluice apply` or `sluice rollback` of one environment).
+#[derive(Debug, Clone)]
+pub struct NewDeployment {
+    /// Unique id (UUID v7 text).
+    pub id: String,
+    /// The environment.
+    pub environment: String,
+    /// `apply` or `rollback`.
+    pub kind: String,
+    /// sha256 of the plan file.
+    pub plan_hash: String,
+    /// Who ran it (`--actor`, `$SLUICE_ACTOR`, `$GITHUB_ACTOR` or `$USER`).
+    pub actor: String,
+    /// The git commit of the plan's repository, if any.
+    pub commit: Option<String>,
+    /// Start time, milliseconds since the Unix epoch.
+    pub started_at_ms: i64,
+}
+
+/// The start of one unit within a deployment.
+#[derive(Debug, Clone)]
+pub struct NewUnitDeployment {
+    /// The deployment it belongs to.
+    pub deployment_id: String,
+    /// The environment (repeated for easy queries).
+    pub environment: String,
+    /// The unit.
+    pub unit: String,
+    /// The version being deployed.
+    pub version: String,
+    /// sha256 of the plugin component.
+    pub plugin_sha256: String,
+    /// sha256 of the unit's resolved config (changes when inputs change).
+    pub config_hash: String,
+    /// Start time, ms since the epoch.
+    pub started_at_ms: i64,
+}
+
+/// One unit deployment as history shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnitDeploymentRecord {
+    /// The deployment id.
+    pub deployment_id: String,
+    /// `apply` or `rollback`.
+    pub kind: String,
+    /// The environment.
+    pub environment: String,
+    /// The unit.
+    pub unit: String,
+    /// The version.
+    pub version: String,
+    /// sha256 of the plugin component.
+    pub plugin_sha256: String,
+    /// sha256 of the resolved config.
+    pub config_hash: String,
+    /// sha256 of the plan file.
+    pub plan_hash: String,
+    /// Who ran it.
+    pub actor: String,
+    /// The git commit, if any.
+    pub commit: Option<String>,
+    /// Start, ms since the epoch.
+    pub started_at_ms: i64,
+    /// End, ms since the epoch (none while running).
+    pub finished_at_ms: Option<i64>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why it failed or rolled back.
+    pub reason: Option<String>,
+}
+
+/// Which history to list.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    /// Only this environment.
+    pub environment: Option<String>,
+    /// Only this unit.
+    pub unit: Option<String>,
+    /// Only these outcomes (empty: all).
+    pub outcomes: Vec<Outcome>,
+    /// At most this many (0: no limit).
+    pub limit: usize,
+}
+
+/// What is live for one unit in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnitCurrent {
+    /// The live version.
+    pub version: String,
+    /// The plugin's own state, as `finalize` returned it.
+    pub state: String,
+    /// The deployment that made it live.
+    pub deployment_id: String,
+    /// sha256 of the plugin that deployed it.
+    pub plugin_sha256: String,
+    /// sha256 of the resolved config it was deployed with.
+    pub config_hash: String,
+    /// When it became live, ms since the epoch.
+    pub since_ms: i64,
+}
+
+/// One journal line, before it is written.
+#[derive(Debug, Clone)]
+pub struct JournalEntry {
+    /// The deployment.
+    pub deployment_id: String,
+    /// The unit (empty for deployment-wide steps).
+    pub unit: String,
+    /// The transition, e.g. `stage`, `gate:staged`, `shift:100`, `finalize`, `rollback`.
+    pub step: String,
+    /// Detail: plugin state, snapshot, reason (JSON or text).
+    pub detail: String,
+}
+
+/// One journal line as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JournalRecord {
+    /// Position in the deployment's journal, from 1.
+    pub seq: i64,
+    /// The unit.
+    pub unit: String,
+    /// The transition.
+    pub step: String,
+    /// Its detail.
+    pub detail: String,
+    /// When it was written, ms since the epoch.
+    pub at_ms: i64,
+}
+
+/// Who holds (or wants) an environment lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The deployment id or another unique token.
+    pub token: String,
+    /// Who (actor).
+    pub actor: String,
+    /// The machine's host name.
+    pub host: String,
+    /// The process id.
+    pub pid: u32,
+    /// Since when, ms since the epoch.
+    pub since_ms: i64,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} on {} (pid {}, since {})", self.actor, self.host, self.pid, crate::report::time::format_ms(self.since_ms))
+    }
+}

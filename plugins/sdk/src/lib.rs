@@ -1,0 +1,79 @@
+//! The Rust SDK for sluice strategy plugins.
+//!
+//! A plugin is a `cdylib` built for `wasm32-wasip2` that implements [`Strategy`] and exports it
+//! with [`export!`]. Besides the generated bindings, the SDK offers a few helpers that keep
+//! plugins short:
+//!
+//! - [`parse_config`] turns the unit's config JSON into a serde type, failing with
+//!   [`Error::InvalidConfig`];
+//! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
+//! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context;
+//! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
+//!
+//! See `docs/writing-a-plugin.md` for a walk-through.
+
+mod failure;
+mod json;
+mod logging;
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "sluice:deploy/plugin",
+    pub_export_macro: true,
+    export_macro_name: "export_strategy",
+    default_bindings_module: "sluice_sdk",
+    generate_all,
+});
+
+pub use self::exports::sluice::deploy::strategy::Guest as Strategy;
+pub use self::sluice::deploy::types::{
+    Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
+};
+pub use self::sluice::deploy::{containers, http, log, secrets, sql};
+pub use failure::OrFailed;
+pub use json::{parse_config, parse_state, to_state};
+
+/// Exports `$plugin` (a type implementing [`Strategy`]) as this component's strategy.
+#[macro_export]
+macro_rules! export {
+    ($plugin:ident) => {
+        $crate::export_strategy!($plugin with_types_in $crate);
+    };
+}
+
+impl Change {
+    /// A plan line: `action` on `resource`, with a short human-readable `detail`.
+    pub fn new(
+        action: ChangeAction,
+        resource: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            action,
+            resource: resource.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl Error {
+    /// The message inside the error, without its kind (`Display` shows both).
+    pub fn message(&self) -> &str {
+        match self {
+            Error::InvalidConfig(message)
+            | Error::Denied(message)
+            | Error::Unavailable(message)
+            | Error::Failed(message) => message,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A problem at `path` (dotted, empty for the whole config), saying what was expected.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The config every test plugin reads, and its call journal.
+
+use serde::Deserialize;
+use sluice_sdk::{Error, OrFailed};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// A test plugin's config; keys it does not know are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct TestConfig {
+    /// Guest path of the file each lifecycle call appends its name to.
+    pub journal: Option<PathBuf>,
+    /// The staged endpoint `gate-target` reports.
+    pub endpoint: Option<String>,
+}
+
+impl TestConfig {
+    /// Parses the unit's config JSON.
+    pub fn load(config: &str) -> Result<Self, Error> {
+        sluice_sdk::parse_config(config)
+    }
+
+    /// Appends `call` as one line to the journal, if the config names one.
+    pub fn record(&self, call: &str) -> Result<(), Error> {
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
+        let what = || format!("appending to the journal {}", journal.display());
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(journal)
+            .or_failed(what)?;
+        writeln!(file, "{call}").or_failed(what)
+    }
+}
