@@ -84,3 +84,56 @@ fn threshold(cx: &Converter<'_>, raw: Option<&Spanned<u32>>, default: u32) -> Re
         Some(count) => Err(cx.error_at_span(count.span(), "invalid threshold 0: expected at least 1")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::plan::model::{GateCheck, GatePhase, GateTiming};
+    use crate::plan::test_support::{error_of, parse_with};
+
+    fn unit_with_gates(gates: &str) -> String {
+        format!("[plugins.p]\nsource = \"builtin:x\"\n[units.u]\nplugin = \"p\"\ngates = [{gates}]\n")
+    }
+
+    #[test]
+    fn gate_timing_falls_back_to_the_defaults() {
+        let plan = parse_with(&unit_with_gates("{ tcp = \"127.0.0.1:80\", interval = \"200ms\" }")).unwrap();
+        let gate = &plan.units["u"].gates[0];
+        assert_eq!(gate.check, GateCheck::Tcp { address: "127.0.0.1:80".to_owned() });
+        assert_eq!(
+            gate.timing,
+            GateTiming { interval: Duration::from_millis(200), ..GateTiming::default() }
+        );
+    }
+
+    #[test]
+    fn the_phase_defaults_to_staged_only_when_the_probe_mentions_a_staged_endpoint() {
+        let plan = parse_with(&unit_with_gates(
+            "{ http = \"${staged.endpoint}ok\" }, { http = \"http://127.0.0.1/\" }, { http = \"${staged.endpoint}\", phase = \"live\" }",
+        ))
+        .unwrap();
+        let phases: Vec<GatePhase> = plan.units["u"].gates.iter().map(|gate| gate.phase).collect();
+        assert_eq!(phases, vec![GatePhase::Staged, GatePhase::Live, GatePhase::Live]);
+    }
+
+    #[test]
+    fn a_gate_needs_exactly_one_probe() {
+        let none = error_of(&unit_with_gates("{ status = 200 }"));
+        assert!(none.message.starts_with("a gate needs exactly one probe"), "{none}");
+        let both = error_of(&unit_with_gates("{ http = \"http://a/\", tcp = \"a:1\" }"));
+        assert!(both.message.starts_with("a gate needs exactly one probe"), "{both}");
+    }
+
+    #[test]
+    fn http_only_keys_on_a_tcp_gate_are_refused() {
+        let error = error_of(&unit_with_gates("{ tcp = \"a:1\", body = \"ok\" }"));
+        assert!(error.message.contains("apply to http gates only"), "{error}");
+    }
+
+    #[test]
+    fn a_zero_threshold_is_refused() {
+        let error = error_of(&unit_with_gates("{ tcp = \"a:1\", success_threshold = 0 }"));
+        assert_eq!(error.message, "invalid threshold 0: expected at least 1");
+    }
+}

@@ -175,7 +175,7 @@ mod tests {
         for bad in ["http://a.example/api", "http://a.example?x=1", "http://u:p@a.example", "ftp://a.example", "a.example"] {
             let error = error_of(&http_grant(bad));
             assert!(error.message.starts_with(&format!("invalid http grant `{bad}`")), "{error}");
-            assert_eq!((error.line, error.col), (9, 10), "{error}");
+            assert_eq!((error.line, error.col), (9, 9), "{error}");
         }
     }
 

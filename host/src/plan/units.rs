@@ -95,3 +95,47 @@ fn value_to_json(
         toml::Value::Table(table) => table_to_json(cx, table, path)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::plan::test_support::{error_of, parse_with};
+
+    fn unit_with(lines: &str) -> String {
+        format!("[plugins.p]\nsource = \"builtin:x\"\n[units.u]\nplugin = \"p\"\n{lines}\n")
+    }
+
+    #[test]
+    fn config_becomes_json_with_datetimes_as_text() {
+        let plan = parse_with(&unit_with(
+            "config = { port = 8080, ratio = 0.5, on = true, at = 2024-05-01T10:00:00Z, list = [1, \"a\"], nested = { k = \"v\" } }",
+        ))
+        .unwrap();
+        assert_eq!(
+            plan.units["u"].config,
+            json!({ "port": 8080, "ratio": 0.5, "on": true, "at": "2024-05-01T10:00:00Z", "list": [1, "a"], "nested": { "k": "v" } })
+        );
+    }
+
+    #[test]
+    fn a_unit_without_config_gets_an_empty_object() {
+        let plan = parse_with(&unit_with("")).unwrap();
+        assert_eq!(plan.units["u"].config, json!({}));
+    }
+
+    #[test]
+    fn shift_steps_must_be_increasing_percentages_below_100() {
+        assert_eq!(parse_with(&unit_with("shift = [10, 50]")).unwrap().units["u"].shift_steps, vec![10, 50]);
+        let too_big = error_of(&unit_with("shift = [10, 100]"));
+        assert!(too_big.message.starts_with("invalid traffic step 100"), "{too_big}");
+        let backwards = error_of(&unit_with("shift = [50, 10]"));
+        assert!(backwards.message.starts_with("traffic step 10 after 50"), "{backwards}");
+    }
+
+    #[test]
+    fn a_non_finite_number_in_config_is_refused() {
+        let error = error_of(&unit_with("config = { ratio = nan }"));
+        assert!(error.message.contains("expected a finite number"), "{error}");
+    }
+}

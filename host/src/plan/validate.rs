@@ -218,3 +218,71 @@ fn secret_problem(plan: &Plan, secret: &str, place: Place<'_>) -> Option<String>
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::test_support::{error_of, parse_with};
+
+    fn unit_with(grants: &str, unit: &str) -> String {
+        format!(
+            "[secrets.token]\nenv = \"TOKEN\"\n\n[plugins.p]\nsource = \"builtin:x\"\n\
+             [plugins.p.grants]\n{grants}\n\n[units.u]\nplugin = \"p\"\n{unit}\n"
+        )
+    }
+
+    #[test]
+    fn known_references_in_config_and_gates_are_accepted() {
+        let plan = parse_with(&unit_with(
+            "secrets = [\"token\"]",
+            "config = { image = \"api:${version}\", auth = \"${secret.token}\", env = [\"${environment}\"] }\n\
+             gates = [{ http = \"${staged.endpoints.1}health\", body = \"${unit} in ${project}\" }]",
+        ))
+        .unwrap();
+        assert_eq!(plan.units["u"].config["image"], "api:${version}");
+    }
+
+    #[test]
+    fn an_unknown_reference_in_config_is_an_error_at_that_string() {
+        let error = error_of(&unit_with("", "config = { a = { b = \"x-${colour}\" } }"));
+        assert_eq!(error.message, "unknown reference `${colour}`: expected one of version, environment, unit, project, secret.NAME");
+        assert_eq!((error.line, error.col), (16, 23), "{error}");
+    }
+
+    #[test]
+    fn a_staged_endpoint_in_config_is_refused() {
+        let error = error_of(&unit_with("", "config = { url = \"${staged.endpoint}\" }"));
+        assert!(error.message.contains("only gates may refer to staged endpoints"), "{error}");
+    }
+
+    #[test]
+    fn a_secret_reference_must_be_declared_and_granted() {
+        let undeclared = error_of(&unit_with("", "config = { t = \"${secret.other}\" }"));
+        assert!(undeclared.message.starts_with("undeclared secret `other`"), "{undeclared}");
+        let ungranted = error_of(&unit_with("", "config = { t = \"${secret.token}\" }"));
+        assert_eq!(
+            ungranted.message,
+            "secret `token` is not granted to plugin `p`: add it to `secrets` in `[plugins.p.grants]`"
+        );
+    }
+
+    #[test]
+    fn a_grant_of_an_undeclared_database_is_refused() {
+        let error = error_of(&unit_with("databases = [\"main\"]", ""));
+        assert!(error.message.starts_with("undeclared database `main`"), "{error}");
+        assert_eq!((error.line, error.col), (13, 14), "{error}");
+    }
+
+    #[test]
+    fn promote_from_must_name_another_environment() {
+        let error = error_of("[environments.production]\npromote_from = \"qa\"\n");
+        assert_eq!(error.message, "unknown environment `qa` to promote from: expected one of `staging`");
+    }
+
+    #[test]
+    fn a_database_url_may_refer_to_a_declared_secret_only_by_known_names() {
+        let plan = parse_with("[secrets.db]\nenv = \"DB\"\n[databases.main]\nurl = \"${secret.db}\"\n").unwrap();
+        assert_eq!(plan.databases["main"].url, "${secret.db}");
+        let error = error_of("[databases.main]\nurl = \"sqlite:${version}.db\"\n");
+        assert!(error.message.contains("cannot be used in a database url"), "{error}");
+    }
+}

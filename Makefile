@@ -1,0 +1,35 @@
+# sluice: the two commands a newcomer runs are `make demo` and `make test`.
+.PHONY: demo test bench build plugins deps fmt lint clean-state
+
+CARGO ?= cargo
+
+## demo: build everything and run the quickstart (no Docker, no database server, no network).
+demo: deps build
+	examples/quickstart/demo.sh target/debug/sluice
+
+## test: install what the tests need, then run every test.
+test: deps
+	$(CARGO) test -p sluice --no-fail-fast
+
+## bench: build optimised and print the benchmark figures.
+bench: deps
+	$(CARGO) bench -p sluice
+
+## build: the sluice binary (the standard plugins are built and embedded by host/build.rs).
+build: deps
+	$(CARGO) build -p sluice
+
+## plugins: only the guest workspace (standard plugins, SDK, test plugins) for wasm32-wasip2.
+plugins: deps
+	$(CARGO) build --release --workspace --target wasm32-wasip2 --manifest-path plugins/Cargo.toml --target-dir target/guests
+
+## deps: the toolchain pieces a fresh machine lacks.
+deps:
+	scripts/ensure-deps.sh
+
+fmt:
+	$(CARGO) fmt --all
+	$(CARGO) fmt --all --manifest-path plugins/Cargo.toml
+
+lint:
+	$(CARGO) clippy -p sluice --all-targets -- -D warnings
