@@ -6,6 +6,8 @@ set -euo pipefail
 sluice=$(realpath "${1:-sluice}")
 cd "$(dirname "$0")"
 
+if (echo >/dev/tcp/127.0.0.1/8765) 2>/dev/null; then echo "port 8765 is already in use: stop whatever listens there and run the demo again" >&2; exit 1; fi
+
 rm -rf .sluice && mkdir -p .sluice/www
 python3 -m http.server 8765 --bind 127.0.0.1 --directory .sluice/www >.sluice/http.log 2>&1 &
 server=$!

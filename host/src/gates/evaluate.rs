@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::probe::{Observation, Probe, Prober};
 use super::verdict::{Verdict, count};
@@ -86,7 +86,7 @@ struct Phase {
     end: Instant,
     /// Consecutive successes that end the phase early (none: probe until the end).
     success_threshold: Option<u32>,
-    /// Whether a probe may not run past the end (the deadline) but is cut off there.
+    /// Whether a probe still running at the end (the deadline) is abandoned, uncounted.
     probes_cut_at_end: bool,
 }
 
@@ -129,15 +129,16 @@ impl Run<'_> {
         let mut probe_at = phase.first_probe_at;
         while probe_at < phase.end {
             sleep_until(probe_at).await;
-            let now = Instant::now();
-            let timeout = if phase.probes_cut_at_end {
-                self.timing
-                    .timeout
-                    .min(phase.end.saturating_duration_since(now))
+            let probe_started = Instant::now();
+            let probe = self.prober.probe(self.timing.timeout);
+            let observation = if phase.probes_cut_at_end {
+                match timeout_at(phase.end, probe).await {
+                    Ok(observation) => observation,
+                    Err(_) => return Ending::TimeUp,
+                }
             } else {
-                self.timing.timeout
+                probe.await
             };
-            let observation = self.prober.probe(timeout).await;
             self.record(observation);
             if phase
                 .success_threshold
@@ -148,7 +149,7 @@ impl Run<'_> {
             if self.tally.failures >= failure_threshold {
                 return Ending::Failed;
             }
-            probe_at = later(now, self.timing.interval);
+            probe_at = later(probe_started, self.timing.interval);
         }
         Ending::TimeUp
     }
@@ -185,7 +186,7 @@ impl Run<'_> {
     fn deadline_passed(&self) -> String {
         let deadline = humantime::format_duration(self.timing.deadline);
         match self.tally.attempts {
-            0 => format!("failed: deadline {deadline} passed before the first probe"),
+            0 => format!("failed: deadline {deadline} passed before any probe completed"),
             attempts => format!(
                 "failed: deadline {deadline} passed after {}",
                 count(attempts, "probe", "probes")

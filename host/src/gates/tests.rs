@@ -3,7 +3,7 @@ mod server;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use self::server::{TestServer, closed_address, reply};
+use self::server::{TestServer, closed_address, reply, silent_listener};
 use super::{Probe, Verdict, evaluate};
 use crate::plan::model::{GateCheck, GateTiming};
 
@@ -136,7 +136,7 @@ async fn a_gate_that_cannot_pass_in_time_fails_at_the_deadline() {
 }
 
 #[tokio::test]
-async fn a_deadline_shorter_than_the_initial_delay_fails_before_any_probe() {
+async fn a_deadline_shorter_than_the_initial_delay_fails_without_probing() {
     let server = TestServer::always(reply(200, "ok")).await;
     let timing = GateTiming {
         initial_delay: Duration::from_millis(50),
@@ -150,9 +150,29 @@ async fn a_deadline_shorter_than_the_initial_delay_fails_before_any_probe() {
     assert_eq!(verdict.attempts, 0);
     assert_eq!(
         verdict.reason,
-        "failed: deadline 20ms passed before the first probe"
+        "failed: deadline 20ms passed before any probe completed"
     );
     assert_eq!(server.requests(), 0);
+}
+
+#[tokio::test]
+async fn a_probe_still_waiting_at_the_deadline_is_abandoned() {
+    let listener = silent_listener().await;
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let timing = GateTiming {
+        timeout: Duration::from_secs(30),
+        deadline: Duration::from_millis(100),
+        ..quick()
+    };
+
+    let verdict = run(&http(url, 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 0);
+    assert_eq!(
+        verdict.reason,
+        "failed: deadline 100ms passed before any probe completed"
+    );
 }
 
 #[tokio::test]

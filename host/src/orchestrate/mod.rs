@@ -20,3 +20,4 @@ pub use error::OrchestrateError;
 pub use outcome::{RunOutcome, UnitResult};
 pub use revert::{RevertOptions, revert};
 pub use setup::{Deployer, Inputs, resolve_config};
+pub use unit::{change_line, reason_of};

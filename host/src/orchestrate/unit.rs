@@ -12,7 +12,7 @@ use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
 use crate::runtime::{LoadedPlugin, RuntimeError};
 use crate::state::{JournalEntry, NewUnitDeployment, Outcome, UnitCurrent};
-use crate::wit::types::{ChangeAction, Context, Error};
+use crate::wit::types::{Change, ChangeAction, Context, Error};
 
 /// Deploys `unit` at `version` as part of deployment `deployment_id`. Never fails: every problem
 /// becomes the unit's outcome and reason.
@@ -43,7 +43,7 @@ pub(super) async fn deploy(d: &Deployer, deployment_id: &str, unit: &Unit, versi
 }
 
 /// Flattens a lifecycle call's two layers of failure into one reason.
-pub(super) fn reason_of<T>(call: &str, result: Result<Result<T, Error>, RuntimeError>) -> Result<T, String> {
+pub fn reason_of<T>(call: &str, result: Result<Result<T, Error>, RuntimeError>) -> Result<T, String> {
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(match error {
@@ -202,7 +202,7 @@ impl<'a> UnitRun<'a> {
             changes: changes
                 .iter()
                 .filter(|c| c.action != ChangeAction::NoOp)
-                .map(|c| format!("{} {} {}", action_name(c.action), c.resource, c.detail).trim_end().to_owned())
+                .map(change_line)
                 .collect(),
         });
         Ok(())
@@ -266,11 +266,21 @@ impl<'a> UnitRun<'a> {
             version: &live.version,
             staged: &[],
         };
+        // The restored version is checked with the live gates. A failure there is reported but does
+        // not undo the rollback: the gate may be new in this plan and never have passed for it.
         match gating::run(self.d, self.deployment_id, self.unit, GatePhase::Live, &target, false).await {
             Ok(()) => (Outcome::RolledBack, format!("{reason}; rolled back to {}", live.version)),
-            Err(e) => (Outcome::Failed, format!("{reason}; rolled back to {}, but then {e}", live.version)),
+            Err(e) => (
+                Outcome::RolledBack,
+                format!("{reason}; rolled back to {} (warning: after the rollback, the {e})", live.version),
+            ),
         }
     }
+}
+
+/// One planned change for people: `update index.html 12 KiB`.
+pub fn change_line(change: &Change) -> String {
+    format!("{} {} {}", action_name(change.action), change.resource, change.detail).trim_end().to_owned()
 }
 
 fn action_name(action: ChangeAction) -> &'static str {

@@ -46,7 +46,8 @@ impl Converter<'_> {
         default: Duration,
     ) -> Result<Duration, PlanError> {
         value.map_or(Ok(default), |text| {
-            parse_duration(text.get_ref()).map_err(|message| self.error_at_span(text.span(), message))
+            parse_duration(text.get_ref())
+                .map_err(|message| self.error_at_span(text.span(), message))
         })
     }
 
@@ -171,7 +172,11 @@ fn environments(
     })
 }
 
-fn secret(cx: &Converter<'_>, _name: &str, raw: &Spanned<RawSecret>) -> Result<SecretSource, PlanError> {
+fn secret(
+    cx: &Converter<'_>,
+    _name: &str,
+    raw: &Spanned<RawSecret>,
+) -> Result<SecretSource, PlanError> {
     match (&raw.get_ref().env, &raw.get_ref().file) {
         (Some(var), None) if !var.is_empty() => Ok(SecretSource::Env(var.clone())),
         (None, Some(path)) if !path.is_empty() => Ok(SecretSource::File(cx.resolve(path))),

@@ -83,3 +83,47 @@ fn snippet(source: &SourceMap, location: Location) -> String {
     let carets = "^".repeat(location.width.max(1));
     format!("\n{gutter} |\n{number} | {text}\n{gutter} | {indent}{carets}")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::test_support::{error_of, parse_with};
+
+    #[test]
+    fn an_error_shows_its_position_the_line_and_a_caret_under_the_culprit() {
+        let error = error_of(
+            "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.limits]\ndeadline = \"5 parsecs\"\n",
+        );
+        assert_eq!(
+            error.to_string(),
+            "/demo/plan.toml:9:12: invalid duration `5 parsecs`: expected e.g. 500ms, 10s, 2m\n  \
+             |\n9 | deadline = \"5 parsecs\"\n  |            ^^^^^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn others_can_point_an_error_at_a_key_path_of_a_loaded_plan() {
+        let plan = parse_with(
+            "[plugins.p]\nsource = \"builtin:x\"\n[units.api]\nplugin = \"p\"\n\
+             config = { router = { route = \"api\" } }\n",
+        )
+        .unwrap();
+        let route = plan.locate(&["units", "api", "config", "router", "route"]);
+        assert_eq!((route.line, route.col, route.width), (10, 31, 5));
+        let missing = plan.locate(&["units", "api", "config", "router", "nope"]);
+        assert_eq!((missing.line, missing.col), (10, 21));
+        let error = super::PlanError::at(&plan, route, "route `api` is not configured in caddy");
+        assert!(
+            error
+                .to_string()
+                .starts_with("/demo/plan.toml:10:31: route `api` is not configured")
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let error =
+            error_of("[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.limits]\ndeadline = \"é\"\n");
+        assert_eq!((error.line, error.col), (9, 12));
+        assert!(error.to_string().ends_with("|            ^^^"), "{error}");
+    }
+}

@@ -36,7 +36,10 @@ fn check(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateCheck, PlanEr
                 Some(status) if !(100..=599).contains(status.get_ref()) => {
                     return Err(cx.error_at_span(
                         status.span(),
-                        format!("invalid status {}: expected an HTTP status from 100 to 599", status.get_ref()),
+                        format!(
+                            "invalid status {}: expected an HTTP status from 100 to 599",
+                            status.get_ref()
+                        ),
                     ));
                 }
                 Some(status) => *status.get_ref(),
@@ -49,9 +52,16 @@ fn check(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateCheck, PlanEr
             })
         }
         (None, Some(address)) => {
-            let http_only = spec.status.as_ref().map(Spanned::span).or_else(|| spec.body.as_ref().map(Spanned::span));
+            let http_only = spec
+                .status
+                .as_ref()
+                .map(Spanned::span)
+                .or_else(|| spec.body.as_ref().map(Spanned::span));
             if let Some(span) = http_only {
-                return Err(cx.error_at_span(span, "`status` and `body` apply to http gates only: remove it from this tcp gate"));
+                return Err(cx.error_at_span(
+                    span,
+                    "`status` and `body` apply to http gates only: remove it from this tcp gate",
+                ));
             }
             Ok(GateCheck::Tcp {
                 address: address.get_ref().clone(),
@@ -70,18 +80,32 @@ fn timing(cx: &Converter<'_>, spec: &RawGate) -> Result<GateTiming, PlanError> {
         interval: cx.duration(spec.interval.as_ref(), defaults.interval)?,
         timeout: cx.duration(spec.timeout.as_ref(), defaults.timeout)?,
         initial_delay: cx.duration(spec.initial_delay.as_ref(), defaults.initial_delay)?,
-        success_threshold: threshold(cx, spec.success_threshold.as_ref(), defaults.success_threshold)?,
-        failure_threshold: threshold(cx, spec.failure_threshold.as_ref(), defaults.failure_threshold)?,
+        success_threshold: threshold(
+            cx,
+            spec.success_threshold.as_ref(),
+            defaults.success_threshold,
+        )?,
+        failure_threshold: threshold(
+            cx,
+            spec.failure_threshold.as_ref(),
+            defaults.failure_threshold,
+        )?,
         deadline: cx.duration(spec.deadline.as_ref(), defaults.deadline)?,
         soak: cx.duration(spec.soak.as_ref(), defaults.soak)?,
     })
 }
 
-fn threshold(cx: &Converter<'_>, raw: Option<&Spanned<u32>>, default: u32) -> Result<u32, PlanError> {
+fn threshold(
+    cx: &Converter<'_>,
+    raw: Option<&Spanned<u32>>,
+    default: u32,
+) -> Result<u32, PlanError> {
     match raw {
         None => Ok(default),
         Some(count) if *count.get_ref() >= 1 => Ok(*count.get_ref()),
-        Some(count) => Err(cx.error_at_span(count.span(), "invalid threshold 0: expected at least 1")),
+        Some(count) => {
+            Err(cx.error_at_span(count.span(), "invalid threshold 0: expected at least 1"))
+        }
     }
 }
 
@@ -93,17 +117,30 @@ mod tests {
     use crate::plan::test_support::{error_of, parse_with};
 
     fn unit_with_gates(gates: &str) -> String {
-        format!("[plugins.p]\nsource = \"builtin:x\"\n[units.u]\nplugin = \"p\"\ngates = [{gates}]\n")
+        format!(
+            "[plugins.p]\nsource = \"builtin:x\"\n[units.u]\nplugin = \"p\"\ngates = [{gates}]\n"
+        )
     }
 
     #[test]
     fn gate_timing_falls_back_to_the_defaults() {
-        let plan = parse_with(&unit_with_gates("{ tcp = \"127.0.0.1:80\", interval = \"200ms\" }")).unwrap();
+        let plan = parse_with(&unit_with_gates(
+            "{ tcp = \"127.0.0.1:80\", interval = \"200ms\" }",
+        ))
+        .unwrap();
         let gate = &plan.units["u"].gates[0];
-        assert_eq!(gate.check, GateCheck::Tcp { address: "127.0.0.1:80".to_owned() });
+        assert_eq!(
+            gate.check,
+            GateCheck::Tcp {
+                address: "127.0.0.1:80".to_owned()
+            }
+        );
         assert_eq!(
             gate.timing,
-            GateTiming { interval: Duration::from_millis(200), ..GateTiming::default() }
+            GateTiming {
+                interval: Duration::from_millis(200),
+                ..GateTiming::default()
+            }
         );
     }
 
@@ -113,22 +150,38 @@ mod tests {
             "{ http = \"${staged.endpoint}ok\" }, { http = \"http://127.0.0.1/\" }, { http = \"${staged.endpoint}\", phase = \"live\" }",
         ))
         .unwrap();
-        let phases: Vec<GatePhase> = plan.units["u"].gates.iter().map(|gate| gate.phase).collect();
-        assert_eq!(phases, vec![GatePhase::Staged, GatePhase::Live, GatePhase::Live]);
+        let phases: Vec<GatePhase> = plan.units["u"]
+            .gates
+            .iter()
+            .map(|gate| gate.phase)
+            .collect();
+        assert_eq!(
+            phases,
+            vec![GatePhase::Staged, GatePhase::Live, GatePhase::Live]
+        );
     }
 
     #[test]
     fn a_gate_needs_exactly_one_probe() {
         let none = error_of(&unit_with_gates("{ status = 200 }"));
-        assert!(none.message.starts_with("a gate needs exactly one probe"), "{none}");
+        assert!(
+            none.message.starts_with("a gate needs exactly one probe"),
+            "{none}"
+        );
         let both = error_of(&unit_with_gates("{ http = \"http://a/\", tcp = \"a:1\" }"));
-        assert!(both.message.starts_with("a gate needs exactly one probe"), "{both}");
+        assert!(
+            both.message.starts_with("a gate needs exactly one probe"),
+            "{both}"
+        );
     }
 
     #[test]
     fn http_only_keys_on_a_tcp_gate_are_refused() {
         let error = error_of(&unit_with_gates("{ tcp = \"a:1\", body = \"ok\" }"));
-        assert!(error.message.contains("apply to http gates only"), "{error}");
+        assert!(
+            error.message.contains("apply to http gates only"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -85,7 +85,10 @@ fn visit<'p>(
         return Some(cycle);
     }
     stack.push(name);
-    let deps = plan.unit(name).map(|unit| unit.depends_on.as_slice()).unwrap_or_default();
+    let deps = plan
+        .unit(name)
+        .map(|unit| unit.depends_on.as_slice())
+        .unwrap_or_default();
     let cycle = deps
         .iter()
         .find_map(|dep| visit(plan, dep, stack, finished));
@@ -128,7 +131,11 @@ plugin = "site"
         let all: Vec<String> = plan.units.keys().cloned().collect();
         assert_eq!(
             waves(&plan, &all),
-            vec![names(&["docs", "schema"]), names(&["api", "worker"]), names(&["web"])]
+            vec![
+                names(&["docs", "schema"]),
+                names(&["api", "worker"]),
+                names(&["web"])
+            ]
         );
     }
 
@@ -144,7 +151,10 @@ plugin = "site"
     #[test]
     fn dependents_are_transitive_and_sorted() {
         let plan = parse_with(CHAIN).unwrap();
-        assert_eq!(dependents(&plan, "schema"), names(&["api", "web", "worker"]));
+        assert_eq!(
+            dependents(&plan, "schema"),
+            names(&["api", "web", "worker"])
+        );
         assert_eq!(dependents(&plan, "web"), Vec::<String>::new());
     }
 
@@ -162,6 +172,9 @@ plugin = "site"
 depends_on = ["a"]
 "#,
         );
-        assert!(error.message.contains("dependency cycle: a -> b -> a"), "{error}");
+        assert!(
+            error.message.contains("dependency cycle: a -> b -> a"),
+            "{error}"
+        );
     }
 }

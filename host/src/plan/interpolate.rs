@@ -108,9 +108,8 @@ pub fn interpolate(
     for segment in segments(text)? {
         match segment {
             Segment::Text(literal) => out.push_str(literal),
-            Segment::Reference(name) => out.push_str(
-                &lookup(name).ok_or_else(|| InterpolateError::Unknown(name.to_owned()))?,
-            ),
+            Segment::Reference(name) => out
+                .push_str(&lookup(name).ok_or_else(|| InterpolateError::Unknown(name.to_owned()))?),
         }
     }
     Ok(out)
@@ -187,7 +186,10 @@ mod tests {
             interpolate("${version", &demo_lookup),
             Err(InterpolateError::Unterminated)
         );
-        assert_eq!(interpolate("${ }", &demo_lookup), Err(InterpolateError::Empty));
+        assert_eq!(
+            interpolate("${ }", &demo_lookup),
+            Err(InterpolateError::Empty)
+        );
     }
 
     #[test]

@@ -30,9 +30,13 @@ pub use model::*;
 
 /// Reads and validates the plan file at `path`; relative paths in it resolve against its directory.
 pub fn load(path: &Path) -> Result<Plan, PlanError> {
-    let bytes = std::fs::read(path).map_err(|error| PlanError::unreadable(path, &error.to_string()))?;
+    let bytes =
+        std::fs::read(path).map_err(|error| PlanError::unreadable(path, &error.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|error| {
-        PlanError::unreadable(path, &format!("it is not UTF-8 text ({})", error.utf8_error()))
+        PlanError::unreadable(
+            path,
+            &format!("it is not UTF-8 text ({})", error.utf8_error()),
+        )
     })?;
     parse(&text, path)
 }

@@ -9,9 +9,17 @@ use super::quantity::parse_size;
 use super::raw::{RawFileGrant, RawFileMode, RawGrants, RawLimits, RawPlugin};
 
 /// Converts one `[plugins.NAME]` table.
-pub(super) fn plugin(cx: &Converter<'_>, name: &str, raw: &RawPlugin) -> Result<PluginDecl, PlanError> {
+pub(super) fn plugin(
+    cx: &Converter<'_>,
+    name: &str,
+    raw: &RawPlugin,
+) -> Result<PluginDecl, PlanError> {
     let source = source(cx, &raw.source)?;
-    let sha256 = raw.sha256.as_ref().map(|digest| sha256(cx, digest)).transpose()?;
+    let sha256 = raw
+        .sha256
+        .as_ref()
+        .map(|digest| sha256(cx, digest))
+        .transpose()?;
     if matches!(source, PluginSource::Path(_)) && sha256.is_none() {
         return Err(cx.error_at_span(
             raw.source.span(),
@@ -54,9 +62,17 @@ fn sha256(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<String, PlanError
 
 fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
     Ok(Grants {
-        http: raw.http.iter().map(|entry| origin(cx, entry)).collect::<Result<_, _>>()?,
+        http: raw
+            .http
+            .iter()
+            .map(|entry| origin(cx, entry))
+            .collect::<Result<_, _>>()?,
         secrets: raw.secrets.clone(),
-        files: raw.files.iter().map(|entry| file_grant(cx, entry)).collect::<Result<_, _>>()?,
+        files: raw
+            .files
+            .iter()
+            .map(|entry| file_grant(cx, entry))
+            .collect::<Result<_, _>>()?,
         containers: names(cx, &raw.containers, "container")?,
         images: names(cx, &raw.images, "image")?,
         databases: raw.databases.clone(),
@@ -108,20 +124,25 @@ fn file_grant(cx: &Converter<'_>, raw: &RawFileGrant) -> Result<FileGrant, PlanE
 }
 
 /// Container or image names: exact, or a prefix followed by one trailing `*`.
-fn names(cx: &Converter<'_>, raw: &[Spanned<String>], kind: &str) -> Result<Vec<String>, PlanError> {
+fn names(
+    cx: &Converter<'_>,
+    raw: &[Spanned<String>],
+    kind: &str,
+) -> Result<Vec<String>, PlanError> {
     raw.iter()
         .map(|entry| {
             let name = entry.get_ref();
             let stem = name.strip_suffix('*').unwrap_or(name);
-            let valid = !name.is_empty()
-                && !stem.contains('*')
-                && !name.chars().any(char::is_whitespace);
+            let valid =
+                !name.is_empty() && !stem.contains('*') && !name.chars().any(char::is_whitespace);
             if valid {
                 Ok(name.clone())
             } else {
                 Err(cx.error_at_span(
                     entry.span(),
-                    format!("invalid {kind} name `{name}`: expected a name, or a prefix ending in `*`"),
+                    format!(
+                        "invalid {kind} name `{name}`: expected a name, or a prefix ending in `*`"
+                    ),
                 ))
             }
         })
@@ -146,7 +167,9 @@ fn memory(value: &Spanned<toml::Value>) -> Result<u64, String> {
         toml::Value::Integer(bytes) => u64::try_from(*bytes)
             .ok()
             .filter(|&bytes| bytes > 0)
-            .ok_or_else(|| format!("invalid memory limit {bytes}: expected a positive number of bytes")),
+            .ok_or_else(|| {
+                format!("invalid memory limit {bytes}: expected a positive number of bytes")
+            }),
         other => Err(format!(
             "invalid memory limit of type {}: expected a size such as \"256MiB\" or a number of bytes",
             other.type_str()
@@ -165,16 +188,33 @@ mod tests {
     #[test]
     fn http_grants_are_normalized_origins() {
         let plan = parse_with(&http_grant("HTTP://Example.com:80/")).unwrap();
-        assert_eq!(plan.plugins["p"].grants.http, vec!["http://example.com".to_owned()]);
+        assert_eq!(
+            plan.plugins["p"].grants.http,
+            vec!["http://example.com".to_owned()]
+        );
         let plan = parse_with(&http_grant("http://127.0.0.1:2019")).unwrap();
-        assert_eq!(plan.plugins["p"].grants.http, vec!["http://127.0.0.1:2019".to_owned()]);
+        assert_eq!(
+            plan.plugins["p"].grants.http,
+            vec!["http://127.0.0.1:2019".to_owned()]
+        );
     }
 
     #[test]
     fn an_http_grant_with_a_path_query_user_or_other_scheme_is_refused() {
-        for bad in ["http://a.example/api", "http://a.example?x=1", "http://u:p@a.example", "ftp://a.example", "a.example"] {
+        for bad in [
+            "http://a.example/api",
+            "http://a.example?x=1",
+            "http://u:p@a.example",
+            "ftp://a.example",
+            "a.example",
+        ] {
             let error = error_of(&http_grant(bad));
-            assert!(error.message.starts_with(&format!("invalid http grant `{bad}`")), "{error}");
+            assert!(
+                error
+                    .message
+                    .starts_with(&format!("invalid http grant `{bad}`")),
+                "{error}"
+            );
             assert_eq!((error.line, error.col), (9, 9), "{error}");
         }
     }
@@ -188,15 +228,24 @@ mod tests {
     #[test]
     fn a_path_source_resolves_against_the_plan_directory() {
         let digest = "AB".repeat(32);
-        let plan = parse_with(&format!("[plugins.p]\nsource = \"p.wasm\"\nsha256 = \"{digest}\"\n")).unwrap();
+        let plan = parse_with(&format!(
+            "[plugins.p]\nsource = \"p.wasm\"\nsha256 = \"{digest}\"\n"
+        ))
+        .unwrap();
         let plugin = &plan.plugins["p"];
-        assert_eq!(plugin.source, crate::plan::PluginSource::Path("/demo/p.wasm".into()));
+        assert_eq!(
+            plugin.source,
+            crate::plan::PluginSource::Path("/demo/p.wasm".into())
+        );
         assert_eq!(plugin.sha256.as_deref(), Some("ab".repeat(32).as_str()));
     }
 
     #[test]
     fn a_digest_that_is_not_64_hex_digits_is_refused() {
         let error = error_of("[plugins.p]\nsource = \"builtin:x\"\nsha256 = \"abc\"\n");
-        assert!(error.message.contains("expected 64 hexadecimal digits"), "{error}");
+        assert!(
+            error.message.contains("expected 64 hexadecimal digits"),
+            "{error}"
+        );
     }
 }

@@ -17,7 +17,11 @@ pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit
         name: name.to_owned(),
         plugin: raw.plugin.clone(),
         config,
-        gates: raw.gates.iter().map(|spec| gate(cx, spec)).collect::<Result<_, _>>()?,
+        gates: raw
+            .gates
+            .iter()
+            .map(|spec| gate(cx, spec))
+            .collect::<Result<_, _>>()?,
         depends_on: raw.depends_on.clone(),
         paths: raw.paths.clone(),
         shift_steps: shift_steps(cx, &raw.shift)?,
@@ -77,7 +81,10 @@ fn value_to_json(
         toml::Value::Float(number) => {
             let finite = serde_json::Number::from_f64(*number).ok_or_else(|| {
                 let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-                cx.error_at_key(&keys, format!("invalid number {number}: expected a finite number"))
+                cx.error_at_key(
+                    &keys,
+                    format!("invalid number {number}: expected a finite number"),
+                )
             })?;
             Json::Number(finite)
         }
@@ -126,16 +133,28 @@ mod tests {
 
     #[test]
     fn shift_steps_must_be_increasing_percentages_below_100() {
-        assert_eq!(parse_with(&unit_with("shift = [10, 50]")).unwrap().units["u"].shift_steps, vec![10, 50]);
+        assert_eq!(
+            parse_with(&unit_with("shift = [10, 50]")).unwrap().units["u"].shift_steps,
+            vec![10, 50]
+        );
         let too_big = error_of(&unit_with("shift = [10, 100]"));
-        assert!(too_big.message.starts_with("invalid traffic step 100"), "{too_big}");
+        assert!(
+            too_big.message.starts_with("invalid traffic step 100"),
+            "{too_big}"
+        );
         let backwards = error_of(&unit_with("shift = [50, 10]"));
-        assert!(backwards.message.starts_with("traffic step 10 after 50"), "{backwards}");
+        assert!(
+            backwards.message.starts_with("traffic step 10 after 50"),
+            "{backwards}"
+        );
     }
 
     #[test]
     fn a_non_finite_number_in_config_is_refused() {
         let error = error_of(&unit_with("config = { ratio = nan }"));
-        assert!(error.message.contains("expected a finite number"), "{error}");
+        assert!(
+            error.message.contains("expected a finite number"),
+            "{error}"
+        );
     }
 }

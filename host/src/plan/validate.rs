@@ -50,7 +50,10 @@ fn check_environments(plan: &Plan) -> Result<(), PlanError> {
             return Err(error(
                 plan,
                 &["environments", name, "promote_from"],
-                format!("unknown environment `{source}` to promote from: {}", declared(others)),
+                format!(
+                    "unknown environment `{source}` to promote from: {}",
+                    declared(others)
+                ),
             ));
         }
     }
@@ -64,7 +67,9 @@ fn check_grants(plan: &Plan) -> Result<(), PlanError> {
                 return Err(error(
                     plan,
                     &["plugins", name, "grants", "secrets", &position.to_string()],
-                    format!("undeclared secret `{secret}`: declare it in a `[secrets.{secret}]` table"),
+                    format!(
+                        "undeclared secret `{secret}`: declare it in a `[secrets.{secret}]` table"
+                    ),
                 ));
             }
         }
@@ -72,8 +77,16 @@ fn check_grants(plan: &Plan) -> Result<(), PlanError> {
             if !plan.databases.contains_key(database) {
                 return Err(error(
                     plan,
-                    &["plugins", name, "grants", "databases", &position.to_string()],
-                    format!("undeclared database `{database}`: declare it in a `[databases.{database}]` table"),
+                    &[
+                        "plugins",
+                        name,
+                        "grants",
+                        "databases",
+                        &position.to_string(),
+                    ],
+                    format!(
+                        "undeclared database `{database}`: declare it in a `[databases.{database}]` table"
+                    ),
                 ));
             }
         }
@@ -100,7 +113,10 @@ fn check_units(plan: &Plan) -> Result<(), PlanError> {
                 return Err(error(
                     plan,
                     &["units", name, "depends_on", &position.to_string()],
-                    format!("unknown unit `{dependency}` in depends_on: {}", declared(others)),
+                    format!(
+                        "unknown unit `{dependency}` in depends_on: {}",
+                        declared(others)
+                    ),
                 ));
             }
         }
@@ -122,7 +138,9 @@ enum Place<'a> {
 impl Place<'_> {
     fn expected(self) -> &'static str {
         match self {
-            Place::UnitConfig(_) => "expected one of version, environment, unit, project, secret.NAME",
+            Place::UnitConfig(_) => {
+                "expected one of version, environment, unit, project, secret.NAME"
+            }
             Place::Gate(_) => {
                 "expected one of version, environment, unit, project, staged.endpoint, \
                  staged.endpoints.N, secret.NAME"
@@ -134,7 +152,12 @@ impl Place<'_> {
 
 fn check_references(plan: &Plan) -> Result<(), PlanError> {
     for (name, database) in &plan.databases {
-        check_string(plan, &database.url, &["databases", name, "url"], Place::DatabaseUrl)?;
+        check_string(
+            plan,
+            &database.url,
+            &["databases", name, "url"],
+            Place::DatabaseUrl,
+        )?;
     }
     for (name, unit) in &plan.units {
         let plugin = plan.plugin_for(unit);
@@ -149,14 +172,24 @@ fn check_references(plan: &Plan) -> Result<(), PlanError> {
                 GateCheck::Tcp { address } => vec![("tcp", address.as_str())],
             };
             for (key, text) in strings {
-                check_string(plan, text, &["units", name, "gates", &position, key], Place::Gate(plugin))?;
+                check_string(
+                    plan,
+                    text,
+                    &["units", name, "gates", &position, key],
+                    Place::Gate(plugin),
+                )?;
             }
         }
     }
     Ok(())
 }
 
-fn check_json(plan: &Plan, value: &Json, path: &mut Vec<String>, place: Place<'_>) -> Result<(), PlanError> {
+fn check_json(
+    plan: &Plan,
+    value: &Json,
+    path: &mut Vec<String>,
+    place: Place<'_>,
+) -> Result<(), PlanError> {
     match value {
         Json::String(text) => {
             let keys: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -182,14 +215,21 @@ fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Res
     let names = references(text).map_err(|problem| error(plan, path, problem.to_string()))?;
     for name in names {
         let problem = match (Reference::parse(name), place) {
-            (None, _) => Some(format!("unknown reference `${{{name}}}`: {}", place.expected())),
+            (None, _) => Some(format!(
+                "unknown reference `${{{name}}}`: {}",
+                place.expected()
+            )),
             (Some(Reference::StagedEndpoint(_)), Place::UnitConfig(_)) => Some(format!(
                 "`${{{name}}}` cannot be used in a unit's config, which is resolved before staging: \
                  only gates may refer to staged endpoints"
             )),
-            (Some(Reference::Version | Reference::Unit | Reference::StagedEndpoint(_)), Place::DatabaseUrl) => {
-                Some(format!("`${{{name}}}` cannot be used in a database url: {}", place.expected()))
-            }
+            (
+                Some(Reference::Version | Reference::Unit | Reference::StagedEndpoint(_)),
+                Place::DatabaseUrl,
+            ) => Some(format!(
+                "`${{{name}}}` cannot be used in a database url: {}",
+                place.expected()
+            )),
             (Some(Reference::Secret(secret)), place) => secret_problem(plan, &secret, place),
             _ => None,
         };
@@ -244,20 +284,31 @@ mod tests {
     #[test]
     fn an_unknown_reference_in_config_is_an_error_at_that_string() {
         let error = error_of(&unit_with("", "config = { a = { b = \"x-${colour}\" } }"));
-        assert_eq!(error.message, "unknown reference `${colour}`: expected one of version, environment, unit, project, secret.NAME");
-        assert_eq!((error.line, error.col), (16, 23), "{error}");
+        assert_eq!(
+            error.message,
+            "unknown reference `${colour}`: expected one of version, environment, unit, project, secret.NAME"
+        );
+        assert_eq!((error.line, error.col), (16, 22), "{error}");
     }
 
     #[test]
     fn a_staged_endpoint_in_config_is_refused() {
         let error = error_of(&unit_with("", "config = { url = \"${staged.endpoint}\" }"));
-        assert!(error.message.contains("only gates may refer to staged endpoints"), "{error}");
+        assert!(
+            error
+                .message
+                .contains("only gates may refer to staged endpoints"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_secret_reference_must_be_declared_and_granted() {
         let undeclared = error_of(&unit_with("", "config = { t = \"${secret.other}\" }"));
-        assert!(undeclared.message.starts_with("undeclared secret `other`"), "{undeclared}");
+        assert!(
+            undeclared.message.starts_with("undeclared secret `other`"),
+            "{undeclared}"
+        );
         let ungranted = error_of(&unit_with("", "config = { t = \"${secret.token}\" }"));
         assert_eq!(
             ungranted.message,
@@ -268,21 +319,32 @@ mod tests {
     #[test]
     fn a_grant_of_an_undeclared_database_is_refused() {
         let error = error_of(&unit_with("databases = [\"main\"]", ""));
-        assert!(error.message.starts_with("undeclared database `main`"), "{error}");
-        assert_eq!((error.line, error.col), (13, 14), "{error}");
+        assert!(
+            error.message.starts_with("undeclared database `main`"),
+            "{error}"
+        );
+        assert_eq!((error.line, error.col), (12, 14), "{error}");
     }
 
     #[test]
     fn promote_from_must_name_another_environment() {
         let error = error_of("[environments.production]\npromote_from = \"qa\"\n");
-        assert_eq!(error.message, "unknown environment `qa` to promote from: expected one of `staging`");
+        assert_eq!(
+            error.message,
+            "unknown environment `qa` to promote from: expected one of `staging`"
+        );
     }
 
     #[test]
     fn a_database_url_may_refer_to_a_declared_secret_only_by_known_names() {
-        let plan = parse_with("[secrets.db]\nenv = \"DB\"\n[databases.main]\nurl = \"${secret.db}\"\n").unwrap();
+        let plan =
+            parse_with("[secrets.db]\nenv = \"DB\"\n[databases.main]\nurl = \"${secret.db}\"\n")
+                .unwrap();
         assert_eq!(plan.databases["main"].url, "${secret.db}");
         let error = error_of("[databases.main]\nurl = \"sqlite:${version}.db\"\n");
-        assert!(error.message.contains("cannot be used in a database url"), "{error}");
+        assert!(
+            error.message.contains("cannot be used in a database url"),
+            "{error}"
+        );
     }
 }

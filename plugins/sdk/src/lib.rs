@@ -7,7 +7,8 @@
 //! - [`parse_config`] turns the unit's config JSON into a serde type, failing with
 //!   [`Error::InvalidConfig`];
 //! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
-//! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context;
+//! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context,
+//!   and [`Error::message`] reads the text of an error without its kind;
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
 //!
 //! See `docs/writing-a-plugin.md` for a walk-through.

@@ -3,7 +3,7 @@
 use super::super::args::{Cli, PlanArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::orchestrate::resolve_config;
+use crate::orchestrate::{change_line, reason_of, resolve_config};
 use crate::plan::model::{GateCheck, GatePhase, GateSpec};
 use crate::report::{Format, Redactor};
 use crate::wit::types::ChangeAction;
@@ -19,17 +19,14 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
         let config = resolve_config(&deployer, unit, &version)?.to_string();
         let plugin = deployer.plugin(unit)?;
         let ctx = deployer.context("plan", unit, &version, true);
-        let changes = plugin
-            .plan(&deployer.provision(unit), &ctx, &config, current.as_ref().map(|c| c.state.as_str()))
-            .await
-            .map_err(CliError::failed)?;
-        let changes: Vec<String> = match changes {
+        let changes = plugin.plan(&deployer.provision(unit), &ctx, &config, current.as_ref().map(|c| c.state.as_str())).await;
+        let changes: Vec<String> = match reason_of("plan", changes) {
             Ok(changes) => changes
                 .iter()
                 .filter(|c| c.action != ChangeAction::NoOp)
-                .map(|c| format!("{:?} {} {}", c.action, c.resource, c.detail).to_lowercase().trim_end().to_owned())
+                .map(change_line)
                 .collect(),
-            Err(e) => vec![format!("plan failed: {e:?}")],
+            Err(reason) => vec![format!("cannot plan: {reason}")],
         };
         let gates: Vec<String> = unit.gates.iter().map(describe_gate).collect();
         let live = current.as_ref().map(|c| c.version.clone());

@@ -1,0 +1,100 @@
+//! A throwaway project: a plan, a site to publish, a release directory served over HTTP.
+
+use std::path::{Path, PathBuf};
+
+use super::http::{StaticServer, get};
+use super::{Run, sluice};
+
+/// The environment every test plan declares.
+pub const ENV: &str = "test";
+
+/// A temporary project directory with `site/` (the source) and `www/` (the releases, served).
+pub struct Project {
+    /// The temporary directory (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// Serves `www/`.
+    pub server: StaticServer,
+}
+
+impl Project {
+    /// An empty project with its `www/` served.
+    pub fn new() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("site")).unwrap();
+        std::fs::create_dir_all(dir.path().join("www")).unwrap();
+        let server = StaticServer::start(&dir.path().join("www"));
+        Project { dir, server }
+    }
+
+    /// The project directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The plan file's path.
+    pub fn plan_path(&self) -> PathBuf {
+        self.path().join("sluice.toml")
+    }
+
+    /// Writes the plan; `{base}` in `text` becomes the static server's base URL.
+    pub fn write_plan(&self, text: &str) {
+        std::fs::write(self.plan_path(), text.replace("{base}", &self.server.base_url())).unwrap();
+    }
+
+    /// Writes `site/index.html` saying `text`.
+    pub fn write_site(&self, text: &str) {
+        std::fs::write(self.path().join("site/index.html"), format!("<h1>{text}</h1>\n")).unwrap();
+    }
+
+    /// Runs `sluice ARGS` in the project.
+    pub fn sluice(&self, args: &[&str]) -> Run {
+        sluice(self.path()).args(args).output().unwrap().into()
+    }
+
+    /// Writes the site as `version` and applies it to the test environment.
+    pub fn deploy(&self, version: &str) -> Run {
+        self.write_site(version);
+        self.sluice(&["apply", "--env", ENV, "--version", version])
+    }
+
+    /// What the live site serves: status and body of `/current/index.html`.
+    pub fn live(&self) -> (u16, String) {
+        get(self.server.addr, "/current/index.html")
+    }
+
+    /// `sluice status --output json` for the unit: the live version, if any.
+    pub fn live_version(&self, unit: &str) -> Option<String> {
+        let run = self.sluice(&["status", "--env", ENV, "--output", "json"]);
+        assert_eq!(run.code, 0, "status failed: {}", run.all());
+        run.stdout.lines().find_map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).ok()?;
+            (v["unit"] == unit).then(|| v["live"]["version"].as_str().map(str::to_owned))?
+        })
+    }
+}
+
+/// A plan deploying `site/` with the builtin static-site strategy, with a staged and a live gate
+/// expecting the page to contain `${version}`; `extra_gate` is appended to the gates list.
+pub fn static_site_plan(extra_gate: &str) -> String {
+    format!(
+        r#"[project]
+name = "t"
+
+[environments.test]
+
+[plugins.site]
+source = "builtin:static-site"
+[plugins.site.grants]
+files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
+
+[units.web]
+plugin = "site"
+config = {{ source = "/site", target = "/www", keep = 3, public_url = "{{base}}" }}
+gates = [
+  {{ http = "${{staged.endpoint}}index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},
+  {{ http = "{{base}}/current/index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},
+  {extra_gate}
+]
+"#
+    )
+}
