@@ -2,6 +2,8 @@
 .PHONY: demo test bench build plugins deps fmt lint clean-state
 
 CARGO ?= cargo
+# Plugin logic that does not need a wasm host is unit-tested natively.
+HOST_TARGET := $(shell rustc -vV | sed -n 's/^host: //p')
 
 ## demo: build everything and run the quickstart (no Docker, no database server, no network).
 demo: deps build
@@ -10,6 +12,7 @@ demo: deps build
 ## test: install what the tests need, then run every test.
 test: deps
 	$(CARGO) test -p sluice --no-fail-fast
+	$(CARGO) test --manifest-path plugins/Cargo.toml -p static-site --target $(HOST_TARGET) --target-dir target/guest-tests
 
 ## bench: build optimised and print the benchmark figures.
 bench: deps

@@ -37,7 +37,10 @@ fn a_plugin_that_traps_in_stage_is_rolled_back_with_its_panic_message() {
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     let text = run.all();
     assert!(text.contains("plugin `bad` stage: trapped"), "{text}");
-    assert!(text.contains("trapping on purpose while staging v2"), "the plugin's own message is shown: {text}");
+    assert!(
+        text.contains("trapping on purpose while staging v2"),
+        "the plugin's own message is shown: {text}"
+    );
     assert!(text.contains("rolled back to v1"), "{text}");
     assert_v1_still_live(&project);
 }
@@ -48,8 +51,14 @@ fn a_plugin_that_loops_forever_is_stopped_at_its_deadline_and_rolled_back() {
     let run = project.deploy("v2");
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     let text = run.all();
-    assert!(text.contains("plugin `bad` stage: ran past its deadline of 1s and was stopped"), "{text}");
-    assert!(text.contains("rolled back to v1"), "the host kept working and ran rollback: {text}");
+    assert!(
+        text.contains("plugin `bad` stage: ran past its deadline of 1s and was stopped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rolled back to v1"),
+        "the host kept working and ran rollback: {text}"
+    );
     assert_v1_still_live(&project);
 }
 
@@ -59,7 +68,10 @@ fn a_plugin_that_allocates_past_its_memory_cap_is_stopped_and_rolled_back() {
     let run = project.deploy("v2");
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     let text = run.all();
-    assert!(text.contains("plugin `bad` stage: exceeded its memory limit of 32 MiB"), "{text}");
+    assert!(
+        text.contains("plugin `bad` stage: exceeded its memory limit of 32 MiB"),
+        "{text}"
+    );
     assert_v1_still_live(&project);
 }
 
@@ -69,8 +81,14 @@ fn a_plugin_importing_an_ungranted_capability_is_refused_at_load_naming_the_impo
     let run = project.deploy("v2");
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     let text = run.all();
-    assert!(text.contains("imports `sluice:deploy/http@0.1.0`"), "{text}");
+    assert!(
+        text.contains("imports `sluice:deploy/http@0.1.0`"),
+        "{text}"
+    );
     assert!(text.contains("needs the `http` grant"), "{text}");
-    assert!(text.contains("sluice.toml:"), "the error points into the plan: {text}");
+    assert!(
+        text.contains("sluice.toml:"),
+        "the error points into the plan: {text}"
+    );
     assert_v1_still_live(&project);
 }

@@ -15,12 +15,18 @@ fn an_external_plugin_whose_sha256_differs_from_the_pin_is_refused() {
     let project = Project::new();
     let wasm = test_plugin("gate-target");
     let wrong = "0".repeat(64);
-    project.write_plan(&plan_with_external_plugin(&wasm.display().to_string(), &wrong));
+    project.write_plan(&plan_with_external_plugin(
+        &wasm.display().to_string(),
+        &wrong,
+    ));
     let run = project.deploy("v1");
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     let text = run.all();
     assert!(text.contains("sha256 mismatch"), "{text}");
-    assert!(text.contains(&wrong) && text.contains(&sha256_file(&wasm)), "both digests are shown: {text}");
+    assert!(
+        text.contains(&wrong) && text.contains(&sha256_file(&wasm)),
+        "both digests are shown: {text}"
+    );
     assert_eq!(project.live().0, 404, "nothing was deployed");
 }
 
@@ -36,30 +42,49 @@ fn an_external_plugin_matching_its_pin_deploys_and_records_its_digest() {
     let run = project.sluice(&["apply", "--env", "test", "--version", "v1"]);
     assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
     let history = project.sluice(&["history", "--output", "json"]);
-    let record: serde_json::Value = serde_json::from_str(history.stdout.lines().next().unwrap()).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(history.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(record["plugin_sha256"], sha256_file(&wasm));
 }
 
 #[test]
 fn an_unknown_builtin_is_an_error_at_its_place_in_the_plan() {
     let project = Project::new();
-    project.write_plan(&static_site_plan("").replace("builtin:static-site", "builtin:no-such-plugin"));
+    project
+        .write_plan(&static_site_plan("").replace("builtin:static-site", "builtin:no-such-plugin"));
     let run = project.sluice(&["validate"]);
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     let text = run.all();
-    assert!(text.contains("no builtin plugin `no-such-plugin`"), "{text}");
-    assert!(text.contains("sluice.toml:7:10:"), "file:line:col of the source value: {text}");
+    assert!(
+        text.contains("no builtin plugin `no-such-plugin`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sluice.toml:7:10:"),
+        "file:line:col of the source value: {text}"
+    );
 }
 
 #[test]
 fn inspecting_a_plugin_lists_its_imports_with_the_grant_each_needs() {
     let project = Project::new();
     let wasm = test_plugin("ungranted-http");
-    let run = project.sluice(&["plugins", "inspect", &wasm.display().to_string(), "--output", "json"]);
+    let run = project.sluice(&[
+        "plugins",
+        "inspect",
+        &wasm.display().to_string(),
+        "--output",
+        "json",
+    ]);
     assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
     let report: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(report["sha256"], sha256_file(&wasm));
-    let http = report["imports"].as_array().unwrap().iter().find(|i| i["name"] == "sluice:deploy/http@0.1.0").unwrap();
+    let http = report["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "sluice:deploy/http@0.1.0")
+        .unwrap();
     assert_eq!(http["needs"], "needs grant `http`");
     assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.0");
     assert_eq!(report["info"]["name"], "ungranted-http");

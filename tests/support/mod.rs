@@ -53,7 +53,10 @@ impl From<Output> for Run {
 pub fn sluice(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
     cmd.current_dir(dir)
-        .env("SLUICE_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache"))
+        .env(
+            "SLUICE_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache"),
+        )
         .env("SLUICE_ACTOR", "test")
         .env_remove("SLUICE_PLAN")
         .env_remove("SLUICE_LOG");

@@ -38,12 +38,20 @@ impl Project {
 
     /// Writes the plan; `{base}` in `text` becomes the static server's base URL.
     pub fn write_plan(&self, text: &str) {
-        std::fs::write(self.plan_path(), text.replace("{base}", &self.server.base_url())).unwrap();
+        std::fs::write(
+            self.plan_path(),
+            text.replace("{base}", &self.server.base_url()),
+        )
+        .unwrap();
     }
 
     /// Writes `site/index.html` saying `text`.
     pub fn write_site(&self, text: &str) {
-        std::fs::write(self.path().join("site/index.html"), format!("<h1>{text}</h1>\n")).unwrap();
+        std::fs::write(
+            self.path().join("site/index.html"),
+            format!("<h1>{text}</h1>\n"),
+        )
+        .unwrap();
     }
 
     /// Runs `sluice ARGS` in the project.

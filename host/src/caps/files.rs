@@ -28,7 +28,11 @@ pub fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCt
         .allow_ip_name_lookup(false)
         .socket_addr_check(|_, _| Box::pin(async { false }));
     for grant in files {
-        let perms = if grant.writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
+        let perms = if grant.writable {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
         builder
             .preopened_dir(&grant.host, &grant.guest, perms)
             .map_err(|e| CapError::Preopen {

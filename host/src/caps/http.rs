@@ -73,7 +73,12 @@ impl HttpCap {
     pub fn new(plugin: &str, origins: &[String]) -> Result<Self, CapError> {
         let granted = origins
             .iter()
-            .map(|o| Url::parse(o).ok().and_then(|u| Origin::of(&u)).ok_or_else(|| CapError::Origin(o.clone())))
+            .map(|o| {
+                Url::parse(o)
+                    .ok()
+                    .and_then(|u| Origin::of(&u))
+                    .ok_or_else(|| CapError::Origin(o.clone()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -89,9 +94,11 @@ impl HttpCap {
 
     /// The URL parsed, if its origin is granted.
     fn permitted(&self, url: &str) -> Result<Url, Error> {
-        let parsed = Url::parse(url).map_err(|e| Error::InvalidConfig(format!("http: invalid URL `{url}`: {e}")))?;
-        let origin = Origin::of(&parsed)
-            .ok_or_else(|| Error::Denied(format!("http: `{url}` is not an http(s) URL with a host")))?;
+        let parsed = Url::parse(url)
+            .map_err(|e| Error::InvalidConfig(format!("http: invalid URL `{url}`: {e}")))?;
+        let origin = Origin::of(&parsed).ok_or_else(|| {
+            Error::Denied(format!("http: `{url}` is not an http(s) URL with a host"))
+        })?;
         if self.granted.contains(&origin) {
             Ok(parsed)
         } else {
@@ -107,23 +114,36 @@ impl HttpCap {
         if self.granted.is_empty() {
             return "none".to_owned();
         }
-        self.granted.iter().map(Origin::to_string).collect::<Vec<_>>().join(", ")
+        self.granted
+            .iter()
+            .map(Origin::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Sends `request`, following redirects (re-checked) when asked.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         check_headers(&request.headers)?;
-        if request.body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BODY) {
-            return Err(Error::Failed(format!("http: request body over the {MAX_REQUEST_BODY}-byte cap")));
+        if request
+            .body
+            .as_ref()
+            .is_some_and(|b| b.len() > MAX_REQUEST_BODY)
+        {
+            return Err(Error::Failed(format!(
+                "http: request body over the {MAX_REQUEST_BODY}-byte cap"
+            )));
         }
         let timeout = request
             .timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms)).min(MAX_TOTAL_TIMEOUT))
             .unwrap_or(MAX_TOTAL_TIMEOUT);
         let work = self.send_following(request);
-        tokio::time::timeout(timeout, work)
-            .await
-            .map_err(|_| Error::Unavailable(format!("http: no complete response within {}ms", timeout.as_millis())))?
+        tokio::time::timeout(timeout, work).await.map_err(|_| {
+            Error::Unavailable(format!(
+                "http: no complete response within {}ms",
+                timeout.as_millis()
+            ))
+        })?
     }
 
     async fn send_following(&self, request: Request) -> Result<Response, Error> {
@@ -131,19 +151,28 @@ impl HttpCap {
         let mut method = request.method;
         let mut body = request.body;
         for _ in 0..=MAX_REDIRECTS {
-            let response = self.send_once(method, &url, &request.headers, body.clone()).await?;
+            let response = self
+                .send_once(method, &url, &request.headers, body.clone())
+                .await?;
             let location = response.headers().get(reqwest::header::LOCATION).cloned();
             let status = response.status();
-            let (true, Some(location)) = (request.follow_redirects && status.is_redirection(), location) else {
+            let (true, Some(location)) = (
+                request.follow_redirects && status.is_redirection(),
+                location,
+            ) else {
                 return read_response(response, &url).await;
             };
             let next = location
                 .to_str()
                 .ok()
                 .and_then(|l| url.join(l).ok())
-                .ok_or_else(|| Error::Failed(format!("http: {url} redirected to an invalid location")))?;
+                .ok_or_else(|| {
+                    Error::Failed(format!("http: {url} redirected to an invalid location"))
+                })?;
             url = self.permitted(next.as_str()).map_err(|e| match e {
-                Error::Denied(m) => Error::Denied(format!("{m}; reached by a redirect from {}", request.url)),
+                Error::Denied(m) => {
+                    Error::Denied(format!("{m}; reached by a redirect from {}", request.url))
+                }
                 other => other,
             })?;
             if status == reqwest::StatusCode::SEE_OTHER
@@ -153,7 +182,10 @@ impl HttpCap {
                 body = None;
             }
         }
-        Err(Error::Failed(format!("http: more than {MAX_REDIRECTS} redirects from {}", request.url)))
+        Err(Error::Failed(format!(
+            "http: more than {MAX_REDIRECTS} redirects from {}",
+            request.url
+        )))
     }
 
     async fn send_once(
@@ -171,8 +203,16 @@ impl HttpCap {
             builder = builder.body(body);
         }
         builder.send().await.map_err(|e| {
-            let kind = if e.is_timeout() { "timed out" } else { "failed" };
-            Error::Unavailable(format!("http: {} {url} {kind}: {}", method_name(method), error_chain(&e)))
+            let kind = if e.is_timeout() {
+                "timed out"
+            } else {
+                "failed"
+            };
+            Error::Unavailable(format!(
+                "http: {} {url} {kind}: {}",
+                method_name(method),
+                error_chain(&e)
+            ))
         })
     }
 }
@@ -193,15 +233,24 @@ async fn read_response(response: reqwest::Response, url: &Url) -> Result<Respons
         .headers()
         .iter()
         .take(MAX_HEADERS)
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
-    if response.content_length().is_some_and(|len| len > MAX_RESPONSE_BODY as u64) {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_RESPONSE_BODY as u64)
+    {
         return Err(too_large(url));
     }
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Error::Unavailable(format!("http: reading {url}: {}", error_chain(&e))))?;
+        let chunk = chunk
+            .map_err(|e| Error::Unavailable(format!("http: reading {url}: {}", error_chain(&e))))?;
         if body.len() + chunk.len() > MAX_RESPONSE_BODY {
             return Err(too_large(url));
         }
@@ -216,7 +265,9 @@ async fn read_response(response: reqwest::Response, url: &Url) -> Result<Respons
 }
 
 fn too_large(url: &Url) -> Error {
-    Error::Failed(format!("http: response from {url} is over the {MAX_RESPONSE_BODY}-byte cap"))
+    Error::Failed(format!(
+        "http: response from {url} is over the {MAX_RESPONSE_BODY}-byte cap"
+    ))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -265,7 +316,11 @@ mod tests {
     use super::*;
 
     fn cap(origins: &[&str]) -> HttpCap {
-        HttpCap::new("test", &origins.iter().map(|o| o.to_string()).collect::<Vec<_>>()).unwrap()
+        HttpCap::new(
+            "test",
+            &origins.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -277,19 +332,34 @@ mod tests {
     #[test]
     fn another_port_scheme_or_host_is_denied() {
         let c = cap(&["http://127.0.0.1:2019"]);
-        for url in ["http://127.0.0.1:2020/", "https://127.0.0.1:2019/", "http://localhost:2019/", "http://127.0.0.1/"] {
-            assert!(matches!(c.permitted(url), Err(Error::Denied(_))), "{url} should be denied");
+        for url in [
+            "http://127.0.0.1:2020/",
+            "https://127.0.0.1:2019/",
+            "http://localhost:2019/",
+            "http://127.0.0.1/",
+        ] {
+            assert!(
+                matches!(c.permitted(url), Err(Error::Denied(_))),
+                "{url} should be denied"
+            );
         }
     }
 
     #[test]
     fn a_denial_names_the_origin_and_the_plugin() {
-        let err = cap(&[]).permitted("http://169.254.169.254/latest").unwrap_err();
-        assert!(matches!(&err, Error::Denied(m) if m.contains("http://169.254.169.254:80") && m.contains("`test`") && m.contains("granted: none")));
+        let err = cap(&[])
+            .permitted("http://169.254.169.254/latest")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Denied(m) if m.contains("http://169.254.169.254:80") && m.contains("`test`") && m.contains("granted: none"))
+        );
     }
 
     #[test]
     fn non_http_schemes_are_denied() {
-        assert!(matches!(cap(&[]).permitted("file:///etc/passwd"), Err(Error::Denied(_))));
+        assert!(matches!(
+            cap(&[]).permitted("file:///etc/passwd"),
+            Err(Error::Denied(_))
+        ));
     }
 }

@@ -60,7 +60,9 @@ impl LogBudget {
     /// Takes `bytes` from the budget; false when it does not have them (the message is dropped).
     fn take(&self, bytes: u64) -> bool {
         self.remaining
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(bytes))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
             .is_ok()
     }
 

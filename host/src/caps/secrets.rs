@@ -54,7 +54,10 @@ mod tests {
     fn cap() -> SecretsCap {
         SecretsCap::new(
             "pages",
-            BTreeMap::from([("token".to_owned(), Some("t0k3n".to_owned())), ("unset".to_owned(), None)]),
+            BTreeMap::from([
+                ("token".to_owned(), Some("t0k3n".to_owned())),
+                ("unset".to_owned(), None),
+            ]),
         )
     }
 
@@ -66,7 +69,9 @@ mod tests {
     #[test]
     fn a_secret_not_granted_is_denied_with_its_name() {
         let err = cap().get("db_password").unwrap_err();
-        assert!(matches!(&err, Error::Denied(m) if m.contains("`db_password` is not granted to plugin `pages`")));
+        assert!(
+            matches!(&err, Error::Denied(m) if m.contains("`db_password` is not granted to plugin `pages`"))
+        );
     }
 
     #[test]

@@ -13,7 +13,13 @@ use crate::report::Format;
 #[command(name = "sluice", version, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     /// The plan file.
-    #[arg(long, short = 'p', global = true, env = "SLUICE_PLAN", default_value = "sluice.toml")]
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "SLUICE_PLAN",
+        default_value = "sluice.toml"
+    )]
     pub plan: PathBuf,
     /// Output format: `human` (live progress) or `json` (one event per line, for CI).
     #[arg(long, short = 'o', global = true, value_enum, default_value = "human")]
@@ -135,5 +141,6 @@ pub enum PluginsCommand {
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("invalid duration `{text}` ({e}): expected e.g. 30s, 2m"))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("invalid duration `{text}` ({e}): expected e.g. 30s, 2m"))
 }

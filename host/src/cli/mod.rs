@@ -45,7 +45,9 @@ impl CliError {
 impl From<OrchestrateError> for CliError {
     fn from(error: OrchestrateError) -> CliError {
         let exit = match &error {
-            OrchestrateError::Plan(_) | OrchestrateError::Invalid(_) | OrchestrateError::Secret { .. } => Exit::Invalid,
+            OrchestrateError::Plan(_)
+            | OrchestrateError::Invalid(_)
+            | OrchestrateError::Secret { .. } => Exit::Invalid,
             OrchestrateError::Runtime(_) => Exit::Invalid,
             OrchestrateError::State(StateError::Locked { .. }) => Exit::LockHeld,
             OrchestrateError::State(_) => Exit::Failed,
@@ -68,7 +70,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let redactor = Redactor::default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -90,6 +95,11 @@ fn init_tracing(verbose: u8) {
         1 => "info,sluice=debug",
         _ => "debug,sluice=trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }

@@ -24,10 +24,7 @@ pub fn load_plan(cli: &Cli) -> Result<Plan, CliError> {
 /// Opens the plan's state store.
 pub fn open_store(plan: &Plan) -> Result<Arc<dyn Store>, CliError> {
     match &plan.state {
-        StateConfig::Sqlite(path) => Ok(Arc::new(
-            SqliteStore::open(path)
-                .map_err(CliError::from)?,
-        )),
+        StateConfig::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).map_err(CliError::from)?)),
     }
 }
 
@@ -42,7 +39,11 @@ pub fn reporter(cli: &Cli, redactor: &Redactor) -> Arc<dyn Reporter> {
 }
 
 /// A deployer for `environment`: plugins loaded, secrets read.
-pub fn deployer(cli: &Cli, redactor: &Redactor, environment: &str) -> Result<(Deployer, Runtime), CliError> {
+pub fn deployer(
+    cli: &Cli,
+    redactor: &Redactor,
+    environment: &str,
+) -> Result<(Deployer, Runtime), CliError> {
     let plan = load_plan(cli)?;
     let store = open_store(&plan)?;
     let runtime = runtime()?;
@@ -51,7 +52,14 @@ pub fn deployer(cli: &Cli, redactor: &Redactor, environment: &str) -> Result<(De
         actor: actor(cli),
         commit: git(&plan.dir, &["rev-parse", "HEAD"]),
     };
-    let deployer = Deployer::new(plan, inputs, store, &runtime, reporter(cli, redactor), redactor.clone())?;
+    let deployer = Deployer::new(
+        plan,
+        inputs,
+        store,
+        &runtime,
+        reporter(cli, redactor),
+        redactor.clone(),
+    )?;
     Ok((deployer, runtime))
 }
 
@@ -59,7 +67,11 @@ pub fn deployer(cli: &Cli, redactor: &Redactor, environment: &str) -> Result<(De
 pub fn actor(cli: &Cli) -> String {
     cli.actor
         .clone()
-        .or_else(|| ["SLUICE_ACTOR", "GITHUB_ACTOR", "USER"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())))
+        .or_else(|| {
+            ["SLUICE_ACTOR", "GITHUB_ACTOR", "USER"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
@@ -67,7 +79,9 @@ pub fn actor(cli: &Cli) -> String {
 pub fn version(given: Option<&str>, plan: &Plan) -> Result<String, CliError> {
     if let Some(version) = given {
         if version.trim().is_empty() {
-            return Err(CliError::invalid(anyhow::anyhow!("--version must not be empty")));
+            return Err(CliError::invalid(anyhow::anyhow!(
+                "--version must not be empty"
+            )));
         }
         return Ok(version.to_owned());
     }
@@ -78,7 +92,12 @@ pub fn version(given: Option<&str>, plan: &Plan) -> Result<String, CliError> {
 
 /// Runs `git ARGS` in `dir`; its trimmed output, or none.
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     (output.status.success() && !text.is_empty()).then_some(text)
 }

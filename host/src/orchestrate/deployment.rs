@@ -29,7 +29,11 @@ pub(super) fn new_deployment_id() -> String {
 }
 
 /// Records the start of a deployment of `kind` and announces it.
-pub(super) fn begin(d: &Deployer, kind: &str, units: Vec<String>) -> Result<String, OrchestrateError> {
+pub(super) fn begin(
+    d: &Deployer,
+    kind: &str,
+    units: Vec<String>,
+) -> Result<String, OrchestrateError> {
     let id = new_deployment_id();
     d.store.begin_deployment(&NewDeployment {
         id: id.clone(),
@@ -54,10 +58,16 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
     let reason = run
         .units
         .iter()
-        .filter_map(|u| u.reason.as_ref().filter(|_| u.outcome != Outcome::Unchanged).map(|r| format!("{}: {r}", u.unit)))
+        .filter_map(|u| {
+            u.reason
+                .as_ref()
+                .filter(|_| u.outcome != Outcome::Unchanged)
+                .map(|r| format!("{}: {r}", u.unit))
+        })
         .collect::<Vec<_>>();
     let reason = (!reason.is_empty()).then(|| reason.join("; "));
-    d.store.finish_deployment(&run.deployment_id, run.overall(), reason.as_deref())?;
+    d.store
+        .finish_deployment(&run.deployment_id, run.overall(), reason.as_deref())?;
     Ok(())
 }
 
@@ -71,14 +81,25 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     for wave in graph::waves(&d.plan, &selected) {
         let runs = wave.iter().map(|name| {
             let unit = &d.plan.units[name];
-            let blocked: Vec<&String> = unit.depends_on.iter().filter(|dep| broken.contains(*dep)).collect();
+            let blocked: Vec<&String> = unit
+                .depends_on
+                .iter()
+                .filter(|dep| broken.contains(*dep))
+                .collect();
             let deployment_id = deployment_id.as_str();
             async move {
                 if blocked.is_empty() {
                     unit::deploy(d, deployment_id, unit, &options.version, options.force).await
                 } else {
                     let names: Vec<&str> = blocked.iter().map(|s| s.as_str()).collect();
-                    unit::skip(d, deployment_id, unit, &options.version, &format!("depends on {}, which did not deploy", names.join(", ")))
+                    unit::skip(
+                        d,
+                        deployment_id,
+                        unit,
+                        &options.version,
+                        &format!("depends on {}, which did not deploy", names.join(", ")),
+                    )
+                    .await
                 }
             }
         });

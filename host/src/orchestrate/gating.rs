@@ -33,7 +33,8 @@ pub(super) async fn run(
 ) -> Result<(), String> {
     let lookup = |name: &str| d.variable(unit, target.version, target.staged, name);
     for gate in unit.gates.iter().filter(|g| g.phase == phase) {
-        let check = resolve(&gate.check, &lookup).map_err(|e| format!("gate cannot be resolved: {e}"))?;
+        let check =
+            resolve(&gate.check, &lookup).map_err(|e| format!("gate cannot be resolved: {e}"))?;
         let label = match &check {
             GateCheck::Http { url, .. } => url.clone(),
             GateCheck::Tcp { address } => format!("tcp {address}"),
@@ -71,12 +72,18 @@ pub(super) async fn run(
     Ok(())
 }
 
-fn resolve(check: &GateCheck, lookup: &dyn Fn(&str) -> Option<String>) -> Result<GateCheck, interpolate::InterpolateError> {
+fn resolve(
+    check: &GateCheck,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<GateCheck, interpolate::InterpolateError> {
     Ok(match check {
         GateCheck::Http { url, status, body } => GateCheck::Http {
             url: interpolate::interpolate(url, lookup)?,
             status: *status,
-            body: body.as_deref().map(|b| interpolate::interpolate(b, lookup)).transpose()?,
+            body: body
+                .as_deref()
+                .map(|b| interpolate::interpolate(b, lookup))
+                .transpose()?,
         },
         GateCheck::Tcp { address } => GateCheck::Tcp {
             address: interpolate::interpolate(address, lookup)?,

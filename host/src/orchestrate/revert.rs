@@ -21,16 +21,33 @@ pub async fn revert(d: &Deployer, options: &RevertOptions) -> Result<RunOutcome,
     let unit = d.plan.units.get(&options.unit).ok_or_else(|| {
         OrchestrateError::Invalid(format!("the plan has no unit `{}`", options.unit))
     })?;
-    let live = d.store.current(&d.environment, &unit.name)?.ok_or_else(|| {
-        OrchestrateError::Invalid(format!("unit `{}` was never deployed to `{}`: nothing to roll back", unit.name, d.environment))
-    })?;
+    let live = d
+        .store
+        .current(&d.environment, &unit.name)?
+        .ok_or_else(|| {
+            OrchestrateError::Invalid(format!(
+                "unit `{}` was never deployed to `{}`: nothing to roll back",
+                unit.name, d.environment
+            ))
+        })?;
     if options.to.as_deref() == Some(live.version.as_str()) {
-        return Err(OrchestrateError::Invalid(format!("{} is already live for `{}` in `{}`", live.version, unit.name, d.environment)));
+        return Err(OrchestrateError::Invalid(format!(
+            "{} is already live for `{}` in `{}`",
+            live.version, unit.name, d.environment
+        )));
     }
     let target = find_target(d, &unit.name, &live.version, options.to.as_deref())?;
     let state = recorded_state(d, &target)?;
     let deployment_id = begin(d, "rollback", vec![unit.name.clone()])?;
-    let result = unit::restore(d, &deployment_id, unit, &target.version, &state, &target.config_hash).await;
+    let result = unit::restore(
+        d,
+        &deployment_id,
+        unit,
+        &target.version,
+        &state,
+        &target.config_hash,
+    )
+    .await;
     let run = RunOutcome {
         deployment_id,
         units: vec![result],
@@ -39,7 +56,12 @@ pub async fn revert(d: &Deployer, options: &RevertOptions) -> Result<RunOutcome,
     Ok(run)
 }
 
-fn find_target(d: &Deployer, unit: &str, live_version: &str, to: Option<&str>) -> Result<UnitDeploymentRecord, OrchestrateError> {
+fn find_target(
+    d: &Deployer,
+    unit: &str,
+    live_version: &str,
+    to: Option<&str>,
+) -> Result<UnitDeploymentRecord, OrchestrateError> {
     let succeeded = d.store.history(&HistoryFilter {
         environment: Some(d.environment.clone()),
         unit: Some(unit.to_owned()),
@@ -52,8 +74,14 @@ fn find_target(d: &Deployer, unit: &str, live_version: &str, to: Option<&str>) -
     });
     found.ok_or_else(|| {
         OrchestrateError::Invalid(match to {
-            Some(version) => format!("version {version} of `{unit}` never succeeded in `{}`", d.environment),
-            None => format!("no earlier successful version of `{unit}` in `{}` to roll back to", d.environment),
+            Some(version) => format!(
+                "version {version} of `{unit}` never succeeded in `{}`",
+                d.environment
+            ),
+            None => format!(
+                "no earlier successful version of `{unit}` in `{}` to roll back to",
+                d.environment
+            ),
         })
     })
 }

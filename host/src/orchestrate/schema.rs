@@ -6,20 +6,41 @@ use crate::plan::{Plan, PlanError};
 
 /// Checks `config` (resolved) against `schema`; the first violation becomes a plan error at the
 /// offending key.
-pub(super) fn check(plan: &Plan, unit: &Unit, schema: &str, config: &serde_json::Value) -> Result<(), OrchestrateError> {
+pub(super) fn check(
+    plan: &Plan,
+    unit: &Unit,
+    schema: &str,
+    config: &serde_json::Value,
+) -> Result<(), OrchestrateError> {
     let at = |path: &[&str], message: String| -> OrchestrateError {
         let mut full = vec!["units", unit.name.as_str(), "config"];
         full.extend_from_slice(path);
-        PlanError::at(plan, plan.locate(&full), format!("unit `{}`: {message}", unit.name)).into()
+        PlanError::at(
+            plan,
+            plan.locate(&full),
+            format!("unit `{}`: {message}", unit.name),
+        )
+        .into()
     };
-    let schema: serde_json::Value = serde_json::from_str(schema)
-        .map_err(|e| at(&[], format!("plugin `{}` publishes an invalid config schema: {e}", unit.plugin)))?;
-    let validator = jsonschema::validator_for(&schema)
-        .map_err(|e| at(&[], format!("plugin `{}` publishes an invalid config schema: {e}", unit.plugin)))?;
+    let invalid = |e: &dyn std::fmt::Display| {
+        at(
+            &[],
+            format!(
+                "plugin `{}` publishes an invalid config schema: {e}",
+                unit.plugin
+            ),
+        )
+    };
+    let schema: serde_json::Value = serde_json::from_str(schema).map_err(|e| invalid(&e))?;
+    let validator = jsonschema::validator_for(&schema).map_err(|e| invalid(&e))?;
     if let Some(error) = validator.iter_errors(config).next() {
         let pointer = error.instance_path.to_string();
         let path: Vec<&str> = pointer.split('/').filter(|s| !s.is_empty()).collect();
-        let place = if path.is_empty() { "config".to_owned() } else { format!("config.{}", path.join(".")) };
+        let place = if path.is_empty() {
+            "config".to_owned()
+        } else {
+            format!("config.{}", path.join("."))
+        };
         return Err(at(&path, format!("{place}: {error}")));
     }
     Ok(())

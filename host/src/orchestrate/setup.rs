@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::error::OrchestrateError;
 use crate::caps::Provision;
 use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
-use crate::plan::model::{PluginSource, SecretSource, Unit};
 use crate::plan::interpolate::interpolate_json;
+use crate::plan::model::{PluginSource, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
@@ -60,14 +60,21 @@ impl Deployer {
             return Err(OrchestrateError::Invalid(format!(
                 "the plan has no environment `{}` (it has: {})",
                 inputs.environment,
-                plan.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+                plan.environments
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let secrets = read_secrets(&plan, &redactor)?;
         let mut plugins = BTreeMap::new();
         for unit in plan.units.values() {
             if !plugins.contains_key(&unit.plugin) {
-                plugins.insert(unit.plugin.clone(), Arc::new(load_plugin(&plan, &unit.plugin, runtime)?));
+                plugins.insert(
+                    unit.plugin.clone(),
+                    Arc::new(load_plugin(&plan, &unit.plugin, runtime)?),
+                );
             }
         }
         Ok(Deployer {
@@ -85,9 +92,12 @@ impl Deployer {
 
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
-        self.plugins
-            .get(&unit.plugin)
-            .ok_or_else(|| OrchestrateError::Invalid(format!("unit `{}`: plugin `{}` is not loaded", unit.name, unit.plugin)))
+        self.plugins.get(&unit.plugin).ok_or_else(|| {
+            OrchestrateError::Invalid(format!(
+                "unit `{}`: plugin `{}` is not loaded",
+                unit.name, unit.plugin
+            ))
+        })
     }
 
     /// What `unit`'s plugin may reach during this run (a fresh log budget each time).
@@ -109,7 +119,13 @@ impl Deployer {
     }
 
     /// The value of `${name}` for `unit` at `version`, with the staged endpoints once known.
-    pub fn variable(&self, unit: &Unit, version: &str, staged: &[String], name: &str) -> Option<String> {
+    pub fn variable(
+        &self,
+        unit: &Unit,
+        version: &str,
+        staged: &[String],
+        name: &str,
+    ) -> Option<String> {
         match name {
             "version" => Some(version.to_owned()),
             "environment" => Some(self.environment.clone()),
@@ -118,7 +134,10 @@ impl Deployer {
             "staged.endpoint" => staged.first().cloned(),
             _ => {
                 if let Some(index) = name.strip_prefix("staged.endpoints.") {
-                    return index.parse::<usize>().ok().and_then(|i| staged.get(i).cloned());
+                    return index
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| staged.get(i).cloned());
                 }
                 let secret = name.strip_prefix("secret.")?;
                 self.secrets.get(secret).cloned().flatten()
@@ -127,7 +146,13 @@ impl Deployer {
     }
 
     /// The lifecycle context for `unit`.
-    pub fn context(&self, deployment_id: &str, unit: &Unit, version: &str, dry_run: bool) -> Context {
+    pub fn context(
+        &self,
+        deployment_id: &str,
+        unit: &Unit,
+        version: &str,
+        dry_run: bool,
+    ) -> Context {
         Context {
             deployment_id: deployment_id.to_owned(),
             environment: self.environment.clone(),
@@ -145,20 +170,31 @@ impl Deployer {
             let plugin = self.plugin(unit)?;
             let provision = self.provision(unit);
             if !schemas.contains_key(&unit.plugin) {
-                schemas.insert(unit.plugin.clone(), plugin.info(&provision).await?.config_schema);
+                schemas.insert(
+                    unit.plugin.clone(),
+                    plugin.info(&provision).await?.config_schema,
+                );
             }
             let config = resolve_config(self, unit, version)?;
             super::schema::check(&self.plan, unit, &schemas[&unit.plugin], &config)?;
             let text = config.to_string();
             if let Err(diagnostics) = plugin.validate(&provision, &text).await? {
-                let first = diagnostics.first().map(|d| (d.path.clone(), d.message.clone())).unwrap_or_default();
+                let first = diagnostics
+                    .first()
+                    .map(|d| (d.path.clone(), d.message.clone()))
+                    .unwrap_or_default();
                 let mut path = vec!["units", unit.name.as_str(), "config"];
                 path.extend(first.0.split('.').filter(|s| !s.is_empty()));
                 let more = match diagnostics.len() {
                     0 | 1 => String::new(),
                     n => format!(" (and {} more)", n - 1),
                 };
-                return Err(PlanError::at(&self.plan, self.plan.locate(&path), format!("unit `{}`: {}{more}", unit.name, first.1)).into());
+                return Err(PlanError::at(
+                    &self.plan,
+                    self.plan.locate(&path),
+                    format!("unit `{}`: {}{more}", unit.name, first.1),
+                )
+                .into());
             }
         }
         Ok(())
@@ -166,13 +202,28 @@ impl Deployer {
 }
 
 /// `unit`'s config with `${...}` resolved for `version`.
-pub fn resolve_config(deployer: &Deployer, unit: &Unit, version: &str) -> Result<serde_json::Value, OrchestrateError> {
-    interpolate_json(&unit.config, &|name| deployer.variable(unit, version, &[], name)).map_err(|e| {
-        PlanError::at(&deployer.plan, deployer.plan.locate(&["units", &unit.name, "config"]), format!("unit `{}`: {e}", unit.name)).into()
+pub fn resolve_config(
+    deployer: &Deployer,
+    unit: &Unit,
+    version: &str,
+) -> Result<serde_json::Value, OrchestrateError> {
+    interpolate_json(&unit.config, &|name| {
+        deployer.variable(unit, version, &[], name)
+    })
+    .map_err(|e| {
+        PlanError::at(
+            &deployer.plan,
+            deployer.plan.locate(&["units", &unit.name, "config"]),
+            format!("unit `{}`: {e}", unit.name),
+        )
+        .into()
     })
 }
 
-fn read_secrets(plan: &Plan, redactor: &Redactor) -> Result<BTreeMap<String, Option<String>>, OrchestrateError> {
+fn read_secrets(
+    plan: &Plan,
+    redactor: &Redactor,
+) -> Result<BTreeMap<String, Option<String>>, OrchestrateError> {
     let mut values = BTreeMap::new();
     for (name, source) in &plan.secrets {
         let value = match source {
@@ -196,7 +247,11 @@ fn read_secrets(plan: &Plan, redactor: &Redactor) -> Result<BTreeMap<String, Opt
     Ok(values)
 }
 
-fn load_plugin(plan: &Plan, name: &str, runtime: &Runtime) -> Result<LoadedPlugin, OrchestrateError> {
+fn load_plugin(
+    plan: &Plan,
+    name: &str,
+    runtime: &Runtime,
+) -> Result<LoadedPlugin, OrchestrateError> {
     let decl = &plan.plugins[name];
     let at_plugin = |e: crate::runtime::RuntimeError, key: &str| -> OrchestrateError {
         PlanError::at(plan, plan.locate(&["plugins", name, key]), e.to_string()).into()
@@ -206,5 +261,7 @@ fn load_plugin(plan: &Plan, name: &str, runtime: &Runtime) -> Result<LoadedPlugi
         PluginSource::Path(path) => ComponentBytes::file(name, path, decl.sha256.as_deref()),
     }
     .map_err(|e| at_plugin(e, "source"))?;
-    runtime.load(name, &bytes, Some(&decl.grants), decl.limits).map_err(|e| at_plugin(e, "grants"))
+    runtime
+        .load(name, &bytes, Some(&decl.grants), decl.limits)
+        .map_err(|e| at_plugin(e, "grants"))
 }

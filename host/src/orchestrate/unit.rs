@@ -16,14 +16,35 @@ use crate::wit::types::{Change, ChangeAction, Context, Error};
 
 /// Deploys `unit` at `version` as part of deployment `deployment_id`. Never fails: every problem
 /// becomes the unit's outcome and reason.
-pub(super) async fn deploy(d: &Deployer, deployment_id: &str, unit: &Unit, version: &str, force: bool) -> UnitResult {
+pub(super) async fn deploy(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    version: &str,
+    force: bool,
+) -> UnitResult {
+    reported(d, deployment_id, unit, version, |run| run.execute(force)).await
+}
+
+/// Announces `unit`, runs `body` on it and reports how it ended (reason redacted).
+async fn reported<'a, F, Fut>(
+    d: &'a Deployer,
+    deployment_id: &'a str,
+    unit: &'a Unit,
+    version: &'a str,
+    body: F,
+) -> UnitResult
+where
+    F: FnOnce(UnitRun<'a>) -> Fut,
+    Fut: Future<Output = (Outcome, Option<String>)>,
+{
     let started = Instant::now();
     d.reporter.event(Event::UnitStarted {
         unit: unit.name.clone(),
         version: version.to_owned(),
     });
     let (outcome, reason) = match UnitRun::new(d, deployment_id, unit, version) {
-        Ok(run) => run.execute(force).await,
+        Ok(run) => body(run).await,
         Err(reason) => (Outcome::Failed, Some(reason)),
     };
     let reason = reason.map(|r| d.redactor.redact(&r).into_owned());
@@ -43,7 +64,10 @@ pub(super) async fn deploy(d: &Deployer, deployment_id: &str, unit: &Unit, versi
 }
 
 /// Flattens a lifecycle call's two layers of failure into one reason.
-pub fn reason_of<T>(call: &str, result: Result<Result<T, Error>, RuntimeError>) -> Result<T, String> {
+pub fn reason_of<T>(
+    call: &str,
+    result: Result<Result<T, Error>, RuntimeError>,
+) -> Result<T, String> {
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(match error {
@@ -86,10 +110,20 @@ pub(super) struct UnitRun<'a> {
 }
 
 impl<'a> UnitRun<'a> {
-    pub(super) fn new(d: &'a Deployer, deployment_id: &'a str, unit: &'a Unit, version: &'a str) -> Result<Self, String> {
+    pub(super) fn new(
+        d: &'a Deployer,
+        deployment_id: &'a str,
+        unit: &'a Unit,
+        version: &'a str,
+    ) -> Result<Self, String> {
         let plugin = d.plugin(unit).map_err(|e| e.to_string())?;
-        let config = resolve_config(d, unit, version).map_err(|e| e.to_string())?.to_string();
-        let current = d.store.current(&d.environment, &unit.name).map_err(|e| e.to_string())?;
+        let config = resolve_config(d, unit, version)
+            .map_err(|e| e.to_string())?
+            .to_string();
+        let current = d
+            .store
+            .current(&d.environment, &unit.name)
+            .map_err(|e| e.to_string())?;
         Ok(UnitRun {
             d,
             deployment_id,
@@ -104,7 +138,8 @@ impl<'a> UnitRun<'a> {
     }
 
     fn ctx(&self, version: &str, dry_run: bool) -> Context {
-        self.d.context(self.deployment_id, self.unit, version, dry_run)
+        self.d
+            .context(self.deployment_id, self.unit, version, dry_run)
     }
 
     pub(super) fn journal(&self, step: &str, detail: &str) -> Result<(), String> {
@@ -129,7 +164,9 @@ impl<'a> UnitRun<'a> {
 
     fn is_live(&self) -> bool {
         self.current.as_ref().is_some_and(|c| {
-            c.version == self.version && c.config_hash == self.config_hash && c.plugin_sha256 == self.plugin.sha256
+            c.version == self.version
+                && c.config_hash == self.config_hash
+                && c.plugin_sha256 == self.plugin.sha256
         })
     }
 
@@ -150,14 +187,30 @@ impl<'a> UnitRun<'a> {
 
     fn record_end(&self, outcome: Outcome, reason: Option<String>) -> (Outcome, Option<String>) {
         let reason = reason.map(|r| self.d.redactor.redact(&r).into_owned());
-        if let Err(e) = self.d.store.finish_unit(self.deployment_id, &self.unit.name, outcome, reason.as_deref()) {
-            return (Outcome::Failed, Some(format!("{}; and recording the outcome failed: {e}", reason.unwrap_or_default())));
+        if let Err(e) = self.d.store.finish_unit(
+            self.deployment_id,
+            &self.unit.name,
+            outcome,
+            reason.as_deref(),
+        ) {
+            return (
+                Outcome::Failed,
+                Some(format!(
+                    "{}; and recording the outcome failed: {e}",
+                    reason.unwrap_or_default()
+                )),
+            );
         }
         (outcome, reason)
     }
 
     /// Makes `version`/`state` what is live for this unit, journaling it first.
-    pub(super) fn record_current(&self, version: &str, state: &str, config_hash: &str) -> Result<(), String> {
+    pub(super) fn record_current(
+        &self,
+        version: &str,
+        state: &str,
+        config_hash: &str,
+    ) -> Result<(), String> {
         self.journal("record", state)?;
         let current = UnitCurrent {
             version: version.to_owned(),
@@ -167,7 +220,10 @@ impl<'a> UnitRun<'a> {
             config_hash: config_hash.to_owned(),
             since_ms: crate::report::time::now_ms(),
         };
-        self.d.store.set_current(&self.d.environment, &self.unit.name, &current).map_err(|e| e.to_string())
+        self.d
+            .store
+            .set_current(&self.d.environment, &self.unit.name, &current)
+            .map_err(|e| e.to_string())
     }
 
     async fn execute(self, force: bool) -> (Outcome, Option<String>) {
@@ -175,10 +231,16 @@ impl<'a> UnitRun<'a> {
             return (Outcome::Failed, Some(reason));
         }
         if !force && self.is_live() {
-            return self.record_end(Outcome::Unchanged, Some(format!("{} is already live", self.version)));
+            return self.record_end(
+                Outcome::Unchanged,
+                Some(format!("{} is already live", self.version)),
+            );
         }
         if let Err(reason) = self.plan().await {
-            return self.record_end(Outcome::Failed, Some(format!("{reason}; nothing was changed")));
+            return self.record_end(
+                Outcome::Failed,
+                Some(format!("{reason}; nothing was changed")),
+            );
         }
         let mut progress = Progress::default();
         match self.lifecycle(&mut progress).await {
@@ -196,7 +258,17 @@ impl<'a> UnitRun<'a> {
     async fn plan(&self) -> Result<(), String> {
         self.step("plan")?;
         let current = self.current.as_ref().map(|c| c.state.as_str());
-        let changes = reason_of("plan", self.plugin.plan(&self.provision, &self.ctx(self.version, true), &self.config, current).await)?;
+        let changes = reason_of(
+            "plan",
+            self.plugin
+                .plan(
+                    &self.provision,
+                    &self.ctx(self.version, true),
+                    &self.config,
+                    current,
+                )
+                .await,
+        )?;
         self.d.reporter.event(Event::Planned {
             unit: self.unit.name.clone(),
             changes: changes
@@ -212,12 +284,22 @@ impl<'a> UnitRun<'a> {
         let current = self.current.as_ref().map(|c| c.state.as_str());
         let ctx = self.ctx(self.version, false);
         self.step("prepare")?;
-        let snapshot = reason_of("prepare", self.plugin.prepare(&self.provision, &ctx, &self.config, current).await)?;
+        let snapshot = reason_of(
+            "prepare",
+            self.plugin
+                .prepare(&self.provision, &ctx, &self.config, current)
+                .await,
+        )?;
         self.journal("prepared", &snapshot)?;
         progress.snapshot = Some(snapshot);
 
         self.step("stage")?;
-        let staged = reason_of("stage", self.plugin.stage(&self.provision, &ctx, &self.config, current).await)?;
+        let staged = reason_of(
+            "stage",
+            self.plugin
+                .stage(&self.provision, &ctx, &self.config, current)
+                .await,
+        )?;
         self.journal("staged", &staged.state)?;
         progress.staged = Some(staged.state.clone());
         self.d.reporter.event(Event::StepDone {
@@ -229,22 +311,51 @@ impl<'a> UnitRun<'a> {
             version: self.version,
             staged: &staged.endpoints,
         };
-        gating::run(self.d, self.deployment_id, self.unit, GatePhase::Staged, &target, false).await?;
+        gating::run(
+            self.d,
+            self.deployment_id,
+            self.unit,
+            GatePhase::Staged,
+            &target,
+            false,
+        )
+        .await?;
 
         for percent in self.unit.shift_steps.iter().copied().chain([100]) {
             self.step(&format!("shift {percent}"))?;
-            reason_of("shift", self.plugin.shift(&self.provision, &ctx, &self.config, &staged.state, percent).await)?;
-            gating::run(self.d, self.deployment_id, self.unit, GatePhase::Live, &target, percent == 100).await?;
+            reason_of(
+                "shift",
+                self.plugin
+                    .shift(&self.provision, &ctx, &self.config, &staged.state, percent)
+                    .await,
+            )?;
+            gating::run(
+                self.d,
+                self.deployment_id,
+                self.unit,
+                GatePhase::Live,
+                &target,
+                percent == 100,
+            )
+            .await?;
         }
 
         self.step("finalize")?;
-        reason_of("finalize", self.plugin.finalize(&self.provision, &ctx, &self.config, &staged.state).await)
+        reason_of(
+            "finalize",
+            self.plugin
+                .finalize(&self.provision, &ctx, &self.config, &staged.state)
+                .await,
+        )
     }
 
     /// Puts the previous version back after `reason`; returns the outcome and the full reason.
     async fn roll_back(&self, progress: &Progress, reason: String) -> (Outcome, String) {
         if let Err(e) = self.journal("rollback", &reason) {
-            return (Outcome::Failed, format!("{reason}; cannot journal the rollback: {e}"));
+            return (
+                Outcome::Failed,
+                format!("{reason}; cannot journal the rollback: {e}"),
+            );
         }
         self.d.reporter.event(Event::Step {
             unit: self.unit.name.clone(),
@@ -254,7 +365,14 @@ impl<'a> UnitRun<'a> {
         let ctx = self.ctx(self.version, false);
         let result = self
             .plugin
-            .rollback(&self.provision, &ctx, &self.config, progress.staged.as_deref(), progress.snapshot.as_deref(), current)
+            .rollback(
+                &self.provision,
+                &ctx,
+                &self.config,
+                progress.staged.as_deref(),
+                progress.snapshot.as_deref(),
+                current,
+            )
             .await;
         if let Err(e) = reason_of("rollback", result) {
             return (Outcome::Failed, format!("{reason}; then {e}"));
@@ -268,11 +386,26 @@ impl<'a> UnitRun<'a> {
         };
         // The restored version is checked with the live gates. A failure there is reported but does
         // not undo the rollback: the gate may be new in this plan and never have passed for it.
-        match gating::run(self.d, self.deployment_id, self.unit, GatePhase::Live, &target, false).await {
-            Ok(()) => (Outcome::RolledBack, format!("{reason}; rolled back to {}", live.version)),
+        match gating::run(
+            self.d,
+            self.deployment_id,
+            self.unit,
+            GatePhase::Live,
+            &target,
+            false,
+        )
+        .await
+        {
+            Ok(()) => (
+                Outcome::RolledBack,
+                format!("{reason}; rolled back to {}", live.version),
+            ),
             Err(e) => (
                 Outcome::RolledBack,
-                format!("{reason}; rolled back to {} (warning: after the rollback, the {e})", live.version),
+                format!(
+                    "{reason}; rolled back to {} (warning: after the rollback, the {e})",
+                    live.version
+                ),
             ),
         }
     }
@@ -280,7 +413,14 @@ impl<'a> UnitRun<'a> {
 
 /// One planned change for people: `update index.html 12 KiB`.
 pub fn change_line(change: &Change) -> String {
-    format!("{} {} {}", action_name(change.action), change.resource, change.detail).trim_end().to_owned()
+    format!(
+        "{} {} {}",
+        action_name(change.action),
+        change.resource,
+        change.detail
+    )
+    .trim_end()
+    .to_owned()
 }
 
 fn action_name(action: ChangeAction) -> &'static str {
@@ -294,55 +434,37 @@ fn action_name(action: ChangeAction) -> &'static str {
 }
 
 /// Records and reports `unit` as skipped for `reason` (a dependency failed).
-pub(super) fn skip(d: &Deployer, deployment_id: &str, unit: &Unit, version: &str, reason: &str) -> UnitResult {
-    let (outcome, reason) = match UnitRun::new(d, deployment_id, unit, version) {
-        Ok(run) => match run.record_start(version, &run.config_hash) {
+pub(super) async fn skip(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    version: &str,
+    reason: &str,
+) -> UnitResult {
+    reported(d, deployment_id, unit, version, |run| async move {
+        match run.record_start(version, &run.config_hash) {
             Ok(()) => run.record_end(Outcome::Skipped, Some(reason.to_owned())),
             Err(e) => (Outcome::Failed, Some(e)),
-        },
-        Err(e) => (Outcome::Failed, Some(e)),
-    };
-    d.reporter.event(Event::UnitFinished {
-        unit: unit.name.clone(),
-        version: version.to_owned(),
-        outcome,
-        reason: reason.clone(),
-        duration_ms: 0,
-    });
-    UnitResult {
-        unit: unit.name.clone(),
-        version: version.to_owned(),
-        outcome,
-        reason,
-    }
+        }
+    })
+    .await
 }
 
 /// Makes an earlier `state` of `unit` (deployed as `version`) live again (`sluice rollback`):
 /// the plugin's `rollback` with that state as `current`, then the live gates. If either fails,
 /// what was live before is put back.
-pub(super) async fn restore(d: &Deployer, deployment_id: &str, unit: &Unit, version: &str, state: &str, config_hash: &str) -> UnitResult {
-    let started = Instant::now();
-    d.reporter.event(Event::UnitStarted {
-        unit: unit.name.clone(),
-        version: version.to_owned(),
-    });
-    let (outcome, reason) = match UnitRun::new(d, deployment_id, unit, version) {
-        Ok(run) => run.restore(state, config_hash).await,
-        Err(reason) => (Outcome::Failed, Some(reason)),
-    };
-    d.reporter.event(Event::UnitFinished {
-        unit: unit.name.clone(),
-        version: version.to_owned(),
-        outcome,
-        reason: reason.clone(),
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    });
-    UnitResult {
-        unit: unit.name.clone(),
-        version: version.to_owned(),
-        outcome,
-        reason,
-    }
+pub(super) async fn restore(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    version: &str,
+    state: &str,
+    config_hash: &str,
+) -> UnitResult {
+    reported(d, deployment_id, unit, version, |run| {
+        run.restore(state, config_hash)
+    })
+    .await
 }
 
 impl UnitRun<'_> {
@@ -365,11 +487,24 @@ impl UnitRun<'_> {
     async fn bring_back(&self, state: &str) -> Result<(), String> {
         self.step("rollback")?;
         let ctx = self.ctx(self.version, false);
-        reason_of("rollback", self.plugin.rollback(&self.provision, &ctx, &self.config, None, None, Some(state)).await)?;
+        reason_of(
+            "rollback",
+            self.plugin
+                .rollback(&self.provision, &ctx, &self.config, None, None, Some(state))
+                .await,
+        )?;
         let target = Target {
             version: self.version,
             staged: &[],
         };
-        gating::run(self.d, self.deployment_id, self.unit, GatePhase::Live, &target, true).await
+        gating::run(
+            self.d,
+            self.deployment_id,
+            self.unit,
+            GatePhase::Live,
+            &target,
+            true,
+        )
+        .await
     }
 }

@@ -60,13 +60,24 @@ fn table_to_json(
     table: &toml::Table,
     path: &mut Vec<String>,
 ) -> Result<Json, PlanError> {
-    let mut object = serde_json::Map::with_capacity(table.len());
-    for (key, value) in table {
-        path.push(key.clone());
-        object.insert(key.clone(), value_to_json(cx, value, path)?);
-        path.pop();
-    }
-    Ok(Json::Object(object))
+    table
+        .iter()
+        .map(|(key, value)| Ok((key.clone(), child_to_json(cx, key.clone(), value, path)?)))
+        .collect::<Result<_, PlanError>>()
+        .map(Json::Object)
+}
+
+/// Converts the value found under `key` (a table key or an array index) of `path`.
+fn child_to_json(
+    cx: &Converter<'_>,
+    key: String,
+    value: &toml::Value,
+    path: &mut Vec<String>,
+) -> Result<Json, PlanError> {
+    path.push(key);
+    let converted = value_to_json(cx, value, path);
+    path.pop();
+    converted
 }
 
 /// A config value as JSON; datetimes become their TOML text, non-finite floats are refused.
@@ -90,15 +101,13 @@ fn value_to_json(
         }
         toml::Value::Boolean(flag) => Json::Bool(*flag),
         toml::Value::Datetime(datetime) => Json::String(datetime.to_string()),
-        toml::Value::Array(items) => {
-            let mut converted = Vec::with_capacity(items.len());
-            for (position, item) in items.iter().enumerate() {
-                path.push(position.to_string());
-                converted.push(value_to_json(cx, item, path)?);
-                path.pop();
-            }
-            Json::Array(converted)
-        }
+        toml::Value::Array(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(position, item)| child_to_json(cx, position.to_string(), item, path))
+                .collect::<Result<_, _>>()?,
+        ),
         toml::Value::Table(table) => table_to_json(cx, table, path)?,
     })
 }

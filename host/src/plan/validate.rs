@@ -190,25 +190,29 @@ fn check_json(
     path: &mut Vec<String>,
     place: Place<'_>,
 ) -> Result<(), PlanError> {
-    match value {
+    let children: Vec<(String, &Json)> = match value {
         Json::String(text) => {
             let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-            check_string(plan, text, &keys, place)
+            return check_string(plan, text, &keys, place);
         }
-        Json::Array(items) => items.iter().enumerate().try_for_each(|(position, item)| {
-            path.push(position.to_string());
-            let checked = check_json(plan, item, path, place);
-            path.pop();
-            checked
-        }),
-        Json::Object(fields) => fields.iter().try_for_each(|(key, item)| {
-            path.push(key.clone());
-            let checked = check_json(plan, item, path, place);
-            path.pop();
-            checked
-        }),
-        _ => Ok(()),
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(position, item)| (position.to_string(), item))
+            .collect(),
+        Json::Object(fields) => fields
+            .iter()
+            .map(|(key, item)| (key.clone(), item))
+            .collect(),
+        _ => return Ok(()),
+    };
+    for (key, item) in children {
+        path.push(key);
+        let checked = check_json(plan, item, path, place);
+        path.pop();
+        checked?;
     }
+    Ok(())
 }
 
 fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Result<(), PlanError> {

@@ -14,13 +14,22 @@ use super::{Event, Reporter, redact::Redactor};
 use crate::caps::log::Level;
 use crate::state::Outcome;
 
+/// One row of the summary table.
+struct Finished {
+    unit: String,
+    version: String,
+    outcome: Outcome,
+    reason: Option<String>,
+    duration_ms: u64,
+}
+
 /// Live progress on stderr.
 pub struct HumanReporter {
     redactor: Redactor,
     verbose: u8,
     live: Option<MultiProgress>,
     bars: Mutex<BTreeMap<String, ProgressBar>>,
-    finished: Mutex<Vec<(String, String, Outcome, Option<String>, u64)>>,
+    finished: Mutex<Vec<Finished>>,
 }
 
 impl HumanReporter {
@@ -50,10 +59,15 @@ impl HumanReporter {
 
     fn set_status(&self, unit: &str, status: &str) {
         let Some(multi) = &self.live else { return };
-        let Ok(mut bars) = self.bars.lock() else { return };
+        let Ok(mut bars) = self.bars.lock() else {
+            return;
+        };
         let bar = bars.entry(unit.to_owned()).or_insert_with(|| {
             let bar = multi.add(ProgressBar::new_spinner());
-            bar.set_style(ProgressStyle::with_template("{spinner} {prefix:12} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:12} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.set_prefix(unit.to_owned());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -62,27 +76,39 @@ impl HumanReporter {
     }
 
     fn clear_status(&self, unit: &str) {
-        if let Ok(mut bars) = self.bars.lock() {
-            if let Some(bar) = bars.remove(unit) {
-                bar.finish_and_clear();
-            }
+        if let Ok(mut bars) = self.bars.lock()
+            && let Some(bar) = bars.remove(unit)
+        {
+            bar.finish_and_clear();
         }
     }
 
     fn summary(&self) {
-        let Ok(rows) = self.finished.lock() else { return };
+        let Ok(rows) = self.finished.lock() else {
+            return;
+        };
         if rows.is_empty() {
             return;
         }
-        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
-        let vwidth = rows.iter().map(|r| r.1.len()).max().unwrap_or(7).max(7);
-        self.line(&format!("\n{:width$}  {:vwidth$}  {:11}  {:>8}  {}", "UNIT", "VERSION", "OUTCOME", "TIME", "REASON"));
-        for (unit, version, outcome, reason, ms) in rows.iter() {
+        let width = rows.iter().map(|r| r.unit.len()).max().unwrap_or(4).max(4);
+        let vwidth = rows
+            .iter()
+            .map(|r| r.version.len())
+            .max()
+            .unwrap_or(7)
+            .max(7);
+        self.line(&format!(
+            "\n{:width$}  {:vwidth$}  {:11}  {:>8}  {}",
+            "UNIT", "VERSION", "OUTCOME", "TIME", "REASON"
+        ));
+        for row in rows.iter() {
             self.line(&format!(
-                "{unit:width$}  {version:vwidth$}  {:11}  {:>8}  {}",
-                outcome.as_str(),
-                format_duration(Duration::from_millis(*ms)),
-                reason.as_deref().unwrap_or("")
+                "{:width$}  {:vwidth$}  {:11}  {:>8}  {}",
+                row.unit,
+                row.version,
+                row.outcome.as_str(),
+                format_duration(Duration::from_millis(row.duration_ms)),
+                row.reason.as_deref().unwrap_or("")
             ));
         }
     }
@@ -95,8 +121,16 @@ fn mark(ok: bool) -> &'static str {
 impl Reporter for HumanReporter {
     fn event(&self, event: Event) {
         match event {
-            Event::DeploymentStarted { id, environment, kind, units } => {
-                self.line(&format!("{kind} {environment}: {} unit(s), deployment {id}", units.len()));
+            Event::DeploymentStarted {
+                id,
+                environment,
+                kind,
+                units,
+            } => {
+                self.line(&format!(
+                    "{kind} {environment}: {} unit(s), deployment {id}",
+                    units.len()
+                ));
             }
             Event::UnitStarted { unit, version } => {
                 self.line(&format!("[{unit}] deploying {version}"));
@@ -108,18 +142,43 @@ impl Reporter for HumanReporter {
                 }
             }
             Event::Step { unit, step } => self.set_status(&unit, &step),
-            Event::StepDone { unit, step, summary } => self.line(&format!("[{unit}] {step}: {summary}")),
-            Event::Probe { unit, gate, attempt, ok, detail } => {
+            Event::StepDone {
+                unit,
+                step,
+                summary,
+            } => self.line(&format!("[{unit}] {step}: {summary}")),
+            Event::Probe {
+                unit,
+                gate,
+                attempt,
+                ok,
+                detail,
+            } => {
                 self.set_status(&unit, &format!("gate {gate}: probe {attempt} {detail}"));
                 if self.verbose > 0 {
-                    self.line(&format!("[{unit}]   probe {attempt} {gate}: {} {detail}", mark(ok)));
+                    self.line(&format!(
+                        "[{unit}]   probe {attempt} {gate}: {} {detail}",
+                        mark(ok)
+                    ));
                 }
             }
-            Event::Gate { unit, gate, phase, passed, reason } => {
-                self.line(&format!("[{unit}] gate ({phase}) {gate}: {reason}"));
-                let _ = passed;
+            Event::Gate {
+                unit,
+                gate,
+                phase,
+                passed,
+                reason,
+            } => {
+                self.line(&format!(
+                    "[{unit}] {} gate ({phase}) {gate}: {reason}",
+                    mark(passed)
+                ));
             }
-            Event::PluginLog { unit, level, message } => {
+            Event::PluginLog {
+                unit,
+                level,
+                message,
+            } => {
                 let shown = match level {
                     Level::Trace => self.verbose >= 2,
                     Level::Debug => self.verbose >= 1,
@@ -134,12 +193,27 @@ impl Reporter for HumanReporter {
                     self.line(&format!("[{unit}]   {tag}{message}"));
                 }
             }
-            Event::UnitFinished { unit, version, outcome, reason, duration_ms } => {
+            Event::UnitFinished {
+                unit,
+                version,
+                outcome,
+                reason,
+                duration_ms,
+            } => {
                 self.clear_status(&unit);
-                let why = reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                let why = reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
                 self.line(&format!("[{unit}] {} {version}{why}", outcome.as_str()));
                 if let Ok(mut rows) = self.finished.lock() {
-                    rows.push((unit, version, outcome, reason, duration_ms));
+                    rows.push(Finished {
+                        unit,
+                        version,
+                        outcome,
+                        reason,
+                        duration_ms,
+                    });
                 }
             }
             Event::DeploymentFinished { outcome, .. } => {

@@ -19,12 +19,12 @@ impl Redactor {
         if value.is_empty() {
             return;
         }
-        if let Ok(mut values) = self.values.write() {
-            if !values.iter().any(|v| v == value) {
-                values.push(value.to_owned());
-                // Longest first, so a secret containing another is hidden whole.
-                values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-            }
+        if let Ok(mut values) = self.values.write()
+            && !values.iter().any(|v| v == value)
+        {
+            values.push(value.to_owned());
+            // Longest first, so a secret containing another is hidden whole.
+            values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         }
     }
 
@@ -51,7 +51,10 @@ mod tests {
     fn every_occurrence_of_a_secret_is_replaced() {
         let r = Redactor::default();
         r.add("hunter22");
-        assert_eq!(r.redact("pw=hunter22 again hunter22"), "pw=[REDACTED] again [REDACTED]");
+        assert_eq!(
+            r.redact("pw=hunter22 again hunter22"),
+            "pw=[REDACTED] again [REDACTED]"
+        );
     }
 
     #[test]

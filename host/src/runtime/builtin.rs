@@ -5,7 +5,10 @@ include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
 
 /// The embedded component named `name`.
 pub(super) fn builtin(name: &str) -> Option<&'static [u8]> {
-    BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, bytes)| *bytes)
+    BUILTINS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
 }
 
 /// The names of all embedded plugins.

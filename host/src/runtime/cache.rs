@@ -39,7 +39,12 @@ impl ComponentCache {
 
     /// The component for `bytes` (whose digest is `sha256`), from the cache or compiled.
     /// A cache that cannot be read or written is skipped, never fatal.
-    pub(super) fn load(&self, engine: &Engine, sha256: &str, bytes: &[u8]) -> wasmtime::Result<(Component, CacheOutcome)> {
+    pub(super) fn load(
+        &self,
+        engine: &Engine,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
         let path = self.path_for(sha256);
         if path.is_file() {
             // SAFETY: the file was written by `Component::serialize` of an engine with the same
@@ -47,12 +52,18 @@ impl ComponentCache {
             // replaced atomically (rename), so it is never read half-written.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(component) => return Ok((component, CacheOutcome::Cached)),
-                Err(e) => tracing::warn!("ignoring unreadable compiled component {}: {e:#}", path.display()),
+                Err(e) => tracing::warn!(
+                    "ignoring unreadable compiled component {}: {e:#}",
+                    path.display()
+                ),
             }
         }
         let component = Component::new(engine, bytes)?;
         if let Err(e) = self.store(&path, &component) {
-            tracing::warn!("cannot cache compiled component at {}: {e:#}", path.display());
+            tracing::warn!(
+                "cannot cache compiled component at {}: {e:#}",
+                path.display()
+            );
         }
         Ok((component, CacheOutcome::Compiled))
     }

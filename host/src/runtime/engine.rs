@@ -52,7 +52,10 @@ impl Runtime {
 
     /// Whether the ticker thread is still advancing epochs (false only if it died).
     pub fn is_ticking(&self) -> bool {
-        self.ticker.handle.as_ref().is_some_and(|h| !h.is_finished())
+        self.ticker
+            .handle
+            .as_ref()
+            .is_some_and(|h| !h.is_finished())
     }
 }
 

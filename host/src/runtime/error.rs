@@ -21,7 +21,9 @@ pub enum RuntimeError {
         message: String,
     },
     /// The component's sha256 differs from the one the plan pins.
-    #[error("plugin `{plugin}`: sha256 mismatch: the plan pins {expected}, the file `{path}` has {actual}")]
+    #[error(
+        "plugin `{plugin}`: sha256 mismatch: the plan pins {expected}, the file `{path}` has {actual}"
+    )]
     DigestMismatch {
         /// The plugin's name.
         plugin: String,

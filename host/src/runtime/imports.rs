@@ -52,12 +52,20 @@ pub fn classify(name: &str) -> ImportNeed {
         "sluice:deploy/containers" | "sluice:deploy/sql" => {
             ImportNeed::Unsupported("this version of sluice does not implement that capability yet")
         }
-        _ if interface.starts_with("wasi:sockets/") || interface.starts_with("wasi:http/") => ImportNeed::Unsupported(
-            "plugins get no raw network access; use sluice:deploy/http with granted origins",
-        ),
-        _ if ["wasi:cli/", "wasi:io/", "wasi:clocks/", "wasi:random/", "wasi:filesystem/"]
-            .iter()
-            .any(|p| interface.starts_with(p)) =>
+        _ if interface.starts_with("wasi:sockets/") || interface.starts_with("wasi:http/") => {
+            ImportNeed::Unsupported(
+                "plugins get no raw network access; use sluice:deploy/http with granted origins",
+            )
+        }
+        _ if [
+            "wasi:cli/",
+            "wasi:io/",
+            "wasi:clocks/",
+            "wasi:random/",
+            "wasi:filesystem/",
+        ]
+        .iter()
+        .any(|p| interface.starts_with(p)) =>
         {
             ImportNeed::Provided
         }
@@ -96,16 +104,28 @@ mod tests {
 
     #[test]
     fn wasi_basics_and_log_are_always_provided() {
-        for name in ["wasi:cli/stderr@0.2.6", "wasi:filesystem/types@0.2.0", "sluice:deploy/log@0.1.0"] {
+        for name in [
+            "wasi:cli/stderr@0.2.6",
+            "wasi:filesystem/types@0.2.0",
+            "sluice:deploy/log@0.1.0",
+        ] {
             assert_eq!(classify(name), ImportNeed::Provided, "{name}");
         }
     }
 
     #[test]
     fn an_http_import_without_an_http_grant_is_refused_naming_both() {
-        let err = check("site", &["sluice:deploy/http@0.1.0".into()], &Grants::default()).unwrap_err();
+        let err = check(
+            "site",
+            &["sluice:deploy/http@0.1.0".into()],
+            &Grants::default(),
+        )
+        .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("`sluice:deploy/http@0.1.0`") && text.contains("`http` grant"), "{text}");
+        assert!(
+            text.contains("`sluice:deploy/http@0.1.0`") && text.contains("`http` grant"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -120,6 +140,9 @@ mod tests {
 
     #[test]
     fn an_unknown_interface_is_refused() {
-        assert!(matches!(classify("acme:evil/backdoor@1.0.0"), ImportNeed::Unsupported(_)));
+        assert!(matches!(
+            classify("acme:evil/backdoor@1.0.0"),
+            ImportNeed::Unsupported(_)
+        ));
     }
 }

@@ -12,8 +12,8 @@ use super::error::RuntimeError;
 use super::imports;
 use super::source::ComponentBytes;
 use super::store::{StoreState, linker, new_store};
-use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::caps::Provision;
+use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
 use crate::wit::types::{Change, Context, Diagnostic, Error, PluginInfo, Staged};
 use crate::wit::{Plugin, PluginPre};
@@ -85,7 +85,13 @@ impl Runtime {
     /// anything `grants` does not give, and links it. `grants: None` is for inspection only
     /// (`sluice plugins inspect`): imports are not checked, and calls must be made with a
     /// provision that grants nothing.
-    pub fn load(&self, name: &str, bytes: &ComponentBytes, grants: Option<&Grants>, limits: Limits) -> Result<LoadedPlugin, RuntimeError> {
+    pub fn load(
+        &self,
+        name: &str,
+        bytes: &ComponentBytes,
+        grants: Option<&Grants>,
+        limits: Limits,
+    ) -> Result<LoadedPlugin, RuntimeError> {
         let (component, cache) = self
             .cache
             .load(&self.engine, &bytes.sha256, &bytes.bytes)
@@ -101,7 +107,10 @@ impl Runtime {
             plugin: name.to_owned(),
             message: format!("{e:#}"),
         };
-        let instance_pre = linker(&self.engine).map_err(link_error)?.instantiate_pre(&component).map_err(link_error)?;
+        let instance_pre = linker(&self.engine)
+            .map_err(link_error)?
+            .instantiate_pre(&component)
+            .map_err(link_error)?;
         let pre = PluginPre::new(instance_pre).map_err(link_error)?;
         Ok(LoadedPlugin {
             name: name.to_owned(),
@@ -120,8 +129,14 @@ impl Runtime {
 /// The names of a component's imports and exports.
 fn interface_names(engine: &Engine, component: &Component) -> (Vec<String>, Vec<String>) {
     let ty = component.component_type();
-    let imports = ty.imports(engine).map(|(name, _)| name.to_owned()).collect();
-    let exports = ty.exports(engine).map(|(name, _)| name.to_owned()).collect();
+    let imports = ty
+        .imports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let exports = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
     (imports, exports)
 }
 
@@ -133,7 +148,11 @@ struct Instance {
 }
 
 impl LoadedPlugin {
-    async fn instantiate(&self, provision: &Provision, call: Call) -> Result<Instance, RuntimeError> {
+    async fn instantiate(
+        &self,
+        provision: &Provision,
+        call: Call,
+    ) -> Result<Instance, RuntimeError> {
         let output = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let mut store = new_store(&self.engine, provision, &self.limits, &output)?;
         let plugin = self
@@ -141,7 +160,11 @@ impl LoadedPlugin {
             .instantiate_async(&mut store)
             .await
             .map_err(|e| self.trap(call, &e, &output))?;
-        Ok(Instance { plugin, store, output })
+        Ok(Instance {
+            plugin,
+            store,
+            output,
+        })
     }
 
     /// Runs `work` (a call into the instance) within the deadline and maps traps.
@@ -172,7 +195,10 @@ impl LoadedPlugin {
                 humantime::format_duration(self.limits.deadline)
             )
         } else if format!("{error:#}").contains("forcing trap when growing memory") {
-            format!("exceeded its memory limit of {} MiB and was stopped", self.limits.memory / (1024 * 1024))
+            format!(
+                "exceeded its memory limit of {} MiB and was stopped",
+                self.limits.memory / (1024 * 1024)
+            )
         } else {
             format!("trapped: {error:#}")
         };
@@ -180,7 +206,11 @@ impl LoadedPlugin {
         RuntimeError::Trap {
             plugin: self.name.clone(),
             call: call.name(),
-            message: if tail.is_empty() { message } else { format!("{message}; its last output: {tail}") },
+            message: if tail.is_empty() {
+                message
+            } else {
+                format!("{message}; its last output: {tail}")
+            },
         }
     }
 
@@ -195,61 +225,138 @@ impl LoadedPlugin {
     /// `info()`.
     pub async fn info(&self, provision: &Provision) -> Result<PluginInfo, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Info).await?;
-        let r = self.guarded(Call::Info, &i.output, i.plugin.sluice_deploy_strategy().call_info(&mut i.store)).await;
+        let r = self
+            .guarded(
+                Call::Info,
+                &i.output,
+                i.plugin.sluice_deploy_strategy().call_info(&mut i.store),
+            )
+            .await;
         self.finish(&i);
         r
     }
 
     /// `validate(config)`.
-    pub async fn validate(&self, provision: &Provision, config: &str) -> Result<Result<(), Vec<Diagnostic>>, RuntimeError> {
+    pub async fn validate(
+        &self,
+        provision: &Provision,
+        config: &str,
+    ) -> Result<Result<(), Vec<Diagnostic>>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Validate).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self.guarded(Call::Validate, &i.output, strategy.call_validate(&mut i.store, config)).await;
+        let r = self
+            .guarded(
+                Call::Validate,
+                &i.output,
+                strategy.call_validate(&mut i.store, config),
+            )
+            .await;
         self.finish(&i);
         r
     }
 
     /// `plan(ctx, config, current)`.
-    pub async fn plan(&self, provision: &Provision, ctx: &Context, config: &str, current: Option<&str>) -> Result<Result<Vec<Change>, Error>, RuntimeError> {
+    pub async fn plan(
+        &self,
+        provision: &Provision,
+        ctx: &Context,
+        config: &str,
+        current: Option<&str>,
+    ) -> Result<Result<Vec<Change>, Error>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Plan).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self.guarded(Call::Plan, &i.output, strategy.call_plan(&mut i.store, ctx, config, current)).await;
+        let r = self
+            .guarded(
+                Call::Plan,
+                &i.output,
+                strategy.call_plan(&mut i.store, ctx, config, current),
+            )
+            .await;
         self.finish(&i);
         r
     }
 
     /// `prepare(ctx, config, current)`.
-    pub async fn prepare(&self, provision: &Provision, ctx: &Context, config: &str, current: Option<&str>) -> Result<Result<String, Error>, RuntimeError> {
+    pub async fn prepare(
+        &self,
+        provision: &Provision,
+        ctx: &Context,
+        config: &str,
+        current: Option<&str>,
+    ) -> Result<Result<String, Error>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Prepare).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self.guarded(Call::Prepare, &i.output, strategy.call_prepare(&mut i.store, ctx, config, current)).await;
+        let r = self
+            .guarded(
+                Call::Prepare,
+                &i.output,
+                strategy.call_prepare(&mut i.store, ctx, config, current),
+            )
+            .await;
         self.finish(&i);
         r
     }
 
     /// `stage(ctx, config, current)`.
-    pub async fn stage(&self, provision: &Provision, ctx: &Context, config: &str, current: Option<&str>) -> Result<Result<Staged, Error>, RuntimeError> {
+    pub async fn stage(
+        &self,
+        provision: &Provision,
+        ctx: &Context,
+        config: &str,
+        current: Option<&str>,
+    ) -> Result<Result<Staged, Error>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Stage).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self.guarded(Call::Stage, &i.output, strategy.call_stage(&mut i.store, ctx, config, current)).await;
+        let r = self
+            .guarded(
+                Call::Stage,
+                &i.output,
+                strategy.call_stage(&mut i.store, ctx, config, current),
+            )
+            .await;
         self.finish(&i);
         r
     }
 
     /// `shift(ctx, config, staged, percent)`.
-    pub async fn shift(&self, provision: &Provision, ctx: &Context, config: &str, staged: &str, percent: u8) -> Result<Result<(), Error>, RuntimeError> {
+    pub async fn shift(
+        &self,
+        provision: &Provision,
+        ctx: &Context,
+        config: &str,
+        staged: &str,
+        percent: u8,
+    ) -> Result<Result<(), Error>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Shift).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self.guarded(Call::Shift, &i.output, strategy.call_shift(&mut i.store, ctx, config, staged, percent)).await;
+        let r = self
+            .guarded(
+                Call::Shift,
+                &i.output,
+                strategy.call_shift(&mut i.store, ctx, config, staged, percent),
+            )
+            .await;
         self.finish(&i);
         r
     }
 
     /// `finalize(ctx, config, staged)`.
-    pub async fn finalize(&self, provision: &Provision, ctx: &Context, config: &str, staged: &str) -> Result<Result<String, Error>, RuntimeError> {
+    pub async fn finalize(
+        &self,
+        provision: &Provision,
+        ctx: &Context,
+        config: &str,
+        staged: &str,
+    ) -> Result<Result<String, Error>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Finalize).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self.guarded(Call::Finalize, &i.output, strategy.call_finalize(&mut i.store, ctx, config, staged)).await;
+        let r = self
+            .guarded(
+                Call::Finalize,
+                &i.output,
+                strategy.call_finalize(&mut i.store, ctx, config, staged),
+            )
+            .await;
         self.finish(&i);
         r
     }
@@ -267,7 +374,11 @@ impl LoadedPlugin {
         let mut i = self.instantiate(provision, Call::Rollback).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
         let r = self
-            .guarded(Call::Rollback, &i.output, strategy.call_rollback(&mut i.store, ctx, config, staged, snapshot, current))
+            .guarded(
+                Call::Rollback,
+                &i.output,
+                strategy.call_rollback(&mut i.store, ctx, config, staged, snapshot, current),
+            )
             .await;
         self.finish(&i);
         r

@@ -30,21 +30,25 @@ impl ComponentBytes {
     }
 
     /// The component in `path`, which must hash to `pinned` when given.
-    pub fn file(plugin: &str, path: &Path, pinned: Option<&str>) -> Result<ComponentBytes, RuntimeError> {
+    pub fn file(
+        plugin: &str,
+        path: &Path,
+        pinned: Option<&str>,
+    ) -> Result<ComponentBytes, RuntimeError> {
         let bytes = std::fs::read(path).map_err(|e| RuntimeError::Read {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
         let sha256 = sha256_hex(&bytes);
-        if let Some(expected) = pinned {
-            if !expected.eq_ignore_ascii_case(&sha256) {
-                return Err(RuntimeError::DigestMismatch {
-                    plugin: plugin.to_owned(),
-                    path: path.display().to_string(),
-                    expected: expected.to_ascii_lowercase(),
-                    actual: sha256,
-                });
-            }
+        if let Some(expected) = pinned
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(RuntimeError::DigestMismatch {
+                plugin: plugin.to_owned(),
+                path: path.display().to_string(),
+                expected: expected.to_ascii_lowercase(),
+                actual: sha256,
+            });
         }
         Ok(ComponentBytes {
             bytes: Cow::Owned(bytes),

@@ -48,11 +48,22 @@ pub trait Store: Send + Sync {
     /// Records the start of a deployment of one environment.
     fn begin_deployment(&self, deployment: &NewDeployment) -> Result<(), StateError>;
     /// Records how a deployment ended.
-    fn finish_deployment(&self, id: &str, outcome: Outcome, reason: Option<&str>) -> Result<(), StateError>;
+    fn finish_deployment(
+        &self,
+        id: &str,
+        outcome: Outcome,
+        reason: Option<&str>,
+    ) -> Result<(), StateError>;
     /// Records the start of one unit within a deployment.
     fn begin_unit(&self, unit: &NewUnitDeployment) -> Result<(), StateError>;
     /// Records how one unit ended.
-    fn finish_unit(&self, deployment_id: &str, unit: &str, outcome: Outcome, reason: Option<&str>) -> Result<(), StateError>;
+    fn finish_unit(
+        &self,
+        deployment_id: &str,
+        unit: &str,
+        outcome: Outcome,
+        reason: Option<&str>,
+    ) -> Result<(), StateError>;
     /// Appends one transition to the journal; called *before* the transition is acted on.
     fn journal(&self, entry: &JournalEntry) -> Result<(), StateError>;
     /// The journal of one deployment, in order.
@@ -60,12 +71,22 @@ pub trait Store: Send + Sync {
     /// What is live for `unit` in `environment`, if it was ever deployed.
     fn current(&self, environment: &str, unit: &str) -> Result<Option<UnitCurrent>, StateError>;
     /// Replaces what is live for `unit` in `environment`.
-    fn set_current(&self, environment: &str, unit: &str, current: &UnitCurrent) -> Result<(), StateError>;
+    fn set_current(
+        &self,
+        environment: &str,
+        unit: &str,
+        current: &UnitCurrent,
+    ) -> Result<(), StateError>;
     /// Unit deployments, newest first, filtered.
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError>;
     /// Takes the environment's lock, waiting up to `wait` (zero: fail at once with `Locked`).
     /// A lock whose holder process is gone (same host, pid not alive) is taken over.
-    fn lock(&self, environment: &str, holder: &LockHolder, wait: Duration) -> Result<(), StateError>;
+    fn lock(
+        &self,
+        environment: &str,
+        holder: &LockHolder,
+        wait: Duration,
+    ) -> Result<(), StateError>;
     /// Releases the environment's lock if `holder` has it.
     fn unlock(&self, environment: &str, holder: &LockHolder) -> Result<(), StateError>;
 }

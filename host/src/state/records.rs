@@ -200,6 +200,13 @@ pub struct LockHolder {
 
 impl fmt::Display for LockHolder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} on {} (pid {}, since {})", self.actor, self.host, self.pid, crate::report::time::format_ms(self.since_ms))
+        write!(
+            f,
+            "{} on {} (pid {}, since {})",
+            self.actor,
+            self.host,
+            self.pid,
+            crate::report::time::format_ms(self.since_ms)
+        )
     }
 }

@@ -19,7 +19,12 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         units: args.target.units.clone(),
         force: args.force,
     };
-    let run = locked(&deployer, args.lock_wait, orchestrate::apply(&deployer, &options)).await?;
+    let run = locked(
+        &deployer,
+        args.lock_wait,
+        orchestrate::apply(&deployer, &options),
+    )
+    .await?;
     Ok(finish(&deployer, &run))
 }
 
@@ -44,7 +49,10 @@ pub(super) async fn locked(
         .map_err(CliError::failed)??;
     let result = work.await;
     if let Err(e) = deployer.store.unlock(&deployer.environment, &holder) {
-        tracing::warn!("could not release the lock on `{}`: {e}", deployer.environment);
+        tracing::warn!(
+            "could not release the lock on `{}`: {e}",
+            deployer.environment
+        );
     }
     Ok(result?)
 }

@@ -20,11 +20,17 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> Result<Exit, CliError> {
     match cli.output {
         Format::Json => {
             for record in &records {
-                println!("{}", serde_json::to_string(record).map_err(CliError::failed)?);
+                println!(
+                    "{}",
+                    serde_json::to_string(record).map_err(CliError::failed)?
+                );
             }
         }
         Format::Human => {
-            println!("{:20}  {:12}  {:12}  {:14}  {:8}  {:11}  {:10}  REASON", "STARTED", "ENVIRONMENT", "UNIT", "VERSION", "KIND", "OUTCOME", "ACTOR");
+            println!(
+                "{:20}  {:12}  {:12}  {:14}  {:8}  {:11}  {:10}  REASON",
+                "STARTED", "ENVIRONMENT", "UNIT", "VERSION", "KIND", "OUTCOME", "ACTOR"
+            );
             for r in &records {
                 println!(
                     "{:20}  {:12}  {:12}  {:14}  {:8}  {:11}  {:10}  {}",

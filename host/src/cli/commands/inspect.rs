@@ -18,11 +18,16 @@ use crate::wit::types::Feature;
 pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, CliError> {
     let (name, bytes) = match file.strip_prefix("builtin:") {
         Some(builtin) => (builtin.to_owned(), ComponentBytes::builtin(builtin)),
-        None => (file.to_owned(), ComponentBytes::file(file, Path::new(file), None)),
+        None => (
+            file.to_owned(),
+            ComponentBytes::file(file, Path::new(file), None),
+        ),
     };
     let bytes = bytes.map_err(CliError::invalid)?;
     let runtime = session::runtime()?;
-    let plugin = runtime.load(&name, &bytes, None, Limits::default()).map_err(CliError::invalid)?;
+    let plugin = runtime
+        .load(&name, &bytes, None, Limits::default())
+        .map_err(CliError::invalid)?;
     let provision = Provision {
         plugin: name.clone(),
         unit: "inspect".into(),
@@ -32,7 +37,11 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
         log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
     };
     let info = plugin.info(&provision).await.map_err(CliError::invalid)?;
-    let imports: Vec<(String, String)> = plugin.imports.iter().map(|i| (i.clone(), need(i))).collect();
+    let imports: Vec<(String, String)> = plugin
+        .imports
+        .iter()
+        .map(|i| (i.clone(), need(i)))
+        .collect();
     match cli.output {
         Format::Json => println!(
             "{}",
@@ -46,9 +55,22 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
             })
         ),
         Format::Human => {
-            println!("{file}\n  sha256  {}\n  size    {} bytes", plugin.sha256, plugin.size);
-            println!("  plugin  {} {}: {}", info.name, info.version, info.description);
-            println!("  features {}", info.features.iter().map(|f| feature_name(*f)).collect::<Vec<_>>().join(", "));
+            println!(
+                "{file}\n  sha256  {}\n  size    {} bytes",
+                plugin.sha256, plugin.size
+            );
+            println!(
+                "  plugin  {} {}: {}",
+                info.name, info.version, info.description
+            );
+            println!(
+                "  features {}",
+                info.features
+                    .iter()
+                    .map(|f| feature_name(*f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             println!("imports:");
             for (import, need) in &imports {
                 println!("  {import:40}  {need}");

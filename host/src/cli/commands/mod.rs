@@ -21,6 +21,8 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Rollback(args) => rollback::run(cli, redactor, args).await,
         Command::History(args) => history::run(cli, args),
         Command::Status(args) => status::run(cli, args),
-        Command::Plugins(PluginsCommand::Inspect { file }) => inspect::run(cli, redactor, file).await,
+        Command::Plugins(PluginsCommand::Inspect { file }) => {
+            inspect::run(cli, redactor, file).await
+        }
     }
 }

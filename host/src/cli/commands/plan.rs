@@ -14,12 +14,23 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
     let version = session::version(args.target.version.as_deref(), &deployer.plan)?;
     deployer.validate_configs(&version).await?;
     let plan = &deployer.plan;
-    for unit in plan.units.values().filter(|u| args.target.units.is_empty() || args.target.units.contains(&u.name)) {
+    for unit in plan
+        .units
+        .values()
+        .filter(|u| args.target.units.is_empty() || args.target.units.contains(&u.name))
+    {
         let current = deployer.store.current(&deployer.environment, &unit.name)?;
         let config = resolve_config(&deployer, unit, &version)?.to_string();
         let plugin = deployer.plugin(unit)?;
         let ctx = deployer.context("plan", unit, &version, true);
-        let changes = plugin.plan(&deployer.provision(unit), &ctx, &config, current.as_ref().map(|c| c.state.as_str())).await;
+        let changes = plugin
+            .plan(
+                &deployer.provision(unit),
+                &ctx,
+                &config,
+                current.as_ref().map(|c| c.state.as_str()),
+            )
+            .await;
         let changes: Vec<String> = match reason_of("plan", changes) {
             Ok(changes) => changes
                 .iter()
@@ -37,15 +48,32 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
                 "changes": changes, "gates": gates,
             })
             .to_string(),
-            Format::Human => human(&unit.name, &unit.plugin, &version, live.as_deref(), &changes, &gates),
+            Format::Human => human(
+                &unit.name,
+                &unit.plugin,
+                &version,
+                live.as_deref(),
+                &changes,
+                &gates,
+            ),
         };
         println!("{}", redactor.redact(&text));
     }
     Ok(Exit::Success)
 }
 
-fn human(unit: &str, plugin: &str, version: &str, live: Option<&str>, changes: &[String], gates: &[String]) -> String {
-    let mut out = format!("unit {unit} ({plugin}): {} -> {version}\n", live.unwrap_or("nothing live"));
+fn human(
+    unit: &str,
+    plugin: &str,
+    version: &str,
+    live: Option<&str>,
+    changes: &[String],
+    gates: &[String],
+) -> String {
+    let mut out = format!(
+        "unit {unit} ({plugin}): {} -> {version}\n",
+        live.unwrap_or("nothing live")
+    );
     if changes.is_empty() {
         out.push_str("  no changes\n");
     }
@@ -63,7 +91,10 @@ fn describe_gate(gate: &GateSpec) -> String {
     let t = &gate.timing;
     let what = match &gate.check {
         GateCheck::Http { url, status, body } => {
-            let body = body.as_ref().map(|b| format!(" body~{b:?}")).unwrap_or_default();
+            let body = body
+                .as_ref()
+                .map(|b| format!(" body~{b:?}"))
+                .unwrap_or_default();
             format!("http {url} status={status}{body}")
         }
         GateCheck::Tcp { address } => format!("tcp {address}"),

@@ -14,6 +14,11 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &RollbackArgs) -> Result<
         unit: args.unit.clone(),
         to: args.to.clone(),
     };
-    let run = locked(&deployer, args.lock_wait, orchestrate::revert(&deployer, &options)).await?;
+    let run = locked(
+        &deployer,
+        args.lock_wait,
+        orchestrate::revert(&deployer, &options),
+    )
+    .await?;
     Ok(finish(&deployer, &run))
 }

@@ -12,7 +12,9 @@ const VALIDATION_VERSION: &str = "0.0.0-validate";
 pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
     let plan = session::load_plan(cli)?;
     let Some(environment) = plan.environments.keys().next().cloned() else {
-        return Err(CliError::invalid(anyhow::anyhow!("the plan declares no environment")));
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "the plan declares no environment"
+        )));
     };
     let (deployer, _runtime) = session::deployer(cli, redactor, &environment)?;
     deployer.validate_configs(VALIDATION_VERSION).await?;
@@ -30,7 +32,13 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
             deployer.plan.file.display(),
             deployer.plan.units.len(),
             deployer.plan.plugins.len(),
-            deployer.plan.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+            deployer
+                .plan
+                .environments
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
     Ok(Exit::Success)

@@ -1,0 +1,137 @@
+//! `make bench` for the foundation: plugin load (cold compile vs cached), instantiate + one call,
+//! and whole-process `sluice apply` wall time. Prints figures; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice::caps::Provision;
+use sluice::caps::log::{Level, LogBudget, LogSink};
+use sluice::plan::model::{Grants, Limits};
+use sluice::runtime::{ComponentBytes, Runtime};
+use support::project::{ENV, Project, static_site_plan};
+
+struct Discard;
+
+impl LogSink for Discard {
+    fn message(&self, _unit: &str, _level: Level, _text: &str) {}
+    fn progress(&self, _unit: &str, _done: u64, _total: u64, _text: &str) {}
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn plugin_load(rt: &tokio::runtime::Runtime) {
+    let cache = tempfile::tempdir().unwrap();
+    let bytes = ComponentBytes::builtin("static-site").unwrap();
+    let grants = Grants::default();
+
+    let cold_start = Instant::now();
+    let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
+    runtime
+        .load("site", &bytes, Some(&grants), Limits::default())
+        .unwrap();
+    let cold = cold_start.elapsed();
+
+    let provision = Provision {
+        plugin: "site".into(),
+        unit: "bench".into(),
+        grants: grants.clone(),
+        secrets: Default::default(),
+        log: Arc::new(Discard),
+        log_budget: Arc::new(LogBudget::new(u64::MAX)),
+    };
+    let mut cached_first_call = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
+        let plugin = runtime
+            .load("site", &bytes, Some(&grants), Limits::default())
+            .unwrap();
+        rt.block_on(plugin.info(&provision)).unwrap();
+        cached_first_call.push(start.elapsed());
+    }
+
+    let plugin = runtime
+        .load("site", &bytes, Some(&grants), Limits::default())
+        .unwrap();
+    let calls = 500;
+    let mut per_call = Vec::new();
+    for _ in 0..calls {
+        let start = Instant::now();
+        rt.block_on(plugin.validate(&provision, r#"{"source":"/site","target":"/www"}"#))
+            .unwrap()
+            .unwrap();
+        per_call.push(start.elapsed());
+    }
+
+    println!(
+        "plugin load (builtin static-site, {} KiB component)",
+        bytes.bytes.len() / 1024
+    );
+    println!("  cold: engine + compile + link              {}", ms(cold));
+    println!(
+        "  cached: engine + deserialize + link + info() {} (median of 20; target < 5 ms)",
+        ms(median(cached_first_call))
+    );
+    println!(
+        "  instantiate + one call (validate) via InstancePre {} (median of {calls})",
+        ms(median(per_call))
+    );
+}
+
+fn apply_wall_time() {
+    let project = Project::new();
+    let runs = 15;
+    let measure = |plan: String, label: &str| {
+        project.write_plan(&plan);
+        project.deploy("warm-up");
+        let mut walls = Vec::new();
+        for i in 0..runs {
+            project.write_site(&format!("{label}-{i}"));
+            let start = Instant::now();
+            let run =
+                project.sluice(&["apply", "--env", ENV, "--version", &format!("{label}-{i}")]);
+            walls.push(start.elapsed());
+            assert_eq!(run.code, 0, "{}", run.all());
+        }
+        median(walls)
+    };
+    let without_gates = measure(
+        static_site_plan("")
+            .lines()
+            .take_while(|l| !l.starts_with("gates"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        "bare",
+    );
+    let with_gates = measure(static_site_plan(""), "gated");
+    println!(
+        "sluice apply of a static site (whole process, compiled component cached, median of {runs})"
+    );
+    println!(
+        "  no gates                       {} (target < 150 ms)",
+        ms(without_gates)
+    );
+    println!(
+        "  staged + live http gates       {} (gate time included)",
+        ms(with_gates)
+    );
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    plugin_load(&rt);
+    apply_wall_time();
+}
