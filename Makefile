@@ -1,5 +1,5 @@
 # sluice: the two commands a newcomer runs are `make demo` and `make test`.
-.PHONY: demo test bench build plugins deps fmt lint clean-state
+.PHONY: demo test bench build plugins deps services fmt lint
 
 CARGO ?= cargo
 # Plugin logic that does not need a wasm host is unit-tested natively.
@@ -10,12 +10,12 @@ demo: deps build
 	examples/quickstart/demo.sh target/debug/sluice
 
 ## test: install what the tests need, then run every test.
-test: deps
+test: services
 	$(CARGO) test -p sluice --no-fail-fast
 	$(CARGO) test --manifest-path plugins/Cargo.toml -p static-site --target $(HOST_TARGET) --target-dir target/guest-tests
 
 ## bench: build optimised and print the benchmark figures.
-bench: deps
+bench: services
 	$(CARGO) bench -p sluice
 
 ## build: the sluice binary (the standard plugins are built and embedded by host/build.rs).
@@ -29,6 +29,10 @@ plugins: deps
 ## deps: the toolchain pieces a fresh machine lacks.
 deps:
 	scripts/ensure-deps.sh
+
+## services: deps, plus a running Docker Engine, caddy and busybox-static (installed when missing).
+services:
+	SLUICE_SERVICES=1 scripts/ensure-deps.sh
 
 fmt:
 	$(CARGO) fmt --all

@@ -17,7 +17,7 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-step() { printf '\n\033[1m$ sluice %s\033[0m\n' "$*"; "$sluice" "$@"; }
+step() { printf '\n$ sluice %s\n' "$*"; "$sluice" "$@"; }
 
 step validate
 step plan --env local --version v1
