@@ -13,7 +13,11 @@ fn a_config_key_the_plugin_schema_does_not_know_is_an_error_at_the_config() {
     let run = project.sluice(&["validate"]);
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     assert!(run.stderr.contains("sluice.toml:13:10:"), "{}", run.stderr);
-    assert!(run.stderr.contains("unit `web`") && run.stderr.contains("colour"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unit `web`") && run.stderr.contains("colour"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -22,8 +26,16 @@ fn a_value_the_plugin_rejects_is_an_error_at_that_key_and_nothing_deploys() {
     project.write_plan(&static_site_plan("").replace("keep = 3,", "keep = 0,"));
     let run = project.deploy("v1");
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
-    assert!(run.stderr.contains("sluice.toml:13:54:") && run.stderr.contains("keep"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sluice.toml:13:54:") && run.stderr.contains("keep"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(project.live().0, 404);
     let history = project.sluice(&["history", "--env", ENV, "--output", "json"]);
-    assert!(history.stdout.trim().is_empty(), "nothing was recorded: {}", history.stdout);
+    assert!(
+        history.stdout.trim().is_empty(),
+        "nothing was recorded: {}",
+        history.stdout
+    );
 }

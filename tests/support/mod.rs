@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod http;
+pub mod load;
 pub mod project;
 
 use std::path::{Path, PathBuf};

@@ -53,6 +53,9 @@ pub enum Command {
     /// Look at plugin components.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// Check or export the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// Which units at which version.
@@ -138,6 +141,15 @@ pub enum PluginsCommand {
         /// The `.wasm` component file, or `builtin:NAME`.
         file: String,
     },
+}
+
+/// `sluice audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 1 naming the first edited, deleted or reordered record.
+    Verify,
+    /// Print every record as one JSON line.
+    Export,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -44,6 +44,11 @@ pub(super) fn begin(
         commit: d.commit.clone(),
         started_at_ms: crate::report::time::now_ms(),
     })?;
+    d.audit(
+        &id,
+        "deployment-started",
+        serde_json::json!({ "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units }),
+    )?;
     d.reporter.event(Event::DeploymentStarted {
         id: id.clone(),
         environment: d.environment.clone(),
@@ -68,6 +73,11 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
     let reason = (!reason.is_empty()).then(|| reason.join("; "));
     d.store
         .finish_deployment(&run.deployment_id, run.overall(), reason.as_deref())?;
+    d.audit(
+        &run.deployment_id,
+        "deployment-finished",
+        serde_json::json!({ "outcome": run.overall(), "reason": reason }),
+    )?;
     Ok(())
 }
 

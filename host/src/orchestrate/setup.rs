@@ -13,7 +13,8 @@ use crate::plan::model::{PluginSource, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
-use crate::state::Store;
+use crate::state::audit::AuditEntry;
+use crate::state::{StateError, Store};
 use crate::wit::types::Context;
 
 /// A plan, ready to deploy to one environment.
@@ -88,6 +89,24 @@ impl Deployer {
             plugins,
             secrets,
         })
+    }
+
+    /// Appends `event` of deployment `deployment_id` to the audit log, its detail redacted.
+    pub fn audit(
+        &self,
+        deployment_id: &str,
+        event: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), StateError> {
+        let entry = AuditEntry {
+            at_ms: crate::report::time::now_ms(),
+            actor: self.actor.clone(),
+            environment: self.environment.clone(),
+            deployment_id: deployment_id.to_owned(),
+            event: event.to_owned(),
+            detail: self.redactor.redact(&detail.to_string()).into_owned(),
+        };
+        self.store.audit_append(&entry).map(|_| ())
     }
 
     /// The loaded plugin that deploys `unit`.

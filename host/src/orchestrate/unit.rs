@@ -187,12 +187,21 @@ impl<'a> UnitRun<'a> {
 
     fn record_end(&self, outcome: Outcome, reason: Option<String>) -> (Outcome, Option<String>) {
         let reason = reason.map(|r| self.d.redactor.redact(&r).into_owned());
-        if let Err(e) = self.d.store.finish_unit(
-            self.deployment_id,
-            &self.unit.name,
-            outcome,
-            reason.as_deref(),
-        ) {
+        let detail = serde_json::json!({
+            "unit": self.unit.name, "version": self.version, "outcome": outcome, "reason": reason,
+            "plugin_sha256": self.plugin.sha256, "config_hash": self.config_hash,
+        });
+        let recorded = self
+            .d
+            .store
+            .finish_unit(
+                self.deployment_id,
+                &self.unit.name,
+                outcome,
+                reason.as_deref(),
+            )
+            .and_then(|()| self.d.audit(self.deployment_id, "unit-finished", detail));
+        if let Err(e) = recorded {
             return (
                 Outcome::Failed,
                 Some(format!(

@@ -5,6 +5,7 @@
 //! (one `sluice apply` of one environment) has unit deployments; each unit's `current` state is
 //! kept per environment; the journal is append-only.
 
+pub mod audit;
 mod machine;
 mod records;
 pub mod sqlite;
@@ -87,6 +88,10 @@ pub trait Store: Send + Sync {
         holder: &LockHolder,
         wait: Duration,
     ) -> Result<(), StateError>;
+    /// Appends an event to the tamper-evident audit log; returns the stored record.
+    fn audit_append(&self, entry: &audit::AuditEntry) -> Result<audit::AuditRecord, StateError>;
+    /// The whole audit log, in stored order (check it with [`audit::verify`]).
+    fn audit_records(&self) -> Result<Vec<audit::AuditRecord>, StateError>;
     /// Releases the environment's lock if `holder` has it.
     fn unlock(&self, environment: &str, holder: &LockHolder) -> Result<(), StateError>;
 }

@@ -4,6 +4,7 @@
 //! so two processes writing at once wait for each other instead of failing; foreign keys on.
 //! The connection sits behind a mutex, so one store can be shared across threads.
 
+mod audit;
 mod columns;
 mod history;
 mod lock;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::report::time::now_ms;
 
+use super::audit::{AuditEntry, AuditRecord};
 use super::{
     HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
     Outcome, StateError, Store, UnitCurrent, UnitDeploymentRecord,
@@ -273,6 +275,14 @@ impl Store for SqliteStore {
 
     fn unlock(&self, environment: &str, holder: &LockHolder) -> Result<(), StateError> {
         self.run(|connection| lock::release(connection, environment, holder))
+    }
+
+    fn audit_append(&self, entry: &AuditEntry) -> Result<AuditRecord, StateError> {
+        self.run(|connection| audit::append(connection, entry))
+    }
+
+    fn audit_records(&self) -> Result<Vec<AuditRecord>, StateError> {
+        self.run(|connection| audit::all(connection))
     }
 }
 

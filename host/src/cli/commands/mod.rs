@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod apply;
+mod audit;
 mod history;
 mod inspect;
 mod plan;
@@ -8,7 +9,7 @@ mod rollback;
 mod status;
 mod validate;
 
-use super::args::{Cli, Command, PluginsCommand};
+use super::args::{AuditCommand, Cli, Command, PluginsCommand};
 use super::{CliError, Exit};
 use crate::report::Redactor;
 
@@ -24,5 +25,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Plugins(PluginsCommand::Inspect { file }) => {
             inspect::run(cli, redactor, file).await
         }
+        Command::Audit(AuditCommand::Verify) => audit::verify(cli),
+        Command::Audit(AuditCommand::Export) => audit::export(cli),
     }
 }

@@ -7,7 +7,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The migrations, in order: version N is `MIGRATIONS[N - 1]`. Append only; never edit one.
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
