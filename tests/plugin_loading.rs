@@ -89,3 +89,46 @@ fn inspecting_a_plugin_lists_its_imports_with_the_grant_each_needs() {
     assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.0");
     assert_eq!(report["info"]["name"], "ungranted-http");
 }
+
+#[test]
+fn the_plugins_audit_shows_each_capability_with_its_grant_and_flags_over_grants() {
+    let project = Project::new();
+    let plan = static_site_plan("").replace(
+        "[plugins.site.grants]\n",
+        "[plugins.site.grants]\nhttp = [\"https://api.example.com\"]\ncontainers = [\"web-*\"]\n",
+    );
+    project.write_plan(&plan);
+    let run = project.sluice(&["plugins", "audit", "sluice.toml", "--output", "json"]);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let rows: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let row = |cap: &str| {
+        rows.iter()
+            .find(|r| r["capability"] == cap)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("http")["granted"][0], "https://api.example.com");
+    assert_eq!(
+        row("http")["warnings"][0],
+        "over-granted: the plugin does not import this capability"
+    );
+    assert!(
+        row("containers")["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == "wildcard grant `container web-*`")
+    );
+    assert_eq!(row("log")["imports"][0], "sluice:deploy/log@0.1.0");
+    assert!(
+        row("files")["granted"][1]
+            .as_str()
+            .unwrap()
+            .ends_with("www at /www (read-write)")
+    );
+    assert_eq!(row("files")["sha256"].as_str().unwrap().len(), 64);
+}

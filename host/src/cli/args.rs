@@ -141,6 +141,12 @@ pub enum PluginsCommand {
         /// The `.wasm` component file, or `builtin:NAME`.
         file: String,
     },
+    /// For each plugin of the plan (`--plan`): per capability, what it imports, what it is granted,
+    /// its limits and pinned sha256, with warnings for over-grants and wildcards.
+    Audit {
+        /// The plan to audit (default: `--plan`).
+        plan: Option<PathBuf>,
+    },
 }
 
 /// `sluice audit ...`.

@@ -5,6 +5,7 @@ mod audit;
 mod history;
 mod inspect;
 mod plan;
+mod plugins_audit;
 mod rollback;
 mod status;
 mod validate;
@@ -24,6 +25,9 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Status(args) => status::run(cli, args),
         Command::Plugins(PluginsCommand::Inspect { file }) => {
             inspect::run(cli, redactor, file).await
+        }
+        Command::Plugins(PluginsCommand::Audit { plan }) => {
+            plugins_audit::run(cli, plan.as_deref()).await
         }
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
