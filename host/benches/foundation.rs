@@ -48,6 +48,8 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         secrets: Default::default(),
         log: Arc::new(Discard),
         log_budget: Arc::new(LogBudget::new(u64::MAX)),
+        docker: Vec::new(),
+        container_labels: Vec::new(),
     };
     let mut cached_first_call = Vec::new();
     for _ in 0..20 {

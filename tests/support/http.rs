@@ -43,14 +43,13 @@ pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) else {
         return (0, String::new());
     };
-    stream
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let sent = stream
         .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+        .and_then(|()| stream.write_all(request.as_bytes()));
+    if sent.is_err() {
+        return (0, String::new());
+    }
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     let status = response

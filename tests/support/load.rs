@@ -77,8 +77,15 @@ pub struct Load {
 }
 
 impl Load {
-    /// Starts `workers` clients sending GET `path` to `addr`, at most `budget` requests in all.
-    pub fn start(addr: SocketAddr, path: &str, workers: usize, budget: usize) -> Load {
+    /// Starts `workers` clients sending GET `path` to `addr`, each pausing `pause` between
+    /// requests, at most `budget` requests in all.
+    pub fn start(
+        addr: SocketAddr,
+        path: &str,
+        workers: usize,
+        budget: usize,
+        pause: Duration,
+    ) -> Load {
         let started = Instant::now();
         let stop = Arc::new(AtomicBool::new(false));
         let remaining = Arc::new(AtomicUsize::new(budget));
@@ -108,6 +115,7 @@ impl Load {
                             body: body.trim().to_owned(),
                         };
                         samples.lock().unwrap().push(sample);
+                        std::thread::sleep(pause);
                     }
                 })
             })
@@ -123,6 +131,11 @@ impl Load {
     /// Time since the load started (to mark a switch window).
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// Requests completed so far.
+    pub fn sent(&self) -> usize {
+        self.samples.lock().unwrap().len()
     }
 
     /// Waits until at least `count` requests completed (or the budget is spent).

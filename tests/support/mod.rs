@@ -2,9 +2,13 @@
 //! file server for the gates to probe, running the real `sluice` binary, and the test plugins.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod caddy;
+pub mod docker;
 pub mod http;
+pub mod images;
 pub mod load;
 pub mod project;
+pub mod stack;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use url::Url;
 
-use super::CapError;
+use super::{CapError, error_chain};
 use crate::wit::http::{Host, Method, Request, Response};
 use crate::wit::types::Error;
 
@@ -268,17 +268,6 @@ fn too_large(url: &Url) -> Error {
     Error::Failed(format!(
         "http: response from {url} is over the {MAX_RESPONSE_BODY}-byte cap"
     ))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn reqwest_method(method: Method) -> reqwest::Method {

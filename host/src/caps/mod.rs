@@ -4,6 +4,7 @@
 //! A [`Provision`] is everything the host decided a plugin may reach for one unit: built once per
 //! unit from the plan, it makes a fresh [`Capabilities`] for every lifecycle call.
 
+pub mod containers;
 pub mod files;
 pub mod http;
 pub mod log;
@@ -50,6 +51,12 @@ pub struct Provision {
     pub log: Arc<dyn log::LogSink>,
     /// Bytes the plugin may still log in this run.
     pub log_budget: Arc<log::LogBudget>,
+    /// The Docker engines the plugin may use, the default first (see
+    /// [`containers::granted_engines`]); empty when it is granted no containers or images.
+    pub docker: Vec<containers::EngineAddress>,
+    /// The `sluice.*` labels the host adds to every container the plugin creates: unit,
+    /// environment, version and deployment id.
+    pub container_labels: Vec<(String, String)>,
 }
 
 /// The host side of the sluice capabilities for one lifecycle call.
@@ -60,6 +67,8 @@ pub struct Capabilities {
     pub http: http::HttpCap,
     /// `sluice:deploy/secrets`.
     pub secrets: secrets::SecretsCap,
+    /// `sluice:deploy/containers`.
+    pub containers: containers::ContainersCap,
 }
 
 impl Provision {
@@ -69,6 +78,24 @@ impl Provision {
             log: log::LogCap::new(&self.unit, self.log.clone(), self.log_budget.clone()),
             http: http::HttpCap::new(&self.plugin, &self.grants.http)?,
             secrets: secrets::SecretsCap::new(&self.plugin, self.secrets.clone()),
+            containers: containers::ContainersCap::new(
+                &self.plugin,
+                &self.grants,
+                &self.docker,
+                &self.container_labels,
+            ),
         })
     }
+}
+
+/// An error and its sources, joined with `: `.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::error::OrchestrateError;
-use crate::caps::Provision;
 use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
+use crate::caps::{Provision, containers};
 use crate::plan::interpolate::interpolate_json;
 use crate::plan::model::{PluginSource, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
@@ -119,8 +119,9 @@ impl Deployer {
         })
     }
 
-    /// What `unit`'s plugin may reach during this run (a fresh log budget each time).
-    pub fn provision(&self, unit: &Unit) -> Provision {
+    /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`
+    /// (a fresh log budget each time).
+    pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
         let decl = &self.plan.plugins[&unit.plugin];
         Provision {
             plugin: unit.plugin.clone(),
@@ -134,6 +135,13 @@ impl Deployer {
                 .collect(),
             log: Arc::new(PluginLogs(self.reporter.clone())),
             log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
+            docker: containers::granted_engines(&self.plan.docker, &decl.grants),
+            container_labels: containers::host_labels(
+                &unit.name,
+                &self.environment,
+                version,
+                deployment_id,
+            ),
         }
     }
 
@@ -187,7 +195,7 @@ impl Deployer {
         let mut schemas = BTreeMap::new();
         for unit in self.plan.units.values() {
             let plugin = self.plugin(unit)?;
-            let provision = self.provision(unit);
+            let provision = self.provision(unit, version, "validate");
             if !schemas.contains_key(&unit.plugin) {
                 schemas.insert(
                     unit.plugin.clone(),

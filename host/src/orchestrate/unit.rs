@@ -131,7 +131,7 @@ impl<'a> UnitRun<'a> {
             version,
             config_hash: config_hash(&plugin.sha256, &config),
             plugin,
-            provision: d.provision(unit),
+            provision: d.provision(unit, version, deployment_id),
             config,
             current,
         })

@@ -13,7 +13,7 @@ use super::location::SourceMap;
 use super::model::{DatabaseDecl, Environment, Plan, Project, SecretSource, StateConfig};
 use super::quantity::parse_duration;
 use super::raw::{RawDatabase, RawPlan, RawSecret, RawState};
-use super::{plugins, units};
+use super::{docker, plugins, units};
 
 /// What converting needs: the source to point errors into and the directory paths resolve against.
 pub(super) struct Converter<'a> {
@@ -95,6 +95,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
     let environments = environments(&cx, raw.environments)?;
     let secrets = convert_named(&cx, "secrets", &raw.secrets, secret)?;
     let databases = convert_named(&cx, "databases", &raw.databases, database)?;
+    let docker = convert_named(&cx, "docker", &raw.docker, docker::engine)?;
     let plugins = convert_named(&cx, "plugins", &raw.plugins, plugins::plugin)?;
     let units = convert_named(&cx, "units", &raw.units, units::unit)?;
     Ok(Plan {
@@ -105,6 +106,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
         environments,
         secrets,
         databases,
+        docker,
         plugins,
         units,
         hash: file.hash,

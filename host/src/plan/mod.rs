@@ -6,6 +6,7 @@
 //! Every error is a [`PlanError`] that names the file, line and column and says what was expected.
 
 mod convert;
+mod docker;
 mod error;
 mod gate_spec;
 pub mod graph;

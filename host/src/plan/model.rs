@@ -24,6 +24,8 @@ pub struct Plan {
     pub secrets: BTreeMap<String, SecretSource>,
     /// `[databases.NAME]`, by name.
     pub databases: BTreeMap<String, DatabaseDecl>,
+    /// `[docker.NAME]`, by name: the Docker engines plugins may be granted.
+    pub docker: BTreeMap<String, DockerEngine>,
     /// `[plugins.NAME]`, by name.
     pub plugins: BTreeMap<String, PluginDecl>,
     /// `[units.NAME]`, by name.
@@ -74,6 +76,17 @@ pub struct DatabaseDecl {
     pub url: String,
 }
 
+/// The name of the Docker engine a plugin uses when its grants name none: `[docker.default]` if
+/// the plan declares it, else `$DOCKER_HOST`, else the local socket.
+pub const DEFAULT_DOCKER_ENGINE: &str = "default";
+
+/// `[docker.NAME]`: a Docker engine plugins may be granted by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerEngine {
+    /// `url`: `unix:///PATH`, `tcp://HOST:PORT` or `http://HOST:PORT`.
+    pub url: String,
+}
+
 /// `[plugins.NAME]`.
 #[derive(Debug, Clone)]
 pub struct PluginDecl {
@@ -113,6 +126,9 @@ pub struct Grants {
     pub images: Vec<String>,
     /// `databases`: names of databases the plugin may open.
     pub databases: Vec<String>,
+    /// `docker`: names of Docker engines (from `[docker]`, or `default`) the plugin may use;
+    /// empty means [`DEFAULT_DOCKER_ENGINE`] alone.
+    pub docker: Vec<String>,
 }
 
 /// One preopened directory.

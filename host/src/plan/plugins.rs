@@ -76,6 +76,7 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
         containers: names(cx, &raw.containers, "container")?,
         images: names(cx, &raw.images, "image")?,
         databases: raw.databases.clone(),
+        docker: raw.docker.clone(),
     })
 }
 

@@ -18,6 +18,8 @@ pub(super) struct RawPlan {
     #[serde(default)]
     pub databases: BTreeMap<String, RawDatabase>,
     #[serde(default)]
+    pub docker: BTreeMap<String, RawDocker>,
+    #[serde(default)]
     pub plugins: BTreeMap<String, RawPlugin>,
     #[serde(default)]
     pub units: BTreeMap<String, RawUnit>,
@@ -60,6 +62,13 @@ pub(super) struct RawDatabase {
     pub url: Spanned<String>,
 }
 
+/// `[docker.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDocker {
+    pub url: Spanned<String>,
+}
+
 /// `[plugins.NAME]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +91,7 @@ pub(super) struct RawGrants {
     pub containers: Vec<Spanned<String>>,
     pub images: Vec<Spanned<String>>,
     pub databases: Vec<String>,
+    pub docker: Vec<String>,
 }
 
 /// One entry of `grants.files`.

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::error::PlanError;
 use super::graph::find_cycle;
 use super::interpolate::{Reference, references};
-use super::model::{GateCheck, Plan, PluginDecl};
+use super::model::{DEFAULT_DOCKER_ENGINE, GateCheck, Plan, PluginDecl};
 
 /// Checks everything that spans more than one table; the first problem is returned.
 pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
@@ -86,6 +86,18 @@ fn check_grants(plan: &Plan) -> Result<(), PlanError> {
                     ],
                     format!(
                         "undeclared database `{database}`: declare it in a `[databases.{database}]` table"
+                    ),
+                ));
+            }
+        }
+        for (position, engine) in plugin.grants.docker.iter().enumerate() {
+            if engine != DEFAULT_DOCKER_ENGINE && !plan.docker.contains_key(engine) {
+                return Err(error(
+                    plan,
+                    &["plugins", name, "grants", "docker", &position.to_string()],
+                    format!(
+                        "undeclared docker engine `{engine}`: declare it in a `[docker.{engine}]` table, \
+                         or grant `{DEFAULT_DOCKER_ENGINE}` ($DOCKER_HOST)"
                     ),
                 ));
             }
@@ -328,6 +340,22 @@ mod tests {
             "{error}"
         );
         assert_eq!((error.line, error.col), (12, 14), "{error}");
+    }
+
+    #[test]
+    fn a_grant_of_an_undeclared_docker_engine_is_refused_but_default_needs_no_table() {
+        let error = error_of(&unit_with("docker = [\"default\", \"edge\"]", ""));
+        assert!(
+            error.message.starts_with("undeclared docker engine `edge`"),
+            "{error}"
+        );
+        assert_eq!((error.line, error.col), (12, 22), "{error}");
+        let plan = parse_with(&format!(
+            "[docker.edge]\nurl = \"tcp://127.0.0.1:2375\"\n{}",
+            unit_with("docker = [\"edge\", \"default\"]", "")
+        ))
+        .unwrap();
+        assert_eq!(plan.plugins["p"].grants.docker, vec!["edge", "default"]);
     }
 
     #[test]

@@ -13,19 +13,25 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Adds a value to hide. Values shorter than 4 bytes are hidden too, but are likely to
-    /// blank out unrelated text: keep secrets long.
+    /// Adds a value to hide, and its JSON-escaped form (so it is hidden inside JSON events and
+    /// state too). Values shorter than 4 bytes are hidden as well, but are likely to blank out
+    /// unrelated text: keep secrets long.
     pub fn add(&self, value: &str) {
         if value.is_empty() {
             return;
         }
-        if let Ok(mut values) = self.values.write()
-            && !values.iter().any(|v| v == value)
-        {
-            values.push(value.to_owned());
-            // Longest first, so a secret containing another is hidden whole.
-            values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let quoted = serde_json::to_string(value).unwrap_or_default();
+        let escaped = quoted.trim_matches('"');
+        let Ok(mut values) = self.values.write() else {
+            return;
+        };
+        for form in [value, escaped] {
+            if !values.iter().any(|v| v == form) {
+                values.push(form.to_owned());
+            }
         }
+        // Longest first, so a secret containing another is hidden whole.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
     /// `text` with every known secret value replaced by [`REDACTED`].
@@ -63,6 +69,14 @@ mod tests {
         r.add("abcd");
         r.add("xxabcdxx");
         assert_eq!(r.redact("token xxabcdxx"), "token [REDACTED]");
+    }
+
+    #[test]
+    fn a_secret_is_hidden_inside_json_too() {
+        let r = Redactor::default();
+        r.add("pa\"ss\\word");
+        let line = serde_json::json!({ "message": "login with pa\"ss\\word" }).to_string();
+        assert_eq!(r.redact(&line), r#"{"message":"login with [REDACTED]"}"#);
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub enum Capability {
     Http,
     /// `sluice:deploy/secrets`: needs `grants.secrets`.
     Secrets,
+    /// `sluice:deploy/containers`: needs `grants.containers` or `grants.images`.
+    Containers,
 }
 
 impl Capability {
@@ -20,6 +22,7 @@ impl Capability {
         match self {
             Capability::Http => "http",
             Capability::Secrets => "secrets",
+            Capability::Containers => "containers",
         }
     }
 
@@ -27,6 +30,7 @@ impl Capability {
         match self {
             Capability::Http => !grants.http.is_empty(),
             Capability::Secrets => !grants.secrets.is_empty(),
+            Capability::Containers => !grants.containers.is_empty() || !grants.images.is_empty(),
         }
     }
 }
@@ -49,7 +53,8 @@ pub fn classify(name: &str) -> ImportNeed {
         "sluice:deploy/types" | "sluice:deploy/log" => ImportNeed::Provided,
         "sluice:deploy/http" => ImportNeed::Grant(Capability::Http),
         "sluice:deploy/secrets" => ImportNeed::Grant(Capability::Secrets),
-        "sluice:deploy/containers" | "sluice:deploy/sql" => {
+        "sluice:deploy/containers" => ImportNeed::Grant(Capability::Containers),
+        "sluice:deploy/sql" => {
             ImportNeed::Unsupported("this version of sluice does not implement that capability yet")
         }
         _ if interface.starts_with("wasi:sockets/") || interface.starts_with("wasi:http/") => {
@@ -136,6 +141,18 @@ mod tests {
         };
         let err = check("p", &["wasi:sockets/tcp@0.2.6".into()], &grants).unwrap_err();
         assert!(err.to_string().contains("no raw network access"));
+    }
+
+    #[test]
+    fn a_containers_import_needs_a_containers_or_images_grant() {
+        let import = vec!["sluice:deploy/containers@0.1.0".to_owned()];
+        let err = check("api", &import, &Grants::default()).unwrap_err();
+        assert!(err.to_string().contains("`containers` grant"), "{err}");
+        let images_only = Grants {
+            images: vec!["shop-api".into()],
+            ..Grants::default()
+        };
+        assert!(check("api", &import, &images_only).is_ok());
     }
 
     #[test]

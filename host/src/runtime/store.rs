@@ -7,6 +7,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::engine::EPOCH_TICK;
 use super::error::RuntimeError;
+use crate::caps::containers::ContainersCap;
 use crate::caps::http::HttpCap;
 use crate::caps::log::LogCap;
 use crate::caps::secrets::SecretsCap;
@@ -45,6 +46,9 @@ pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
     wit::log::add_to_linker::<_, HasSelf<LogCap>>(&mut linker, |s| &mut s.caps.log)?;
     wit::http::add_to_linker::<_, HasSelf<HttpCap>>(&mut linker, |s| &mut s.caps.http)?;
     wit::secrets::add_to_linker::<_, HasSelf<SecretsCap>>(&mut linker, |s| &mut s.caps.secrets)?;
+    wit::containers::add_to_linker::<_, HasSelf<ContainersCap>>(&mut linker, |s| {
+        &mut s.caps.containers
+    })?;
     Ok(linker)
 }
 

@@ -35,6 +35,8 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
         secrets: Default::default(),
         log: Arc::new(PluginLogs(session::reporter(cli, redactor))),
         log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
+        docker: Vec::new(),
+        container_labels: Vec::new(),
     };
     let info = plugin.info(&provision).await.map_err(CliError::invalid)?;
     let imports: Vec<(String, String)> = plugin

@@ -25,7 +25,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
         let ctx = deployer.context("plan", unit, &version, true);
         let changes = plugin
             .plan(
-                &deployer.provision(unit),
+                &deployer.provision(unit, &version, "plan"),
                 &ctx,
                 &config,
                 current.as_ref().map(|c| c.state.as_str()),

@@ -83,6 +83,7 @@ fn granted(capability: &str, grants: &Grants) -> Vec<String> {
             .iter()
             .map(|c| format!("container {c}"))
             .chain(grants.images.iter().map(|i| format!("image {i}")))
+            .chain(grants.docker.iter().map(|e| format!("engine {e}")))
             .collect(),
         "sql" => grants.databases.clone(),
         _ => Vec::new(),
@@ -140,7 +141,7 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
                     "plugin {name}  ({source})\n  sha256 {}  pinned {pinned}\n  limits {limits}",
                     plugin.sha256
                 );
-                println!("  {:11} {:8} {}", "CAPABILITY", "IMPORTS", "GRANTED");
+                println!("  {:11} {:8} GRANTED", "CAPABILITY", "IMPORTS");
                 for row in &table {
                     let imported = if row.imports.is_empty() { "no" } else { "yes" };
                     let granted = if row.granted.is_empty() {

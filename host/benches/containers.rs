@@ -1,0 +1,158 @@
+//! `make bench` for the container strategy, on the real engine and a real Caddy: blue-green under
+//! load (failed requests, latency before vs during the switch, wall time), the same update done
+//! the way VPS shell scripts do it, and replace mode's downtime. Prints figures; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use support::docker::{ContainersGuard, docker, free_ports, unique_name};
+use support::images;
+use support::load::{Load, LoadReport};
+use support::stack::{Stack, deploy_ok};
+
+const WORKERS: usize = 2;
+const BUDGET: usize = 100_000;
+const PAUSE: Duration = Duration::from_millis(1);
+
+fn ms(d: Option<Duration>) -> String {
+    d.map(|d| format!("{:.2} ms", d.as_secs_f64() * 1000.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// Runs `update` under load against `addr`; the report, the switch window and the update's wall time.
+fn under_load(
+    addr: SocketAddr,
+    update: impl FnOnce(),
+) -> (LoadReport, std::ops::Range<Duration>, Duration) {
+    let load = Load::start(addr, "/", WORKERS, BUDGET, PAUSE);
+    load.wait_for(1_000);
+    let from = load.elapsed();
+    let started = Instant::now();
+    update();
+    let wall = started.elapsed();
+    let to = load.elapsed();
+    load.wait_for(load.sent() + 1_000);
+    (load.finish(), from..to, wall)
+}
+
+/// The span between the first and the last failed request (zero when none failed).
+fn outage(report: &LoadReport) -> Duration {
+    let failed = report.failed();
+    match (
+        failed.iter().map(|s| s.at).min(),
+        failed.iter().map(|s| s.at + s.latency).max(),
+    ) {
+        (Some(first), Some(last)) => last - first,
+        _ => Duration::ZERO,
+    }
+}
+
+fn blue_green() -> Duration {
+    let stack = Stack::new("bench-bg");
+    stack.plan("blue-green", "", None, None);
+    deploy_ok(&stack, "v1");
+    let (report, window, wall) = under_load(stack.caddy.http, || deploy_ok(&stack, "v2"));
+    println!(
+        "blue-green v1 -> v2 through Caddy under load ({WORKERS} clients, new connection per request)"
+    );
+    println!(
+        "  requests sent {}, failed {}",
+        report.sent(),
+        report.failed().len()
+    );
+    println!(
+        "  latency before the switch p50 {} p99 {}; during p50 {} p99 {}",
+        ms(report.percentile(50.0, Duration::ZERO..window.start)),
+        ms(report.percentile(99.0, Duration::ZERO..window.start)),
+        ms(report.percentile(50.0, window.clone())),
+        ms(report.percentile(99.0, window)),
+    );
+    println!("  sluice apply wall time {}", ms(Some(wall)));
+    wall
+}
+
+/// `docker stop` old, `docker run` new, `curl` health loop with `sleep 1`: what VPS pipelines do.
+fn shell_script(sluice_wall: Duration) {
+    images::ensure();
+    let name = unique_name("bench-sh");
+    let _cleanup = ContainersGuard {
+        prefix: name.clone(),
+    };
+    let [port] = free_ports();
+    let run = |suffix: &str, image: &str| {
+        let status = docker()
+            .args([
+                "run",
+                "-d",
+                "--name",
+                &format!("{name}-{suffix}"),
+                "-p",
+                &format!("127.0.0.1:{port}:{}", images::PORT),
+                image,
+            ])
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success());
+    };
+    run("old", images::V1);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while support::http::get(addr, "/health").0 != 200 {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let script = format!(
+        "docker stop {name}-old >/dev/null && docker rm {name}-old >/dev/null && \
+         docker run -d --name {name}-new -p 127.0.0.1:{port}:{} {} >/dev/null && \
+         until curl -sf http://127.0.0.1:{port}/health >/dev/null; do sleep 1; done",
+        images::PORT,
+        images::V2
+    );
+    let (report, _, wall) = under_load(addr, || {
+        assert!(
+            std::process::Command::new("bash")
+                .args(["-c", &script])
+                .status()
+                .unwrap()
+                .success()
+        );
+    });
+    println!(
+        "the same update as a VPS shell script (docker stop; docker run; curl loop with sleep 1)"
+    );
+    println!(
+        "  requests sent {}, failed {}, outage {}",
+        report.sent(),
+        report.failed().len(),
+        ms(Some(outage(&report)))
+    );
+    println!("  script wall time {}", ms(Some(wall)));
+    println!(
+        "  sluice / script wall time ratio {:.2}",
+        sluice_wall.as_secs_f64() / wall.as_secs_f64()
+    );
+}
+
+fn replace_downtime() {
+    let stack = Stack::new("bench-replace");
+    stack.plan("replace", "", None, None);
+    deploy_ok(&stack, "v1");
+    let addr = SocketAddr::from(([127, 0, 0, 1], stack.ports[0]));
+    let (report, _, wall) = under_load(addr, || deploy_ok(&stack, "v2"));
+    println!("replace mode v1 -> v2 (requests straight to the published port)");
+    println!(
+        "  requests sent {}, failed {}, downtime (port answering nothing) {}, apply wall time {}",
+        report.sent(),
+        report.failed().len(),
+        ms(Some(outage(&report))),
+        ms(Some(wall))
+    );
+}
+
+fn main() {
+    let sluice_wall = blue_green();
+    shell_script(sluice_wall);
+    replace_downtime();
+}

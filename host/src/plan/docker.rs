@@ -1,0 +1,92 @@
+//! `[docker.NAME]`: the Docker engines plugins may be granted, by name.
+
+use super::convert::Converter;
+use super::error::PlanError;
+use super::model::DockerEngine;
+use super::raw::RawDocker;
+
+/// Converts one `[docker.NAME]` table, checking its `url` is an engine address.
+pub(super) fn engine(
+    cx: &Converter<'_>,
+    _name: &str,
+    raw: &RawDocker,
+) -> Result<DockerEngine, PlanError> {
+    let text = raw.url.get_ref();
+    match engine_url_problem(text) {
+        None => Ok(DockerEngine { url: text.clone() }),
+        Some(why) => Err(cx.error_at_span(
+            raw.url.span(),
+            format!("invalid docker url `{text}`: {why}; expected unix:///PATH or tcp://HOST:PORT"),
+        )),
+    }
+}
+
+/// Why `text` is not a usable engine address, if it is not.
+fn engine_url_problem(text: &str) -> Option<&'static str> {
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(_) => return Some("it is not a URL"),
+    };
+    match url.scheme() {
+        "unix" if url.host_str().is_some_and(|host| !host.is_empty()) => {
+            Some("a unix socket path must be absolute (three slashes)")
+        }
+        "unix" if url.path().len() <= 1 => Some("it names no socket"),
+        "unix" => None,
+        "tcp" | "http" if url.host_str().is_none_or(str::is_empty) => Some("it has no host"),
+        "tcp" | "http" if url.port().is_none() => Some("it has no port"),
+        "tcp" | "http" if url.path().len() > 1 || url.query().is_some() => {
+            Some("a path or query is not allowed")
+        }
+        "tcp" | "http" => None,
+        _ => Some("the scheme must be unix, tcp or http"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::DockerEngine;
+    use crate::plan::test_support::{error_of, parse_with};
+
+    #[test]
+    fn unix_and_tcp_engines_are_accepted_as_written() {
+        let plan = parse_with(
+            "[docker.local]\nurl = \"unix:///var/run/docker.sock\"\n\
+             [docker.edge]\nurl = \"tcp://10.0.0.5:2375\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            plan.docker["local"],
+            DockerEngine {
+                url: "unix:///var/run/docker.sock".into()
+            }
+        );
+        assert_eq!(plan.docker["edge"].url, "tcp://10.0.0.5:2375");
+    }
+
+    #[test]
+    fn a_relative_socket_a_missing_port_or_another_scheme_is_refused_at_the_url() {
+        for (bad, why) in [
+            ("unix://docker.sock", "must be absolute"),
+            ("tcp://10.0.0.5", "has no port"),
+            ("https://10.0.0.5:2376", "scheme must be unix, tcp or http"),
+            ("docker.sock", "not a URL"),
+        ] {
+            let error = error_of(&format!("[docker.d]\nurl = \"{bad}\"\n"));
+            assert!(
+                error
+                    .message
+                    .starts_with(&format!("invalid docker url `{bad}`"))
+                    && error.message.contains(why),
+                "{error}"
+            );
+            assert_eq!((error.line, error.col), (7, 7), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_docker_table_is_an_error() {
+        let error = error_of("[docker.d]\nurl = \"unix:///d.sock\"\ntls = true\n");
+        assert!(error.message.contains("unknown field `tls`"), "{error}");
+    }
+}

@@ -1,0 +1,298 @@
+//! blue-green: the new version starts on the free color beside the live one, the Caddy route
+//! switches to it at `shift(100)`, and `finalize` retires the old color. Caddy's route is the
+//! truth about what is live; the host's `current` state fills in what the route cannot say.
+
+use crate::caddy::Caddy;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::images;
+use crate::live;
+use crate::spec::{container_spec, dial};
+use crate::state::{Color, Current, Deployed, Snapshot, StagedState};
+use sluice_sdk::{Change, ChangeAction, Context, Error, Staged, to_state};
+use std::time::Duration;
+
+/// One blue-green unit: its config, engine and route.
+pub struct BlueGreen<'a> {
+    config: &'a Config,
+    engine: Engine,
+    caddy: Caddy<'a>,
+}
+
+impl<'a> BlueGreen<'a> {
+    /// The unit `config` describes (a blue-green config, checked by `Config::load`).
+    pub fn new(config: &'a Config) -> Result<Self, Error> {
+        Ok(Self {
+            config,
+            engine: Engine::choose(config)?,
+            caddy: Caddy::new(config.router()?),
+        })
+    }
+
+    /// What deploying `ctx.version` would change; reads only.
+    pub fn plan(&self, ctx: &Context, current: Option<&Current>) -> Result<Vec<Change>, Error> {
+        let live = self.live(current)?;
+        let image_id = self.engine.image_id(&self.config.image)?;
+        if let Some(live) = &live
+            && live.image_id == image_id
+            && live.version == ctx.version
+        {
+            return Ok(vec![Change::new(
+                ChangeAction::NoOp,
+                live.container.clone(),
+                format!("already runs {} ({})", live.image, live.version),
+            )]);
+        }
+        let color = next_color(live.as_ref());
+        let name = self.container(color);
+        let port = self.port(color);
+        let action = if self.engine.inspect(&name)?.is_some() {
+            ChangeAction::Replace
+        } else {
+            ChangeAction::Create
+        };
+        let mut changes = vec![
+            Change::new(
+                action,
+                name.clone(),
+                format!("{} on {}", self.config.image, dial(port)),
+            ),
+            Change::new(
+                ChangeAction::Update,
+                format!("caddy route {}", self.caddy.route()),
+                format!(
+                    "{} -> {}",
+                    self.caddy.upstream()?.unwrap_or_else(|| "none".into()),
+                    dial(port)
+                ),
+            ),
+        ];
+        if let Some(live) = live {
+            changes.push(Change::new(
+                ChangeAction::Delete,
+                live.container,
+                format!("{} ({}), after the cut-over", live.image, live.version),
+            ));
+        }
+        Ok(changes)
+    }
+
+    /// Notes what is live.
+    pub fn prepare(&self, current: Option<&Current>) -> Result<Snapshot, Error> {
+        Ok(Snapshot {
+            live: self.live(current)?,
+        })
+    }
+
+    /// Starts the new version on the free color and waits until it is ready.
+    pub fn stage(&self, ctx: &Context, current: Option<&Current>) -> Result<Staged, Error> {
+        let previous = self.live(current)?;
+        let color = next_color(previous.as_ref());
+        let (name, port) = (self.container(color), self.port(color));
+        let image_id = self.engine.image_id(&self.config.image)?;
+        if self.engine.discard(&name)? {
+            sluice_sdk::info!("removed {name}, left over by an interrupted deployment");
+        }
+        let spec = container_spec(self.config, &name, &self.config.image, port, Some(color));
+        self.engine.run(spec)?;
+        if let Err(e) = self.engine.wait_ready(&name, self.ready_timeout()) {
+            self.engine.discard(&name)?;
+            return Err(e);
+        }
+        let summary = format!(
+            "started {name} ({}) on {}{}",
+            self.config.image,
+            dial(port),
+            previous
+                .as_ref()
+                .map(|live| format!(" beside {} ({})", live.container, live.version))
+                .unwrap_or_default()
+        );
+        sluice_sdk::info!("{summary}");
+        let state = StagedState {
+            new: Deployed {
+                container: name,
+                image: self.config.image.clone(),
+                image_id,
+                port,
+                version: ctx.version.clone(),
+                color: Some(color),
+            },
+            previous,
+            history: current
+                .map(|current| current.images.clone())
+                .unwrap_or_default(),
+            downtime_ms: None,
+        };
+        let base = format!("http://{}", dial(port));
+        Ok(Staged {
+            endpoints: vec![base.clone(), format!("{base}{}", self.config.health_path)],
+            state: to_state(&state)?,
+            summary,
+        })
+    }
+
+    /// Points the route at the staged color (at 100%; Caddy 2.6 cannot split by weight).
+    pub fn shift(&self, staged: &StagedState, percent: u8) -> Result<(), Error> {
+        if percent < 100 {
+            sluice_sdk::info!("the Caddy route switches all at once: {percent}% changes nothing");
+            return Ok(());
+        }
+        self.caddy.route_to(&dial(staged.new.port))?;
+        sluice_sdk::info!(
+            "caddy route {} -> {} ({})",
+            self.caddy.route(),
+            staged.new.container,
+            dial(staged.new.port)
+        );
+        Ok(())
+    }
+
+    /// Retires the old color and the images beyond `keep_images`; returns the new `current`.
+    pub fn finalize(&self, staged: StagedState) -> Result<Current, Error> {
+        let routed = self.caddy.upstream()?;
+        if routed.as_deref() != Some(dial(staged.new.port).as_str()) {
+            return Err(Error::Failed(format!(
+                "the caddy route {} sends traffic to {}, not to the staged {}: the cut-over did not happen",
+                self.caddy.route(),
+                routed.as_deref().unwrap_or("nothing"),
+                staged.new.container
+            )));
+        }
+        let old = self.container(staged.new.color.unwrap_or(Color::Blue).other());
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(self.config.drain_ms)));
+        if self.engine.retire(&old, self.config.stop_timeout_secs)? {
+            sluice_sdk::info!("stopped and removed {old}");
+        }
+        let images = images::prune(
+            &self.engine,
+            &staged.new.image,
+            &staged.history,
+            self.config.keep_images,
+        )?;
+        Ok(Current {
+            live: staged.new,
+            images,
+        })
+    }
+
+    /// Makes `target` live again (starting it on a free color when its container is gone) and
+    /// removes the other color; with no target, removes both colors and the route.
+    pub fn rollback(&self, target: Option<&Deployed>) -> Result<(), Error> {
+        let Some(target) = target else {
+            for color in [Color::Blue, Color::Green] {
+                self.engine.discard(&self.container(color))?;
+            }
+            if self.routed_color()?.is_some() {
+                self.caddy.remove_route()?;
+            }
+            sluice_sdk::info!("nothing was live before: removed both colors and the route");
+            return Ok(());
+        };
+        let restored = match live::verified(&self.engine, target)? {
+            Some(running) => running,
+            None => self.restart(target)?,
+        };
+        if self.caddy.upstream()?.as_deref() != Some(dial(restored.port).as_str()) {
+            self.caddy.route_to(&dial(restored.port))?;
+        }
+        let other = self.container(restored.color.unwrap_or(Color::Blue).other());
+        if self.engine.discard(&other)? {
+            sluice_sdk::info!("removed {other}");
+        }
+        sluice_sdk::info!(
+            "caddy route {} -> {} ({}, {})",
+            self.caddy.route(),
+            restored.container,
+            restored.image,
+            restored.version
+        );
+        Ok(())
+    }
+
+    /// Starts `target`'s image again, on its own color unless that color is serving something
+    /// else, and waits until it is ready.
+    fn restart(&self, target: &Deployed) -> Result<Deployed, Error> {
+        let recorded = target.color.unwrap_or(Color::Blue);
+        let color = if self.routed_color()? == Some(recorded) {
+            recorded.other()
+        } else {
+            recorded
+        };
+        let (name, port) = (self.container(color), self.port(color));
+        let image_id = self.engine.image_id(&target.image)?;
+        self.engine.discard(&name)?;
+        self.engine.run(container_spec(
+            self.config,
+            &name,
+            &target.image,
+            port,
+            Some(color),
+        ))?;
+        if let Err(e) = self.engine.wait_ready(&name, self.ready_timeout()) {
+            self.engine.discard(&name)?;
+            return Err(e);
+        }
+        sluice_sdk::info!("started {name} ({}) again on {}", target.image, dial(port));
+        Ok(Deployed {
+            container: name,
+            image: target.image.clone(),
+            image_id,
+            port,
+            version: target.version.clone(),
+            color: Some(color),
+        })
+    }
+
+    /// The live container: the running color the route points at, else the running container
+    /// on record.
+    fn live(&self, current: Option<&Current>) -> Result<Option<Deployed>, Error> {
+        let known = current.map(|current| &current.live);
+        if let Some(color) = self.routed_color()? {
+            let routed = live::running(
+                &self.engine,
+                &self.container(color),
+                self.port(color),
+                Some(color),
+                known,
+            )?;
+            if routed.is_some() {
+                return Ok(routed);
+            }
+        }
+        match known {
+            Some(known) => live::verified(&self.engine, known),
+            None => Ok(None),
+        }
+    }
+
+    /// The color whose host port the route points at, if it points at one.
+    fn routed_color(&self) -> Result<Option<Color>, Error> {
+        let routed = self.caddy.upstream()?;
+        Ok([Color::Blue, Color::Green]
+            .into_iter()
+            .find(|&color| routed.as_deref() == Some(dial(self.port(color)).as_str())))
+    }
+
+    fn container(&self, color: Color) -> String {
+        format!("{}-{}", self.config.name, color.as_str())
+    }
+
+    fn port(&self, color: Color) -> u16 {
+        let index = match color {
+            Color::Blue => 0,
+            Color::Green => 1,
+        };
+        self.config.host_ports[index]
+    }
+
+    fn ready_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.ready_timeout_secs.into())
+    }
+}
+
+/// The color a new version starts on: the one that is not live.
+fn next_color(live: Option<&Deployed>) -> Color {
+    live.and_then(|live| live.color)
+        .map_or(Color::Blue, Color::other)
+}

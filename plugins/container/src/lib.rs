@@ -1,0 +1,159 @@
+//! `container`: runs one service as a Docker container, through the host's `containers`
+//! capability (bollard on the host side), in one of two modes:
+//!
+//! - `blue-green` starts the new version on the free color (`<name>-blue` / `<name>-green`, one
+//!   loopback host port each) beside the live one, and switches a Caddy route to it through
+//!   Caddy's admin API (the `http` capability, granted only that origin). `finalize` retires the
+//!   old color; `rollback` points the route back and removes the new one.
+//! - `replace` stops the old container and starts the new one on the same port, measuring the
+//!   downtime; `rollback` starts the old one again.
+//!
+//! Both wait for a new container to run (and to be healthy, when its image has a Docker
+//! HEALTHCHECK), fail at once when it exits or crash-loops (quoting its last log lines), and
+//! keep the last `keep_images` images the unit deployed so `sluice rollback` needs no registry.
+
+mod blue_green;
+mod caddy;
+mod config;
+mod engine;
+mod failure;
+mod images;
+mod live;
+mod replace;
+mod spec;
+mod state;
+
+use blue_green::BlueGreen;
+use config::{Config, Mode};
+use replace::Replace;
+use sluice_sdk::{
+    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
+    to_state,
+};
+use state::{Current, Deployed, Snapshot, StagedState};
+
+struct Container;
+
+/// The unit, in its configured mode.
+enum Unit<'a> {
+    BlueGreen(BlueGreen<'a>),
+    Replace(Replace<'a>),
+}
+
+impl<'a> Unit<'a> {
+    fn new(config: &'a Config) -> Result<Self, Error> {
+        Ok(match config.mode {
+            Mode::BlueGreen => Unit::BlueGreen(BlueGreen::new(config)?),
+            Mode::Replace => Unit::Replace(Replace::new(config)?),
+        })
+    }
+}
+
+impl Strategy for Container {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            name: "container".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Runs a service as a Docker container: blue-green beside the old one \
+                          with a Caddy route switch, or replace in place with measured downtime."
+                .into(),
+            config_schema: config::SCHEMA.into(),
+            features: vec![Feature::Rollback, Feature::Plan],
+        }
+    }
+
+    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
+        let problems = Config::diagnose(&config);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn plan(ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {
+        let config = Config::load(&config)?;
+        let current = parse_current(current.as_deref())?;
+        match Unit::new(&config)? {
+            Unit::BlueGreen(unit) => unit.plan(&ctx, current.as_ref()),
+            Unit::Replace(unit) => unit.plan(&ctx, current.as_ref()),
+        }
+    }
+
+    fn prepare(_ctx: Context, config: String, current: Option<String>) -> Result<String, Error> {
+        let config = Config::load(&config)?;
+        let current = parse_current(current.as_deref())?;
+        let snapshot = match Unit::new(&config)? {
+            Unit::BlueGreen(unit) => unit.prepare(current.as_ref())?,
+            Unit::Replace(unit) => unit.prepare(current.as_ref())?,
+        };
+        to_state(&snapshot)
+    }
+
+    fn stage(ctx: Context, config: String, current: Option<String>) -> Result<Staged, Error> {
+        let config = Config::load(&config)?;
+        let current = parse_current(current.as_deref())?;
+        match Unit::new(&config)? {
+            Unit::BlueGreen(unit) => unit.stage(&ctx, current.as_ref()),
+            Unit::Replace(unit) => unit.stage(&ctx, current.as_ref()),
+        }
+    }
+
+    fn shift(_ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
+        let config = Config::load(&config)?;
+        let staged: StagedState = parse_state("staged state", &staged)?;
+        match Unit::new(&config)? {
+            Unit::BlueGreen(unit) => unit.shift(&staged, percent),
+            Unit::Replace(_) => Ok(()),
+        }
+    }
+
+    fn finalize(_ctx: Context, config: String, staged: String) -> Result<String, Error> {
+        let config = Config::load(&config)?;
+        let staged: StagedState = parse_state("staged state", &staged)?;
+        let current = match Unit::new(&config)? {
+            Unit::BlueGreen(unit) => unit.finalize(staged)?,
+            Unit::Replace(unit) => unit.finalize(staged)?,
+        };
+        to_state(&current)
+    }
+
+    fn rollback(
+        _ctx: Context,
+        config: String,
+        _staged: Option<String>,
+        snapshot: Option<String>,
+        current: Option<String>,
+    ) -> Result<(), Error> {
+        let config = Config::load(&config)?;
+        let target = rollback_target(current.as_deref(), snapshot.as_deref())?;
+        match Unit::new(&config)? {
+            Unit::BlueGreen(unit) => unit.rollback(target.as_ref()),
+            Unit::Replace(unit) => unit.rollback(target.as_ref()),
+        }
+    }
+}
+
+fn parse_current(current: Option<&str>) -> Result<Option<Current>, Error> {
+    current
+        .map(|current| parse_state("current state", current))
+        .transpose()
+}
+
+/// What `rollback` makes live: the container in the host's `current` state, else the one the
+/// snapshot saw live, else nothing. The staged container needs no naming: whatever is not the
+/// target is removed.
+fn rollback_target(
+    current: Option<&str>,
+    snapshot: Option<&str>,
+) -> Result<Option<Deployed>, Error> {
+    if let Some(current) = parse_current(current)? {
+        return Ok(Some(current.live));
+    }
+    match snapshot {
+        Some(snapshot) => Ok(parse_state::<Snapshot>("snapshot", snapshot)?.live),
+        None => Ok(None),
+    }
+}
+
+sluice_sdk::export!(Container);

@@ -1,0 +1,127 @@
+//! A deployment of the test web image with the `container` strategy on the real engine, behind a
+//! real Caddy: shared by the container tests and benchmarks.
+
+use super::caddy::Caddy;
+use super::docker::{ContainersGuard, containers_named, free_ports, unique_name};
+use super::project::ENV;
+use super::{EXIT_SUCCESS, Run, images, sluice};
+
+/// Stacks exist one at a time (per test binary): each drives a real engine, a real Caddy and, for the
+/// zero-failed-requests proofs, a load on the same two cores.
+pub static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A deployment of the test web image behind a real Caddy, with its own containers and plan.
+pub struct Stack {
+    pub caddy: Caddy,
+    pub name: String,
+    pub ports: [u16; 2],
+    pub dir: tempfile::TempDir,
+    _cleanup: ContainersGuard,
+    /// Declared last so it is released last, after Caddy and the containers are gone.
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Stack {
+    pub fn new(what: &str) -> Stack {
+        let turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        images::ensure();
+        let name = unique_name(what);
+        Stack {
+            _turn: turn,
+            caddy: Caddy::start(),
+            _cleanup: ContainersGuard {
+                prefix: name.clone(),
+            },
+            name,
+            ports: free_ports(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Writes a plan for `mode` with the usual gates plus `extra_gate`, granting `containers`
+    /// and `images` (defaults: the stack's own names and the test repository).
+    pub fn plan(
+        &self,
+        mode: &str,
+        extra_gate: &str,
+        containers: Option<&str>,
+        images: Option<&str>,
+    ) {
+        let [blue, green] = self.ports;
+        let name = &self.name;
+        let admin = self.caddy.admin_url();
+        let listen = self.caddy.listen();
+        let (router, live) = match mode {
+            "replace" => (String::new(), format!("http://127.0.0.1:{blue}/")),
+            _ => (
+                format!(
+                    r#", router = {{ caddy = "{admin}", route = "{name}", listen = "{listen}" }}"#
+                ),
+                format!("http://{listen}/"),
+            ),
+        };
+        let plan = format!(
+            r#"[project]
+name = "containers"
+[environments.{ENV}]
+[plugins.container]
+source = "builtin:container"
+[plugins.container.grants]
+containers = [{containers}]
+images = ["{images}"]
+http = ["{admin}"]
+[units.web]
+plugin = "container"
+config = {{ mode = "{mode}", name = "{name}", image = "{repository}:${{version}}", port = {port}, host_ports = [{blue}, {green}], health_path = "/health", ready_timeout_secs = 15{router} }}
+gates = [
+  {{ http = "${{staged.endpoint}}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" }},
+  {{ http = "{live}", body = "${{version}}", interval = "100ms", deadline = "10s" }},
+  {extra_gate}
+]
+"#,
+            containers = containers
+                .map(|c| format!("{c:?}"))
+                .unwrap_or_else(|| format!("{name:?}, \"{name}-*\"")),
+            images = images.unwrap_or(images::REPOSITORY),
+            repository = images::REPOSITORY,
+            port = images::PORT,
+        );
+        std::fs::write(self.dir.path().join("sluice.toml"), plan).unwrap();
+    }
+
+    pub fn sluice(&self, args: &[&str]) -> Run {
+        sluice(self.dir.path()).args(args).output().unwrap().into()
+    }
+
+    pub fn apply(&self, version: &str) -> Run {
+        self.sluice(&["apply", "--env", ENV, "--version", version])
+    }
+
+    /// What users get through Caddy.
+    pub fn served(&self) -> (u16, String) {
+        self.caddy.get("/")
+    }
+
+    pub fn containers(&self) -> Vec<String> {
+        containers_named(&self.name)
+    }
+
+    pub fn live_version(&self) -> Option<String> {
+        let run = self.sluice(&["status", "--env", ENV, "--output", "json"]);
+        let line: serde_json::Value = serde_json::from_str(run.stdout.lines().next()?).ok()?;
+        line["live"]["version"].as_str().map(str::to_owned)
+    }
+}
+
+pub fn deploy_ok(stack: &Stack, version: &str) {
+    let run = stack.apply(version);
+    assert_eq!(
+        run.code,
+        EXIT_SUCCESS,
+        "apply {version}:\n{}\ncaddy:\n{}",
+        run.all(),
+        stack.caddy.log()
+    );
+}
