@@ -160,20 +160,13 @@ impl<'a> BlueGreen<'a> {
             )));
         }
         let old = self.container(staged.new.color.unwrap_or(Color::Blue).other());
-        std::thread::sleep(std::time::Duration::from_millis(u64::from(self.config.drain_ms)));
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(
+            self.config.drain_ms,
+        )));
         if self.engine.retire(&old, self.config.stop_timeout_secs)? {
             sluice_sdk::info!("stopped and removed {old}");
         }
-        let images = images::prune(
-            &self.engine,
-            &staged.new.image,
-            &staged.history,
-            self.config.keep_images,
-        )?;
-        Ok(Current {
-            live: staged.new,
-            images,
-        })
+        images::finalized(&self.engine, staged, self.config.keep_images)
     }
 
     /// Makes `target` live again (starting it on a free color when its container is gone) and

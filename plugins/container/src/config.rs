@@ -1,7 +1,7 @@
 //! The unit's config: which image, under which name, on which ports, switched how.
 
 use serde::Deserialize;
-use sluice_sdk::{Diagnostic, Error};
+use sluice_sdk::{Diagnostic, Error, UnitConfig};
 use std::collections::BTreeMap;
 
 /// The JSON Schema `info()` publishes; the host checks every unit's config against it.
@@ -121,78 +121,11 @@ fn default_ready_timeout() -> u32 {
 }
 
 impl Config {
-    /// Parses and checks a config; any problem is [`Error::InvalidConfig`].
-    pub fn load(config: &str) -> Result<Self, Error> {
-        let parsed: Self = sluice_sdk::parse_config(config)?;
-        match parsed.problems().first() {
-            None => Ok(parsed),
-            Some(problem) => Err(Error::InvalidConfig(format!(
-                "{}: {}",
-                problem.path, problem.message
-            ))),
-        }
-    }
-
-    /// Every problem in a config, each with the path of the offending field.
-    pub fn diagnose(config: &str) -> Vec<Diagnostic> {
-        match serde_json::from_str::<Self>(config) {
-            Ok(parsed) => parsed.problems(),
-            Err(e) => vec![Diagnostic::new("", e.to_string())],
-        }
-    }
-
     /// The router of a blue-green unit (checked by `load`, so only a bug makes this fail).
     pub fn router(&self) -> Result<&Router, Error> {
         self.router
             .as_ref()
             .ok_or_else(|| Error::InvalidConfig("router: blue-green needs a router".into()))
-    }
-
-    fn problems(&self) -> Vec<Diagnostic> {
-        let mut problems = Vec::new();
-        if !is_container_name(&self.name) {
-            problems.push(Diagnostic::new(
-                "name",
-                format!(
-                    "must be a Docker container name (letters, digits, `_`, `.`, `-`, not starting with a symbol), got {:?}",
-                    self.name
-                ),
-            ));
-        }
-        if self.image.trim().is_empty() {
-            problems.push(Diagnostic::new(
-                "image",
-                "must name an image, e.g. `repo:v1`",
-            ));
-        }
-        if self.port == 0 || self.host_ports.contains(&0) {
-            let path = if self.port == 0 { "port" } else { "host_ports" };
-            problems.push(Diagnostic::new(path, "ports must be 1..=65535"));
-        }
-        if !self.health_path.starts_with('/') {
-            problems.push(Diagnostic::new("health_path", "must start with `/`"));
-        }
-        if self.keep_images == 0 {
-            problems.push(Diagnostic::new(
-                "keep_images",
-                "must be at least 1: the live image is always kept",
-            ));
-        }
-        match self.mode {
-            Mode::BlueGreen => self.blue_green_problems(&mut problems),
-            Mode::Replace => {
-                if self.host_ports.is_empty() {
-                    problems.push(Diagnostic::new("host_ports", "replace needs one host port"));
-                }
-                if self.router.is_some() {
-                    problems.push(Diagnostic::new(
-                        "router",
-                        "only blue-green switches a route; replace keeps the same host port",
-                    ));
-                }
-            }
-        }
-        problems
     }
 
     fn blue_green_problems(&self, problems: &mut Vec<Diagnostic>) {
@@ -257,6 +190,55 @@ fn is_caddy_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+impl UnitConfig for Config {
+    fn problems(&self) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        if !is_container_name(&self.name) {
+            problems.push(Diagnostic::new(
+                "name",
+                format!(
+                    "must be a Docker container name (letters, digits, `_`, `.`, `-`, not starting with a symbol), got {:?}",
+                    self.name
+                ),
+            ));
+        }
+        if self.image.trim().is_empty() {
+            problems.push(Diagnostic::new(
+                "image",
+                "must name an image, e.g. `repo:v1`",
+            ));
+        }
+        if self.port == 0 || self.host_ports.contains(&0) {
+            let path = if self.port == 0 { "port" } else { "host_ports" };
+            problems.push(Diagnostic::new(path, "ports must be 1..=65535"));
+        }
+        if !self.health_path.starts_with('/') {
+            problems.push(Diagnostic::new("health_path", "must start with `/`"));
+        }
+        if self.keep_images == 0 {
+            problems.push(Diagnostic::new(
+                "keep_images",
+                "must be at least 1: the live image is always kept",
+            ));
+        }
+        match self.mode {
+            Mode::BlueGreen => self.blue_green_problems(&mut problems),
+            Mode::Replace => {
+                if self.host_ports.is_empty() {
+                    problems.push(Diagnostic::new("host_ports", "replace needs one host port"));
+                }
+                if self.router.is_some() {
+                    problems.push(Diagnostic::new(
+                        "router",
+                        "only blue-green switches a route; replace keeps the same host port",
+                    ));
+                }
+            }
+        }
+        problems
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! registry; only images this unit deployed are ever removed.
 
 use crate::engine::Engine;
+use crate::state::{Current, StagedState};
 use sluice_sdk::Error;
 
 /// The images to keep, newest first (`deployed` first), and the ones to remove: `history` is
@@ -19,6 +20,16 @@ pub fn kept_and_pruned(
     }
     let pruned = newest_first.split_off(keep.max(1).min(newest_first.len()));
     (newest_first, pruned)
+}
+
+/// The `current` a finalized deployment of `staged` leaves: its new container live, the unit's
+/// images beyond `keep` removed.
+pub fn finalized(engine: &Engine, staged: StagedState, keep: u32) -> Result<Current, Error> {
+    let images = prune(engine, &staged.new.image, &staged.history, keep)?;
+    Ok(Current {
+        live: staged.new,
+        images,
+    })
 }
 
 /// Removes the images beyond `keep`; returns the ones kept, newest first.

@@ -26,6 +26,7 @@ mod state;
 use blue_green::BlueGreen;
 use config::{Config, Mode};
 use replace::Replace;
+use sluice_sdk::UnitConfig;
 use sluice_sdk::{
     Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
     to_state,

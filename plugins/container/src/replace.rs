@@ -127,16 +127,7 @@ impl<'a> Replace<'a> {
         if self.engine.discard(&previous_name)? {
             sluice_sdk::info!("removed {previous_name}");
         }
-        let images = images::prune(
-            &self.engine,
-            &staged.new.image,
-            &staged.history,
-            self.config.keep_images,
-        )?;
-        Ok(Current {
-            live: staged.new,
-            images,
-        })
+        images::finalized(&self.engine, staged, self.config.keep_images)
     }
 
     /// Makes `target` run as `<name>` again: `<name>-previous` renamed back when it holds

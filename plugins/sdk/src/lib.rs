@@ -16,6 +16,7 @@
 mod failure;
 mod json;
 mod logging;
+mod unit_config;
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -33,6 +34,7 @@ pub use self::sluice::deploy::types::{
 pub use self::sluice::deploy::{containers, http, log, secrets, sql};
 pub use failure::OrFailed;
 pub use json::{parse_config, parse_state, to_state};
+pub use unit_config::UnitConfig;
 
 /// Exports `$plugin` (a type implementing [`Strategy`]) as this component's strategy.
 #[macro_export]

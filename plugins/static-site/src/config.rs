@@ -1,7 +1,7 @@
 //! The unit's config: where the site comes from, where releases go, how many to keep.
 
 use serde::Deserialize;
-use sluice_sdk::{Diagnostic, Error};
+use sluice_sdk::{Diagnostic, UnitConfig};
 use std::path::PathBuf;
 
 /// The JSON Schema `info()` publishes; the host checks every unit's config against it.
@@ -30,32 +30,27 @@ fn default_keep() -> u32 {
 }
 
 impl Config {
-    /// Parses and checks a config; any problem is [`Error::InvalidConfig`].
-    pub fn load(config: &str) -> Result<Self, Error> {
-        let parsed: Self = sluice_sdk::parse_config(config)?;
-        match parsed.problems().first() {
-            None => Ok(parsed),
-            Some(problem) => Err(Error::InvalidConfig(format!(
-                "{}: {}",
-                problem.path, problem.message
-            ))),
-        }
-    }
-
-    /// Every problem in a config, each with the path of the offending field.
-    pub fn diagnose(config: &str) -> Vec<Diagnostic> {
-        match serde_json::from_str::<Self>(config) {
-            Ok(parsed) => parsed.problems(),
-            Err(e) => vec![Diagnostic::new("", e.to_string())],
-        }
-    }
-
     /// The URL under which the release directory `release` is served, if `public_url` is set.
     pub fn release_url(&self, release: &str) -> Option<String> {
         let base = self.public_url.as_deref()?.trim_end_matches('/');
         Some(format!("{base}/releases/{}/", percent_encode(release)))
     }
+}
 
+/// Escapes everything but RFC 3986 unreserved characters, so any release name is a URL segment.
+fn percent_encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+impl UnitConfig for Config {
     fn problems(&self) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
         if self.keep == 0 {
@@ -91,19 +86,6 @@ impl Config {
         }
         problems
     }
-}
-
-/// Escapes everything but RFC 3986 unreserved characters, so any release name is a URL segment.
-fn percent_encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod tree;
 
 use config::Config;
 use releases::Releases;
+use sluice_sdk::UnitConfig;
 use sluice_sdk::{
     Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
     to_state,

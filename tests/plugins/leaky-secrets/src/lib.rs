@@ -18,8 +18,16 @@ fn leak(_ctx: &Context, _config: &TestConfig) -> Result<Staged, Error> {
     log::write(log::Level::Info, &format!("the token is {token}"));
     log::progress(1, 2, &format!("uploading with {token}"));
     match secrets::get("other") {
-        Ok(value) => log::write(log::Level::Error, &format!("read an ungranted secret: {value}")),
-        Err(error) => log::write(log::Level::Warn, &format!("other secret refused: {error:?}")),
+        Ok(value) => log::write(
+            log::Level::Error,
+            &format!("read an ungranted secret: {value}"),
+        ),
+        Err(error) => log::write(
+            log::Level::Warn,
+            &format!("other secret refused: {error:?}"),
+        ),
     }
-    Err(Error::Failed(format!("could not deploy with token {token}")))
+    Err(Error::Failed(format!(
+        "could not deploy with token {token}"
+    )))
 }

@@ -1,0 +1,34 @@
+//! A unit config that checks itself beyond its JSON Schema.
+
+use serde::de::DeserializeOwned;
+
+use crate::{Diagnostic, Error};
+
+/// A plugin's config type: parsed from the unit's config JSON, then checked by [`problems`].
+/// Implement `problems`; `load` (for lifecycle calls) and `diagnose` (for `validate`) come free.
+///
+/// [`problems`]: UnitConfig::problems
+pub trait UnitConfig: DeserializeOwned {
+    /// Every problem serde cannot see, each with the path of the offending field.
+    fn problems(&self) -> Vec<Diagnostic>;
+
+    /// Parses and checks a config; the first problem is [`Error::InvalidConfig`].
+    fn load(config: &str) -> Result<Self, Error> {
+        let parsed: Self = crate::parse_config(config)?;
+        match parsed.problems().first() {
+            None => Ok(parsed),
+            Some(problem) => Err(Error::InvalidConfig(format!(
+                "{}: {}",
+                problem.path, problem.message
+            ))),
+        }
+    }
+
+    /// Every problem in a config, for `validate`.
+    fn diagnose(config: &str) -> Vec<Diagnostic> {
+        match serde_json::from_str::<Self>(config) {
+            Ok(parsed) => parsed.problems(),
+            Err(e) => vec![Diagnostic::new("", e.to_string())],
+        }
+    }
+}
