@@ -10,6 +10,7 @@ use support::docker::container;
 use support::http::get;
 use support::load::Load;
 use support::project::ENV;
+use support::socket_proxy::SocketProxy;
 use support::stack::{Stack, deploy_ok};
 use support::{EXIT_FAILED, EXIT_ROLLED_BACK, EXIT_SUCCESS, images, sluice};
 
@@ -215,4 +216,51 @@ fn an_interrupted_blue_green_deploy_is_cleaned_up_by_the_next_apply() {
         "the stale and the old container are gone: {after:?}"
     );
     assert_ne!(after, live_before);
+}
+
+#[test]
+fn the_engine_becoming_unreachable_mid_deploy_leaves_traffic_on_a_healthy_version() {
+    let stack = Stack::new("engine-lost");
+    let proxy = SocketProxy::start(stack.dir.path());
+    let plan_through_proxy = |extra_gate: &str| {
+        stack.plan("blue-green", extra_gate, None, None);
+        let path = stack.dir.path().join("sluice.toml");
+        let plan = std::fs::read_to_string(&path).unwrap().replace(
+            "[plugins.container.grants]\n",
+            "[plugins.container.grants]\ndocker = [\"flaky\"]\n",
+        ) + &format!("[docker.flaky]\nurl = \"{}\"\n", proxy.url());
+        std::fs::write(path, plan).unwrap();
+    };
+    plan_through_proxy("");
+    deploy_ok(&stack, "v1");
+
+    plan_through_proxy(
+        r#"{ http = "${staged.endpoint}/health", initial_delay = "3s", deadline = "20s" },"#,
+    );
+    let child = sluice(stack.dir.path())
+        .args(["apply", "--env", ENV, "--version", "v2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staged = (0..300).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        stack.containers().len() == 2
+    });
+    proxy.cut();
+    let run: support::Run = child.wait_with_output().unwrap().into();
+
+    assert!(staged, "the new color was never started: {}", run.all());
+    assert_ne!(run.code, EXIT_SUCCESS, "{}", run.all());
+    assert!(
+        run.all().contains("is not reachable"),
+        "the error names the lost engine: {}",
+        run.all()
+    );
+    assert_eq!(
+        stack.served(),
+        (200, "v1\n".into()),
+        "traffic stayed on the healthy version"
+    );
+    assert_eq!(stack.live_version().as_deref(), Some("v1"));
 }

@@ -38,14 +38,18 @@ impl StaticServer {
     }
 }
 
+/// How long a request may take before it counts as failed: generous, because a slow answer on a
+/// loaded 2-core machine is not a failed request (a refused or reset connection is).
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// GETs `path` from `addr`: the status and the body (status 0 when nothing answers).
 pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) else {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, CLIENT_TIMEOUT) else {
         return (0, String::new());
     };
     let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     let sent = stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(CLIENT_TIMEOUT))
         .and_then(|()| stream.write_all(request.as_bytes()));
     if sent.is_err() {
         return (0, String::new());

@@ -8,6 +8,7 @@ pub mod http;
 pub mod images;
 pub mod load;
 pub mod project;
+pub mod socket_proxy;
 pub mod stack;
 
 use std::path::{Path, PathBuf};
