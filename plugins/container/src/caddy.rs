@@ -46,13 +46,17 @@ impl<'a> Caddy<'a> {
             .map(str::to_owned))
     }
 
-    /// Points the route at `dial`, creating it (and its server) when it is missing.
+    /// Points the route at `dial`, creating it (and its server) when it is missing. A route that
+    /// already points there is left alone: every change makes Caddy reload its config.
     pub fn route_to(&self, dial: &str) -> Result<(), Error> {
-        if self.upstream()?.is_some() {
-            let path = format!("id/{}/handle/0/upstreams", self.router.route);
-            return self.send(Method::Patch, &path, Some(json!([{ "dial": dial }])));
+        match self.upstream()? {
+            Some(current) if current == dial => Ok(()),
+            Some(_) => {
+                let path = format!("id/{}/handle/0/upstreams", self.router.route);
+                self.send(Method::Patch, &path, Some(json!([{ "dial": dial }])))
+            }
+            None => self.create_route(dial),
         }
-        self.create_route(dial)
     }
 
     /// Removes the route, if it is there.
