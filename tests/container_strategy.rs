@@ -50,13 +50,9 @@ fn replace_from_v1_to_v2_serves_v2_and_history_status_and_docker_agree() {
     );
 }
 
-// Open defect (issue 3): about one run in ten, one request through Caddy 2.6 (Debian) gets its
-// connection closed without an answer at the moment the route switch makes Caddy reload its
-// config. Until the switch avoids that, this proof runs by hand (`cargo test -- --ignored`) and
-// in `make bench`, so CI does not fail at random.
 #[test]
-#[ignore = "open defect: Caddy's config reload occasionally drops one in-flight connection"]
 fn blue_green_under_load_switches_with_zero_failed_requests() {
+    support::caddy::require_reloads_to_keep_queued_connections();
     let stack = Stack::new("load");
     stack.plan("blue-green", "", None, None);
     deploy_ok(&stack, "v1");
