@@ -7,8 +7,9 @@ use futures::future::join_all;
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
 use super::setup::Deployer;
-use super::unit;
+use super::{fleet, unit};
 use crate::plan::graph;
+use crate::plan::model::Unit;
 use crate::report::Event;
 use crate::state::{NewDeployment, Outcome};
 
@@ -91,33 +92,22 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     for wave in graph::waves(&d.plan, &selected) {
         let runs = wave.iter().map(|name| {
             let unit = &d.plan.units[name];
-            let blocked: Vec<&String> = unit
+            let blocked: Vec<&str> = unit
                 .depends_on
                 .iter()
                 .filter(|dep| broken.contains(*dep))
+                .map(String::as_str)
                 .collect();
-            let deployment_id = deployment_id.as_str();
-            async move {
-                if blocked.is_empty() {
-                    unit::deploy(d, deployment_id, unit, &options.version, options.force).await
-                } else {
-                    let names: Vec<&str> = blocked.iter().map(|s| s.as_str()).collect();
-                    unit::skip(
-                        d,
-                        deployment_id,
-                        unit,
-                        &options.version,
-                        &format!("depends on {}, which did not deploy", names.join(", ")),
-                    )
-                    .await
-                }
-            }
+            deploy_unit(d, &deployment_id, unit, options, blocked)
         });
-        for result in join_all(runs).await {
-            if !matches!(result.outcome, Outcome::Succeeded | Outcome::Unchanged) {
-                broken.insert(result.unit.clone());
+        for (name, unit_results) in wave.iter().zip(join_all(runs).await) {
+            if unit_results
+                .iter()
+                .any(|r| !matches!(r.outcome, Outcome::Succeeded | Outcome::Unchanged))
+            {
+                broken.insert(name.clone());
             }
-            results.push(result);
+            results.extend(unit_results);
         }
     }
     let run = RunOutcome {
@@ -126,6 +116,31 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     };
     finish(d, &run)?;
     Ok(run)
+}
+
+/// Deploys one plan unit (each member of a fleet), or skips it when a unit it depends on in
+/// `blocked` did not deploy.
+async fn deploy_unit(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    options: &ApplyOptions,
+    blocked: Vec<&str>,
+) -> Vec<UnitResult> {
+    let version = options.version.as_str();
+    if !blocked.is_empty() {
+        let reason = format!("depends on {}, which did not deploy", blocked.join(", "));
+        let mut skipped = Vec::new();
+        for member in unit.members() {
+            skipped.push(unit::skip(d, deployment_id, &member, version, &reason).await);
+        }
+        return skipped;
+    }
+    if unit.is_fleet() {
+        fleet::deploy(d, deployment_id, unit, version, options.force).await
+    } else {
+        vec![unit::deploy(d, deployment_id, unit, version, options.force).await]
+    }
 }
 
 /// The units to deploy: all, or the named ones (each must exist).

@@ -8,6 +8,7 @@
 
 mod deployment;
 mod error;
+mod fleet;
 mod gating;
 mod outcome;
 mod revert;
@@ -19,5 +20,5 @@ pub use deployment::{ApplyOptions, apply};
 pub use error::OrchestrateError;
 pub use outcome::{RunOutcome, UnitResult};
 pub use revert::{RevertOptions, revert};
-pub use setup::{Deployer, Inputs, resolve_config};
+pub use setup::{Deployer, Inputs, engines_of, resolve_config};
 pub use unit::{change_line, reason_of};

@@ -9,7 +9,7 @@ use super::error::OrchestrateError;
 use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
 use crate::caps::{Provision, containers};
 use crate::plan::interpolate::interpolate_json;
-use crate::plan::model::{PluginSource, SecretSource, Unit};
+use crate::plan::model::{LOCAL_ENGINE_ADDRESS, PluginSource, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
@@ -120,7 +120,7 @@ impl Deployer {
     }
 
     /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`
-    /// (a fresh log budget each time).
+    /// (a fresh log budget each time); a fleet member reaches its own engine only.
     pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
         let decl = &self.plan.plugins[&unit.plugin];
         Provision {
@@ -135,7 +135,7 @@ impl Deployer {
                 .collect(),
             log: Arc::new(PluginLogs(self.reporter.clone())),
             log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
-            docker: containers::granted_engines(&self.plan.docker, &decl.grants),
+            docker: engines_of(&self.plan, unit),
             container_labels: containers::host_labels(
                 &unit.name,
                 &self.environment,
@@ -145,7 +145,8 @@ impl Deployer {
         }
     }
 
-    /// The value of `${name}` for `unit` at `version`, with the staged endpoints once known.
+    /// The value of `${name}` for `unit` (a plan unit or a fleet member) at `version`, with the
+    /// staged endpoints once known.
     pub fn variable(
         &self,
         unit: &Unit,
@@ -156,9 +157,16 @@ impl Deployer {
         match name {
             "version" => Some(version.to_owned()),
             "environment" => Some(self.environment.clone()),
-            "unit" => Some(unit.name.clone()),
+            "unit" => Some(unit.plan_name().to_owned()),
             "project" => Some(self.plan.project.name.clone()),
             "staged.endpoint" => staged.first().cloned(),
+            "engine" => unit.engine().map(str::to_owned),
+            "engine.address" => unit.engine().map(|engine| {
+                self.plan.docker.get(engine).map_or_else(
+                    || LOCAL_ENGINE_ADDRESS.to_owned(),
+                    |declared| declared.address.clone(),
+                )
+            }),
             _ => {
                 if let Some(index) = name.strip_prefix("staged.endpoints.") {
                     return index
@@ -189,11 +197,13 @@ impl Deployer {
         }
     }
 
-    /// Checks every unit's config against its plugin's JSON Schema and `validate`.
-    /// Errors point at the config key in the plan.
+    /// Checks every unit's config (each fleet member's) against its plugin's JSON Schema and
+    /// `validate`. Errors point at the config key in the plan.
     pub async fn validate_configs(&self, version: &str) -> Result<(), OrchestrateError> {
         let mut schemas = BTreeMap::new();
-        for unit in self.plan.units.values() {
+        let members = self.plan.units.values().flat_map(Unit::members);
+        for member in members {
+            let unit = &member;
             let plugin = self.plugin(unit)?;
             let provision = self.provision(unit, version, "validate");
             if !schemas.contains_key(&unit.plugin) {
@@ -210,7 +220,7 @@ impl Deployer {
                     .first()
                     .map(|d| (d.path.clone(), d.message.clone()))
                     .unwrap_or_default();
-                let mut path = vec!["units", unit.name.as_str(), "config"];
+                let mut path = vec!["units", unit.plan_name(), "config"];
                 path.extend(first.0.split('.').filter(|s| !s.is_empty()));
                 let more = match diagnostics.len() {
                     0 | 1 => String::new(),
@@ -228,6 +238,14 @@ impl Deployer {
     }
 }
 
+/// The Docker engines `unit`'s plugin may use: its granted ones, or a fleet member's own.
+pub fn engines_of(plan: &Plan, unit: &Unit) -> Vec<containers::EngineAddress> {
+    containers::granted_engines(&plan.docker, &plan.plugin_for(unit).grants)
+        .into_iter()
+        .filter(|engine| unit.engine().is_none_or(|only| engine.name == only))
+        .collect()
+}
+
 /// `unit`'s config with `${...}` resolved for `version`.
 pub fn resolve_config(
     deployer: &Deployer,
@@ -240,7 +258,7 @@ pub fn resolve_config(
     .map_err(|e| {
         PlanError::at(
             &deployer.plan,
-            deployer.plan.locate(&["units", &unit.name, "config"]),
+            deployer.plan.locate(&["units", unit.plan_name(), "config"]),
             format!("unit `{}`: {e}", unit.name),
         )
         .into()

@@ -476,7 +476,59 @@ pub(super) async fn restore(
     .await
 }
 
+/// Returns a fleet member that succeeded earlier in this deployment to what ran on its engine
+/// before (`before`; none: nothing ran, so everything is removed), because another member of
+/// its fleet failed for `cause`. The member's recorded outcome becomes "rolled back".
+pub(super) async fn undo(
+    d: &Deployer,
+    deployment_id: &str,
+    member: &Unit,
+    version: &str,
+    before: Option<&UnitCurrent>,
+    cause: &str,
+) -> UnitResult {
+    let config_version = before.map_or(version, |before| before.version.as_str());
+    reported(d, deployment_id, member, config_version, |run| async move {
+        let undone = match before {
+            Some(before) => run.bring_back(&before.state).await.and_then(|()| {
+                run.record_current(&before.version, &before.state, &before.config_hash)
+                    .map(|()| format!("rolled back to {}", before.version))
+            }),
+            None => run.remove_all().await,
+        };
+        match undone {
+            Ok(what) => run.record_end(Outcome::RolledBack, Some(format!("{cause}; {what}"))),
+            Err(e) => run.record_end(
+                Outcome::Failed,
+                Some(format!(
+                    "{cause}; then undoing {} failed: {e}",
+                    run.unit.name
+                )),
+            ),
+        }
+    })
+    .await
+}
+
 impl UnitRun<'_> {
+    /// Removes everything the unit runs (nothing ran before it) and forgets its current state.
+    async fn remove_all(&self) -> Result<String, String> {
+        self.step("rollback")?;
+        let ctx = self.ctx(self.version, false);
+        reason_of(
+            "rollback",
+            self.plugin
+                .rollback(&self.provision, &ctx, &self.config, None, None, None)
+                .await,
+        )?;
+        self.journal("forget", "")?;
+        self.d
+            .store
+            .clear_current(&self.d.environment, &self.unit.name)
+            .map_err(|e| e.to_string())?;
+        Ok("removed: nothing ran there before".to_owned())
+    }
+
     async fn restore(self, state: &str, config_hash: &str) -> (Outcome, Option<String>) {
         if let Err(reason) = self.record_start(self.version, config_hash) {
             return (Outcome::Failed, Some(reason));

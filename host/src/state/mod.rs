@@ -78,6 +78,8 @@ pub trait Store: Send + Sync {
         unit: &str,
         current: &UnitCurrent,
     ) -> Result<(), StateError>;
+    /// Forgets what is live for `unit` in `environment` (it was removed: nothing runs).
+    fn clear_current(&self, environment: &str, unit: &str) -> Result<(), StateError>;
     /// Unit deployments, newest first, filtered.
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError>;
     /// Takes the environment's lock, waiting up to `wait` (zero: fail at once with `Locked`).

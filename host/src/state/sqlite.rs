@@ -243,6 +243,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn clear_current(&self, environment: &str, unit: &str) -> Result<(), StateError> {
+        self.run(|connection| {
+            connection.execute(
+                "DELETE FROM unit_current WHERE environment = ?1 AND unit = ?2",
+                params![environment, unit],
+            )
+        })?;
+        Ok(())
+    }
+
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError> {
         self.run(|connection| history::query(connection, filter))
     }

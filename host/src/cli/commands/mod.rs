@@ -22,7 +22,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Apply(args) => apply::run(cli, redactor, args).await,
         Command::Rollback(args) => rollback::run(cli, redactor, args).await,
         Command::History(args) => history::run(cli, args),
-        Command::Status(args) => status::run(cli, args),
+        Command::Status(args) => status::run(cli, args).await,
         Command::Plugins(PluginsCommand::Inspect { file }) => {
             inspect::run(cli, redactor, file).await
         }

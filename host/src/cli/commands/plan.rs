@@ -4,21 +4,24 @@ use super::super::args::{Cli, PlanArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
 use crate::orchestrate::{change_line, reason_of, resolve_config};
-use crate::plan::model::{GateCheck, GatePhase, GateSpec};
+use crate::plan::model::{GateCheck, GatePhase, GateSpec, Unit};
 use crate::report::{Format, Redactor};
 use crate::wit::types::ChangeAction;
 
-/// Runs `sluice plan`.
+/// Runs `sluice plan`: each unit, or each member of a fleet (`UNIT@ENGINE`), in deployment order
+/// within the fleet.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit, CliError> {
     let (deployer, _runtime) = session::deployer(cli, redactor, &args.target.env)?;
     let version = session::version(args.target.version.as_deref(), &deployer.plan)?;
     deployer.validate_configs(&version).await?;
     let plan = &deployer.plan;
-    for unit in plan
+    let members = plan
         .units
         .values()
         .filter(|u| args.target.units.is_empty() || args.target.units.contains(&u.name))
-    {
+        .flat_map(Unit::members);
+    for member in members {
+        let unit = &member;
         let current = deployer.store.current(&deployer.environment, &unit.name)?;
         let config = resolve_config(&deployer, unit, &version)?.to_string();
         let plugin = deployer.plugin(unit)?;
