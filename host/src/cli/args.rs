@@ -89,6 +89,9 @@ pub struct ApplyArgs {
     /// Deploy even units whose version and inputs are already live.
     #[arg(long)]
     pub force: bool,
+    /// At most this many units deploy at the same time (0: no limit).
+    #[arg(long, default_value = "0")]
+    pub parallel: usize,
     /// Wait this long for the environment's lock instead of failing at once (e.g. `2m`).
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub lock_wait: Duration,

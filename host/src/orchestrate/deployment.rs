@@ -1,14 +1,9 @@
 //! `sluice apply`: the selected units, wave by wave.
 
-use std::collections::BTreeSet;
-
-use futures::future::join_all;
-
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
 use super::setup::Deployer;
-use super::{fleet, unit};
-use crate::plan::graph;
+use super::{fleet, schedule, unit};
 use crate::plan::model::Unit;
 use crate::report::Event;
 use crate::state::{NewDeployment, Outcome};
@@ -22,6 +17,8 @@ pub struct ApplyOptions {
     pub units: Vec<String>,
     /// Deploy even when the same version and inputs are already live.
     pub force: bool,
+    /// At most this many units deploy at the same time; 0: no limit.
+    pub parallel: usize,
 }
 
 /// A new deployment id (time-ordered).
@@ -82,34 +79,16 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
     Ok(())
 }
 
-/// Deploys the selected units of the plan at `options.version`: units of one wave at the same
-/// time; a unit whose dependency did not succeed is skipped.
+/// Deploys the selected units of the plan at `options.version`: each as soon as the units it
+/// depends on are done, at most `options.parallel` at a time; a unit whose dependency did not
+/// succeed is skipped.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
     let selected = select(d, &options.units)?;
     let deployment_id = begin(d, "apply", selected.clone())?;
-    let mut results: Vec<UnitResult> = Vec::new();
-    let mut broken: BTreeSet<String> = BTreeSet::new();
-    for wave in graph::waves(&d.plan, &selected) {
-        let runs = wave.iter().map(|name| {
-            let unit = &d.plan.units[name];
-            let blocked: Vec<&str> = unit
-                .depends_on
-                .iter()
-                .filter(|dep| broken.contains(*dep))
-                .map(String::as_str)
-                .collect();
-            deploy_unit(d, &deployment_id, unit, options, blocked)
-        });
-        for (name, unit_results) in wave.iter().zip(join_all(runs).await) {
-            if unit_results
-                .iter()
-                .any(|r| !matches!(r.outcome, Outcome::Succeeded | Outcome::Unchanged))
-            {
-                broken.insert(name.clone());
-            }
-            results.extend(unit_results);
-        }
-    }
+    let results = schedule::run(&d.plan, &selected, options.parallel, |unit, blocked| {
+        deploy_unit(d, &deployment_id, unit, options, blocked)
+    })
+    .await;
     let run = RunOutcome {
         deployment_id,
         units: results,
@@ -125,7 +104,7 @@ async fn deploy_unit(
     deployment_id: &str,
     unit: &Unit,
     options: &ApplyOptions,
-    blocked: Vec<&str>,
+    blocked: Vec<String>,
 ) -> Vec<UnitResult> {
     let version = options.version.as_str();
     if !blocked.is_empty() {

@@ -2,9 +2,9 @@
 //! `plan -> prepare -> stage -> gate(staged) -> shift(p) -> gate ... -> shift(100) -> gate(soak) -> finalize -> record`,
 //! and any failure from `prepare` on runs `rollback` and a live gate against the restored version.
 //!
-//! Every transition is written to the journal before it is acted on. Units deploy in waves by
-//! `depends_on` (units in one wave run at the same time); a unit whose dependency did not
-//! succeed is skipped.
+//! Every transition is written to the journal before it is acted on. A unit deploys as soon as
+//! the units it `depends_on` are done, several at once (`--parallel`); a unit whose dependency
+//! did not succeed is skipped.
 
 mod deployment;
 mod error;
@@ -12,6 +12,7 @@ mod fleet;
 mod gating;
 mod outcome;
 mod revert;
+mod schedule;
 mod schema;
 mod setup;
 mod unit;

@@ -18,6 +18,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         version,
         units: args.target.units.clone(),
         force: args.force,
+        parallel: args.parallel,
     };
     let run = locked(
         &deployer,
