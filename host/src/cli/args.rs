@@ -46,6 +46,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Return one unit to an earlier successful version.
     Rollback(RollbackArgs),
+    /// Bring deployments interrupted by a crash to a consistent end (apply does it first, too).
+    Recover(RecoverArgs),
     /// Past deployments, newest first.
     History(HistoryArgs),
     /// What is live in an environment.
@@ -109,6 +111,17 @@ pub struct RollbackArgs {
     /// The version to return to (default: the last successful one before the live one).
     #[arg(long)]
     pub to: Option<String>,
+    /// Wait this long for the environment's lock instead of failing at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_wait: Duration,
+}
+
+/// `sluice recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The environment.
+    #[arg(long, short = 'e')]
+    pub env: String,
     /// Wait this long for the environment's lock instead of failing at once.
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub lock_wait: Duration,

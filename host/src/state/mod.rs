@@ -55,6 +55,8 @@ pub trait Store: Send + Sync {
         outcome: Outcome,
         reason: Option<&str>,
     ) -> Result<(), StateError>;
+    /// The deployments of `environment` that never finished (killed mid-run), oldest first.
+    fn unfinished(&self, environment: &str) -> Result<Vec<String>, StateError>;
     /// Records the start of one unit within a deployment.
     fn begin_unit(&self, unit: &NewUnitDeployment) -> Result<(), StateError>;
     /// Records how one unit ended.

@@ -33,6 +33,18 @@ impl Outcome {
         }
     }
 
+    /// How bad an ending is, to pick the worst of several: failed > rolled back > skipped >
+    /// succeeded > unchanged.
+    pub fn severity(self) -> u8 {
+        match self {
+            Outcome::Failed | Outcome::Running => 5,
+            Outcome::RolledBack => 4,
+            Outcome::Skipped => 3,
+            Outcome::Succeeded => 2,
+            Outcome::Unchanged => 1,
+        }
+    }
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Outcome> {
         [

@@ -243,6 +243,18 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn unfinished(&self, environment: &str) -> Result<Vec<String>, StateError> {
+        self.run(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT id FROM deployments WHERE environment = ?1 AND outcome = ?2
+                 ORDER BY started_at_ms, id",
+            )?;
+            statement
+                .query_map(params![environment, Outcome::Running], |row| row.get(0))?
+                .collect()
+        })
+    }
+
     fn clear_current(&self, environment: &str, unit: &str) -> Result<(), StateError> {
         self.run(|connection| {
             connection.execute(

@@ -7,7 +7,7 @@ use super::super::session;
 use super::super::{CliError, Exit};
 use crate::orchestrate::{self, ApplyOptions, Deployer, OrchestrateError, RunOutcome};
 use crate::report::{Event, Redactor};
-use crate::state::LockHolder;
+use crate::state::{LockHolder, Outcome};
 
 /// Runs `sluice apply`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exit, CliError> {
@@ -20,21 +20,34 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         force: args.force,
         parallel: args.parallel,
     };
-    let run = locked(
-        &deployer,
-        args.lock_wait,
-        orchestrate::apply(&deployer, &options),
-    )
+    let run = locked(&deployer, args.lock_wait, async {
+        recovered(&deployer).await?;
+        orchestrate::apply(&deployer, &options).await
+    })
     .await?;
     Ok(finish(&deployer, &run))
 }
 
+/// Brings the environment's interrupted deployments to a consistent end (see
+/// `orchestrate::recover`), announcing each; the worst outcome among them (none when nothing was
+/// interrupted). Call it holding the lock.
+pub(super) async fn recovered(deployer: &Deployer) -> Result<Option<Outcome>, OrchestrateError> {
+    let runs = orchestrate::recover(deployer).await?;
+    for run in &runs {
+        finish(deployer, run);
+    }
+    Ok(runs
+        .iter()
+        .map(RunOutcome::overall)
+        .max_by_key(|outcome| outcome.severity()))
+}
+
 /// Runs `work` holding the environment's lock (waiting up to `wait` for it).
-pub(super) async fn locked(
+pub(super) async fn locked<T>(
     deployer: &Deployer,
     wait: Duration,
-    work: impl Future<Output = Result<RunOutcome, OrchestrateError>>,
-) -> Result<RunOutcome, CliError> {
+    work: impl Future<Output = Result<T, OrchestrateError>>,
+) -> Result<T, CliError> {
     let holder = LockHolder {
         token: uuid::Uuid::now_v7().to_string(),
         actor: deployer.actor.clone(),

@@ -6,6 +6,7 @@ mod history;
 mod inspect;
 mod plan;
 mod plugins_audit;
+mod recover;
 mod rollback;
 mod status;
 mod validate;
@@ -21,6 +22,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Plan(args) => plan::run(cli, redactor, args).await,
         Command::Apply(args) => apply::run(cli, redactor, args).await,
         Command::Rollback(args) => rollback::run(cli, redactor, args).await,
+        Command::Recover(args) => recover::run(cli, redactor, args).await,
         Command::History(args) => history::run(cli, args),
         Command::Status(args) => status::run(cli, args).await,
         Command::Plugins(PluginsCommand::Inspect { file }) => {
