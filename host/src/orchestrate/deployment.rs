@@ -19,6 +19,17 @@ pub struct ApplyOptions {
     pub force: bool,
     /// At most this many units deploy at the same time; 0: no limit.
     pub parallel: usize,
+    /// The approved plan this run carries out, if it carries one out.
+    pub approved: Option<Approved>,
+}
+
+/// An approved resolved plan that a run carries out.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    /// The plan's hash.
+    pub plan_hash: String,
+    /// Who approved it.
+    pub by: String,
 }
 
 /// A new deployment id (time-ordered).
@@ -31,8 +42,10 @@ pub(super) fn begin(
     d: &Deployer,
     kind: &str,
     units: Vec<String>,
+    approved: Option<&Approved>,
 ) -> Result<String, OrchestrateError> {
     let id = new_deployment_id();
+    let approved_by = approved.map(|a| a.by.clone());
     d.store.begin_deployment(&NewDeployment {
         id: id.clone(),
         environment: d.environment.clone(),
@@ -41,11 +54,15 @@ pub(super) fn begin(
         actor: d.actor.clone(),
         commit: d.commit.clone(),
         started_at_ms: crate::report::time::now_ms(),
+        approved_by: approved_by.clone(),
     })?;
     d.audit(
         &id,
         "deployment-started",
-        serde_json::json!({ "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units }),
+        serde_json::json!({
+            "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units,
+            "approved_plan": approved.map(|a| &a.plan_hash), "approved_by": approved_by,
+        }),
     )?;
     d.reporter.event(Event::DeploymentStarted {
         id: id.clone(),
@@ -84,7 +101,7 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
 /// succeed is skipped.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
     let selected = select(d, &options.units)?;
-    let deployment_id = begin(d, "apply", selected.clone())?;
+    let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref())?;
     let results = schedule::run(&d.plan, &selected, options.parallel, |unit, blocked| {
         deploy_unit(d, &deployment_id, unit, options, blocked)
     })
@@ -123,7 +140,7 @@ async fn deploy_unit(
 }
 
 /// The units to deploy: all, or the named ones (each must exist).
-fn select(d: &Deployer, names: &[String]) -> Result<Vec<String>, OrchestrateError> {
+pub fn select(d: &Deployer, names: &[String]) -> Result<Vec<String>, OrchestrateError> {
     if names.is_empty() {
         return Ok(d.plan.units.keys().cloned().collect());
     }

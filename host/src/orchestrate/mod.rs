@@ -6,22 +6,27 @@
 //! the units it `depends_on` are done, several at once (`--parallel`); a unit whose dependency
 //! did not succeed is skipped.
 
+mod approval;
 mod deployment;
 mod error;
 mod fleet;
 mod gating;
 mod outcome;
+pub mod promotion;
 mod recover;
+mod resolved;
 mod revert;
 mod schedule;
 mod schema;
 mod setup;
 mod unit;
 
-pub use deployment::{ApplyOptions, apply};
+pub use approval::authorize;
+pub use deployment::{ApplyOptions, Approved, apply, select};
 pub use error::OrchestrateError;
 pub use outcome::{RunOutcome, UnitResult};
 pub use recover::recover;
+pub use resolved::{PLAN_FORMAT, PlanDocument, PlannedUnit, ResolvedPlan, resolve};
 pub use revert::{RevertOptions, revert};
 pub use setup::{Deployer, Inputs, engines_of, resolve_config};
 pub use unit::{change_line, reason_of};

@@ -81,7 +81,7 @@ pub fn reason_of<T>(
 }
 
 /// sha256 of the plugin digest and the resolved config: what "the same inputs" means.
-pub(super) fn config_hash(plugin_sha256: &str, config: &str) -> String {
+pub(crate) fn config_hash(plugin_sha256: &str, config: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(plugin_sha256.as_bytes());
     hasher.update([0]);

@@ -25,6 +25,7 @@ fn deployment(id: &str, environment: &str, started_at_ms: i64) -> NewDeployment 
         actor: "ci".to_owned(),
         commit: Some("abc123".to_owned()),
         started_at_ms,
+        approved_by: None,
     }
 }
 
