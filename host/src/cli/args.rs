@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use super::exit::EXIT_CODES_HELP;
+use crate::orchestrate::changes::Ask;
 use crate::report::Format;
 
 /// sluice: deploy with sandboxed strategy plugins, health gates and automatic rollback.
@@ -70,12 +71,42 @@ pub struct Target {
     /// The environment.
     #[arg(long, short = 'e')]
     pub env: String,
-    /// Only this unit (repeatable); default: every unit.
-    #[arg(long = "unit", short = 'u')]
-    pub units: Vec<String>,
+    /// Which units.
+    #[command(flatten)]
+    pub selector: Selector,
     /// The version to deploy (default: `git describe --tags --always --dirty` of the plan's repository).
     #[arg(long = "version")]
     pub version: Option<String>,
+}
+
+/// Which units: by default those whose `paths` changed since their last successful deployment
+/// to the environment (and those never deployed, or declaring no paths), with their dependents.
+#[derive(Debug, Args)]
+pub struct Selector {
+    /// Only this unit (repeatable).
+    #[arg(long = "unit", short = 'u', conflicts_with = "all")]
+    pub units: Vec<String>,
+    /// Every unit, changed or not.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl Selector {
+    /// What the selector asks change detection for.
+    pub fn ask(&self) -> Ask<'_> {
+        if !self.units.is_empty() {
+            Ask::Named(&self.units)
+        } else if self.all {
+            Ask::All
+        } else {
+            Ask::Changed
+        }
+    }
+
+    /// Whether units were chosen by name or `--all`.
+    pub fn is_given(&self) -> bool {
+        self.all || !self.units.is_empty()
+    }
 }
 
 /// `sluice plan`.
@@ -100,9 +131,9 @@ pub struct ApplyArgs {
     /// The environment (default: the plan file's).
     #[arg(long, short = 'e', required_unless_present = "plan_file")]
     pub env: Option<String>,
-    /// Only this unit (repeatable); default: every unit.
-    #[arg(long = "unit", short = 'u', conflicts_with = "plan_file")]
-    pub units: Vec<String>,
+    /// Which units (not with a plan file, which names its own).
+    #[command(flatten)]
+    pub selector: Selector,
     /// The version to deploy (default: `git describe --tags --always --dirty` of the plan's repository).
     #[arg(long = "version", conflicts_with = "plan_file")]
     pub version: Option<String>,
@@ -153,9 +184,9 @@ pub struct PromoteArgs {
     /// The version (default: the one live on `--from` for the units).
     #[arg(long)]
     pub version: Option<String>,
-    /// Only this unit (repeatable); default: every unit.
-    #[arg(long = "unit", short = 'u')]
-    pub units: Vec<String>,
+    /// Which units.
+    #[command(flatten)]
+    pub selector: Selector,
     /// At most this many units deploy at the same time (0: no limit).
     #[arg(long, default_value = "0")]
     pub parallel: usize,

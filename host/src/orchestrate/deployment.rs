@@ -1,5 +1,6 @@
 //! `sluice apply`: the selected units, wave by wave.
 
+use super::changes::Selection;
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
 use super::setup::Deployer;
@@ -13,8 +14,8 @@ use crate::state::{NewDeployment, Outcome};
 pub struct ApplyOptions {
     /// The version to deploy.
     pub version: String,
-    /// Only these units (and nothing else); empty means every unit.
-    pub units: Vec<String>,
+    /// The units to deploy, and why (see `changes::select`).
+    pub selection: Selection,
     /// Deploy even when the same version and inputs are already live.
     pub force: bool,
     /// At most this many units deploy at the same time; 0: no limit.
@@ -100,9 +101,10 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
 /// depends on are done, at most `options.parallel` at a time; a unit whose dependency did not
 /// succeed is skipped.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
-    let selected = select(d, &options.units)?;
+    let selected = &options.selection.units;
     let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref())?;
-    let results = schedule::run(&d.plan, &selected, options.parallel, |unit, blocked| {
+    options.selection.report(d.reporter.as_ref());
+    let results = schedule::run(&d.plan, selected, options.parallel, |unit, blocked| {
         deploy_unit(d, &deployment_id, unit, options, blocked)
     })
     .await;
@@ -137,20 +139,4 @@ async fn deploy_unit(
     } else {
         vec![unit::deploy(d, deployment_id, unit, version, options.force).await]
     }
-}
-
-/// The units to deploy: all, or the named ones (each must exist).
-pub fn select(d: &Deployer, names: &[String]) -> Result<Vec<String>, OrchestrateError> {
-    if names.is_empty() {
-        return Ok(d.plan.units.keys().cloned().collect());
-    }
-    for name in names {
-        if !d.plan.units.contains_key(name) {
-            return Err(OrchestrateError::Invalid(format!(
-                "the plan has no unit `{name}` (it has: {})",
-                d.plan.units.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
-    Ok(names.to_vec())
 }

@@ -7,10 +7,12 @@
 //! did not succeed is skipped.
 
 mod approval;
+pub mod changes;
 mod deployment;
 mod error;
 mod fleet;
 mod gating;
+pub mod git;
 mod outcome;
 pub mod promotion;
 mod recover;
@@ -22,7 +24,7 @@ mod setup;
 mod unit;
 
 pub use approval::authorize;
-pub use deployment::{ApplyOptions, Approved, apply, select};
+pub use deployment::{ApplyOptions, Approved, apply};
 pub use error::OrchestrateError;
 pub use outcome::{RunOutcome, UnitResult};
 pub use recover::recover;

@@ -134,6 +134,15 @@ impl Reporter for HumanReporter {
                     units.len()
                 ));
             }
+            Event::Selected {
+                unit,
+                selected,
+                reason,
+            } => {
+                if !selected {
+                    self.line(&format!("[{unit}] not selected: {reason}"));
+                }
+            }
             Event::UnitStarted { unit, version } => {
                 self.line(&format!("[{unit}] deploying {version}"));
                 self.set_status(&unit, "starting");

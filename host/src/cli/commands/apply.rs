@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::super::args::{ApplyArgs, Cli};
 use super::super::session;
 use super::super::{CliError, Exit};
+use crate::orchestrate::changes::{self, Ask};
 use crate::orchestrate::{
     self, ApplyOptions, Deployer, OrchestrateError, PLAN_FORMAT, PlanDocument, RunOutcome,
 };
@@ -27,15 +28,20 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         (None, Some(env)) => env.clone(),
         (None, None) => return Err(CliError::invalid(anyhow::anyhow!("--env is required"))),
     };
+    if document.is_some() && args.selector.is_given() {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--unit and --all do not go with a plan file, which names its units"
+        )));
+    }
     let (deployer, _runtime) = session::deployer(cli, redactor, &environment)?;
-    let (version, units) = match &document {
+    let (version, ask) = match &document {
         Some(document) => (
             document.plan.version.clone(),
-            document.plan.selected.clone(),
+            Ask::Named(&document.plan.selected),
         ),
         None => (
             session::version(args.version.as_deref(), &deployer.plan)?,
-            args.units.clone(),
+            args.selector.ask(),
         ),
     };
     let how = How {
@@ -43,7 +49,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         parallel: args.parallel,
         lock_wait: args.lock_wait,
     };
-    deploy(&deployer, &version, &units, document.as_ref(), &how).await
+    deploy(&deployer, &version, ask, document.as_ref(), &how).await
 }
 
 /// How a deployment runs, besides what it deploys.
@@ -56,24 +62,25 @@ pub(super) struct How {
     pub lock_wait: Duration,
 }
 
-/// Deploys `version` of `units` (empty: all) under the environment's lock, after recovering
+/// Deploys `version` of the units `ask` selects under the environment's lock, after recovering
 /// interrupted runs and checking promotion and approval (`document`: the plan file carried out).
 pub(super) async fn deploy(
     deployer: &Deployer,
     version: &str,
-    units: &[String],
+    ask: Ask<'_>,
     document: Option<&PlanDocument>,
     how: &How,
 ) -> Result<Exit, CliError> {
     deployer.validate_configs(version).await?;
     let run = locked(deployer, how.lock_wait, async {
         recovered(deployer).await?;
-        let units = orchestrate::select(deployer, units)?;
-        orchestrate::promotion::check(deployer, version, &units)?;
-        let approved = orchestrate::authorize(deployer, document, version, &units).await?;
+        let selection = changes::select(deployer, ask)?;
+        orchestrate::promotion::check(deployer, version, &selection.units)?;
+        let approved =
+            orchestrate::authorize(deployer, document, version, &selection.units).await?;
         let options = ApplyOptions {
             version: version.to_owned(),
-            units,
+            selection,
             force: how.force,
             parallel: how.parallel,
             approved,

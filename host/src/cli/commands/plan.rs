@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use super::super::args::{Cli, PlanArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
+use crate::orchestrate::changes;
 use crate::orchestrate::{self, PlannedUnit, ResolvedPlan};
 use crate::report::{Format, Redactor};
 use crate::state::SavedPlan;
@@ -18,8 +19,26 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
     let (deployer, _runtime) = session::deployer(cli, redactor, &args.target.env)?;
     let version = session::version(args.target.version.as_deref(), &deployer.plan)?;
     deployer.validate_configs(&version).await?;
-    let selected = orchestrate::select(&deployer, &args.target.units)?;
-    let resolved = orchestrate::resolve(&deployer, &version, &selected).await?;
+    let selection = changes::select(&deployer, args.target.selector.ask())?;
+    for (unit, (selected, reason)) in &selection.reasons {
+        match cli.output {
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "event": "selected", "unit": unit, "selected": selected, "reason": reason,
+                })
+            ),
+            Format::Human => println!(
+                "{} {unit}: {reason}",
+                if *selected {
+                    "selected    "
+                } else {
+                    "not selected"
+                }
+            ),
+        }
+    }
+    let resolved = orchestrate::resolve(&deployer, &version, &selection.units).await?;
     for unit in &resolved.units {
         let text = match cli.output {
             Format::Json => serde_json::json!({

@@ -5,7 +5,8 @@ use super::super::args::{Cli, PromoteArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
 use super::apply::{How, deploy};
-use crate::orchestrate::{self, promotion};
+use crate::orchestrate::changes;
+use crate::orchestrate::promotion;
 use crate::report::Redactor;
 
 /// Runs `sluice promote`.
@@ -29,15 +30,17 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PromoteArgs) -> Result<E
             args.from
         )));
     }
-    let selected = orchestrate::select(&deployer, &args.units)?;
     let version = match &args.version {
         Some(version) => version.clone(),
-        None => promotion::live_version(&deployer, &args.from, &selected)?,
+        None => {
+            let selection = changes::select(&deployer, args.selector.ask())?;
+            promotion::live_version(&deployer, &args.from, &selection.units)?
+        }
     };
     let how = How {
         force: false,
         parallel: args.parallel,
         lock_wait: args.lock_wait,
     };
-    deploy(&deployer, &version, &args.units, None, &how).await
+    deploy(&deployer, &version, args.selector.ask(), None, &how).await
 }
