@@ -7,11 +7,13 @@ use anyhow::Context as _;
 
 use super::CliError;
 use super::args::Cli;
-use crate::orchestrate::{Deployer, Inputs, git};
+use crate::orchestrate::{Deployer, Inputs, git, read_secrets};
+use crate::plan::interpolate::interpolate;
 use crate::plan::{self, Plan, StateConfig};
 use crate::report::{self, Redactor, Reporter};
 use crate::runtime::Runtime;
 use crate::state::Store;
+use crate::state::postgres::PostgresStore;
 use crate::state::sqlite::SqliteStore;
 
 /// Loads and validates the plan named on the command line.
@@ -19,10 +21,23 @@ pub fn load_plan(cli: &Cli) -> Result<Plan, CliError> {
     plan::load(&cli.plan).map_err(CliError::invalid)
 }
 
-/// Opens the plan's state store.
+/// Opens the plan's state store (a PostgreSQL url's `${secret.NAME}` resolved).
 pub fn open_store(plan: &Plan) -> Result<Arc<dyn Store>, CliError> {
     match &plan.state {
-        StateConfig::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).map_err(CliError::from)?)),
+        StateConfig::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
+        StateConfig::Postgres(url) => {
+            let secrets = read_secrets(plan, &Redactor::default())?;
+            let resolved = interpolate(url, &|name| {
+                name.strip_prefix("secret.")
+                    .and_then(|secret| secrets.get(secret).cloned().flatten())
+            })
+            .map_err(|e| {
+                CliError::invalid(anyhow::anyhow!(
+                    "[state] url: {e}: the secret it names has no value in this environment"
+                ))
+            })?;
+            Ok(Arc::new(PostgresStore::open(&resolved)?))
+        }
     }
 }
 

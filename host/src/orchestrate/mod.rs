@@ -30,5 +30,5 @@ pub use outcome::{RunOutcome, UnitResult};
 pub use recover::recover;
 pub use resolved::{PLAN_FORMAT, PlanDocument, PlannedUnit, ResolvedPlan, resolve};
 pub use revert::{RevertOptions, revert};
-pub use setup::{Deployer, Inputs, engines_of, resolve_config};
+pub use setup::{Deployer, Inputs, engines_of, read_secrets, resolve_config};
 pub use unit::{change_line, reason_of};

@@ -301,7 +301,8 @@ pub fn resolve_config(
     })
 }
 
-fn read_secrets(
+/// The value of every secret the plan declares (none: not set), each registered with `redactor`.
+pub fn read_secrets(
     plan: &Plan,
     redactor: &Redactor,
 ) -> Result<BTreeMap<String, Option<String>>, OrchestrateError> {

@@ -48,6 +48,9 @@ pub struct Project {
 pub enum StateConfig {
     /// An SQLite file (the default: `.sluice/state.db` beside the plan).
     Sqlite(PathBuf),
+    /// A PostgreSQL database: `postgres://...`, or a string holding `${secret.NAME}` (resolved
+    /// when the state is opened).
+    Postgres(String),
 }
 
 /// `[environments.NAME]`.

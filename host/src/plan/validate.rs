@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::error::PlanError;
 use super::graph::find_cycle;
 use super::interpolate::{Reference, references};
-use super::model::{DEFAULT_DOCKER_ENGINE, GateCheck, Plan, PluginDecl, Unit};
+use super::model::{DEFAULT_DOCKER_ENGINE, GateCheck, Plan, PluginDecl, StateConfig, Unit};
 
 /// Checks everything that spans more than one table; the first problem is returned.
 pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
@@ -183,6 +183,8 @@ enum Place<'a> {
     Gate { plugin: &'a PluginDecl, fleet: bool },
     /// A `[databases.NAME] url`.
     DatabaseUrl,
+    /// The `[state] url`.
+    StateUrl,
 }
 
 impl Place<'_> {
@@ -204,6 +206,7 @@ impl Place<'_> {
                  staged.endpoints.N, secret.NAME, engine, engine.address"
             }
             Place::DatabaseUrl => "expected one of environment, project, secret.NAME",
+            Place::StateUrl => "expected secret.NAME (the state is shared by every environment)",
         }
     }
 
@@ -216,6 +219,9 @@ impl Place<'_> {
 }
 
 fn check_references(plan: &Plan) -> Result<(), PlanError> {
+    if let StateConfig::Postgres(url) = &plan.state {
+        check_string(plan, url, &["state", "url"], Place::StateUrl)?;
+    }
     for (name, database) in &plan.databases {
         check_string(
             plan,
@@ -305,6 +311,13 @@ fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Res
                 "`${{{name}}}` cannot be used in a database url: {}",
                 place.expected()
             )),
+            (Some(Reference::Secret(secret)), Place::StateUrl) => {
+                secret_problem(plan, &secret, place)
+            }
+            (Some(_), Place::StateUrl) => Some(format!(
+                "`${{{name}}}` cannot be used in the state url: {}",
+                place.expected()
+            )),
             (Some(Reference::Engine | Reference::EngineAddress), place) if !place.in_fleet() => {
                 Some(format!(
                     "`${{{name}}}` names the engine of a fleet member: only a unit that lists \
@@ -329,7 +342,7 @@ fn secret_problem(plan: &Plan, secret: &str, place: Place<'_>) -> Option<String>
     }
     let plugin = match place {
         Place::UnitConfig { plugin, .. } | Place::Gate { plugin, .. } => plugin,
-        Place::DatabaseUrl => return None,
+        Place::DatabaseUrl | Place::StateUrl => return None,
     };
     let granted = plugin.grants.secrets.iter().any(|name| name == secret);
     (!granted).then(|| {

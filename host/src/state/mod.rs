@@ -7,7 +7,9 @@
 
 pub mod audit;
 mod machine;
+pub mod postgres;
 mod records;
+mod schema;
 pub mod sqlite;
 
 pub use machine::this_host;
