@@ -59,6 +59,27 @@ pub fn deployer(
 ) -> Result<(Deployer, Runtime), CliError> {
     let plan = load_plan(cli)?;
     let store = open_store(&plan)?;
+    deployer_with(cli, redactor, environment, plan, store)
+}
+
+/// A deployer for `environment` that reads and writes nothing of the plan's state (`validate`).
+pub fn stateless_deployer(
+    cli: &Cli,
+    redactor: &Redactor,
+    environment: &str,
+) -> Result<(Deployer, Runtime), CliError> {
+    let plan = load_plan(cli)?;
+    let store = Arc::new(SqliteStore::in_memory()?);
+    deployer_with(cli, redactor, environment, plan, store)
+}
+
+fn deployer_with(
+    cli: &Cli,
+    redactor: &Redactor,
+    environment: &str,
+    plan: Plan,
+    store: Arc<dyn Store>,
+) -> Result<(Deployer, Runtime), CliError> {
     let runtime = runtime()?;
     let inputs = Inputs {
         environment: environment.to_owned(),

@@ -12,7 +12,7 @@ pub enum OrchestrateError {
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// A plugin cannot be loaded.
-    #[error("{0}")]
+    #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// The state database failed, or a lock is held.
     #[error(transparent)]

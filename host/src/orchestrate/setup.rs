@@ -229,7 +229,10 @@ impl Deployer {
         for member in members {
             let unit = &member;
             let plugin = self.plugin(unit)?;
-            let provision = self.provision(unit, version, "validate");
+            // `info` and `validate` must not touch anything: they get no directories, so a
+            // target that a first deployment will fill need not exist yet.
+            let mut provision = self.provision(unit, version, "validate");
+            provision.grants.files.clear();
             if !schemas.contains_key(&unit.plugin) {
                 schemas.insert(
                     unit.plugin.clone(),

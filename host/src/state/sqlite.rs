@@ -63,6 +63,21 @@ impl SqliteStore {
         })
     }
 
+    /// A store in memory, gone when dropped: for commands that must not touch the real state.
+    pub fn in_memory() -> Result<SqliteStore, StateError> {
+        let location = "an in-memory database".to_owned();
+        let backend = |e: &dyn Display| StateError::Backend {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        let mut connection = Connection::open_in_memory().map_err(|e| backend(&e))?;
+        migrations::migrate(&mut connection).map_err(|e| backend(&e))?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+            location,
+        })
+    }
+
     /// Runs `work` on the connection, turning SQLite errors into [`StateError::Backend`].
     fn run<T>(
         &self,
