@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use support::project::{ENV, Project};
+use support::project::{ENV, Project, site_plan_preamble};
 use support::{EXIT_SUCCESS, Run};
 
 /// Four static-site units: `api` and `web` depend on `lib`; `docs` stands alone.
@@ -24,14 +24,8 @@ config = {{ source = "/site", target = "/www/{name}" }}
         )
     };
     format!(
-        r#"[project]
-name = "changes"
-[environments.{ENV}]
-[plugins.site]
-source = "builtin:static-site"
-[plugins.site.grants]
-files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
-{}{}{}{}"#,
+        "{}{}{}{}{}",
+        site_plan_preamble("changes", &format!("[environments.{ENV}]")),
         unit("lib", ""),
         unit("api", "\"lib\""),
         unit("web", "\"lib\""),

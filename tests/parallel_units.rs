@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::project::{ENV, Project};
+use support::project::{ENV, Project, site_plan_preamble};
 use support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 /// A plan of `count` independent static-site units `u0`.. (each publishing `site/` under
@@ -22,14 +22,8 @@ gates = [{{ http = "{{base}}/u{n}/current/index.html", body = "${{version}}", in
         })
         .collect();
     format!(
-        r#"[project]
-name = "parallel"
-[environments.{ENV}]
-[plugins.site]
-source = "builtin:static-site"
-[plugins.site.grants]
-files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
-{units}{extra}"#
+        "{}{units}{extra}",
+        site_plan_preamble("parallel", &format!("[environments.{ENV}]"))
     )
 }
 

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::project::Project;
+use support::project::{Project, site_plan_preamble};
 use support::{EXIT_INVALID, EXIT_SUCCESS, Run};
 
 /// Awaiting approval.
@@ -12,21 +12,16 @@ const EXIT_AWAITING_APPROVAL: i32 = 5;
 /// A static site deployed to `staging` and `production` (each under `www/<environment>`), with
 /// `production` declaring `production_rules`.
 fn plan(production_rules: &str) -> String {
+    let environments =
+        format!("[environments.staging]\n[environments.production]\n{production_rules}");
     format!(
-        r#"[project]
-name = "pipeline"
-[environments.staging]
-[environments.production]
-{production_rules}
-[plugins.site]
-source = "builtin:static-site"
-[plugins.site.grants]
-files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
+        r#"{}
 [units.web]
 plugin = "site"
 config = {{ source = "/site", target = "/www/${{environment}}", public_url = "{{base}}/${{environment}}" }}
 gates = [{{ http = "{{base}}/${{environment}}/current/index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }}]
-"#
+"#,
+        site_plan_preamble("pipeline", &environments)
     )
 }
 
@@ -42,6 +37,23 @@ fn project(production_rules: &str) -> Project {
 fn apply(project: &Project, environment: &str, version: &str) -> Run {
     project.write_site(version);
     project.sluice(&["apply", "--env", environment, "--version", version])
+}
+
+/// `sluice plan --env production --version v1 --out plan.json` (plus `args`).
+fn plan_out(project: &Project, args: &[&str]) -> Run {
+    let mut all = vec![
+        "plan",
+        "--env",
+        "production",
+        "--version",
+        "v1",
+        "--out",
+        "plan.json",
+    ];
+    all.extend(args);
+    let run = project.sluice(&all);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    run
 }
 
 fn served(project: &Project, environment: &str) -> String {
@@ -88,18 +100,7 @@ fn an_approved_plan_deploys_and_a_changed_input_voids_the_approval() {
     );
     assert!(unplanned.all().contains("deploys only an approved plan"));
 
-    let planned = project.sluice(&[
-        "plan",
-        "--env",
-        "production",
-        "--version",
-        "v1",
-        "--out",
-        "plan.json",
-        "--output",
-        "json",
-    ]);
-    assert_eq!(planned.code, EXIT_SUCCESS, "{}", planned.all());
+    let planned = plan_out(&project, &["--output", "json"]);
     let saved: serde_json::Value = planned
         .stdout
         .lines()
@@ -156,16 +157,7 @@ fn an_approved_plan_deploys_and_a_changed_input_voids_the_approval() {
 fn a_plan_file_edited_by_hand_is_refused() {
     let project = project("approval = true");
     project.write_site("v1");
-    let planned = project.sluice(&[
-        "plan",
-        "--env",
-        "production",
-        "--version",
-        "v1",
-        "--out",
-        "plan.json",
-    ]);
-    assert_eq!(planned.code, EXIT_SUCCESS, "{}", planned.all());
+    plan_out(&project, &[]);
     let path = project.path().join("plan.json");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("\"v1\"", "\"v2\"")).unwrap();

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::project::{ENV, Project};
+use support::project::{ENV, Project, site_plan_preamble};
 
 /// The length of each unit's gate (its `initial_delay`).
 const GATE: Duration = Duration::from_secs(1);
@@ -38,14 +38,8 @@ fn plan(count: usize, gate: Option<Duration>) -> String {
         })
         .collect();
     format!(
-        r#"[project]
-name = "bench"
-[environments.{ENV}]
-[plugins.site]
-source = "builtin:static-site"
-[plugins.site.grants]
-files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
-{units}"#
+        "{}{units}",
+        site_plan_preamble("bench", &format!("[environments.{ENV}]"))
     )
 }
 

@@ -86,6 +86,22 @@ impl Project {
     }
 }
 
+/// The start of a plan deploying static sites: `[project] name`, the `environments` tables (TOML
+/// text) and the builtin static-site plugin `site`, granted `site/` (read-only, at `/site`) and
+/// `www/` (read-write, at `/www`); units follow.
+pub fn site_plan_preamble(project: &str, environments: &str) -> String {
+    format!(
+        r#"[project]
+name = "{project}"
+{environments}
+[plugins.site]
+source = "builtin:static-site"
+[plugins.site.grants]
+files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
+"#
+    )
+}
+
 /// A plan deploying `site/` with the builtin static-site strategy, with a staged and a live gate
 /// expecting the page to contain `${version}`; `extra_gate` is appended to the gates list.
 pub fn static_site_plan(extra_gate: &str) -> String {
