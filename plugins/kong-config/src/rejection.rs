@@ -25,6 +25,8 @@ struct EntityErrors {
     #[serde(default)]
     entity_id: Option<String>,
     #[serde(default)]
+    entity: Value,
+    #[serde(default)]
     errors: Vec<FieldError>,
 }
 
@@ -50,6 +52,11 @@ pub fn describe(body: &[u8]) -> String {
                 .entity_name
                 .as_deref()
                 .or(entity.entity_id.as_deref())
+                .or_else(|| {
+                    ["target", "username", "custom_id"]
+                        .iter()
+                        .find_map(|field| entity.entity.get(*field).and_then(Value::as_str))
+                })
                 .map(|n| format!(" {n:?}"))
                 .unwrap_or_default();
             let errors: Vec<String> = entity
@@ -111,6 +118,17 @@ mod tests {
             "upstream \"api\": healthchecks.active.concurrency: value should be between 1 and \
              2147483648; route \"r\": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' \
              when 'protocols' is 'https'"
+        );
+    }
+
+    #[test]
+    fn an_entity_without_a_name_is_named_by_its_target() {
+        let body = br#"{"flattened_errors": [{"entity_type": "target",
+            "entity": {"target": "127.0.0.1:1", "weight": 70000},
+            "errors": [{"type": "field", "field": "weight", "message": "value should be between 0 and 65535"}]}]}"#;
+        assert_eq!(
+            describe(body),
+            "target \"127.0.0.1:1\": weight: value should be between 0 and 65535"
         );
     }
 
