@@ -46,6 +46,10 @@ fn main() {
     );
     measured(&keycloak, &project, "first import", "v1");
     measured(&keycloak, &project, "unchanged re-run", "v2");
-    project.write_realm(&realm_file(CLIENTS - 2, USERS, "https://new.shop.example/*"));
+    project.write_realm(&realm_file(
+        CLIENTS - 2,
+        USERS,
+        "https://new.shop.example/*",
+    ));
     measured(&keycloak, &project, "one changed client", "v3");
 }

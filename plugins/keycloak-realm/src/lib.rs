@@ -47,12 +47,7 @@ impl Strategy for KeycloakRealm {
     }
 
     fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        let problems = Config::diagnose(&config);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        Config::check(&config)
     }
 
     fn plan(_ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {

@@ -131,11 +131,7 @@ pub struct Keycloak {
 impl Keycloak {
     /// Starts an emulator on two free loopback ports.
     pub fn start(options: Options) -> Keycloak {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = super::http::runtime(1);
         let shared = Arc::new(Shared {
             options,
             store: Mutex::new(Store {
@@ -143,11 +139,7 @@ impl Keycloak {
                 ..Store::default()
             }),
         });
-        let bind = || {
-            runtime
-                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-                .unwrap()
-        };
+        let bind = || super::http::listen(&runtime);
         let (main, health) = (bind(), bind());
         let (addr, health_addr) = (main.local_addr().unwrap(), health.local_addr().unwrap());
         let app = axum::Router::new()
@@ -219,13 +211,7 @@ impl Keycloak {
 }
 
 fn reply(status: u16, body: Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [("content-type", "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    super::http::json_reply(status, &body)
 }
 
 async fn health_check(State(shared): State<Arc<Shared>>) -> Response {

@@ -6,17 +6,8 @@ use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::schema::{self, md5_hex};
+use super::schema::{self, COLLECTIONS, md5_hex};
 use super::{EMPTY_HASH, Shared, Store, reply};
-
-const COLLECTIONS: [&str; 6] = [
-    "services",
-    "routes",
-    "upstreams",
-    "targets",
-    "consumers",
-    "plugins",
-];
 
 fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Store> {
     shared

@@ -39,8 +39,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::Value;
 
 /// The hash Kong reports before any config is loaded.
@@ -102,17 +101,9 @@ pub struct Kong {
 impl Kong {
     /// Starts an emulator with no config on three free loopback ports.
     pub fn start() -> Kong {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = super::http::runtime(2);
         let shared: Shared = Arc::new(Mutex::new(Store::default()));
-        let bind = || {
-            runtime
-                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-                .unwrap()
-        };
+        let bind = || super::http::listen(&runtime);
         let (admin, status, proxy) = (bind(), bind(), bind());
         let addrs = [
             admin.local_addr().unwrap(),
@@ -182,11 +173,5 @@ impl Kong {
 }
 
 fn reply(status: u16, body: &Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [("content-type", "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+    super::http::json_reply(status, body)
 }

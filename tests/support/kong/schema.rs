@@ -15,12 +15,8 @@ const ENABLED_PLUGINS: [&str; 6] = [
     "prometheus",
 ];
 
-/// The collections a declarative config may hold (top level), and `_` keys.
-const TOP_LEVEL: [&str; 10] = [
-    "_format_version",
-    "_transform",
-    "_comment",
-    "_workspace",
+/// The entity collections a declarative config may hold at its top level.
+pub const COLLECTIONS: [&str; 6] = [
     "services",
     "routes",
     "upstreams",
@@ -28,6 +24,9 @@ const TOP_LEVEL: [&str; 10] = [
     "consumers",
     "plugins",
 ];
+
+/// The other top-level keys Kong accepts.
+const META: [&str; 4] = ["_format_version", "_transform", "_comment", "_workspace"];
 
 /// A field's type and rule.
 enum Rule {
@@ -273,20 +272,16 @@ pub fn load(config: &Value) -> Result<Entities, (Value, Vec<Value>)> {
             );
         }
     }
-    for key in top.keys().filter(|k| !TOP_LEVEL.contains(&k.as_str())) {
+    for key in top
+        .keys()
+        .filter(|k| !(META.contains(&k.as_str()) || COLLECTIONS.contains(&k.as_str())))
+    {
         tree.insert(key.clone(), json!("unknown field"));
     }
-    let mut out: Entities = [
-        "services",
-        "routes",
-        "upstreams",
-        "targets",
-        "consumers",
-        "plugins",
-    ]
-    .iter()
-    .map(|c| ((*c).to_owned(), Vec::new()))
-    .collect();
+    let mut out: Entities = COLLECTIONS
+        .iter()
+        .map(|c| ((*c).to_owned(), Vec::new()))
+        .collect();
     for (collection, list) in top.iter().filter(|(k, _)| schema(k).is_some()) {
         let Some(list) = list.as_array() else {
             tree.insert(collection.clone(), json!("expected an array"));

@@ -34,14 +34,8 @@ impl Backend {
 }
 
 fn bound() -> (tokio::runtime::Runtime, tokio::net::TcpListener) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let runtime = crate::support::http::runtime(1);
+    let listener = crate::support::http::listen(&runtime);
     (runtime, listener)
 }
 
