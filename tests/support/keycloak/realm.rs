@@ -205,13 +205,11 @@ impl Realm {
             }
             Kind::ClientRole => {
                 for holder in holders {
-                    if let Some(roles) = holder
+                    if let Some(Value::Array(roles)) = holder
                         .get_mut("clientRoles")
                         .and_then(|r| r.get_mut(client))
                     {
-                        if let Value::Array(roles) = roles {
-                            roles.retain(|r| r.as_str() != Some(name));
-                        }
+                        roles.retain(|r| r.as_str() != Some(name));
                     }
                 }
             }

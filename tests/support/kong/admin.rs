@@ -100,7 +100,7 @@ fn post_config(store: &mut Store, body: &[u8], check_hash: bool, flatten: bool) 
         Ok(Value::Object(params)) => match params.get("config").and_then(Value::as_str) {
             Some(text) => match parse_text(text) {
                 Ok(config) => (config, md5_hex(text.as_bytes())),
-                Err(response) => return response,
+                Err(body) => return reply(400, &body),
             },
             None => {
                 return reply(
@@ -111,7 +111,7 @@ fn post_config(store: &mut Store, body: &[u8], check_hash: bool, flatten: bool) 
         },
         _ => match parse_text(&String::from_utf8_lossy(body)) {
             Ok(config) => (config, md5_hex(body)),
-            Err(response) => return response,
+            Err(body) => return reply(400, &body),
         },
     };
     if check_hash && hash == store.hash {
@@ -139,21 +139,18 @@ fn post_config(store: &mut Store, body: &[u8], check_hash: bool, flatten: bool) 
     }
 }
 
-/// JSON first, then YAML, as `parse_string` tries them.
-fn parse_text(text: &str) -> Result<Value, Response> {
+/// JSON first, then YAML, as `parse_string` tries them; the error is Kong's 400 body.
+fn parse_text(text: &str) -> Result<Value, Value> {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         return Ok(value);
     }
     serde_norway::from_str::<Value>(text).map_err(|e| {
         let error = format!("failed parsing declarative configuration: {e}");
-        reply(
-            400,
-            &json!({
-                "code": 14, "name": "invalid declarative configuration",
-                "message": format!("declarative config is invalid: {{error={error:?}}}"),
-                "fields": { "error": error },
-            }),
-        )
+        json!({
+            "code": 14, "name": "invalid declarative configuration",
+            "message": format!("declarative config is invalid: {{error={error:?}}}"),
+            "fields": { "error": error },
+        })
     })
 }
 

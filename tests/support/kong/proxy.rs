@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use super::{Shared, Store, reply};
 
+/// Why the proxy answers itself: status and Kong's JSON body.
+type Refusal = (u16, Value);
+
 /// Where one request goes: `host:port` and the path to ask there.
 struct Destination {
     address: String,
@@ -35,7 +38,7 @@ pub async fn handle(
     };
     let destination = match destination {
         Ok(destination) => destination,
-        Err(response) => return response,
+        Err((status, body)) => return reply(status, &body),
     };
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let url = format!("http://{}{}{query}", destination.address, destination.path);
@@ -61,7 +64,7 @@ fn route(
     method: &Method,
     host: &str,
     path: &str,
-) -> Result<Destination, Response> {
+) -> Result<Destination, Refusal> {
     let host = host.split(':').next().unwrap_or_default();
     let mut best: Option<(usize, &Value)> = None;
     for route in store.list("routes") {
@@ -97,9 +100,9 @@ fn route(
         }
     }
     let no_route = || {
-        reply(
+        (
             404,
-            &json!({ "message": "no Route matched with those values" }),
+            json!({ "message": "no Route matched with those values" }),
         )
     };
     let (matched, route) = best.ok_or_else(no_route)?;
@@ -132,7 +135,7 @@ fn route(
 }
 
 /// The next target of an upstream: nginx's smooth weighted round-robin (exact shares per cycle).
-fn pick_target(store: &mut Store, upstream_id: &str) -> Result<String, Response> {
+fn pick_target(store: &mut Store, upstream_id: &str) -> Result<String, Refusal> {
     let targets: Vec<(String, i64)> = store
         .list("targets")
         .iter()
@@ -147,9 +150,9 @@ fn pick_target(store: &mut Store, upstream_id: &str) -> Result<String, Response>
         .collect();
     let total: i64 = targets.iter().map(|(_, w)| w).sum();
     if total == 0 {
-        return Err(reply(
+        return Err((
             503,
-            &json!({ "message": "failure to get a peer from the ring-balancer" }),
+            json!({ "message": "failure to get a peer from the ring-balancer" }),
         ));
     }
     let state = store

@@ -437,7 +437,7 @@ fn rule_problem(rule: &Rule, value: &Value) -> Option<Value> {
             return items
                 .iter()
                 .any(|i| !i.is_null())
-                .then(|| Value::Array(items));
+                .then_some(Value::Array(items));
         }
         Rule::OneOf(allowed) if !value.as_str().is_some_and(|v| allowed.contains(&v)) => {
             format!("expected one of: {}", allowed.join(", "))
