@@ -1,15 +1,13 @@
 //! What most commands set up: the plan, the state store, the wasm runtime, the reporter, and
 //! who and what is deploying.
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use super::CliError;
 use super::args::Cli;
-use crate::orchestrate::{Deployer, Inputs};
+use crate::orchestrate::{Deployer, Inputs, git};
 use crate::plan::{self, Plan, StateConfig};
 use crate::report::{self, Redactor, Reporter};
 use crate::runtime::Runtime;
@@ -50,7 +48,7 @@ pub fn deployer(
     let inputs = Inputs {
         environment: environment.to_owned(),
         actor: actor(cli),
-        commit: git(&plan.dir, &["rev-parse", "HEAD"]),
+        commit: git::output(&plan.dir, &["rev-parse", "HEAD"]),
     };
     let deployer = Deployer::new(
         plan,
@@ -85,19 +83,7 @@ pub fn version(given: Option<&str>, plan: &Plan) -> Result<String, CliError> {
         }
         return Ok(version.to_owned());
     }
-    git(&plan.dir, &["describe", "--tags", "--always", "--dirty"])
+    git::output(&plan.dir, &["describe", "--tags", "--always", "--dirty"])
         .context("no --version given, and the plan is not in a git repository to derive one from; pass --version")
         .map_err(CliError::invalid)
-}
-
-/// Runs `git ARGS` in `dir`; its trimmed output, or none.
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    (output.status.success() && !text.is_empty()).then_some(text)
 }
