@@ -15,14 +15,8 @@ pub struct StaticServer {
 impl StaticServer {
     /// Starts serving `dir` on a free loopback port.
     pub fn start(dir: &Path) -> StaticServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
+        let runtime = runtime(1);
+        let listener = listen(&runtime);
         let addr = listener.local_addr().unwrap();
         let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
         runtime.spawn(async move { axum::serve(listener, app).await });
@@ -36,6 +30,35 @@ impl StaticServer {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+}
+
+/// A runtime for a test server, with `workers` threads.
+pub fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A listener on a free loopback port, on `runtime`.
+pub fn listen(runtime: &tokio::runtime::Runtime) -> tokio::net::TcpListener {
+    runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap()
+}
+
+/// A JSON answer with `status` (what the emulators send).
+pub fn json_reply(status: u16, body: &serde_json::Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(status)
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// How long a request may take before it counts as failed: generous, because a slow answer on a

@@ -6,6 +6,8 @@ pub mod caddy;
 pub mod docker;
 pub mod http;
 pub mod images;
+pub mod keycloak;
+pub mod kong;
 pub mod load;
 pub mod project;
 pub mod socket_proxy;
