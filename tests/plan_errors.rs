@@ -143,13 +143,13 @@ fn an_undeclared_secret_is_an_error_where_it_is_granted() {
 }
 
 #[test]
-fn a_postgres_state_url_is_refused_for_now() {
+fn a_state_url_of_an_unknown_kind_is_an_error_naming_the_kinds_accepted() {
     let (file, error) = rejection(&format!(
-        "{HEADER}\n[state]\nurl = \"postgres://deploy@db/sluice\"\n"
+        "{HEADER}\n[state]\nurl = \"mysql://deploy@db/sluice\"\n"
     ));
     assert!(
         error.starts_with(&format!(
-            "{}the PostgreSQL state backend is not available in this version; use sqlite:PATH",
+            "{}invalid state url `mysql://deploy@db/sluice`: expected sqlite:PATH, postgres://",
             at(&file, 10, 7)
         )),
         "{error}"
