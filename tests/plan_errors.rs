@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use sluice::plan::{
-    self, FileGrant, GateCheck, GatePhase, GateTiming, PluginSource, SecretSource, StateConfig,
+    self, FileGrant, GateCheck, GatePhase, GateTiming, HttpGrant, PluginSource, SecretSource,
+    StateConfig,
 };
 
 /// A plan file written into a fresh temporary directory.
@@ -247,7 +248,13 @@ fn a_full_plan_loads_with_the_values_it_spells_out() {
 
     let site = &plan.plugins["site"];
     assert_eq!(site.source, PluginSource::Builtin("static-site".to_owned()));
-    assert_eq!(site.grants.http, vec!["http://127.0.0.1:2019".to_owned()]);
+    assert_eq!(
+        site.grants.http,
+        vec![HttpGrant {
+            origin: "http://127.0.0.1:2019".to_owned(),
+            internal: false
+        }]
+    );
     assert_eq!(
         site.grants.files,
         vec![

@@ -20,3 +20,4 @@ pub use error::RuntimeError;
 pub use imports::{Capability, ImportNeed, classify};
 pub use plugin::{Call, LoadedPlugin};
 pub use source::ComponentBytes;
+pub use store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES};

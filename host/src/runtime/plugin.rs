@@ -11,7 +11,7 @@ use super::engine::Runtime;
 use super::error::RuntimeError;
 use super::imports;
 use super::source::ComponentBytes;
-use super::store::{StoreState, linker, new_store};
+use super::store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES, StoreState, linker, new_store};
 use crate::caps::Provision;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
@@ -23,6 +23,7 @@ use crate::wit::{Plugin, PluginPre};
 const HOST_CALL_GRACE: Duration = Duration::from_secs(5);
 /// How many bytes of captured stderr an error shows.
 const OUTPUT_TAIL_BYTES: usize = 2048;
+const MIB: u64 = 1024 * 1024;
 
 /// The lifecycle calls, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,18 +190,32 @@ impl LoadedPlugin {
     }
 
     fn trap(&self, call: Call, error: &wasmtime::Error, output: &MemoryOutputPipe) -> RuntimeError {
+        let text = format!("{error:#}");
         let message = if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
             format!(
                 "ran past its deadline of {} and was stopped",
                 humantime::format_duration(self.limits.deadline)
             )
-        } else if format!("{error:#}").contains("forcing trap when growing memory") {
+        } else if text.contains("forcing trap when growing memory") {
             format!(
                 "exceeded its memory limit of {} MiB and was stopped",
-                self.limits.memory / (1024 * 1024)
+                self.limits.memory / MIB
+            )
+        } else if text.contains("fuel allocated for hostcalls has been exhausted") {
+            format!(
+                "passed more than {} MiB to one host call (the cap on bytes a call may hand the \
+                 host) and was stopped before the host copied them",
+                MAX_HOST_CALL_BYTES / MIB as usize
+            )
+        } else if text.contains("resource table has no free keys")
+            || text.contains("store handle limit exceeded")
+        {
+            format!(
+                "held more than {MAX_OPEN_RESOURCES} resources open at once (files, directories, \
+                 streams) and was stopped"
             )
         } else {
-            format!("trapped: {error:#}")
+            format!("trapped: {text}")
         };
         let tail = output_tail(output);
         RuntimeError::Trap {

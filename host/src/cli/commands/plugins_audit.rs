@@ -7,7 +7,7 @@ use std::path::Path;
 use super::super::args::Cli;
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::plan::model::{FileGrant, Grants, PluginDecl, PluginSource};
+use crate::plan::model::{FileGrant, Grants, HttpGrant, PluginDecl, PluginSource};
 use crate::report::Format;
 use crate::runtime::ComponentBytes;
 
@@ -75,7 +75,7 @@ pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
 fn granted(capability: &str, grants: &Grants) -> Vec<String> {
     match capability {
         "log" => vec!["always".to_owned()],
-        "http" => grants.http.clone(),
+        "http" => grants.http.iter().map(describe_origin).collect(),
         "secrets" => grants.secrets.clone(),
         "files" => grants.files.iter().map(describe_dir).collect(),
         "containers" => grants
@@ -87,6 +87,14 @@ fn granted(capability: &str, grants: &Grants) -> Vec<String> {
             .collect(),
         "sql" => grants.databases.clone(),
         _ => Vec::new(),
+    }
+}
+
+fn describe_origin(grant: &HttpGrant) -> String {
+    if grant.internal {
+        format!("{} (internal)", grant.origin)
+    } else {
+        grant.origin.clone()
     }
 }
 
@@ -182,7 +190,10 @@ mod tests {
     #[test]
     fn a_grant_the_plugin_does_not_import_is_flagged_as_over_granted() {
         let grants = Grants {
-            http: vec!["https://api.example.com".into()],
+            http: vec![HttpGrant {
+                origin: "https://api.example.com".into(),
+                internal: false,
+            }],
             ..Grants::default()
         };
         let table = rows("p", &imports(&["sluice:deploy/log@0.1.0"]), &grants);
