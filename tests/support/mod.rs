@@ -4,10 +4,12 @@
 
 pub mod caddy;
 pub mod docker;
+pub mod hosts;
 pub mod http;
 pub mod images;
 pub mod load;
 pub mod project;
+pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
 

@@ -93,14 +93,8 @@ impl Runtime {
         grants: Option<&Grants>,
         limits: Limits,
     ) -> Result<LoadedPlugin, RuntimeError> {
-        let (component, cache) = self
-            .cache
-            .load(&self.engine, &bytes.sha256, &bytes.bytes)
-            .map_err(|e| RuntimeError::Compile {
-                plugin: name.to_owned(),
-                message: format!("{e:#}"),
-            })?;
-        let (imports, exports) = interface_names(&self.engine, &component);
+        let (component, cache) = self.compile(name, bytes)?;
+        let Interfaces { imports, exports } = interface_names(&self.engine, &component);
         if let Some(grants) = grants {
             imports::check(name, &imports, grants)?;
         }
@@ -125,20 +119,55 @@ impl Runtime {
             pre,
         })
     }
+
+    /// Compiles (or loads from cache) `bytes` as plugin `name` and reads what it imports and
+    /// exports, without checking or linking anything: for review, so it also works for a
+    /// component sluice would refuse to run.
+    pub fn interfaces(
+        &self,
+        name: &str,
+        bytes: &ComponentBytes,
+    ) -> Result<Interfaces, RuntimeError> {
+        let (component, _) = self.compile(name, bytes)?;
+        Ok(interface_names(&self.engine, &component))
+    }
+
+    fn compile(
+        &self,
+        name: &str,
+        bytes: &ComponentBytes,
+    ) -> Result<(Component, CacheOutcome), RuntimeError> {
+        self.cache
+            .load(&self.engine, &bytes.sha256, &bytes.bytes)
+            .map_err(|e| RuntimeError::Compile {
+                plugin: name.to_owned(),
+                message: format!("{e:#}"),
+            })
+    }
+}
+
+/// What a component imports and exports: interface names with their versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interfaces {
+    /// Its imports, e.g. `sluice:deploy/http@0.1.0`.
+    pub imports: Vec<String>,
+    /// Its exports.
+    pub exports: Vec<String>,
 }
 
 /// The names of a component's imports and exports.
-fn interface_names(engine: &Engine, component: &Component) -> (Vec<String>, Vec<String>) {
+fn interface_names(engine: &Engine, component: &Component) -> Interfaces {
     let ty = component.component_type();
-    let imports = ty
-        .imports(engine)
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    let exports = ty
-        .exports(engine)
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    (imports, exports)
+    Interfaces {
+        imports: ty
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+        exports: ty
+            .exports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+    }
 }
 
 /// One instance, alive for one call.

@@ -113,10 +113,10 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
     let runtime = session::runtime()?;
     for (name, decl) in &plan.plugins {
         let bytes = component(name, decl).map_err(CliError::invalid)?;
-        let plugin = runtime
-            .load(name, &bytes, None, decl.limits)
+        let interfaces = runtime
+            .interfaces(name, &bytes)
             .map_err(CliError::invalid)?;
-        let table = rows(name, &plugin.imports, &decl.grants);
+        let table = rows(name, &interfaces.imports, &decl.grants);
         let source = match &decl.source {
             PluginSource::Builtin(b) => format!("builtin:{b}"),
             PluginSource::Path(p) => p.display().to_string(),
@@ -135,7 +135,7 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
                 for row in &table {
                     let mut value = serde_json::to_value(row).map_err(CliError::failed)?;
                     value["source"] = source.clone().into();
-                    value["sha256"] = plugin.sha256.clone().into();
+                    value["sha256"] = bytes.sha256.clone().into();
                     value["pinned_sha256"] = decl.sha256.clone().into();
                     value["deadline_ms"] = u64::try_from(decl.limits.deadline.as_millis())
                         .unwrap_or(u64::MAX)
@@ -147,7 +147,7 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
             Format::Human => {
                 println!(
                     "plugin {name}  ({source})\n  sha256 {}  pinned {pinned}\n  limits {limits}",
-                    plugin.sha256
+                    bytes.sha256
                 );
                 println!("  {:11} {:8} GRANTED", "CAPABILITY", "IMPORTS");
                 for row in &table {
