@@ -81,3 +81,13 @@ pub fn sha256_file(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     hex::encode(Sha256::digest(bytes))
 }
+
+/// The most memory (peak resident set, KiB) any finished child process of this test binary used.
+pub fn peak_child_memory_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the rusage it is pointed at; zeroed is a valid rusage anyway.
+    unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init().ru_maxrss
+    }
+}
