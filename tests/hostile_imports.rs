@@ -62,4 +62,13 @@ fn a_component_importing_an_interface_sluice_does_not_provide_is_refused_at_load
     );
     assert!(!text.contains("ESCAPED"), "{text}");
     project.assert_v1_still_live();
+
+    let audit = project.sluice(&["plugins", "audit"]);
+    assert!(
+        audit.stdout.contains(
+            "warning: sluice will not load this plugin: it imports `acme:backdoor/shell`"
+        ),
+        "the audit tells the reviewer: {}",
+        audit.all()
+    );
 }
