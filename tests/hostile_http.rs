@@ -35,10 +35,34 @@ fn get(project: &Project, origins: &[String], url: &str) -> Run {
 fn assert_denied(project: &Project, run: &Run, message: &str) {
     let text = run.all();
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{text}");
-    assert!(text.contains(message), "expected `{message}` in:\n{text}");
+    assert_printed(run, message);
     assert!(!text.contains("got 200"), "the request got through: {text}");
     assert!(text.contains("rolled back to v1"), "{text}");
     project.assert_v1_still_live();
+}
+
+/// `service`'s origin under a fresh name that resolves to 127.0.0.1 while the guard lives.
+fn loopback_name_for(service: &ScriptedServer) -> (HostsName, String) {
+    let name = HostsName::resolving_to(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let origin = format!("http://{}:{}", name.name, service.addr.port());
+    (name, origin)
+}
+
+/// Deploys v2 with hostile-http asking a granted service that redirects to `location`: the
+/// service, the URL first asked, and the run.
+fn through_redirect_to(project: &Project, location: &str) -> (ScriptedServer, String, Run) {
+    let service = ScriptedServer::redirecting_to(location);
+    let url = format!("{}/start", service.origin());
+    let run = get(project, &[quoted(&service.origin())], &url);
+    (service, url, run)
+}
+
+fn assert_printed(run: &Run, text: &str) {
+    assert!(
+        run.all().contains(text),
+        "expected `{text}` in:\n{}",
+        run.all()
+    );
 }
 
 fn v1_project() -> Project {
@@ -90,9 +114,8 @@ fn the_granted_host_on_another_port_or_scheme_is_denied_and_never_contacted() {
 #[test]
 fn a_granted_host_redirecting_to_the_metadata_address_is_denied_at_the_hop() {
     let project = v1_project();
-    let service = ScriptedServer::redirecting_to("http://169.254.169.254/latest/meta-data/iam/");
-    let url = format!("{}/start", service.origin());
-    let run = get(&project, &[quoted(&service.origin())], &url);
+    let (service, url, run) =
+        through_redirect_to(&project, "http://169.254.169.254/latest/meta-data/iam/");
     assert_denied(
         &project,
         &run,
@@ -108,9 +131,8 @@ fn a_granted_host_redirecting_to_the_metadata_address_is_denied_at_the_hop() {
 fn a_granted_host_redirecting_to_another_loopback_service_is_denied_and_it_is_never_contacted() {
     let project = v1_project();
     let internal = ScriptedServer::ok("internal admin");
-    let service = ScriptedServer::redirecting_to(&format!("{}/admin", internal.origin()));
-    let url = format!("{}/start", service.origin());
-    let run = get(&project, &[quoted(&service.origin())], &url);
+    let (_service, _url, run) =
+        through_redirect_to(&project, &format!("{}/admin", internal.origin()));
     assert_denied(
         &project,
         &run,
@@ -119,7 +141,7 @@ fn a_granted_host_redirecting_to_another_loopback_service_is_denied_and_it_is_ne
             internal.origin()
         ),
     );
-    assert!(run.all().contains("reached by a redirect from"));
+    assert_printed(&run, "reached by a redirect from");
     assert_eq!(internal.requests(), 0);
 }
 
@@ -128,8 +150,7 @@ fn a_granted_name_that_resolves_to_loopback_is_refused_naming_the_name_the_addre
     let project = v1_project();
     let service = ScriptedServer::ok("loopback service");
     let port = service.addr.port();
-    let name = HostsName::resolving_to(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let origin = format!("http://{}:{port}", name.name);
+    let (name, origin) = loopback_name_for(&service);
     let run = get(&project, &[quoted(&origin)], &format!("{origin}/"));
     assert_denied(
         &project,
@@ -153,8 +174,7 @@ fn a_granted_name_that_resolves_to_loopback_is_refused_naming_the_name_the_addre
 fn a_redirect_to_a_granted_name_that_resolves_to_loopback_is_refused_at_the_hop() {
     let project = v1_project();
     let internal = ScriptedServer::ok("loopback service");
-    let name = HostsName::resolving_to(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let named = format!("http://{}:{}", name.name, internal.addr.port());
+    let (name, named) = loopback_name_for(&internal);
     let service = ScriptedServer::redirecting_to(&format!("{named}/admin"));
     let url = format!("{}/start", service.origin());
     let run = get(&project, &[quoted(&service.origin()), quoted(&named)], &url);
@@ -166,12 +186,9 @@ fn a_redirect_to_a_granted_name_that_resolves_to_loopback_is_refused_at_the_hop(
             name.name
         ),
     );
-    assert!(
-        run.all().contains(&format!(
-            "internal = true`); reached by a redirect from {url}"
-        )),
-        "{}",
-        run.all()
+    assert_printed(
+        &run,
+        &format!("internal = true`); reached by a redirect from {url}"),
     );
     assert_eq!(internal.requests(), 0);
 }
@@ -180,10 +197,8 @@ fn a_redirect_to_a_granted_name_that_resolves_to_loopback_is_refused_at_the_hop(
 fn granted_origins_are_reached_by_literal_address_by_localhost_and_by_a_name_marked_internal() {
     let project = v1_project();
     let service = ScriptedServer::ok("hello from the granted service");
-    let port = service.addr.port();
-    let name = HostsName::resolving_to(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let named = format!("http://{}:{port}", name.name);
-    let localhost = format!("http://localhost:{port}");
+    let (_name, named) = loopback_name_for(&service);
+    let localhost = format!("http://localhost:{}", service.addr.port());
     for (grant, origin) in [
         (quoted(&service.origin()), service.origin()),
         (quoted(&localhost), localhost.clone()),
@@ -193,12 +208,9 @@ fn granted_origins_are_reached_by_literal_address_by_localhost_and_by_a_name_mar
         ),
     ] {
         let run = get(&project, &[grant], &format!("{origin}/"));
-        assert!(
-            run.all().contains(&format!(
-                "got 200 from {origin}/: hello from the granted service"
-            )),
-            "{}",
-            run.all()
+        assert_printed(
+            &run,
+            &format!("got 200 from {origin}/: hello from the granted service"),
         );
     }
     assert_eq!(service.requests(), 3);

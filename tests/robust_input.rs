@@ -4,6 +4,8 @@
 //! plugin. A plan error always points at a line and column inside the text. Each property runs a
 //! bounded number of cases (`SLUICE_PROPTEST_CASES`, default 256) so `make test` stays fast.
 
+mod support;
+
 use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use sluice::plan::{self, PlanError};
 use sluice::report::{self, Format, Redactor};
 use sluice::runtime::{Runtime, RuntimeError};
 use sluice::state::sqlite::SqliteStore;
+use support::plans::FULL_PLAN;
 
 /// Plans every mutation starts from: the examples, and one that uses every section.
 const BASE_PLANS: [&str; 3] = [
@@ -24,61 +27,6 @@ const BASE_PLANS: [&str; 3] = [
     include_str!("../examples/blue-green/sluice.toml"),
     FULL_PLAN,
 ];
-
-const FULL_PLAN: &str = r#"[project]
-name = "shop"
-
-[state]
-url = "sqlite:var/state.db"
-
-[environments.staging]
-[environments.production]
-promote_from = "staging"
-approval = true
-
-[secrets.cf_token]
-env = "CF_API_TOKEN"
-[secrets.db_password]
-file = "secrets/db.txt"
-
-[databases.main]
-url = "sqlite:data/app.db"
-
-[docker.remote]
-url = "tcp://10.0.0.5:2375"
-
-[plugins.site]
-source = "builtin:static-site"
-[plugins.site.grants]
-http = ["http://127.0.0.1:2019", { origin = "http://kong.internal:8001", internal = true }]
-secrets = ["cf_token"]
-files = [ { path = "site", at = "/site" }, { path = "www", at = "/www", mode = "read-write" } ]
-containers = ["shop-api", "shop-api-*"]
-images = ["shop-api"]
-databases = ["main"]
-docker = ["remote"]
-[plugins.site.limits]
-deadline = "30s"
-memory = "128MiB"
-
-[plugins.migrate]
-source = "plugins/migrate.wasm"
-sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
-[units.schema]
-plugin = "migrate"
-
-[units.web]
-plugin = "site"
-config = { source = "/site", target = "/www", token = "${secret.cf_token}", tag = "v${version}" }
-depends_on = ["schema"]
-paths = ["site/**"]
-shift = [10, 50]
-gates = [
-  { http = "${staged.endpoint}index.html", status = 200, body = "Hello", interval = "200ms", success_threshold = 2, deadline = "10s" },
-  { tcp = "127.0.0.1:8765", phase = "live", soak = "2s" },
-]
-"#;
 
 /// Snippets a mutation inserts: TOML syntax, plan keys, references, odd characters.
 const SNIPPETS: &[&str] = &[
@@ -262,7 +210,27 @@ struct Validation {
     _dir: tempfile::TempDir,
 }
 
-/// Each builtin plugin with a valid config for it.
+/// One unit per builtin plugin; the properties set their configs.
+const VALIDATION_PLAN: &str = r#"[project]
+name = "v"
+[environments.test]
+[plugins.static-site]
+source = "builtin:static-site"
+[plugins.static-site.grants]
+files = [{ path = "site", at = "/site" }, { path = "www", at = "/www", mode = "read-write" }]
+[plugins.container]
+source = "builtin:container"
+[plugins.container.grants]
+containers = ["shop-api-*"]
+images = ["shop-api"]
+http = ["http://127.0.0.1:2019"]
+[units.site]
+plugin = "static-site"
+[units.api]
+plugin = "container"
+"#;
+
+/// Each builtin plugin's unit with a valid config for it.
 const BUILTIN_UNITS: [(&str, &str); 2] = [("site", "static-site"), ("api", "container")];
 
 fn valid_config(unit: &str) -> Value {
@@ -284,16 +252,8 @@ impl Validation {
         for sub in ["site", "www"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
-        let text = format!(
-            "[project]\nname = \"v\"\n[environments.test]\n\
-             [plugins.static-site]\nsource = \"builtin:static-site\"\n\
-             [plugins.static-site.grants]\nfiles = [{{ path = \"site\", at = \"/site\" }}, {{ path = \"www\", at = \"/www\", mode = \"read-write\" }}]\n\
-             [plugins.container]\nsource = \"builtin:container\"\n\
-             [plugins.container.grants]\ncontainers = [\"shop-api-*\"]\nimages = [\"shop-api\"]\nhttp = [\"http://127.0.0.1:2019\"]\n\
-             [units.site]\nplugin = \"static-site\"\n[units.api]\nplugin = \"container\"\n"
-        );
         let file = dir.path().join("sluice.toml");
-        std::fs::write(&file, &text).unwrap();
+        std::fs::write(&file, VALIDATION_PLAN).unwrap();
         let plan = plan::load(&file).unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("state.db")).unwrap());
         let runtime =

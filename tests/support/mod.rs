@@ -8,6 +8,7 @@ pub mod hosts;
 pub mod http;
 pub mod images;
 pub mod load;
+pub mod plans;
 pub mod project;
 pub mod scripted;
 pub mod socket_proxy;

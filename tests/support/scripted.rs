@@ -9,6 +9,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::Response;
 
+use super::http::serve;
+
 /// One scripted answer.
 #[derive(Clone)]
 struct Answer {
@@ -38,15 +40,6 @@ impl ScriptedServer {
     }
 
     fn start(status: u16, location: Option<String>, body: &str) -> ScriptedServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
         let requests = Arc::new(AtomicUsize::new(0));
         let answer = Answer {
             status,
@@ -54,8 +47,7 @@ impl ScriptedServer {
             body: body.to_owned(),
             requests: Arc::clone(&requests),
         };
-        let app = axum::Router::new().fallback(answer_with).with_state(answer);
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let (addr, runtime) = serve(axum::Router::new().fallback(answer_with).with_state(answer));
         ScriptedServer {
             addr,
             requests,
