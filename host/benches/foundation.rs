@@ -8,17 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sluice::caps::Provision;
-use sluice::caps::log::{Level, LogBudget, LogSink};
+use sluice::caps::log::LogBudget;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
+use support::DiscardLogs;
 use support::project::{ENV, Project, static_site_plan};
-
-struct Discard;
-
-impl LogSink for Discard {
-    fn message(&self, _unit: &str, _level: Level, _text: &str) {}
-    fn progress(&self, _unit: &str, _done: u64, _total: u64, _text: &str) {}
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
@@ -46,7 +40,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         unit: "bench".into(),
         grants: grants.clone(),
         secrets: Default::default(),
-        log: Arc::new(Discard),
+        log: Arc::new(DiscardLogs),
         log_budget: Arc::new(LogBudget::new(u64::MAX)),
         docker: Vec::new(),
         container_labels: Vec::new(),

@@ -92,3 +92,11 @@ pub fn peak_child_memory_kib() -> i64 {
         usage.assume_init().ru_maxrss
     }
 }
+
+/// A plugin log sink that drops everything (benchmarks call plugins in-process).
+pub struct DiscardLogs;
+
+impl sluice::caps::log::LogSink for DiscardLogs {
+    fn message(&self, _unit: &str, _level: sluice::caps::log::Level, _text: &str) {}
+    fn progress(&self, _unit: &str, _done: u64, _total: u64, _text: &str) {}
+}
