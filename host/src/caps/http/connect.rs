@@ -25,9 +25,10 @@ pub struct Connector {
     plugin: String,
     /// For hosts the plan wrote as IP addresses (nothing to look up).
     literal: Option<reqwest::Client>,
-    /// Per name: the addresses it resolved to (looked up once per call) and a client pinned to
-    /// them.
-    names: HashMap<String, (Vec<IpAddr>, reqwest::Client)>,
+    /// What each name resolved to, looked up once per call.
+    answers: HashMap<String, Vec<IpAddr>>,
+    /// Per name, a client pinned to its answer.
+    pinned: HashMap<String, reqwest::Client>,
 }
 
 impl Connector {
@@ -36,7 +37,8 @@ impl Connector {
         Connector {
             plugin: plugin.to_owned(),
             literal: None,
-            names: HashMap::new(),
+            answers: HashMap::new(),
+            pinned: HashMap::new(),
         }
     }
 
@@ -47,19 +49,23 @@ impl Connector {
             Reach::Localhost => (LOCALHOST, true),
             Reach::Name { name, internal } => (name.as_str(), *internal),
         };
-        if !self.names.contains_key(name) {
+        if !self.answers.contains_key(name) {
             let addresses = match &grant.reach {
                 Reach::Localhost => LOOPBACK.to_vec(),
                 _ => lookup(name, grant.origin.port()).await?,
             };
-            let client = build(Some((name, &addresses)))?;
-            self.names.insert(name.to_owned(), (addresses, client));
+            self.answers.insert(name.to_owned(), addresses);
         }
-        let (addresses, client) = &self.names[name];
+        let addresses = &self.answers[name];
         for &ip in addresses {
             refuse_unless_allowed(&self.plugin, grant, name, ip, internal)?;
         }
-        Ok(client.clone())
+        if let Some(client) = self.pinned.get(name) {
+            return Ok(client.clone());
+        }
+        let client = build(Some((name, addresses)))?;
+        self.pinned.insert(name.to_owned(), client.clone());
+        Ok(client)
     }
 
     fn literal_client(&mut self) -> Result<reqwest::Client, Error> {
