@@ -5,23 +5,15 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sluice::caps::Provision;
 use sluice::caps::log::LogBudget;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
 use support::DiscardLogs;
+use support::figures::{median, ms};
 use support::project::{ENV, Project, static_site_plan};
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 fn plugin_load(rt: &tokio::runtime::Runtime) {
     let cache = tempfile::tempdir().unwrap();

@@ -19,17 +19,9 @@ use sluice::runtime::{ComponentBytes, Runtime};
 use sluice::wit::http::{Method, Request};
 use sluice::wit::types::Context;
 use support::DiscardLogs;
+use support::figures::{median, ms};
 use support::hosts::HostsName;
 use support::scripted::ScriptedServer;
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 fn get(url: &str) -> Request {
     Request {

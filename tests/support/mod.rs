@@ -4,6 +4,7 @@
 
 pub mod caddy;
 pub mod docker;
+pub mod figures;
 pub mod hosts;
 pub mod http;
 pub mod images;
