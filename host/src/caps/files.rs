@@ -1,10 +1,13 @@
 //! Files: WASI preopens, the only directories a plugin can see.
 //!
 //! Threat model: a hostile plugin could read outside its directories (`../`, absolute paths,
-//! symlinks or hardlinks pointing out), write where it was only allowed to read, or reach the
-//! network through WASI sockets. What stops it: the plugin sees only the directories the plan
-//! grants, each opened by the host as a capability handle (cap-std: no path ever resolves
-//! outside it, symlinks included); a directory is read-only unless the plan says `read-write`;
+//! symlinks pointing out, a hard link to a file outside), write where it was only allowed to
+//! read (directly, or by hard-linking a read-only file into a writable directory and writing
+//! through the link), or reach the network through WASI sockets. What stops it: the plugin sees
+//! only the directories the plan grants, each opened by the host as a capability handle
+//! (cap-std: no path ever resolves outside it, symlinks included, whoever made them); a
+//! directory is read-only unless the plan says `read-write`, and a hard link needs write access
+//! to both directories;
 //! the plugin gets no environment variables, no arguments and no stdin; its stdout and stderr
 //! go to a bounded buffer the host reads after the call; sockets and name lookups are refused;
 //! a request for random bytes is capped at [`MAX_RANDOM_BYTES`]. How many files it may hold open
