@@ -29,16 +29,39 @@ impl StaticServer {
     }
 }
 
-/// Serves `app` on a free loopback port from a runtime of its own, which stops it when dropped.
-pub fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+/// A runtime for a test server, with `workers` threads.
+pub fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
-        .unwrap();
-    let listener = runtime
+        .unwrap()
+}
+
+/// A listener on a free loopback port, on `runtime`.
+pub fn listen(runtime: &tokio::runtime::Runtime) -> tokio::net::TcpListener {
+    runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+        .unwrap()
+}
+
+/// A JSON answer with `status` (what the emulators send).
+pub fn json_reply(status: u16, body: &serde_json::Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(status)
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Serves `app` on a free loopback port from a runtime of its own, which stops it when dropped.
+pub fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
+    let runtime = runtime(1);
+    let listener = listen(&runtime);
     let addr = listener.local_addr().unwrap();
     runtime.spawn(async move { axum::serve(listener, app).await });
     (addr, runtime)

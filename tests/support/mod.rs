@@ -8,6 +8,8 @@ pub mod figures;
 pub mod hosts;
 pub mod http;
 pub mod images;
+pub mod keycloak;
+pub mod kong;
 pub mod load;
 pub mod plans;
 pub mod project;

@@ -89,13 +89,34 @@ impl Project {
 
     /// `sluice status --output json` for the unit: the live version, if any.
     pub fn live_version(&self, unit: &str) -> Option<String> {
-        let run = self.sluice(&["status", "--env", ENV, "--output", "json"]);
+        self.live_version_in(ENV, unit)
+    }
+
+    /// The live version of `unit` in `environment`, if any.
+    pub fn live_version_in(&self, environment: &str, unit: &str) -> Option<String> {
+        let run = self.sluice(&["status", "--env", environment, "--output", "json"]);
         assert_eq!(run.code, 0, "status failed: {}", run.all());
         run.stdout.lines().find_map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).ok()?;
             (v["unit"] == unit).then(|| v["live"]["version"].as_str().map(str::to_owned))?
         })
     }
+}
+
+/// The start of a plan deploying static sites: `[project] name`, the `environments` tables (TOML
+/// text) and the builtin static-site plugin `site`, granted `site/` (read-only, at `/site`) and
+/// `www/` (read-write, at `/www`); units follow.
+pub fn site_plan_preamble(project: &str, environments: &str) -> String {
+    format!(
+        r#"[project]
+name = "{project}"
+{environments}
+[plugins.site]
+source = "builtin:static-site"
+[plugins.site.grants]
+files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode = "read-write" }}]
+"#
+    )
 }
 
 /// A plan deploying `site/` with the builtin static-site strategy, with a staged and a live gate

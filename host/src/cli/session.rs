@@ -1,19 +1,19 @@
 //! What most commands set up: the plan, the state store, the wasm runtime, the reporter, and
 //! who and what is deploying.
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use super::CliError;
 use super::args::Cli;
-use crate::orchestrate::{Deployer, Inputs};
+use crate::orchestrate::{Deployer, Inputs, git, read_secrets};
+use crate::plan::interpolate::interpolate;
 use crate::plan::{self, Plan, StateConfig};
 use crate::report::{self, Redactor, Reporter};
 use crate::runtime::Runtime;
 use crate::state::Store;
+use crate::state::postgres::PostgresStore;
 use crate::state::sqlite::SqliteStore;
 
 /// Loads and validates the plan named on the command line.
@@ -21,10 +21,23 @@ pub fn load_plan(cli: &Cli) -> Result<Plan, CliError> {
     plan::load(&cli.plan).map_err(CliError::invalid)
 }
 
-/// Opens the plan's state store.
+/// Opens the plan's state store (a PostgreSQL url's `${secret.NAME}` resolved).
 pub fn open_store(plan: &Plan) -> Result<Arc<dyn Store>, CliError> {
     match &plan.state {
-        StateConfig::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).map_err(CliError::from)?)),
+        StateConfig::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
+        StateConfig::Postgres(url) => {
+            let secrets = read_secrets(plan, &Redactor::default())?;
+            let resolved = interpolate(url, &|name| {
+                name.strip_prefix("secret.")
+                    .and_then(|secret| secrets.get(secret).cloned().flatten())
+            })
+            .map_err(|e| {
+                CliError::invalid(anyhow::anyhow!(
+                    "[state] url: {e}: the secret it names has no value in this environment"
+                ))
+            })?;
+            Ok(Arc::new(PostgresStore::open(&resolved)?))
+        }
     }
 }
 
@@ -46,11 +59,32 @@ pub fn deployer(
 ) -> Result<(Deployer, Runtime), CliError> {
     let plan = load_plan(cli)?;
     let store = open_store(&plan)?;
+    deployer_with(cli, redactor, environment, plan, store)
+}
+
+/// A deployer for `environment` that reads and writes nothing of the plan's state (`validate`).
+pub fn stateless_deployer(
+    cli: &Cli,
+    redactor: &Redactor,
+    environment: &str,
+) -> Result<(Deployer, Runtime), CliError> {
+    let plan = load_plan(cli)?;
+    let store = Arc::new(SqliteStore::in_memory()?);
+    deployer_with(cli, redactor, environment, plan, store)
+}
+
+fn deployer_with(
+    cli: &Cli,
+    redactor: &Redactor,
+    environment: &str,
+    plan: Plan,
+    store: Arc<dyn Store>,
+) -> Result<(Deployer, Runtime), CliError> {
     let runtime = runtime()?;
     let inputs = Inputs {
         environment: environment.to_owned(),
         actor: actor(cli),
-        commit: git(&plan.dir, &["rev-parse", "HEAD"]),
+        commit: git::output(&plan.dir, &["rev-parse", "HEAD"]),
     };
     let deployer = Deployer::new(
         plan,
@@ -85,19 +119,7 @@ pub fn version(given: Option<&str>, plan: &Plan) -> Result<String, CliError> {
         }
         return Ok(version.to_owned());
     }
-    git(&plan.dir, &["describe", "--tags", "--always", "--dirty"])
+    git::output(&plan.dir, &["describe", "--tags", "--always", "--dirty"])
         .context("no --version given, and the plan is not in a git repository to derive one from; pass --version")
         .map_err(CliError::invalid)
-}
-
-/// Runs `git ARGS` in `dir`; its trimmed output, or none.
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    (output.status.success() && !text.is_empty()).then_some(text)
 }

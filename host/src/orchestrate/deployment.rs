@@ -1,14 +1,11 @@
 //! `sluice apply`: the selected units, wave by wave.
 
-use std::collections::BTreeSet;
-
-use futures::future::join_all;
-
+use super::changes::Selection;
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
 use super::setup::Deployer;
-use super::unit;
-use crate::plan::graph;
+use super::{fleet, schedule, unit};
+use crate::plan::model::Unit;
 use crate::report::Event;
 use crate::state::{NewDeployment, Outcome};
 
@@ -17,10 +14,23 @@ use crate::state::{NewDeployment, Outcome};
 pub struct ApplyOptions {
     /// The version to deploy.
     pub version: String,
-    /// Only these units (and nothing else); empty means every unit.
-    pub units: Vec<String>,
+    /// The units to deploy, and why (see `changes::select`).
+    pub selection: Selection,
     /// Deploy even when the same version and inputs are already live.
     pub force: bool,
+    /// At most this many units deploy at the same time; 0: no limit.
+    pub parallel: usize,
+    /// The approved plan this run carries out, if it carries one out.
+    pub approved: Option<Approved>,
+}
+
+/// An approved resolved plan that a run carries out.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    /// The plan's hash.
+    pub plan_hash: String,
+    /// Who approved it.
+    pub by: String,
 }
 
 /// A new deployment id (time-ordered).
@@ -33,8 +43,10 @@ pub(super) fn begin(
     d: &Deployer,
     kind: &str,
     units: Vec<String>,
+    approved: Option<&Approved>,
 ) -> Result<String, OrchestrateError> {
     let id = new_deployment_id();
+    let approved_by = approved.map(|a| a.by.clone());
     d.store.begin_deployment(&NewDeployment {
         id: id.clone(),
         environment: d.environment.clone(),
@@ -43,11 +55,15 @@ pub(super) fn begin(
         actor: d.actor.clone(),
         commit: d.commit.clone(),
         started_at_ms: crate::report::time::now_ms(),
+        approved_by: approved_by.clone(),
     })?;
     d.audit(
         &id,
         "deployment-started",
-        serde_json::json!({ "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units }),
+        serde_json::json!({
+            "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units,
+            "approved_plan": approved.map(|a| &a.plan_hash), "approved_by": approved_by,
+        }),
     )?;
     d.reporter.event(Event::DeploymentStarted {
         id: id.clone(),
@@ -81,45 +97,17 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
     Ok(())
 }
 
-/// Deploys the selected units of the plan at `options.version`: units of one wave at the same
-/// time; a unit whose dependency did not succeed is skipped.
+/// Deploys the selected units of the plan at `options.version`: each as soon as the units it
+/// depends on are done, at most `options.parallel` at a time; a unit whose dependency did not
+/// succeed is skipped.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
-    let selected = select(d, &options.units)?;
-    let deployment_id = begin(d, "apply", selected.clone())?;
-    let mut results: Vec<UnitResult> = Vec::new();
-    let mut broken: BTreeSet<String> = BTreeSet::new();
-    for wave in graph::waves(&d.plan, &selected) {
-        let runs = wave.iter().map(|name| {
-            let unit = &d.plan.units[name];
-            let blocked: Vec<&String> = unit
-                .depends_on
-                .iter()
-                .filter(|dep| broken.contains(*dep))
-                .collect();
-            let deployment_id = deployment_id.as_str();
-            async move {
-                if blocked.is_empty() {
-                    unit::deploy(d, deployment_id, unit, &options.version, options.force).await
-                } else {
-                    let names: Vec<&str> = blocked.iter().map(|s| s.as_str()).collect();
-                    unit::skip(
-                        d,
-                        deployment_id,
-                        unit,
-                        &options.version,
-                        &format!("depends on {}, which did not deploy", names.join(", ")),
-                    )
-                    .await
-                }
-            }
-        });
-        for result in join_all(runs).await {
-            if !matches!(result.outcome, Outcome::Succeeded | Outcome::Unchanged) {
-                broken.insert(result.unit.clone());
-            }
-            results.push(result);
-        }
-    }
+    let selected = &options.selection.units;
+    let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref())?;
+    options.selection.report(d.reporter.as_ref());
+    let results = schedule::run(&d.plan, selected, options.parallel, |unit, blocked| {
+        deploy_unit(d, &deployment_id, unit, options, blocked)
+    })
+    .await;
     let run = RunOutcome {
         deployment_id,
         units: results,
@@ -128,18 +116,27 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     Ok(run)
 }
 
-/// The units to deploy: all, or the named ones (each must exist).
-fn select(d: &Deployer, names: &[String]) -> Result<Vec<String>, OrchestrateError> {
-    if names.is_empty() {
-        return Ok(d.plan.units.keys().cloned().collect());
-    }
-    for name in names {
-        if !d.plan.units.contains_key(name) {
-            return Err(OrchestrateError::Invalid(format!(
-                "the plan has no unit `{name}` (it has: {})",
-                d.plan.units.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
+/// Deploys one plan unit (each member of a fleet), or skips it when a unit it depends on in
+/// `blocked` did not deploy.
+async fn deploy_unit(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    options: &ApplyOptions,
+    blocked: Vec<String>,
+) -> Vec<UnitResult> {
+    let version = options.version.as_str();
+    if !blocked.is_empty() {
+        let reason = format!("depends on {}, which did not deploy", blocked.join(", "));
+        let mut skipped = Vec::new();
+        for member in unit.members() {
+            skipped.push(unit::skip(d, deployment_id, &member, version, &reason).await);
         }
+        return skipped;
     }
-    Ok(names.to_vec())
+    if unit.is_fleet() {
+        fleet::deploy(d, deployment_id, unit, version, options.force).await
+    } else {
+        vec![unit::deploy(d, deployment_id, unit, version, options.force).await]
+    }
 }

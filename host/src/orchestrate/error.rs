@@ -12,7 +12,7 @@ pub enum OrchestrateError {
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// A plugin cannot be loaded.
-    #[error("{0}")]
+    #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// The state database failed, or a lock is held.
     #[error(transparent)]
@@ -28,4 +28,8 @@ pub enum OrchestrateError {
     /// The command asked for something the plan or history cannot give.
     #[error("{0}")]
     Invalid(String),
+    /// The environment deploys only an approved plan, and this one is not (or no longer) approved;
+    /// the message says how to get an approval.
+    #[error("{0}")]
+    AwaitingApproval(String),
 }

@@ -9,12 +9,12 @@ use super::error::OrchestrateError;
 use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
 use crate::caps::{Provision, containers};
 use crate::plan::interpolate::interpolate_json;
-use crate::plan::model::{PluginSource, SecretSource, Unit};
+use crate::plan::model::{LOCAL_ENGINE_ADDRESS, PluginSource, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
 use crate::state::audit::AuditEntry;
-use crate::state::{StateError, Store};
+use crate::state::{JournalEntry, StateError, Store};
 use crate::wit::types::Context;
 
 /// A plan, ready to deploy to one environment.
@@ -109,6 +109,30 @@ impl Deployer {
         self.store.audit_append(&entry).map(|_| ())
     }
 
+    /// Writes the transition `step` of `unit` in deployment `deployment_id` to the journal (its
+    /// detail redacted) before it is acted on. A crash-recovery drill: with
+    /// `SLUICE_CRASH_AFTER=STEP` set, sluice kills itself (SIGKILL) right after writing that step.
+    pub fn journal(
+        &self,
+        deployment_id: &str,
+        unit: &str,
+        step: &str,
+        detail: &str,
+    ) -> Result<(), String> {
+        self.store
+            .journal(&JournalEntry {
+                deployment_id: deployment_id.to_owned(),
+                unit: unit.to_owned(),
+                step: step.to_owned(),
+                detail: self.redactor.redact(detail).into_owned(),
+            })
+            .map_err(|e| e.to_string())?;
+        if std::env::var(CRASH_AFTER).is_ok_and(|wanted| wanted == step) {
+            crash();
+        }
+        Ok(())
+    }
+
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
         self.plugins.get(&unit.plugin).ok_or_else(|| {
@@ -120,7 +144,7 @@ impl Deployer {
     }
 
     /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`
-    /// (a fresh log budget each time).
+    /// (a fresh log budget each time); a fleet member reaches its own engine only.
     pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
         let decl = &self.plan.plugins[&unit.plugin];
         Provision {
@@ -135,7 +159,7 @@ impl Deployer {
                 .collect(),
             log: Arc::new(PluginLogs(self.reporter.clone())),
             log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
-            docker: containers::granted_engines(&self.plan.docker, &decl.grants),
+            docker: engines_of(&self.plan, unit),
             container_labels: containers::host_labels(
                 &unit.name,
                 &self.environment,
@@ -145,7 +169,8 @@ impl Deployer {
         }
     }
 
-    /// The value of `${name}` for `unit` at `version`, with the staged endpoints once known.
+    /// The value of `${name}` for `unit` (a plan unit or a fleet member) at `version`, with the
+    /// staged endpoints once known.
     pub fn variable(
         &self,
         unit: &Unit,
@@ -156,9 +181,16 @@ impl Deployer {
         match name {
             "version" => Some(version.to_owned()),
             "environment" => Some(self.environment.clone()),
-            "unit" => Some(unit.name.clone()),
+            "unit" => Some(unit.plan_name().to_owned()),
             "project" => Some(self.plan.project.name.clone()),
             "staged.endpoint" => staged.first().cloned(),
+            "engine" => unit.engine().map(str::to_owned),
+            "engine.address" => unit.engine().map(|engine| {
+                self.plan.docker.get(engine).map_or_else(
+                    || LOCAL_ENGINE_ADDRESS.to_owned(),
+                    |declared| declared.address.clone(),
+                )
+            }),
             _ => {
                 if let Some(index) = name.strip_prefix("staged.endpoints.") {
                     return index
@@ -189,13 +221,18 @@ impl Deployer {
         }
     }
 
-    /// Checks every unit's config against its plugin's JSON Schema and `validate`.
-    /// Errors point at the config key in the plan.
+    /// Checks every unit's config (each fleet member's) against its plugin's JSON Schema and
+    /// `validate`. Errors point at the config key in the plan.
     pub async fn validate_configs(&self, version: &str) -> Result<(), OrchestrateError> {
         let mut schemas = BTreeMap::new();
-        for unit in self.plan.units.values() {
+        let members = self.plan.units.values().flat_map(Unit::members);
+        for member in members {
+            let unit = &member;
             let plugin = self.plugin(unit)?;
-            let provision = self.provision(unit, version, "validate");
+            // `info` and `validate` must not touch anything: they get no directories, so a
+            // target that a first deployment will fill need not exist yet.
+            let mut provision = self.provision(unit, version, "validate");
+            provision.grants.files.clear();
             if !schemas.contains_key(&unit.plugin) {
                 schemas.insert(
                     unit.plugin.clone(),
@@ -210,7 +247,7 @@ impl Deployer {
                     .first()
                     .map(|d| (d.path.clone(), d.message.clone()))
                     .unwrap_or_default();
-                let mut path = vec!["units", unit.name.as_str(), "config"];
+                let mut path = vec!["units", unit.plan_name(), "config"];
                 path.extend(first.0.split('.').filter(|s| !s.is_empty()));
                 let more = match diagnostics.len() {
                     0 | 1 => String::new(),
@@ -228,6 +265,26 @@ impl Deployer {
     }
 }
 
+/// The Docker engines `unit`'s plugin may use: its granted ones, or a fleet member's own.
+pub fn engines_of(plan: &Plan, unit: &Unit) -> Vec<containers::EngineAddress> {
+    containers::granted_engines(&plan.docker, &plan.plugin_for(unit).grants)
+        .into_iter()
+        .filter(|engine| unit.engine().is_none_or(|only| engine.name == only))
+        .collect()
+}
+
+/// The environment variable naming the journal step after which sluice kills itself.
+pub const CRASH_AFTER: &str = "SLUICE_CRASH_AFTER";
+
+/// Ends this process the way a power cut or `kill -9` would: no cleanup, no lock release.
+fn crash() -> ! {
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status();
+    std::process::abort()
+}
+
 /// `unit`'s config with `${...}` resolved for `version`.
 pub fn resolve_config(
     deployer: &Deployer,
@@ -240,14 +297,15 @@ pub fn resolve_config(
     .map_err(|e| {
         PlanError::at(
             &deployer.plan,
-            deployer.plan.locate(&["units", &unit.name, "config"]),
+            deployer.plan.locate(&["units", unit.plan_name(), "config"]),
             format!("unit `{}`: {e}", unit.name),
         )
         .into()
     })
 }
 
-fn read_secrets(
+/// The value of every secret the plan declares (none: not set), each registered with `redactor`.
+pub fn read_secrets(
     plan: &Plan,
     redactor: &Redactor,
 ) -> Result<BTreeMap<String, Option<String>>, OrchestrateError> {

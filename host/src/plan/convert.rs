@@ -144,12 +144,16 @@ fn state_config(cx: &Converter<'_>, state: &RawState) -> Result<StateConfig, Pla
     if let Some(path) = url.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
         return Ok(StateConfig::Sqlite(cx.resolve(path)));
     }
-    let message = if is_postgres_url(url) {
-        "the PostgreSQL state backend is not available in this version; use sqlite:PATH".to_owned()
-    } else {
-        format!("invalid state url `{url}`: expected sqlite:PATH")
-    };
-    Err(cx.error_at_span(state.url.span(), message))
+    if is_postgres_url(url) || url.trim_start().starts_with("${") {
+        return Ok(StateConfig::Postgres(url.clone()));
+    }
+    Err(cx.error_at_span(
+        state.url.span(),
+        format!(
+            "invalid state url `{url}`: expected sqlite:PATH, postgres://USER@HOST/DATABASE, \
+             or \"${{secret.NAME}}\" naming a secret that holds such a URL"
+        ),
+    ))
 }
 
 fn is_postgres_url(url: &str) -> bool {

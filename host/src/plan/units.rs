@@ -23,9 +23,54 @@ pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit
             .map(|spec| gate(cx, spec))
             .collect::<Result<_, _>>()?,
         depends_on: raw.depends_on.clone(),
-        paths: raw.paths.clone(),
+        paths: paths(cx, name, &raw.paths)?,
         shift_steps: shift_steps(cx, &raw.shift)?,
+        engines: raw.engines.iter().map(|e| e.get_ref().clone()).collect(),
+        max_unavailable: max_unavailable(cx, raw)?,
     })
+}
+
+/// `paths`: globs relative to the plan's directory (`services/api/**`), without `..`.
+fn paths(cx: &Converter<'_>, unit: &str, raw: &[String]) -> Result<Vec<String>, PlanError> {
+    for (position, pattern) in raw.iter().enumerate() {
+        let problem = if pattern.starts_with('/') || pattern.split('/').any(|part| part == "..") {
+            Some("expected a path relative to the plan's directory, without `..`".to_owned())
+        } else {
+            globset::Glob::new(pattern)
+                .err()
+                .map(|e| e.kind().to_string())
+        };
+        if let Some(why) = problem {
+            let position = position.to_string();
+            return Err(cx.error_at_key(
+                &["units", unit, "paths", &position],
+                format!("invalid path glob `{pattern}`: {why}"),
+            ));
+        }
+    }
+    Ok(raw.to_vec())
+}
+
+/// `max_unavailable`: 1 up to the number of `engines` (default 1); only for a fleet.
+fn max_unavailable(cx: &Converter<'_>, raw: &RawUnit) -> Result<usize, PlanError> {
+    let Some(given) = &raw.max_unavailable else {
+        return Ok(1);
+    };
+    let fleet = raw.engines.len();
+    usize::try_from(*given.get_ref())
+        .ok()
+        .filter(|n| fleet > 0 && (1..=fleet).contains(n))
+        .ok_or_else(|| {
+            let why = if fleet == 0 {
+                "it only applies to a unit that lists `engines`".to_owned()
+            } else {
+                format!("expected 1 to {fleet} (the number of engines)")
+            };
+            cx.error_at_span(
+                given.span(),
+                format!("invalid max_unavailable {}: {why}", given.get_ref()),
+            )
+        })
 }
 
 /// `shift`: integers 1..=99, strictly increasing.
@@ -165,5 +210,23 @@ mod tests {
             error.message.contains("expected a finite number"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_path_glob_that_is_absolute_climbs_out_or_does_not_parse_is_refused_at_it() {
+        for (bad, why) in [
+            ("/etc/**", "relative to the plan's directory"),
+            ("../other/**", "without `..`"),
+            ("api/[", "unclosed character class"),
+        ] {
+            let error = error_of(&unit_with(&format!("paths = [\"ok/**\", \"{bad}\"]")));
+            assert!(
+                error
+                    .message
+                    .starts_with(&format!("invalid path glob `{bad}`"))
+                    && error.message.contains(why),
+                "{error}"
+            );
+        }
     }
 }

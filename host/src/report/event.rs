@@ -15,10 +15,19 @@ pub enum Event {
         id: String,
         /// Environment.
         environment: String,
-        /// `apply` or `rollback`.
+        /// `apply`, `rollback` or `recover`.
         kind: String,
         /// The units it will consider, in order.
         units: Vec<String>,
+    },
+    /// Whether change detection (or `--unit`, `--all`) selected a unit, and why.
+    Selected {
+        /// Unit.
+        unit: String,
+        /// Whether it is deployed.
+        selected: bool,
+        /// Why: the files that changed, a dependency, "never deployed", ...
+        reason: String,
     },
     /// A unit is being deployed.
     UnitStarted {

@@ -83,10 +83,12 @@ impl HumanReporter {
         }
     }
 
+    /// The summary table of the units finished since the last one.
     fn summary(&self) {
-        let Ok(rows) = self.finished.lock() else {
+        let Ok(mut finished) = self.finished.lock() else {
             return;
         };
+        let rows = std::mem::take(&mut *finished);
         if rows.is_empty() {
             return;
         }
@@ -131,6 +133,15 @@ impl Reporter for HumanReporter {
                     "{kind} {environment}: {} unit(s), deployment {id}",
                     units.len()
                 ));
+            }
+            Event::Selected {
+                unit,
+                selected,
+                reason,
+            } => {
+                if !selected {
+                    self.line(&format!("[{unit}] not selected: {reason}"));
+                }
             }
             Event::UnitStarted { unit, version } => {
                 self.line(&format!("[{unit}] deploying {version}"));

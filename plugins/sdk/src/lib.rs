@@ -9,6 +9,8 @@
 //! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
 //! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context,
 //!   and [`Error::message`] reads the text of an error without its kind;
+//! - `http::Request::new(..).with_json(..)?.send()` and `Response::json` drive JSON APIs
+//!   through the `http` capability;
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
 //!
 //! See `docs/writing-a-plugin.md` for a walk-through.
@@ -16,6 +18,7 @@
 mod failure;
 mod json;
 mod logging;
+mod rest;
 mod unit_config;
 
 wit_bindgen::generate!({
@@ -34,6 +37,7 @@ pub use self::sluice::deploy::types::{
 pub use self::sluice::deploy::{containers, http, log, secrets, sql};
 pub use failure::OrFailed;
 pub use json::{parse_config, parse_state, to_state};
+pub use rest::encode_component;
 pub use unit_config::UnitConfig;
 
 /// Exports `$plugin` (a type implementing [`Strategy`]) as this component's strategy.

@@ -5,7 +5,8 @@ use serde::de::DeserializeOwned;
 use crate::{Diagnostic, Error};
 
 /// A plugin's config type: parsed from the unit's config JSON, then checked by [`problems`].
-/// Implement `problems`; `load` (for lifecycle calls) and `diagnose` (for `validate`) come free.
+/// Implement `problems`; `load` (for lifecycle calls), `check` and `diagnose` (for `validate`) come
+/// free.
 ///
 /// [`problems`]: UnitConfig::problems
 pub trait UnitConfig: DeserializeOwned {
@@ -21,6 +22,16 @@ pub trait UnitConfig: DeserializeOwned {
                 "{}: {}",
                 problem.path, problem.message
             ))),
+        }
+    }
+
+    /// `validate`'s answer: nothing, or every problem in the config.
+    fn check(config: &str) -> Result<(), Vec<Diagnostic>> {
+        let problems = Self::diagnose(config);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
         }
     }
 

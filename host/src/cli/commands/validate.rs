@@ -1,4 +1,5 @@
-//! `sluice validate`: the plan and every unit's config, checked without deploying.
+//! `sluice validate`: the plan and every unit's config, checked without deploying and without
+//! touching the state (no database is opened or created).
 
 use super::super::args::Cli;
 use super::super::session;
@@ -16,7 +17,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
             "the plan declares no environment"
         )));
     };
-    let (deployer, _runtime) = session::deployer(cli, redactor, &environment)?;
+    let (deployer, _runtime) = session::stateless_deployer(cli, redactor, &environment)?;
     deployer.validate_configs(VALIDATION_VERSION).await?;
     let summary = serde_json::json!({
         "event": "valid",

@@ -6,8 +6,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-/// The migrations, in order: version N is `MIGRATIONS[N - 1]`. Append only; never edit one.
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
+use crate::state::schema::{MIGRATIONS, VERSIONS_TABLE, latest_version};
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -27,17 +26,10 @@ pub(super) enum MigrationError {
     },
 }
 
-/// The newest schema version this binary knows.
-fn latest_version() -> i64 {
-    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
-}
-
 /// Brings the schema up to date; does nothing when it already is.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS sluice_schema (version BIGINT NOT NULL PRIMARY KEY)",
-    )?;
+    tx.execute_batch(VERSIONS_TABLE)?;
     let found: i64 = tx.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM sluice_schema",
         [],

@@ -1,0 +1,170 @@
+//! `make bench` for the release pipeline: 20 independent units with 1 s gates deployed one at a
+//! time and all at once (and the orchestration overhead per unit), and `sluice plan`'s change
+//! detection over 200 units in a repository with 10,000 commits. Prints figures; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::project::{ENV, Project, site_plan_preamble};
+
+/// The length of each unit's gate (its `initial_delay`).
+const GATE: Duration = Duration::from_secs(1);
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A plan of `count` independent static-site units `u0`.., each publishing `site/` under
+/// `www/uN`, its files under `paths = ["uN/**"]`, with a live gate that waits `gate` first.
+fn plan(count: usize, gate: Option<Duration>) -> String {
+    let units: String = (0..count)
+        .map(|n| {
+            let gates = gate
+                .map(|d| {
+                    format!(
+                        r#"gates = [{{ http = "{{base}}/u{n}/current/index.html", initial_delay = "{}ms", interval = "50ms" }}]"#,
+                        d.as_millis()
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "\n[units.u{n}]\nplugin = \"site\"\npaths = [\"u{n}/**\"]\n\
+                 config = {{ source = \"/site\", target = \"/www/u{n}\" }}\n{gates}\n"
+            )
+        })
+        .collect();
+    format!(
+        "{}{units}",
+        site_plan_preamble("bench", &format!("[environments.{ENV}]"))
+    )
+}
+
+fn timed(project: &Project, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let run = project.sluice(args);
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "sluice {args:?}: {}", run.all());
+    took
+}
+
+fn parallel_units() {
+    let units = 20;
+    let project = Project::new();
+    project.write_plan(&plan(units, Some(GATE)));
+    project.write_site("warm-up");
+    timed(&project, &["validate"]);
+    let mut walls = Vec::new();
+    for (version, parallel) in [("a", "1"), ("b", "0")] {
+        project.write_site(version);
+        walls.push(timed(
+            &project,
+            &[
+                "apply",
+                "--env",
+                ENV,
+                "--version",
+                version,
+                "--all",
+                "--parallel",
+                parallel,
+            ],
+        ));
+    }
+    let [sequential, parallel] = [walls[0], walls[1]];
+    let overhead = (sequential.saturating_sub(GATE * u32::try_from(units).unwrap_or(1)))
+        / u32::try_from(units).unwrap_or(1);
+    println!("{units} independent units, each with a {GATE:?} gate");
+    println!("  --parallel 1 (one at a time)   {}", ms(sequential));
+    println!("  parallel (no limit)            {}", ms(parallel));
+    println!(
+        "  speed-up {:.1}x; orchestration overhead per unit (sequential, beyond its gate) {}",
+        sequential.as_secs_f64() / parallel.as_secs_f64(),
+        ms(overhead)
+    );
+}
+
+/// Appends `commits` commits to the repository in `dir`, each changing one file of one of the
+/// first `touched` units, through `git fast-import` (seconds, not minutes).
+fn commits(dir: &std::path::Path, commits: usize, touched: usize) {
+    let mut child = Command::new("git")
+        .current_dir(dir)
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.as_mut().unwrap();
+    for n in 0..commits {
+        let unit = n % touched;
+        let content = format!("change {n}\n");
+        let message = format!("commit {n}\n");
+        let from = if n == 0 {
+            "from refs/heads/main^0\n".to_owned()
+        } else {
+            String::new()
+        };
+        write!(
+            stdin,
+            "commit refs/heads/main\ncommitter bench <b@example.com> {} +0000\ndata {}\n{message}{from}M 100644 inline u{unit}/file.txt\ndata {}\n{content}\n",
+            1_700_000_000 + n,
+            message.len(),
+            content.len()
+        )
+        .unwrap();
+    }
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["reset", "-q", "--hard", "main"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=bench", "-c", "user.email=b@example.com"])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+fn change_detection() {
+    let (units, history, touched) = (200, 10_000, 5);
+    let project = Project::new();
+    project.write_plan(&plan(units, None));
+    project.write_site("v1");
+    for n in 0..units {
+        let dir = project.path().join(format!("u{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("file.txt"), "start\n").unwrap();
+    }
+    std::fs::write(project.path().join(".gitignore"), ".sluice/\nwww/\n").unwrap();
+    git(project.path(), &["init", "-q", "-b", "main"]);
+    git(project.path(), &["add", "-A"]);
+    git(project.path(), &["commit", "-q", "-m", "start"]);
+    timed(&project, &["apply", "--env", ENV, "--version", "v1"]);
+    commits(project.path(), history, touched);
+
+    let samples: Vec<Duration> = (0..5)
+        .map(|_| timed(&project, &["plan", "--env", ENV, "--version", "v2"]))
+        .collect();
+    let mut sorted = samples.clone();
+    sorted.sort();
+    println!(
+        "sluice plan over {units} units after {history} commits ({touched} units changed): median {} (whole process: \
+         change detection for every unit, then each selected unit's plugin plan)",
+        ms(sorted[sorted.len() / 2])
+    );
+}
+
+fn main() {
+    parallel_units();
+    change_detection();
+}

@@ -1,0 +1,303 @@
+//! The emulator's Admin API routes below `/admin/realms`.
+
+use axum::http::Method;
+use serde_json::{Map, Value, json};
+
+use super::realm::{Kind, Realm, USER_MEMBERSHIPS};
+use super::{Store, percent_decode};
+
+/// Status, JSON body (none for 201/204) and a `Location` below `/admin/realms/`.
+pub type Answer = (u16, Option<Value>, Option<String>);
+
+fn ok(body: Value) -> Answer {
+    (200, Some(body), None)
+}
+
+fn no_content() -> Answer {
+    (204, None, None)
+}
+
+fn not_found(what: &str) -> Answer {
+    (
+        404,
+        Some(json!({ "error": format!("Could not find {what}") })),
+        None,
+    )
+}
+
+fn query_value(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| percent_decode(v, true))
+}
+
+/// Answers `method /admin/realms/{rest...}?query` with `body`.
+pub fn route(
+    store: &mut Store,
+    method: &Method,
+    rest: &[&str],
+    query: &str,
+    body: &[u8],
+) -> Answer {
+    let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match (method.as_str(), rest) {
+        ("GET", [] | [""]) => ok(Value::Array(
+            store
+                .realms
+                .iter()
+                .map(|(_, r)| r.representation())
+                .collect(),
+        )),
+        ("POST", [] | [""]) => create_realm(store, &json),
+        (_, [name, rest @ ..]) => {
+            let name = (*name).to_owned();
+            if method == Method::DELETE && rest.is_empty() {
+                let before = store.realms.len();
+                store.realms.retain(|(n, _)| *n != name);
+                return if store.realms.len() < before {
+                    no_content()
+                } else {
+                    not_found("realm")
+                };
+            }
+            match store.realm_mut(&name) {
+                Some(realm) => in_realm(realm, method, rest, query, &json),
+                None => (404, Some(json!({ "error": "Realm not found." })), None),
+            }
+        }
+        _ => not_found("resource"),
+    }
+}
+
+fn create_realm(store: &mut Store, rep: &Value) -> Answer {
+    let Some(rep) = rep.as_object() else {
+        return (
+            400,
+            Some(json!({ "errorMessage": "Invalid realm representation" })),
+            None,
+        );
+    };
+    let Some(name) = rep.get("realm").and_then(Value::as_str).map(str::to_owned) else {
+        return (
+            400,
+            Some(json!({ "errorMessage": "Realm name cannot be empty" })),
+            None,
+        );
+    };
+    if store.realm(&name).is_some() {
+        return (
+            409,
+            Some(json!({ "errorMessage": "Conflict detected. See logs for details" })),
+            None,
+        );
+    }
+    match Realm::create(rep) {
+        Ok(realm) => {
+            store.realms.push((name.clone(), realm));
+            (201, None, Some(name))
+        }
+        Err((status, body)) => (status, Some(body), None),
+    }
+}
+
+fn in_realm(
+    realm: &mut Realm,
+    method: &Method,
+    rest: &[&str],
+    query: &str,
+    json: &Value,
+) -> Answer {
+    match (method.as_str(), rest) {
+        ("GET", []) => ok(realm.representation()),
+        ("PUT", []) => match json.as_object() {
+            Some(rep) => {
+                realm.put_settings(rep);
+                no_content()
+            }
+            None => (
+                400,
+                Some(json!({ "errorMessage": "Invalid realm representation" })),
+                None,
+            ),
+        },
+        ("POST", ["partialImport"]) => match realm.partial_import(json) {
+            Ok(body) => ok(body),
+            Err((status, body)) => (status, Some(body), None),
+        },
+        ("GET", ["clients"]) => {
+            let wanted = query_value(query, "clientId");
+            let found = realm
+                .clients
+                .iter()
+                .filter(|c| wanted.as_deref().is_none_or(|w| c["clientId"] == w));
+            ok(Value::Array(found.cloned().collect()))
+        }
+        (_, ["clients", id, rest @ ..]) => client(realm, method, id, rest),
+        ("GET", ["roles"]) => ok(Value::Array(realm.realm_roles.clone())),
+        ("GET", ["roles", name]) => found(realm.find(Kind::RealmRole, "", name), "role"),
+        ("DELETE", ["roles", name]) => removed(realm.remove(Kind::RealmRole, "", name), "role"),
+        ("GET", ["groups"]) => ok(Value::Array(realm.groups.clone())),
+        ("GET", ["group-by-path", path @ ..]) => {
+            let top = path
+                .iter()
+                .find(|p| !p.is_empty())
+                .copied()
+                .unwrap_or_default();
+            found(realm.find(Kind::Group, "", top), "group")
+        }
+        ("DELETE", ["groups", id]) => by_id_removed(realm, Kind::Group, id, "group"),
+        ("GET", ["users"]) => {
+            let wanted = query_value(query, "username").map(|u| u.to_lowercase());
+            let users = realm
+                .users
+                .iter()
+                .filter(|u| wanted.as_deref().is_none_or(|w| u["username"] == w));
+            ok(Value::Array(users.map(public_user).collect()))
+        }
+        ("GET", ["users", "count"]) => ok(json!(realm.users.len())),
+        ("GET", ["users", id]) => match realm.by_id(Kind::User, id) {
+            Some(user) => ok(public_user(user)),
+            None => not_found("user"),
+        },
+        ("GET", ["users", id, "role-mappings"]) => match realm.by_id(Kind::User, id) {
+            Some(user) => ok(role_mappings(realm, user)),
+            None => not_found("user"),
+        },
+        ("GET", ["users", id, "groups"]) => match realm.by_id(Kind::User, id) {
+            Some(user) => ok(user_groups(realm, user)),
+            None => not_found("user"),
+        },
+        ("DELETE", ["users", id]) => by_id_removed(realm, Kind::User, id, "user"),
+        ("GET", ["identity-provider", "instances"]) => ok(Value::Array(realm.idps.clone())),
+        ("GET", ["identity-provider", "instances", alias]) => {
+            found(realm.find(Kind::Idp, "", alias), "identity provider")
+        }
+        ("DELETE", ["identity-provider", "instances", alias]) => {
+            removed(realm.remove(Kind::Idp, "", alias), "identity provider")
+        }
+        _ => not_found("resource"),
+    }
+}
+
+fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str]) -> Answer {
+    let Some(client_id) = realm
+        .by_id(Kind::Client, id)
+        .and_then(|c| c["clientId"].as_str())
+        .map(str::to_owned)
+    else {
+        return not_found("client");
+    };
+    match (method.as_str(), rest) {
+        ("GET", []) => found(realm.find(Kind::Client, "", &client_id), "client"),
+        ("DELETE", []) => removed(realm.remove(Kind::Client, "", &client_id), "client"),
+        ("GET", ["roles"]) => {
+            let roles = realm.client_roles.iter().find(|(c, _)| *c == client_id);
+            ok(Value::Array(
+                roles.map(|(_, r)| r.clone()).unwrap_or_default(),
+            ))
+        }
+        ("GET", ["roles", name]) => found(realm.find(Kind::ClientRole, &client_id, name), "role"),
+        ("DELETE", ["roles", name]) => {
+            removed(realm.remove(Kind::ClientRole, &client_id, name), "role")
+        }
+        _ => not_found("resource"),
+    }
+}
+
+fn found(value: Option<&Value>, what: &str) -> Answer {
+    match value {
+        Some(value) => ok(value.clone()),
+        None => not_found(what),
+    }
+}
+
+fn removed(done: bool, what: &str) -> Answer {
+    if done { no_content() } else { not_found(what) }
+}
+
+fn by_id_removed(realm: &mut Realm, kind: Kind, id: &str, what: &str) -> Answer {
+    let field = if kind == Kind::User {
+        "username"
+    } else {
+        "name"
+    };
+    match realm
+        .by_id(kind, id)
+        .and_then(|r| r[field].as_str())
+        .map(str::to_owned)
+    {
+        Some(name) => removed(realm.remove(kind, "", &name), what),
+        None => not_found(what),
+    }
+}
+
+/// A user as GET shows it: without mappings, groups or credentials.
+fn public_user(user: &Value) -> Value {
+    let mut user = user.clone();
+    if let Some(fields) = user.as_object_mut() {
+        for hidden in USER_MEMBERSHIPS {
+            fields.remove(hidden);
+        }
+        fields.entry("enabled").or_insert(json!(true));
+    }
+    user
+}
+
+fn role_mappings(realm: &Realm, user: &Value) -> Value {
+    let names = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    let realm_mappings: Vec<Value> = names(user.get("realmRoles"))
+        .iter()
+        .filter_map(|n| realm.find(Kind::RealmRole, "", n).cloned())
+        .collect();
+    let mut client_mappings = Map::new();
+    for (client_id, roles) in user
+        .get("clientRoles")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let Some(client) = realm.find(Kind::Client, "", client_id) else {
+            continue;
+        };
+        let mappings: Vec<Value> = names(Some(roles))
+            .iter()
+            .filter_map(|n| realm.find(Kind::ClientRole, client_id, n).cloned())
+            .collect();
+        client_mappings.insert(
+            client_id.clone(),
+            json!({ "id": client["id"], "client": client_id, "mappings": mappings }),
+        );
+    }
+    let mut answer = json!({ "realmMappings": realm_mappings });
+    if !client_mappings.is_empty() {
+        answer["clientMappings"] = Value::Object(client_mappings);
+    }
+    answer
+}
+
+fn user_groups(realm: &Realm, user: &Value) -> Value {
+    let groups = user
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    Value::Array(
+        groups
+            .filter_map(Value::as_str)
+            .filter_map(|path| {
+                let top = path.trim_start_matches('/').split('/').next()?;
+                let group = realm.find(Kind::Group, "", top)?;
+                Some(json!({ "id": group["id"], "name": top, "path": format!("/{}", path.trim_start_matches('/')) }))
+            })
+            .collect(),
+    )
+}
