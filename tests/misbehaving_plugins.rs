@@ -3,31 +3,13 @@
 
 mod support;
 
-use support::project::{Project, static_site_plan};
-use support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file, test_plugin};
+use support::project::Project;
+use support::{EXIT_INVALID, EXIT_ROLLED_BACK};
 
-/// A project with v1 live (deployed by static-site), whose plan then switches unit `web` to the
-/// test plugin `name` with `limits`.
+/// A project with v1 live, whose plan then switches unit `web` to the test plugin `name` with
+/// `limits`.
 fn project_with_v1_then(name: &str, limits: &str) -> Project {
-    let project = Project::new();
-    project.write_plan(&static_site_plan(""));
-    let first = project.deploy("v1");
-    assert_eq!(first.code, EXIT_SUCCESS, "{}", first.all());
-
-    let wasm = test_plugin(name);
-    let switched = static_site_plan("").replace("plugin = \"site\"", "plugin = \"bad\"")
-        + &format!(
-            "\n[plugins.bad]\nsource = {:?}\nsha256 = \"{}\"\n[plugins.bad.limits]\n{limits}\n",
-            wasm.display().to_string(),
-            sha256_file(&wasm)
-        );
-    project.write_plan(&switched);
-    project
-}
-
-fn assert_v1_still_live(project: &Project) {
-    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
-    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
+    Project::v1_live_then(name, &format!("[plugins.bad.limits]\n{limits}"), "")
 }
 
 #[test]
@@ -42,7 +24,7 @@ fn a_plugin_that_traps_in_stage_is_rolled_back_with_its_panic_message() {
         "the plugin's own message is shown: {text}"
     );
     assert!(text.contains("rolled back to v1"), "{text}");
-    assert_v1_still_live(&project);
+    project.assert_v1_still_live();
 }
 
 #[test]
@@ -59,7 +41,7 @@ fn a_plugin_that_loops_forever_is_stopped_at_its_deadline_and_rolled_back() {
         text.contains("rolled back to v1"),
         "the host kept working and ran rollback: {text}"
     );
-    assert_v1_still_live(&project);
+    project.assert_v1_still_live();
 }
 
 #[test]
@@ -72,7 +54,7 @@ fn a_plugin_that_allocates_past_its_memory_cap_is_stopped_and_rolled_back() {
         text.contains("plugin `bad` stage: exceeded its memory limit of 32 MiB"),
         "{text}"
     );
-    assert_v1_still_live(&project);
+    project.assert_v1_still_live();
 }
 
 #[test]
@@ -90,5 +72,5 @@ fn a_plugin_importing_an_ungranted_capability_is_refused_at_load_naming_the_impo
         text.contains("sluice.toml:"),
         "the error points into the plan: {text}"
     );
-    assert_v1_still_live(&project);
+    project.assert_v1_still_live();
 }

@@ -1,13 +1,17 @@
 //! Plan files with mistakes: each error names `FILE:LINE:COL` and says what was expected.
 //! And a full, valid plan loads with the values it spells out.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::json;
 use sluice::plan::{
-    self, FileGrant, GateCheck, GatePhase, GateTiming, PluginSource, SecretSource, StateConfig,
+    self, FileGrant, GateCheck, GatePhase, GateTiming, HttpGrant, PluginSource, SecretSource,
+    StateConfig,
 };
+use support::plans::FULL_PLAN;
 
 /// A plan file written into a fresh temporary directory.
 struct PlanFile {
@@ -166,57 +170,6 @@ fn a_file_that_cannot_be_read_is_an_error_naming_it() {
     );
 }
 
-const FULL_PLAN: &str = r#"[project]
-name = "shop"
-
-[state]
-url = "sqlite:var/state.db"
-
-[environments.staging]
-[environments.production]
-promote_from = "staging"
-approval = true
-
-[secrets.cf_token]
-env = "CF_API_TOKEN"
-[secrets.db_password]
-file = "secrets/db.txt"
-
-[databases.main]
-url = "sqlite:data/app.db"
-
-[plugins.site]
-source = "builtin:static-site"
-[plugins.site.grants]
-http = ["http://127.0.0.1:2019"]
-secrets = ["cf_token"]
-files = [ { path = "site", at = "/site" }, { path = "www", at = "/www", mode = "read-write" } ]
-containers = ["shop-api", "shop-api-*"]
-images = ["shop-api"]
-databases = ["main"]
-[plugins.site.limits]
-deadline = "30s"
-memory = "128MiB"
-
-[plugins.migrate]
-source = "plugins/migrate.wasm"
-sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
-[units.schema]
-plugin = "migrate"
-
-[units.web]
-plugin = "site"
-config = { source = "/site", target = "/www", token = "${secret.cf_token}", tag = "v${version}" }
-depends_on = ["schema"]
-paths = ["site/**"]
-shift = [10, 50]
-gates = [
-  { http = "${staged.endpoint}index.html", status = 200, body = "Hello", interval = "200ms", success_threshold = 2, deadline = "10s" },
-  { tcp = "127.0.0.1:8765", phase = "live", soak = "2s" },
-]
-"#;
-
 #[test]
 fn a_full_plan_loads_with_the_values_it_spells_out() {
     let file = write_plan(FULL_PLAN);
@@ -247,7 +200,21 @@ fn a_full_plan_loads_with_the_values_it_spells_out() {
 
     let site = &plan.plugins["site"];
     assert_eq!(site.source, PluginSource::Builtin("static-site".to_owned()));
-    assert_eq!(site.grants.http, vec!["http://127.0.0.1:2019".to_owned()]);
+    assert_eq!(
+        site.grants.http,
+        vec![
+            HttpGrant {
+                origin: "http://127.0.0.1:2019".to_owned(),
+                internal: false
+            },
+            HttpGrant {
+                origin: "http://kong.internal:8001".to_owned(),
+                internal: true
+            }
+        ]
+    );
+    assert_eq!(site.grants.docker, vec!["remote"]);
+    assert_eq!(plan.docker["remote"].url, "tcp://10.0.0.5:2375");
     assert_eq!(
         site.grants.files,
         vec![

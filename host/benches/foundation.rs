@@ -5,29 +5,15 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sluice::caps::Provision;
-use sluice::caps::log::{Level, LogBudget, LogSink};
+use sluice::caps::log::LogBudget;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
+use support::DiscardLogs;
+use support::figures::{median, ms};
 use support::project::{ENV, Project, static_site_plan};
-
-struct Discard;
-
-impl LogSink for Discard {
-    fn message(&self, _unit: &str, _level: Level, _text: &str) {}
-    fn progress(&self, _unit: &str, _done: u64, _total: u64, _text: &str) {}
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 fn plugin_load(rt: &tokio::runtime::Runtime) {
     let cache = tempfile::tempdir().unwrap();
@@ -46,7 +32,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         unit: "bench".into(),
         grants: grants.clone(),
         secrets: Default::default(),
-        log: Arc::new(Discard),
+        log: Arc::new(DiscardLogs),
         log_budget: Arc::new(LogBudget::new(u64::MAX)),
         docker: Vec::new(),
         container_labels: Vec::new(),

@@ -15,11 +15,8 @@ pub struct StaticServer {
 impl StaticServer {
     /// Starts serving `dir` on a free loopback port.
     pub fn start(dir: &Path) -> StaticServer {
-        let runtime = runtime(1);
-        let listener = listen(&runtime);
-        let addr = listener.local_addr().unwrap();
         let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let (addr, runtime) = serve(app);
         StaticServer {
             addr,
             _runtime: runtime,
@@ -59,6 +56,15 @@ pub fn json_reply(status: u16, body: &serde_json::Value) -> axum::response::Resp
         body.to_string(),
     )
         .into_response()
+}
+
+/// Serves `app` on a free loopback port from a runtime of its own, which stops it when dropped.
+pub fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
+    let runtime = runtime(1);
+    let listener = listen(&runtime);
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (addr, runtime)
 }
 
 /// How long a request may take before it counts as failed: generous, because a slow answer on a

@@ -4,12 +4,16 @@
 
 pub mod caddy;
 pub mod docker;
+pub mod figures;
+pub mod hosts;
 pub mod http;
 pub mod images;
 pub mod keycloak;
 pub mod kong;
 pub mod load;
+pub mod plans;
 pub mod project;
+pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
 
@@ -80,4 +84,22 @@ pub fn test_plugin(name: &str) -> PathBuf {
 pub fn sha256_file(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     hex::encode(Sha256::digest(bytes))
+}
+
+/// The most memory (peak resident set, KiB) any finished child process of this test binary used.
+pub fn peak_child_memory_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the rusage it is pointed at; zeroed is a valid rusage anyway.
+    unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init().ru_maxrss
+    }
+}
+
+/// A plugin log sink that drops everything (benchmarks call plugins in-process).
+pub struct DiscardLogs;
+
+impl sluice::caps::log::LogSink for DiscardLogs {
+    fn message(&self, _unit: &str, _level: sluice::caps::log::Level, _text: &str) {}
+    fn progress(&self, _unit: &str, _done: u64, _total: u64, _text: &str) {}
 }

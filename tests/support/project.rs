@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::http::{StaticServer, get};
-use super::{Run, sluice};
+use super::{EXIT_SUCCESS, Run, sha256_file, sluice, test_plugin};
 
 /// The environment every test plan declares.
 pub const ENV: &str = "test";
@@ -70,6 +70,23 @@ impl Project {
         get(self.server.addr, "/current/index.html")
     }
 
+    /// A project whose unit `web` serves v1 (deployed by the static-site plugin), with the plan
+    /// switched to [`test_plugin_plan`]`(name, tables, config)` for the next deploy.
+    pub fn v1_live_then(name: &str, tables: &str, config: &str) -> Project {
+        let project = Project::new();
+        project.write_plan(&static_site_plan(""));
+        let first = project.deploy("v1");
+        assert_eq!(first.code, EXIT_SUCCESS, "{}", first.all());
+        project.write_plan(&test_plugin_plan(name, tables, config));
+        project
+    }
+
+    /// Asserts v1 still serves and is the version sluice records as live for unit `web`.
+    pub fn assert_v1_still_live(&self) {
+        assert_eq!(self.live(), (200, "<h1>v1</h1>\n".into()));
+        assert_eq!(self.live_version("web").as_deref(), Some("v1"));
+    }
+
     /// `sluice status --output json` for the unit: the live version, if any.
     pub fn live_version(&self, unit: &str) -> Option<String> {
         self.live_version_in(ENV, unit)
@@ -125,5 +142,21 @@ gates = [
   {extra_gate}
 ]
 "#
+    )
+}
+
+/// [`static_site_plan`] with unit `web` deployed by the test plugin `name` instead, declared as
+/// `[plugins.bad]` followed by `tables` (its grants and limits, as TOML), with `config` (TOML
+/// pairs such as `attack = "read", args = ["/x"]`) added to the unit's config.
+pub fn test_plugin_plan(name: &str, tables: &str, config: &str) -> String {
+    let wasm = test_plugin(name);
+    let mut plan = static_site_plan("").replace("plugin = \"site\"", "plugin = \"bad\"");
+    if !config.is_empty() {
+        plan = plan.replace("keep = 3,", &format!("keep = 3, {config},"));
+    }
+    plan + &format!(
+        "\n[plugins.bad]\nsource = {:?}\nsha256 = \"{}\"\n{tables}\n",
+        wasm.display().to_string(),
+        sha256_file(&wasm)
     )
 }

@@ -1,12 +1,17 @@
 //! Files: WASI preopens, the only directories a plugin can see.
 //!
 //! Threat model: a hostile plugin could read outside its directories (`../`, absolute paths,
-//! symlinks or hardlinks pointing out), write where it was only allowed to read, or reach the
-//! network through WASI sockets. What stops it: the plugin sees only the directories the plan
-//! grants, each opened by the host as a capability handle (cap-std: no path ever resolves
-//! outside it, symlinks included); a directory is read-only unless the plan says `read-write`;
+//! symlinks pointing out, a hard link to a file outside), write where it was only allowed to
+//! read (directly, or by hard-linking a read-only file into a writable directory and writing
+//! through the link), or reach the network through WASI sockets. What stops it: the plugin sees
+//! only the directories the plan grants, each opened by the host as a capability handle
+//! (cap-std: no path ever resolves outside it, symlinks included, whoever made them); a
+//! directory is read-only unless the plan says `read-write`, and a hard link needs write access
+//! to both directories;
 //! the plugin gets no environment variables, no arguments and no stdin; its stdout and stderr
-//! go to a bounded buffer the host reads after the call; sockets and name lookups are refused.
+//! go to a bounded buffer the host reads after the call; sockets and name lookups are refused;
+//! a request for random bytes is capped at [`MAX_RANDOM_BYTES`]. How many files it may hold open
+//! at once is capped by the runtime (`runtime::MAX_OPEN_RESOURCES`).
 
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
@@ -16,6 +21,8 @@ use crate::plan::model::FileGrant;
 
 /// How much of a plugin's stdout and stderr is kept per call.
 pub const OUTPUT_CAPTURE_BYTES: usize = 64 * 1024;
+/// The most random bytes one `wasi:random` call may ask the host for.
+pub const MAX_RANDOM_BYTES: u64 = 1024 * 1024;
 
 /// The WASI context for one call: the granted preopens, output captured into `output`.
 pub fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCtx, CapError> {
@@ -26,6 +33,7 @@ pub fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCt
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)
+        .max_random_size(MAX_RANDOM_BYTES)
         .socket_addr_check(|_, _| Box::pin(async { false }));
     for grant in files {
         let perms = if grant.writable {

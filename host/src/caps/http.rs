@@ -2,20 +2,39 @@
 //!
 //! Threat model: a hostile plugin could call any host it likes (exfiltration, internal
 //! services, cloud metadata), reach a granted host on another port or scheme, bounce through a
-//! granted host's redirect to an ungranted one, or exhaust the host with huge bodies or
-//! never-ending responses. What stops it: a request's origin (scheme, host, port) must equal a
-//! granted origin; redirects are followed by the host only, each hop re-checked against the
-//! grant; request and response bodies and headers are capped, and every request has a connect
-//! and a total timeout.
+//! granted host's redirect to an ungranted one, use a granted *name* whose DNS answer points
+//! inside (a name resolving to 127.0.0.1 or 169.254.169.254, or one that changes its answer
+//! between the check and the connection: DNS rebinding), or exhaust the host with huge bodies,
+//! headers or never-ending responses. What stops it: a request's origin (scheme, host, port)
+//! must equal a granted origin; redirects are followed by the host only, each hop checked like
+//! the first request; the host looks a granted name up itself, refuses it when any address it
+//! resolves to is not public (loopback, private, link-local, shared, metadata, unspecified,
+//! broadcast, multicast, reserved; IPv4-mapped and other embedded forms judged as the IPv4
+//! address) unless the grant says `internal = true` (internal networks, never metadata), and
+//! connects only to the addresses it checked (see `connect`); `localhost` is the loopback
+//! addresses without a lookup, and an origin written as an IP address reaches exactly that
+//! address. Proxy settings of the environment are ignored. Request and response bodies and
+//! headers are capped, and every request has a connect and a total timeout.
+
+mod address;
+mod connect;
+mod message;
+mod origin;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use url::Url;
 
+pub use address::{AddressClass, METADATA_ADDRESSES, classify};
+pub use origin::{Grant, Origin, Reach};
+
 use super::{CapError, error_chain};
+use crate::plan::model::HttpGrant;
 use crate::wit::http::{Host, Method, Request, Response};
 use crate::wit::types::Error;
+use connect::Connector;
 
 /// The largest request body accepted from a plugin.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
@@ -23,7 +42,7 @@ pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
 pub const MAX_RESPONSE_BODY: usize = 64 * 1024 * 1024;
 /// The most headers in a request or response.
 pub const MAX_HEADERS: usize = 100;
-/// The most bytes of all header names and values together.
+/// The most bytes of all header names and values together, in a request or a response.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// The most redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
@@ -32,81 +51,37 @@ pub const MAX_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
 /// The longest a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An origin: scheme, host and port. Two URLs may talk to each other's server iff equal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    scheme: String,
-    host: String,
-    port: u16,
-}
-
-impl Origin {
-    /// The origin of `url`, if it is an http(s) URL with a host.
-    pub fn of(url: &Url) -> Option<Origin> {
-        let scheme = url.scheme();
-        if scheme != "http" && scheme != "https" {
-            return None;
-        }
-        Some(Origin {
-            scheme: scheme.to_owned(),
-            host: url.host_str()?.to_ascii_lowercase(),
-            port: url.port_or_known_default()?,
-        })
-    }
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
-    }
-}
-
 /// The http capability of one lifecycle call.
 pub struct HttpCap {
     plugin: String,
-    granted: Vec<Origin>,
-    client: reqwest::Client,
+    granted: Vec<Grant>,
+    connector: Connector,
 }
 
 impl HttpCap {
-    /// HTTP for `plugin`, allowed to reach `origins` (as the plan writes them).
-    pub fn new(plugin: &str, origins: &[String]) -> Result<Self, CapError> {
-        let granted = origins
-            .iter()
-            .map(|o| {
-                Url::parse(o)
-                    .ok()
-                    .and_then(|u| Origin::of(&u))
-                    .ok_or_else(|| CapError::Origin(o.clone()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| CapError::HttpClient(e.to_string()))?;
+    /// HTTP for `plugin`, allowed to reach the origins the plan grants it.
+    pub fn new(plugin: &str, grants: &[HttpGrant]) -> Result<Self, CapError> {
         Ok(HttpCap {
             plugin: plugin.to_owned(),
-            granted,
-            client,
+            granted: grants.iter().map(Grant::parse).collect::<Result<_, _>>()?,
+            connector: Connector::new(plugin),
         })
     }
 
-    /// The URL parsed, if its origin is granted.
-    fn permitted(&self, url: &str) -> Result<Url, Error> {
+    /// The URL parsed and the grant that allows its origin.
+    fn permitted(&self, url: &str) -> Result<(Url, Grant), Error> {
         let parsed = Url::parse(url)
             .map_err(|e| Error::InvalidConfig(format!("http: invalid URL `{url}`: {e}")))?;
         let origin = Origin::of(&parsed).ok_or_else(|| {
             Error::Denied(format!("http: `{url}` is not an http(s) URL with a host"))
         })?;
-        if self.granted.contains(&origin) {
-            Ok(parsed)
-        } else {
-            Err(Error::Denied(format!(
+        match self.granted.iter().find(|grant| grant.origin == origin) {
+            Some(grant) => Ok((parsed, grant.clone())),
+            None => Err(Error::Denied(format!(
                 "http: origin {origin} is not granted to plugin `{}` (granted: {})",
                 self.plugin,
                 self.granted_list()
-            )))
+            ))),
         }
     }
 
@@ -116,23 +91,14 @@ impl HttpCap {
         }
         self.granted
             .iter()
-            .map(Origin::to_string)
+            .map(Grant::describe)
             .collect::<Vec<_>>()
             .join(", ")
     }
 
-    /// Sends `request`, following redirects (re-checked) when asked.
-    pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        check_headers(&request.headers)?;
-        if request
-            .body
-            .as_ref()
-            .is_some_and(|b| b.len() > MAX_REQUEST_BODY)
-        {
-            return Err(Error::Failed(format!(
-                "http: request body over the {MAX_REQUEST_BODY}-byte cap"
-            )));
-        }
+    /// Sends `request`, following redirects (each hop checked like the first) when asked.
+    pub async fn send(&mut self, request: Request) -> Result<Response, Error> {
+        message::check_request(&request)?;
         let timeout = request
             .timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms)).min(MAX_TOTAL_TIMEOUT))
@@ -146,21 +112,28 @@ impl HttpCap {
         })?
     }
 
-    async fn send_following(&self, request: Request) -> Result<Response, Error> {
-        let mut url = self.permitted(&request.url)?;
+    async fn send_following(&mut self, request: Request) -> Result<Response, Error> {
+        let (mut url, mut grant) = self.permitted(&request.url)?;
         let mut method = request.method;
         let mut body = request.body;
-        for _ in 0..=MAX_REDIRECTS {
+        for hop in 0..=MAX_REDIRECTS {
             let response = self
-                .send_once(method, &url, &request.headers, body.clone())
-                .await?;
+                .send_once(&grant, method, &url, &request.headers, body.clone())
+                .await
+                .map_err(|e| {
+                    if hop == 0 {
+                        e
+                    } else {
+                        reached_by_redirect(e, &request.url)
+                    }
+                })?;
             let location = response.headers().get(reqwest::header::LOCATION).cloned();
             let status = response.status();
             let (true, Some(location)) = (
                 request.follow_redirects && status.is_redirection(),
                 location,
             ) else {
-                return read_response(response, &url).await;
+                return message::read_response(response, &url).await;
             };
             let next = location
                 .to_str()
@@ -169,12 +142,9 @@ impl HttpCap {
                 .ok_or_else(|| {
                     Error::Failed(format!("http: {url} redirected to an invalid location"))
                 })?;
-            url = self.permitted(next.as_str()).map_err(|e| match e {
-                Error::Denied(m) => {
-                    Error::Denied(format!("{m}; reached by a redirect from {}", request.url))
-                }
-                other => other,
-            })?;
+            (url, grant) = self
+                .permitted(next.as_str())
+                .map_err(|e| reached_by_redirect(e, &request.url))?;
             if status == reqwest::StatusCode::SEE_OTHER
                 || (matches!(status.as_u16(), 301 | 302) && method == Method::Post)
             {
@@ -189,13 +159,15 @@ impl HttpCap {
     }
 
     async fn send_once(
-        &self,
+        &mut self,
+        grant: &Grant,
         method: Method,
         url: &Url,
         headers: &[(String, String)],
         body: Option<Vec<u8>>,
     ) -> Result<reqwest::Response, Error> {
-        let mut builder = self.client.request(reqwest_method(method), url.clone());
+        let client = self.connector.client(grant).await?;
+        let mut builder = client.request(reqwest_method(method), url.clone());
         for (name, value) in headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -217,57 +189,12 @@ impl HttpCap {
     }
 }
 
-fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
-    let bytes: usize = headers.iter().map(|(n, v)| n.len() + v.len()).sum();
-    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
-        return Err(Error::Failed(format!(
-            "http: request headers over the cap ({MAX_HEADERS} headers, {MAX_HEADER_BYTES} bytes)"
-        )));
+/// A denial of a redirect hop, saying which request's redirect led there.
+fn reached_by_redirect(error: Error, first: &str) -> Error {
+    match error {
+        Error::Denied(m) => Error::Denied(format!("{m}; reached by a redirect from {first}")),
+        other => other,
     }
-    Ok(())
-}
-
-async fn read_response(response: reqwest::Response, url: &Url) -> Result<Response, Error> {
-    let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .take(MAX_HEADERS)
-        .map(|(n, v)| {
-            (
-                n.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_RESPONSE_BODY as u64)
-    {
-        return Err(too_large(url));
-    }
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|e| Error::Unavailable(format!("http: reading {url}: {}", error_chain(&e))))?;
-        if body.len() + chunk.len() > MAX_RESPONSE_BODY {
-            return Err(too_large(url));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Response {
-        status,
-        headers,
-        body,
-        final_url: url.to_string(),
-    })
-}
-
-fn too_large(url: &Url) -> Error {
-    Error::Failed(format!(
-        "http: response from {url} is over the {MAX_RESPONSE_BODY}-byte cap"
-    ))
 }
 
 fn reqwest_method(method: Method) -> reqwest::Method {
@@ -297,58 +224,5 @@ fn method_name(method: Method) -> &'static str {
 impl Host for HttpCap {
     async fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, Error>> {
         Ok(HttpCap::send(self, request).await)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cap(origins: &[&str]) -> HttpCap {
-        HttpCap::new(
-            "test",
-            &origins.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn the_default_port_makes_the_same_origin_as_an_explicit_one() {
-        let c = cap(&["https://api.example.com"]);
-        assert!(c.permitted("https://api.example.com:443/v1/x?y=1").is_ok());
-    }
-
-    #[test]
-    fn another_port_scheme_or_host_is_denied() {
-        let c = cap(&["http://127.0.0.1:2019"]);
-        for url in [
-            "http://127.0.0.1:2020/",
-            "https://127.0.0.1:2019/",
-            "http://localhost:2019/",
-            "http://127.0.0.1/",
-        ] {
-            assert!(
-                matches!(c.permitted(url), Err(Error::Denied(_))),
-                "{url} should be denied"
-            );
-        }
-    }
-
-    #[test]
-    fn a_denial_names_the_origin_and_the_plugin() {
-        let err = cap(&[])
-            .permitted("http://169.254.169.254/latest")
-            .unwrap_err();
-        assert!(
-            matches!(&err, Error::Denied(m) if m.contains("http://169.254.169.254:80") && m.contains("`test`") && m.contains("granted: none"))
-        );
-    }
-
-    #[test]
-    fn non_http_schemes_are_denied() {
-        assert!(matches!(
-            cap(&[]).permitted("file:///etc/passwd"),
-            Err(Error::Denied(_))
-        ));
     }
 }

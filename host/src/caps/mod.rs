@@ -31,9 +31,6 @@ pub enum CapError {
     /// A granted origin is not a valid origin (the plan validator should have caught it).
     #[error("granted origin `{0}` is not a valid origin")]
     Origin(String),
-    /// The HTTP client cannot be built.
-    #[error("cannot set up the http capability: {0}")]
-    HttpClient(String),
 }
 
 /// What one plugin may reach while deploying one unit.

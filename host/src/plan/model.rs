@@ -124,7 +124,7 @@ pub enum PluginSource {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// `http`: origins such as `https://api.cloudflare.com` or `http://127.0.0.1:2019`.
-    pub http: Vec<String>,
+    pub http: Vec<HttpGrant>,
     /// `secrets`: names declared in `[secrets]`.
     pub secrets: Vec<String>,
     /// `files`: directories preopened for the plugin.
@@ -139,6 +139,20 @@ pub struct Grants {
     /// empty means [`DEFAULT_DOCKER_ENGINE`] alone.
     pub docker: Vec<String>,
 }
+
+/// One granted HTTP origin: `"ORIGIN"` or `{ origin = "ORIGIN", internal = true }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpGrant {
+    /// The origin, normalised: `scheme://host[:port]` (the port only when not the default).
+    pub origin: String,
+    /// `internal = true`: the origin's host *name* may resolve to addresses on internal networks
+    /// (loopback, private, link-local, shared); without it, only to public addresses.
+    pub internal: bool,
+}
+
+/// The host name that always means this machine's loopback addresses (RFC 6761): an http grant
+/// of `localhost` reaches 127.0.0.1 and ::1 without a lookup.
+pub const LOCALHOST: &str = "localhost";
 
 /// One preopened directory.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,9 +4,9 @@ use serde_spanned::Spanned;
 
 use super::convert::Converter;
 use super::error::PlanError;
-use super::model::{FileGrant, Grants, Limits, PluginDecl, PluginSource};
+use super::model::{FileGrant, Grants, HttpGrant, LOCALHOST, Limits, PluginDecl, PluginSource};
 use super::quantity::parse_size;
-use super::raw::{RawFileGrant, RawFileMode, RawGrants, RawLimits, RawPlugin};
+use super::raw::{RawFileGrant, RawFileMode, RawGrants, RawHttpGrant, RawLimits, RawPlugin};
 
 /// Converts one `[plugins.NAME]` table.
 pub(super) fn plugin(
@@ -65,7 +65,7 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
         http: raw
             .http
             .iter()
-            .map(|entry| origin(cx, entry))
+            .map(|entry| http_grant(cx, entry))
             .collect::<Result<_, _>>()?,
         secrets: raw.secrets.clone(),
         files: raw
@@ -80,9 +80,11 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
     })
 }
 
-/// Checks an http grant is an origin (`scheme://host[:port]`) and returns it normalized.
-fn origin(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<String, PlanError> {
-    let text = raw.get_ref();
+/// Checks an http grant is an origin (`scheme://host[:port]`) and returns it normalized;
+/// `internal = true` only on a host name that is looked up (not an address, not `localhost`).
+fn http_grant(cx: &Converter<'_>, raw: &Spanned<RawHttpGrant>) -> Result<HttpGrant, PlanError> {
+    let grant = raw.get_ref();
+    let text = &grant.origin;
     let invalid = |why: &str| {
         cx.error_at_span(
             raw.span(),
@@ -105,7 +107,21 @@ fn origin(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<String, PlanError
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("a path, query or fragment is not allowed"));
     }
-    Ok(url.origin().ascii_serialization())
+    let looked_up = matches!(url.host(), Some(url::Host::Domain(name)) if !name.eq_ignore_ascii_case(LOCALHOST));
+    if grant.internal && !looked_up {
+        return Err(cx.error_at_span(
+            raw.span(),
+            format!(
+                "`internal = true` on http grant `{text}` has no effect: it is for host names \
+                 the host looks up; an IP address or `localhost` is reached exactly as written, \
+                 so remove `internal`"
+            ),
+        ));
+    }
+    Ok(HttpGrant {
+        origin: url.origin().ascii_serialization(),
+        internal: grant.internal,
+    })
 }
 
 fn file_grant(cx: &Converter<'_>, raw: &RawFileGrant) -> Result<FileGrant, PlanError> {
@@ -186,18 +202,72 @@ mod tests {
         format!("[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhttp = [\"{origin}\"]\n")
     }
 
+    fn granted_origins(body: &str) -> Vec<(String, bool)> {
+        parse_with(body).unwrap().plugins["p"]
+            .grants
+            .http
+            .iter()
+            .map(|g| (g.origin.clone(), g.internal))
+            .collect()
+    }
+
     #[test]
     fn http_grants_are_normalized_origins() {
-        let plan = parse_with(&http_grant("HTTP://Example.com:80/")).unwrap();
         assert_eq!(
-            plan.plugins["p"].grants.http,
-            vec!["http://example.com".to_owned()]
+            granted_origins(&http_grant("HTTP://Example.com:80/")),
+            vec![("http://example.com".to_owned(), false)]
         );
-        let plan = parse_with(&http_grant("http://127.0.0.1:2019")).unwrap();
         assert_eq!(
-            plan.plugins["p"].grants.http,
-            vec!["http://127.0.0.1:2019".to_owned()]
+            granted_origins(&http_grant("http://127.0.0.1:2019")),
+            vec![("http://127.0.0.1:2019".to_owned(), false)]
         );
+    }
+
+    #[test]
+    fn an_http_grant_may_be_a_table_marking_a_name_internal() {
+        let body = "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhttp = [\"https://a.example\", { origin = \"http://Kong.Internal:8001\", internal = true }]\n";
+        assert_eq!(
+            granted_origins(body),
+            vec![
+                ("https://a.example".to_owned(), false),
+                ("http://kong.internal:8001".to_owned(), true)
+            ]
+        );
+    }
+
+    #[test]
+    fn internal_on_an_address_or_localhost_is_refused_at_the_entry() {
+        for origin in [
+            "http://10.0.0.5:8080",
+            "http://localhost:2019",
+            "http://[::1]:80",
+        ] {
+            let body = format!(
+                "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhttp = [{{ origin = \"{origin}\", internal = true }}]\n"
+            );
+            let error = error_of(&body);
+            assert!(
+                error.message.contains("`internal = true` on http grant")
+                    && error.message.contains("remove `internal`"),
+                "{error}"
+            );
+            assert_eq!((error.line, error.col), (9, 9), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_http_grant_table_with_an_unknown_key_or_no_origin_is_refused() {
+        for entry in [
+            "{ origin = \"http://a.example\", intern = true }",
+            "{ internal = true }",
+            "42",
+        ] {
+            let body = format!(
+                "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhttp = [{entry}]\n"
+            );
+            let error = error_of(&body);
+            assert_eq!(error.line, 9, "{error}");
+        }
     }
 
     #[test]

@@ -86,13 +86,60 @@ pub(super) struct RawPlugin {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawGrants {
-    pub http: Vec<Spanned<String>>,
+    pub http: Vec<Spanned<RawHttpGrant>>,
     pub secrets: Vec<String>,
     pub files: Vec<RawFileGrant>,
     pub containers: Vec<Spanned<String>>,
     pub images: Vec<Spanned<String>>,
     pub databases: Vec<String>,
     pub docker: Vec<String>,
+}
+
+/// One entry of `grants.http`: an origin string, or `{ origin = "...", internal = true }`.
+#[derive(Debug)]
+pub(super) struct RawHttpGrant {
+    pub origin: String,
+    pub internal: bool,
+}
+
+impl<'de> Deserialize<'de> for RawHttpGrant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(HttpGrantVisitor)
+    }
+}
+
+struct HttpGrantVisitor;
+
+impl<'de> serde::de::Visitor<'de> for HttpGrantVisitor {
+    type Value = RawHttpGrant;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "an origin such as \"https://api.example.com\", or a table \
+             { origin = \"http://db-admin.internal:8080\", internal = true }",
+        )
+    }
+
+    fn visit_str<E: serde::de::Error>(self, origin: &str) -> Result<RawHttpGrant, E> {
+        Ok(RawHttpGrant {
+            origin: origin.to_owned(),
+            internal: false,
+        })
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawHttpGrant, A::Error> {
+        const FIELDS: &[&str] = &["origin", "internal"];
+        let (mut origin, mut internal) = (None, false);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "origin" => origin = Some(map.next_value::<String>()?),
+                "internal" => internal = map.next_value()?,
+                other => return Err(serde::de::Error::unknown_field(other, FIELDS)),
+            }
+        }
+        let origin = origin.ok_or_else(|| serde::de::Error::missing_field("origin"))?;
+        Ok(RawHttpGrant { origin, internal })
+    }
 }
 
 /// One entry of `grants.files`.

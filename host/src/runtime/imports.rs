@@ -106,6 +106,7 @@ pub(super) fn check(plugin: &str, imports: &[String], grants: &Grants) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::model::HttpGrant;
 
     #[test]
     fn wasi_basics_and_log_are_always_provided() {
@@ -136,7 +137,10 @@ mod tests {
     #[test]
     fn raw_sockets_are_refused_even_with_an_http_grant() {
         let grants = Grants {
-            http: vec!["http://127.0.0.1:1".into()],
+            http: vec![HttpGrant {
+                origin: "http://127.0.0.1:1".into(),
+                internal: false,
+            }],
             ..Grants::default()
         };
         let err = check("p", &["wasi:sockets/tcp@0.2.6".into()], &grants).unwrap_err();

@@ -11,7 +11,7 @@ use super::engine::Runtime;
 use super::error::RuntimeError;
 use super::imports;
 use super::source::ComponentBytes;
-use super::store::{StoreState, linker, new_store};
+use super::store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES, StoreState, linker, new_store};
 use crate::caps::Provision;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
@@ -23,6 +23,7 @@ use crate::wit::{Plugin, PluginPre};
 const HOST_CALL_GRACE: Duration = Duration::from_secs(5);
 /// How many bytes of captured stderr an error shows.
 const OUTPUT_TAIL_BYTES: usize = 2048;
+const MIB: u64 = 1024 * 1024;
 
 /// The lifecycle calls, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,14 +93,8 @@ impl Runtime {
         grants: Option<&Grants>,
         limits: Limits,
     ) -> Result<LoadedPlugin, RuntimeError> {
-        let (component, cache) = self
-            .cache
-            .load(&self.engine, &bytes.sha256, &bytes.bytes)
-            .map_err(|e| RuntimeError::Compile {
-                plugin: name.to_owned(),
-                message: format!("{e:#}"),
-            })?;
-        let (imports, exports) = interface_names(&self.engine, &component);
+        let (component, cache) = self.compile(name, bytes)?;
+        let Interfaces { imports, exports } = interface_names(&self.engine, &component);
         if let Some(grants) = grants {
             imports::check(name, &imports, grants)?;
         }
@@ -124,20 +119,55 @@ impl Runtime {
             pre,
         })
     }
+
+    /// Compiles (or loads from cache) `bytes` as plugin `name` and reads what it imports and
+    /// exports, without checking or linking anything: for review, so it also works for a
+    /// component sluice would refuse to run.
+    pub fn interfaces(
+        &self,
+        name: &str,
+        bytes: &ComponentBytes,
+    ) -> Result<Interfaces, RuntimeError> {
+        let (component, _) = self.compile(name, bytes)?;
+        Ok(interface_names(&self.engine, &component))
+    }
+
+    fn compile(
+        &self,
+        name: &str,
+        bytes: &ComponentBytes,
+    ) -> Result<(Component, CacheOutcome), RuntimeError> {
+        self.cache
+            .load(&self.engine, &bytes.sha256, &bytes.bytes)
+            .map_err(|e| RuntimeError::Compile {
+                plugin: name.to_owned(),
+                message: format!("{e:#}"),
+            })
+    }
+}
+
+/// What a component imports and exports: interface names with their versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interfaces {
+    /// Its imports, e.g. `sluice:deploy/http@0.1.0`.
+    pub imports: Vec<String>,
+    /// Its exports.
+    pub exports: Vec<String>,
 }
 
 /// The names of a component's imports and exports.
-fn interface_names(engine: &Engine, component: &Component) -> (Vec<String>, Vec<String>) {
+fn interface_names(engine: &Engine, component: &Component) -> Interfaces {
     let ty = component.component_type();
-    let imports = ty
-        .imports(engine)
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    let exports = ty
-        .exports(engine)
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    (imports, exports)
+    Interfaces {
+        imports: ty
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+        exports: ty
+            .exports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+    }
 }
 
 /// One instance, alive for one call.
@@ -189,18 +219,32 @@ impl LoadedPlugin {
     }
 
     fn trap(&self, call: Call, error: &wasmtime::Error, output: &MemoryOutputPipe) -> RuntimeError {
+        let text = format!("{error:#}");
         let message = if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
             format!(
                 "ran past its deadline of {} and was stopped",
                 humantime::format_duration(self.limits.deadline)
             )
-        } else if format!("{error:#}").contains("forcing trap when growing memory") {
+        } else if text.contains("forcing trap when growing memory") {
             format!(
                 "exceeded its memory limit of {} MiB and was stopped",
-                self.limits.memory / (1024 * 1024)
+                self.limits.memory / MIB
+            )
+        } else if text.contains("fuel allocated for hostcalls has been exhausted") {
+            format!(
+                "passed more than {} MiB to one host call (the cap on bytes a call may hand the \
+                 host) and was stopped before the host copied them",
+                MAX_HOST_CALL_BYTES / MIB as usize
+            )
+        } else if text.contains("resource table has no free keys")
+            || text.contains("store handle limit exceeded")
+        {
+            format!(
+                "held more than {MAX_OPEN_RESOURCES} resources open at once (files, directories, \
+                 streams) and was stopped"
             )
         } else {
-            format!("trapped: {error:#}")
+            format!("trapped: {text}")
         };
         let tail = output_tail(output);
         RuntimeError::Trap {

@@ -1,4 +1,5 @@
-//! A fresh `Store` per lifecycle call: capabilities, WASI context, memory cap and deadline.
+//! A fresh `Store` per lifecycle call: capabilities, WASI context, memory cap, deadline, and caps
+//! on the bytes passed to one host call and on the resources held open.
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
@@ -8,7 +9,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::engine::EPOCH_TICK;
 use super::error::RuntimeError;
 use crate::caps::containers::ContainersCap;
-use crate::caps::http::HttpCap;
+use crate::caps::http::{HttpCap, MAX_HEADER_BYTES, MAX_REQUEST_BODY};
 use crate::caps::log::LogCap;
 use crate::caps::secrets::SecretsCap;
 use crate::caps::{Capabilities, Provision, files};
@@ -20,6 +21,18 @@ const MAX_INSTANCES: usize = 16;
 const MAX_TABLES: usize = 16;
 const MAX_MEMORIES: usize = 16;
 const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// The most bytes a plugin may pass to one host call (all its string and list arguments
+/// together, counted before anything is copied: wasmtime's hostcall fuel). Room for the largest
+/// HTTP request body with its headers; a larger argument traps the call.
+pub const MAX_HOST_CALL_BYTES: usize = 80 * 1024 * 1024;
+const _: () = assert!(MAX_HOST_CALL_BYTES > MAX_REQUEST_BODY + 2 * MAX_HEADER_BYTES);
+
+/// The most host resources (open files and directories, streams, pollables) a plugin may hold
+/// at once; opening one more traps the call. Each open file holds a host file descriptor.
+pub const MAX_OPEN_RESOURCES: usize = 256;
+/// The most component-model handles (to host resources or its own) a plugin may hold at once.
+const MAX_COMPONENT_HANDLES: usize = 4 * MAX_OPEN_RESOURCES;
 
 /// Everything a plugin's store holds.
 pub struct StoreState {
@@ -63,7 +76,7 @@ pub(super) fn new_store(
     let state = StoreState {
         caps: provision.capabilities()?,
         wasi: files::wasi_ctx(&provision.grants.files, output)?,
-        table: ResourceTable::new(),
+        table: resource_table(),
         limits: StoreLimitsBuilder::new()
             .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
             .instances(MAX_INSTANCES)
@@ -75,9 +88,17 @@ pub(super) fn new_store(
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
+    store.set_hostcall_fuel(MAX_HOST_CALL_BYTES);
+    store.set_max_component_handles(MAX_COMPONENT_HANDLES);
     store.set_epoch_deadline(deadline_ticks(limits));
     store.epoch_deadline_trap();
     Ok(store)
+}
+
+fn resource_table() -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_OPEN_RESOURCES);
+    table
 }
 
 fn deadline_ticks(limits: &Limits) -> u64 {

@@ -25,21 +25,17 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
     };
     let bytes = bytes.map_err(CliError::invalid)?;
     let runtime = session::runtime()?;
-    let plugin = runtime
-        .load(&name, &bytes, None, Limits::default())
+    let interfaces = runtime
+        .interfaces(&name, &bytes)
         .map_err(CliError::invalid)?;
-    let provision = Provision {
-        plugin: name.clone(),
-        unit: "inspect".into(),
-        grants: Grants::default(),
-        secrets: Default::default(),
-        log: Arc::new(PluginLogs(session::reporter(cli, redactor))),
-        log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
-        docker: Vec::new(),
-        container_labels: Vec::new(),
+    let info = match runtime.load(&name, &bytes, None, Limits::default()) {
+        Ok(plugin) => plugin
+            .info(&inspection_provision(cli, redactor, &name))
+            .await
+            .map_err(CliError::invalid),
+        Err(refused) => Err(CliError::invalid(refused)),
     };
-    let info = plugin.info(&provision).await.map_err(CliError::invalid)?;
-    let imports: Vec<(String, String)> = plugin
+    let imports: Vec<(String, String)> = interfaces
         .imports
         .iter()
         .map(|i| (i.clone(), need(i)))
@@ -48,43 +44,63 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
         Format::Json => println!(
             "{}",
             serde_json::json!({
-                "file": file, "sha256": plugin.sha256, "size": plugin.size,
+                "file": file, "sha256": bytes.sha256, "size": bytes.bytes.len(),
                 "imports": imports.iter().map(|(i, n)| serde_json::json!({"name": i, "needs": n})).collect::<Vec<_>>(),
-                "exports": plugin.exports,
-                "info": { "name": info.name, "version": info.version, "description": info.description,
-                          "features": info.features.iter().map(|f| feature_name(*f)).collect::<Vec<_>>(),
-                          "config_schema": serde_json::from_str::<serde_json::Value>(&info.config_schema).unwrap_or(serde_json::Value::String(info.config_schema.clone())) },
+                "exports": interfaces.exports,
+                "info": info.as_ref().ok().map(|info| serde_json::json!({
+                    "name": info.name, "version": info.version, "description": info.description,
+                    "features": info.features.iter().map(|f| feature_name(*f)).collect::<Vec<_>>(),
+                    "config_schema": serde_json::from_str::<serde_json::Value>(&info.config_schema).unwrap_or(serde_json::Value::String(info.config_schema.clone())) })),
             })
         ),
         Format::Human => {
             println!(
                 "{file}\n  sha256  {}\n  size    {} bytes",
-                plugin.sha256, plugin.size
+                bytes.sha256,
+                bytes.bytes.len()
             );
-            println!(
-                "  plugin  {} {}: {}",
-                info.name, info.version, info.description
-            );
-            println!(
-                "  features {}",
-                info.features
-                    .iter()
-                    .map(|f| feature_name(*f))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            if let Ok(info) = &info {
+                println!(
+                    "  plugin  {} {}: {}",
+                    info.name, info.version, info.description
+                );
+                println!(
+                    "  features {}",
+                    info.features
+                        .iter()
+                        .map(|f| feature_name(*f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             println!("imports:");
             for (import, need) in &imports {
                 println!("  {import:40}  {need}");
             }
             println!("exports:");
-            for export in &plugin.exports {
+            for export in &interfaces.exports {
                 println!("  {export}");
             }
-            println!("config schema:\n{}", info.config_schema);
+            if let Ok(info) = &info {
+                println!("config schema:\n{}", info.config_schema);
+            }
         }
     }
-    Ok(Exit::Success)
+    info.map(|_| Exit::Success)
+}
+
+/// What `info()` may reach while inspecting: nothing but the log.
+fn inspection_provision(cli: &Cli, redactor: &Redactor, name: &str) -> Provision {
+    Provision {
+        plugin: name.to_owned(),
+        unit: "inspect".into(),
+        grants: Grants::default(),
+        secrets: Default::default(),
+        log: Arc::new(PluginLogs(session::reporter(cli, redactor))),
+        log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
+        docker: Vec::new(),
+        container_labels: Vec::new(),
+    }
 }
 
 fn need(import: &str) -> String {

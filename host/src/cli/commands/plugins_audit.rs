@@ -1,22 +1,31 @@
 //! `sluice plugins audit`: for each plugin of a plan, one row per capability — what the
 //! component imports, what the plan grants, its limits and pinned digest — with a warning for
-//! every grant the plugin does not import (over-granted) and every wildcard.
+//! every grant the plugin does not import (over-granted), every wildcard, every writable
+//! directory, every HTTP grant that reaches this machine or an internal network, and every
+//! import sluice refuses (the plugin will not load).
 
+use std::net::IpAddr;
 use std::path::Path;
 
 use super::super::args::Cli;
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::plan::model::{FileGrant, Grants, PluginDecl, PluginSource};
+use crate::caps::http::classify;
+use crate::caps::log::DEFAULT_BUDGET_BYTES;
+use crate::plan::model::{FileGrant, Grants, HttpGrant, LOCALHOST, PluginDecl, PluginSource};
 use crate::report::Format;
-use crate::runtime::ComponentBytes;
+use crate::runtime::{
+    ComponentBytes, ImportNeed, MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES,
+    classify as classify_import,
+};
 
 /// One plugin × capability.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Row {
     /// The plugin's name in the plan.
     pub plugin: String,
-    /// The capability: log, http, secrets, files, containers, sql.
+    /// The capability: log, http, secrets, files, containers, sql; `refused` for imports sluice
+    /// does not provide.
     pub capability: &'static str,
     /// The component's imports that use it.
     pub imports: Vec<String>,
@@ -38,7 +47,7 @@ const CAPABILITIES: &[(&str, &str)] = &[
 
 /// The rows for one plugin whose component imports `imports`.
 pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
-    CAPABILITIES
+    let mut rows: Vec<Row> = CAPABILITIES
         .iter()
         .map(|(capability, prefix)| {
             let imports: Vec<String> = imports
@@ -61,6 +70,9 @@ pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
                     grant.trim_end_matches(" (read-write)")
                 ));
             }
+            if *capability == "http" {
+                warnings.extend(grants.http.iter().filter_map(http_reach_warning));
+            }
             Row {
                 plugin: plugin.to_owned(),
                 capability,
@@ -69,13 +81,59 @@ pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
                 warnings,
             }
         })
-        .collect()
+        .collect();
+    let refused: Vec<(String, &str)> = imports
+        .iter()
+        .filter_map(|i| match classify_import(i) {
+            ImportNeed::Unsupported(why) => Some((i.clone(), why)),
+            _ => None,
+        })
+        .collect();
+    if !refused.is_empty() {
+        rows.push(Row {
+            plugin: plugin.to_owned(),
+            capability: "refused",
+            warnings: refused
+                .iter()
+                .map(|(import, why)| {
+                    format!("sluice will not load this plugin: it imports `{import}` ({why})")
+                })
+                .collect(),
+            imports: refused.into_iter().map(|(import, _)| import).collect(),
+            granted: Vec::new(),
+        });
+    }
+    rows
+}
+
+/// A warning when `grant` reaches this machine or an internal network.
+fn http_reach_warning(grant: &HttpGrant) -> Option<String> {
+    let origin = &grant.origin;
+    if grant.internal {
+        return Some(format!(
+            "{origin} is marked internal: its name may resolve to this machine or an internal \
+             network (never to a metadata address)"
+        ));
+    }
+    let host = url::Url::parse(origin).ok()?.host_str()?.to_owned();
+    if host == LOCALHOST {
+        return Some(format!(
+            "{origin} reaches a service on this machine (loopback)"
+        ));
+    }
+    let ip: IpAddr = host.trim_matches(['[', ']']).parse().ok()?;
+    classify(ip).map(|class| {
+        format!(
+            "{origin} reaches {} (not the public internet)",
+            class.describe()
+        )
+    })
 }
 
 fn granted(capability: &str, grants: &Grants) -> Vec<String> {
     match capability {
         "log" => vec!["always".to_owned()],
-        "http" => grants.http.clone(),
+        "http" => grants.http.iter().map(describe_origin).collect(),
         "secrets" => grants.secrets.clone(),
         "files" => grants.files.iter().map(describe_dir).collect(),
         "containers" => grants
@@ -90,6 +148,14 @@ fn granted(capability: &str, grants: &Grants) -> Vec<String> {
     }
 }
 
+fn describe_origin(grant: &HttpGrant) -> String {
+    if grant.internal {
+        format!("{} (internal)", grant.origin)
+    } else {
+        grant.origin.clone()
+    }
+}
+
 fn describe_dir(grant: &FileGrant) -> String {
     let mode = if grant.writable {
         "read-write"
@@ -99,16 +165,26 @@ fn describe_dir(grant: &FileGrant) -> String {
     format!("{} at {} ({mode})", grant.host.display(), grant.guest)
 }
 
+/// The limits every plugin has, whatever its plan says.
+fn fixed_limits() -> String {
+    format!(
+        "{} MiB per host call, {MAX_OPEN_RESOURCES} open files/streams, {} MiB of log per unit \
+         per run",
+        MAX_HOST_CALL_BYTES >> 20,
+        DEFAULT_BUDGET_BYTES >> 20
+    )
+}
+
 /// Runs `sluice plugins audit`.
 pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
     let plan = crate::plan::load(plan.unwrap_or(&cli.plan)).map_err(CliError::invalid)?;
     let runtime = session::runtime()?;
     for (name, decl) in &plan.plugins {
         let bytes = component(name, decl).map_err(CliError::invalid)?;
-        let plugin = runtime
-            .load(name, &bytes, None, decl.limits)
+        let interfaces = runtime
+            .interfaces(name, &bytes)
             .map_err(CliError::invalid)?;
-        let table = rows(name, &plugin.imports, &decl.grants);
+        let table = rows(name, &interfaces.imports, &decl.grants);
         let source = match &decl.source {
             PluginSource::Builtin(b) => format!("builtin:{b}"),
             PluginSource::Path(p) => p.display().to_string(),
@@ -118,47 +194,60 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
             humantime::format_duration(decl.limits.deadline),
             decl.limits.memory / (1024 * 1024)
         );
-        let pinned = decl
-            .sha256
-            .clone()
-            .unwrap_or_else(|| "(not pinned: builtin of this sluice)".to_owned());
         match cli.output {
             Format::Json => {
                 for row in &table {
                     let mut value = serde_json::to_value(row).map_err(CliError::failed)?;
                     value["source"] = source.clone().into();
-                    value["sha256"] = plugin.sha256.clone().into();
+                    value["sha256"] = bytes.sha256.clone().into();
                     value["pinned_sha256"] = decl.sha256.clone().into();
                     value["deadline_ms"] = u64::try_from(decl.limits.deadline.as_millis())
                         .unwrap_or(u64::MAX)
                         .into();
                     value["memory_bytes"] = decl.limits.memory.into();
+                    value["max_host_call_bytes"] = MAX_HOST_CALL_BYTES.into();
+                    value["max_open_resources"] = MAX_OPEN_RESOURCES.into();
                     println!("{value}");
                 }
             }
-            Format::Human => {
-                println!(
-                    "plugin {name}  ({source})\n  sha256 {}  pinned {pinned}\n  limits {limits}",
-                    plugin.sha256
-                );
-                println!("  {:11} {:8} GRANTED", "CAPABILITY", "IMPORTS");
-                for row in &table {
-                    let imported = if row.imports.is_empty() { "no" } else { "yes" };
-                    let granted = if row.granted.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        row.granted.join(", ")
-                    };
-                    println!("  {:11} {:8} {granted}", row.capability, imported);
-                    for warning in &row.warnings {
-                        println!("  {:11} {:8} warning: {warning}", "", "");
-                    }
-                }
-                println!();
-            }
+            Format::Human => print_table(name, &source, &bytes.sha256, decl, &limits, &table),
         }
     }
     Ok(Exit::Success)
+}
+
+fn print_table(
+    name: &str,
+    source: &str,
+    sha256: &str,
+    decl: &PluginDecl,
+    limits: &str,
+    table: &[Row],
+) {
+    let pinned = match decl.sha256 {
+        Some(_) => "pinned by the plan",
+        None => "builtin of this sluice binary, not pinned by the plan",
+    };
+    println!("plugin {name}  ({source})");
+    println!("  sha256   {sha256}  ({pinned})");
+    println!("  limits   {limits}; fixed: {}", fixed_limits());
+    println!("  {:11} {:9} GRANTED", "CAPABILITY", "IMPORTED");
+    for row in table {
+        let imported = if row.imports.is_empty() { "no" } else { "yes" };
+        let mut granted = row.granted.iter();
+        println!(
+            "  {:11} {imported:9} {}",
+            row.capability,
+            granted.next().map_or("-", String::as_str)
+        );
+        for more in granted {
+            println!("  {:11} {:9} {more}", "", "");
+        }
+        for warning in &row.warnings {
+            println!("  {:11} {:9} warning: {warning}", "", "");
+        }
+    }
+    println!();
 }
 
 fn component(
@@ -182,7 +271,10 @@ mod tests {
     #[test]
     fn a_grant_the_plugin_does_not_import_is_flagged_as_over_granted() {
         let grants = Grants {
-            http: vec!["https://api.example.com".into()],
+            http: vec![HttpGrant {
+                origin: "https://api.example.com".into(),
+                internal: false,
+            }],
             ..Grants::default()
         };
         let table = rows("p", &imports(&["sluice:deploy/log@0.1.0"]), &grants);
@@ -220,6 +312,71 @@ mod tests {
         let files = table.iter().find(|r| r.capability == "files").unwrap();
         assert_eq!(files.granted, vec!["/srv/www at /www (read-write)"]);
         assert_eq!(files.warnings, vec!["writable directory /srv/www at /www"]);
+    }
+
+    #[test]
+    fn http_grants_reaching_this_machine_or_an_internal_network_are_flagged() {
+        let grant = |origin: &str, internal| HttpGrant {
+            origin: origin.into(),
+            internal,
+        };
+        let grants = Grants {
+            http: vec![
+                grant("https://api.example.com", false),
+                grant("http://127.0.0.1:2019", false),
+                grant("http://localhost:8001", false),
+                grant("http://kong.internal:8001", true),
+                grant("http://[fd00:ec2::254]", false),
+            ],
+            ..Grants::default()
+        };
+        let table = rows("p", &imports(&["sluice:deploy/http@0.1.0"]), &grants);
+        let http = table.iter().find(|r| r.capability == "http").unwrap();
+        assert_eq!(
+            http.warnings,
+            vec![
+                "http://127.0.0.1:2019 reaches a loopback address (not the public internet)",
+                "http://localhost:8001 reaches a service on this machine (loopback)",
+                "http://kong.internal:8001 is marked internal: its name may resolve to this \
+                 machine or an internal network (never to a metadata address)",
+                "http://[fd00:ec2::254] reaches a cloud metadata address (not the public internet)",
+            ]
+        );
+        assert!(
+            http.granted
+                .contains(&"http://kong.internal:8001 (internal)".to_owned())
+        );
+    }
+
+    #[test]
+    fn imports_sluice_refuses_get_their_own_row_saying_the_plugin_will_not_load() {
+        let table = rows(
+            "p",
+            &imports(&[
+                "sluice:deploy/log@0.1.0",
+                "wasi:sockets/tcp@0.2.6",
+                "acme:x/y@1.0.0",
+            ]),
+            &Grants::default(),
+        );
+        let refused = table.iter().find(|r| r.capability == "refused").unwrap();
+        assert_eq!(
+            refused.imports,
+            vec!["wasi:sockets/tcp@0.2.6", "acme:x/y@1.0.0"]
+        );
+        assert!(
+            refused.warnings[0].starts_with(
+                "sluice will not load this plugin: it imports `wasi:sockets/tcp@0.2.6`"
+            ),
+            "{:?}",
+            refused.warnings
+        );
+        let clean = rows(
+            "p",
+            &imports(&["sluice:deploy/log@0.1.0"]),
+            &Grants::default(),
+        );
+        assert!(clean.iter().all(|r| r.capability != "refused"));
     }
 
     #[test]

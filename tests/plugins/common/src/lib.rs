@@ -9,6 +9,8 @@
 //!   `finalize` and `rollback` each append their name there as one line, so tests can assert
 //!   the order of the calls. `info`, `validate` and `plan` must not touch anything and don't.
 //! - `endpoint`: what `gate-target`'s `stage` returns as the staged endpoint.
+//! - `attack` and `args`: which attack a hostile plugin (`hostile-*`) makes in `stage`, and on
+//!   what (paths, URLs).
 
 pub mod lifecycle;
 mod test_config;

@@ -10,7 +10,9 @@ const CONFIG_SCHEMA: &str = r#"{
   "type": "object",
   "properties": {
     "journal": { "type": "string", "description": "guest path of a file to append call names to" },
-    "endpoint": { "type": "string", "description": "the staged endpoint gate-target reports" }
+    "endpoint": { "type": "string", "description": "the staged endpoint gate-target reports" },
+    "attack": { "type": "string", "description": "which attack a hostile plugin makes in stage" },
+    "args": { "type": "array", "items": { "type": "string" }, "description": "the attack's arguments" }
   }
 }"#;
 

@@ -13,12 +13,28 @@ pub struct TestConfig {
     pub journal: Option<PathBuf>,
     /// The staged endpoint `gate-target` reports.
     pub endpoint: Option<String>,
+    /// Which attack a hostile plugin makes in `stage` (each documents its own).
+    pub attack: Option<String>,
+    /// The attack's arguments: paths, URLs.
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 impl TestConfig {
     /// Parses the unit's config JSON.
     pub fn load(config: &str) -> Result<Self, Error> {
         sluice_sdk::parse_config(config)
+    }
+
+    /// The attack's argument `index`, or `invalid-config` naming what is missing.
+    pub fn arg(&self, index: usize) -> Result<&str, Error> {
+        self.args.get(index).map(String::as_str).ok_or_else(|| {
+            Error::InvalidConfig(format!(
+                "attack {:?} needs at least {} args",
+                self.attack,
+                index + 1
+            ))
+        })
     }
 
     /// Appends `call` as one line to the journal, if the config names one.

@@ -1,0 +1,139 @@
+//! `make bench` for the sandbox's checks: what the http capability costs per request when it
+//! reaches a granted origin by literal address, by `localhost`, and by a name it looks up, checks
+//! and pins (first request of a lifecycle call, which builds the pinned client, and each further
+//! one); and how long the host takes to stop a plugin that hands a host call 1 GiB. Prints
+//! figures; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice::caps::Provision;
+use sluice::caps::http::HttpCap;
+use sluice::caps::log::LogBudget;
+use sluice::plan::model::{Grants, HttpGrant, Limits};
+use sluice::runtime::{ComponentBytes, Runtime};
+use sluice::wit::http::{Method, Request};
+use sluice::wit::types::Context;
+use support::DiscardLogs;
+use support::figures::{median, ms};
+use support::hosts::HostsName;
+use support::scripted::ScriptedServer;
+
+fn get(url: &str) -> Request {
+    Request {
+        method: Method::Get,
+        url: url.to_owned(),
+        headers: Vec::new(),
+        body: None,
+        timeout_ms: Some(10_000),
+        follow_redirects: false,
+    }
+}
+
+/// Medians of (a fresh capability's first request, each further request) to `origin`.
+fn http_costs(rt: &tokio::runtime::Runtime, grant: HttpGrant) -> (Duration, Duration) {
+    let url = format!("{}/", grant.origin);
+    let grants = [grant];
+    let mut first = Vec::new();
+    for _ in 0..100 {
+        let start = Instant::now();
+        let mut cap = HttpCap::new("bench", &grants).unwrap();
+        rt.block_on(cap.send(get(&url))).unwrap();
+        first.push(start.elapsed());
+    }
+    let mut cap = HttpCap::new("bench", &grants).unwrap();
+    let mut further = Vec::new();
+    for _ in 0..500 {
+        let start = Instant::now();
+        rt.block_on(cap.send(get(&url))).unwrap();
+        further.push(start.elapsed());
+    }
+    (median(first), median(further))
+}
+
+fn http(rt: &tokio::runtime::Runtime) {
+    let service = ScriptedServer::ok("ok");
+    let port = service.addr.port();
+    let name = HostsName::resolving_to(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let origins = [
+        ("literal address", service.origin(), false),
+        ("localhost", format!("http://localhost:{port}"), false),
+        (
+            "name, looked up and pinned",
+            format!("http://{}:{port}", name.name),
+            true,
+        ),
+    ];
+    println!("http capability, GET to a loopback server (medians of 100 first / 500 further)");
+    for (label, origin, internal) in origins {
+        let (first, further) = http_costs(rt, HttpGrant { origin, internal });
+        println!(
+            "  {label:28} first request of a call {}, each further {}",
+            ms(first),
+            ms(further)
+        );
+    }
+}
+
+fn huge_host_call(rt: &tokio::runtime::Runtime) {
+    let cache = tempfile::tempdir().unwrap();
+    let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
+    let bytes =
+        ComponentBytes::file("hostile", &support::test_plugin("hostile-limits"), None).unwrap();
+    let limits = Limits {
+        memory: 2 << 30,
+        ..Limits::default()
+    };
+    let plugin = runtime
+        .load("hostile", &bytes, Some(&Grants::default()), limits)
+        .unwrap();
+    let provision = Provision {
+        plugin: "hostile".into(),
+        unit: "bench".into(),
+        grants: Grants::default(),
+        secrets: Default::default(),
+        log: Arc::new(DiscardLogs),
+        log_budget: Arc::new(LogBudget::new(u64::MAX)),
+        docker: Vec::new(),
+        container_labels: Vec::new(),
+    };
+    let ctx = Context {
+        deployment_id: "bench".into(),
+        environment: "bench".into(),
+        unit: "bench".into(),
+        version: "v1".into(),
+        dry_run: false,
+    };
+    let runs = 10;
+    let mut stops = Vec::new();
+    let mut outcome = String::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let stopped =
+            rt.block_on(plugin.stage(&provision, &ctx, r#"{"attack":"huge-string"}"#, None));
+        stops.push(start.elapsed());
+        outcome = match stopped {
+            Err(error) => format!("{error:#}"),
+            Ok(_) => "not stopped".to_owned(),
+        };
+    }
+    println!("a 1 GiB string handed to log.write (hostile-limits, memory limit 2 GiB)");
+    println!(
+        "  instantiate + grow 1 GiB + host refuses the call  {} (median of {runs})",
+        ms(median(stops))
+    );
+    println!("  outcome: {outcome}");
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    http(&rt);
+    huge_host_call(&rt);
+}

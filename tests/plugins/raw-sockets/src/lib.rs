@@ -1,0 +1,26 @@
+//! `raw-sockets`: in `stage`, looks a name up and opens a TCP connection with the standard
+//! library, which makes the component import `wasi:sockets/*`; sluice must refuse to load it.
+
+use std::net::{TcpStream, ToSocketAddrs};
+
+use test_plugin_common::TestConfig;
+use test_plugin_common::lifecycle::staged;
+use test_plugin_common::sluice_sdk::{Context, Error, OrFailed, Staged, info};
+
+test_plugin_common::test_plugin!(
+    RawSockets,
+    name = "raw-sockets",
+    description = "Hostile test plugin: uses raw sockets and name lookups.",
+    stage = connect,
+);
+
+fn connect(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+    let target = config.arg(0)?;
+    let addresses: Vec<_> = target
+        .to_socket_addrs()
+        .or_failed(|| format!("looking {target} up"))?
+        .collect();
+    TcpStream::connect(&addresses[..]).or_failed(|| format!("connecting to {target}"))?;
+    info!("ESCAPED: connected to {target}");
+    staged(ctx, config)
+}
