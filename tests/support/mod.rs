@@ -3,13 +3,16 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod caddy;
+pub mod database;
 pub mod docker;
 pub mod http;
 pub mod images;
 pub mod load;
+pub mod migrations;
 pub mod project;
 pub mod socket_proxy;
 pub mod stack;
+pub mod tcp_proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,13 +1,13 @@
 //! `sluice apply`: the selected units, wave by wave.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
 use super::setup::Deployer;
-use super::unit;
+use super::unit::{self, UnitPlan};
 use crate::plan::graph;
 use crate::report::Event;
 use crate::state::{NewDeployment, Outcome};
@@ -21,6 +21,9 @@ pub struct ApplyOptions {
     pub units: Vec<String>,
     /// Deploy even when the same version and inputs are already live.
     pub force: bool,
+    /// Start the deployment even when a plugin says it would be irreversible
+    /// (`--allow-irreversible`).
+    pub allow_irreversible: bool,
 }
 
 /// A new deployment id (time-ordered).
@@ -28,15 +31,15 @@ pub(super) fn new_deployment_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Records the start of a deployment of `kind` and announces it.
+/// Records the start of deployment `id` of `kind` and announces it.
 pub(super) fn begin(
     d: &Deployer,
+    id: &str,
     kind: &str,
     units: Vec<String>,
-) -> Result<String, OrchestrateError> {
-    let id = new_deployment_id();
+) -> Result<(), OrchestrateError> {
     d.store.begin_deployment(&NewDeployment {
-        id: id.clone(),
+        id: id.to_owned(),
         environment: d.environment.clone(),
         kind: kind.to_owned(),
         plan_hash: d.plan.hash.clone(),
@@ -45,17 +48,17 @@ pub(super) fn begin(
         started_at_ms: crate::report::time::now_ms(),
     })?;
     d.audit(
-        &id,
+        id,
         "deployment-started",
         serde_json::json!({ "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units }),
     )?;
     d.reporter.event(Event::DeploymentStarted {
-        id: id.clone(),
+        id: id.to_owned(),
         environment: d.environment.clone(),
         kind: kind.to_owned(),
         units,
     });
-    Ok(id)
+    Ok(())
 }
 
 /// Records how a deployment ended.
@@ -81,11 +84,40 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
     Ok(())
 }
 
-/// Deploys the selected units of the plan at `options.version`: units of one wave at the same
-/// time; a unit whose dependency did not succeed is skipped.
+/// Deploys the selected units of the plan at `options.version`: every unit is planned first
+/// (an irreversible plan stops everything unless allowed), then units of one wave deploy at the
+/// same time; a unit whose dependency did not succeed is skipped.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
     let selected = select(d, &options.units)?;
-    let deployment_id = begin(d, "apply", selected.clone())?;
+    let deployment_id = new_deployment_id();
+    let planned = join_all(selected.iter().map(|name| {
+        let deployment_id = deployment_id.as_str();
+        async move {
+            let plan = unit::preflight(
+                d,
+                deployment_id,
+                &d.plan.units[name],
+                &options.version,
+                options.force,
+            )
+            .await;
+            (name.clone(), plan)
+        }
+    }))
+    .await;
+    let mut plans: BTreeMap<String, UnitPlan> = planned.into_iter().collect();
+    let irreversible = irreversible_units(&plans);
+    if !irreversible.is_empty() && !irreversible_allowed(options) {
+        return Err(OrchestrateError::Irreversible(irreversible));
+    }
+    begin(d, &deployment_id, "apply", selected.clone())?;
+    if !irreversible.is_empty() {
+        d.audit(
+            &deployment_id,
+            "irreversible-allowed",
+            serde_json::json!({ "units": irreversible }),
+        )?;
+    }
     let mut results: Vec<UnitResult> = Vec::new();
     let mut broken: BTreeSet<String> = BTreeSet::new();
     for wave in graph::waves(&d.plan, &selected) {
@@ -97,9 +129,12 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
                 .filter(|dep| broken.contains(*dep))
                 .collect();
             let deployment_id = deployment_id.as_str();
+            let plan = plans
+                .remove(name)
+                .unwrap_or(UnitPlan::Planned(Err("plan: the unit was not planned".to_owned())));
             async move {
                 if blocked.is_empty() {
-                    unit::deploy(d, deployment_id, unit, &options.version, options.force).await
+                    unit::deploy(d, deployment_id, unit, &options.version, plan).await
                 } else {
                     let names: Vec<&str> = blocked.iter().map(|s| s.as_str()).collect();
                     unit::skip(
@@ -126,6 +161,22 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     };
     finish(d, &run)?;
     Ok(run)
+}
+
+/// Each unit whose plan is irreversible, with the plugin's reasons.
+fn irreversible_units(plans: &BTreeMap<String, UnitPlan>) -> BTreeMap<String, Vec<String>> {
+    plans
+        .iter()
+        .filter(|(_, plan)| !plan.irreversible().is_empty())
+        .map(|(unit, plan)| (unit.clone(), plan.irreversible().to_vec()))
+        .collect()
+}
+
+/// Whether a deployment some plugin calls irreversible may start. The one place that decides
+/// it: today `--allow-irreversible`; an approval of the plan (when approvals land) will be
+/// accepted here as well.
+fn irreversible_allowed(options: &ApplyOptions) -> bool {
+    options.allow_irreversible
 }
 
 /// The units to deploy: all, or the named ones (each must exist).

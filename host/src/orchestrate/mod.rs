@@ -13,6 +13,7 @@ mod outcome;
 mod revert;
 mod schema;
 mod setup;
+mod snapshots;
 mod unit;
 
 pub use deployment::{ApplyOptions, apply};

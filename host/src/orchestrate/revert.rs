@@ -1,6 +1,6 @@
 //! `sluice rollback`: bring an earlier successful version of one unit back.
 
-use super::deployment::{begin, finish};
+use super::deployment::{begin, finish, new_deployment_id};
 use super::error::OrchestrateError;
 use super::outcome::RunOutcome;
 use super::setup::Deployer;
@@ -38,7 +38,8 @@ pub async fn revert(d: &Deployer, options: &RevertOptions) -> Result<RunOutcome,
     }
     let target = find_target(d, &unit.name, &live.version, options.to.as_deref())?;
     let state = recorded_state(d, &target)?;
-    let deployment_id = begin(d, "rollback", vec![unit.name.clone()])?;
+    let deployment_id = new_deployment_id();
+    begin(d, &deployment_id, "rollback", vec![unit.name.clone()])?;
     let result = unit::restore(
         d,
         &deployment_id,

@@ -10,20 +10,64 @@ use super::setup::{Deployer, resolve_config};
 use crate::caps::Provision;
 use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
-use crate::runtime::{LoadedPlugin, RuntimeError};
+use crate::runtime::{LoadedPlugin, Planned, RuntimeError};
 use crate::state::{JournalEntry, NewUnitDeployment, Outcome, UnitCurrent};
 use crate::wit::types::{Change, ChangeAction, Context, Error};
 
-/// Deploys `unit` at `version` as part of deployment `deployment_id`. Never fails: every problem
-/// becomes the unit's outcome and reason.
-pub(super) async fn deploy(
+/// What a unit's deployment will do, decided before the deployment starts.
+#[derive(Debug, Clone)]
+pub(super) enum UnitPlan {
+    /// The same version and inputs are live already: nothing to do.
+    Live,
+    /// What the plugin's `plan` said, or why it could not plan.
+    Planned(Result<Planned, String>),
+}
+
+impl UnitPlan {
+    /// Why the planned deployment would be irreversible (empty when it would not).
+    pub(super) fn irreversible(&self) -> &[String] {
+        match self {
+            UnitPlan::Planned(Ok(planned)) => &planned.irreversible,
+            _ => &[],
+        }
+    }
+}
+
+/// Asks `unit`'s plugin what deploying `version` would change (with its databases read-only),
+/// unless the same version and inputs are live and `force` is off.
+pub(super) async fn preflight(
     d: &Deployer,
     deployment_id: &str,
     unit: &Unit,
     version: &str,
     force: bool,
+) -> UnitPlan {
+    let run = match UnitRun::new(d, deployment_id, unit, version) {
+        Ok(run) => run,
+        Err(reason) => return UnitPlan::Planned(Err(reason)),
+    };
+    if !force && run.is_live() {
+        return UnitPlan::Live;
+    }
+    let provision = d.provision(unit, version, deployment_id);
+    let current = run.current.as_ref().map(|c| c.state.as_str());
+    let planned = run
+        .plugin
+        .plan(&provision, &run.ctx(version, true), &run.config, current)
+        .await;
+    UnitPlan::Planned(reason_of("plan", planned))
+}
+
+/// Deploys `unit` at `version` as part of deployment `deployment_id`, as `plan` (from
+/// [`preflight`]) says. Never fails: every problem becomes the unit's outcome and reason.
+pub(super) async fn deploy(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    version: &str,
+    plan: UnitPlan,
 ) -> UnitResult {
-    reported(d, deployment_id, unit, version, |run| run.execute(force)).await
+    reported(d, deployment_id, unit, version, |run| run.execute(plan)).await
 }
 
 /// Announces `unit`, runs `body` on it and reports how it ended (reason redacted).
@@ -131,7 +175,7 @@ impl<'a> UnitRun<'a> {
             version,
             config_hash: config_hash(&plugin.sha256, &config),
             plugin,
-            provision: d.provision(unit, version, deployment_id),
+            provision: d.deploying(unit, version, deployment_id),
             config,
             current,
         })
@@ -235,17 +279,20 @@ impl<'a> UnitRun<'a> {
             .map_err(|e| e.to_string())
     }
 
-    async fn execute(self, force: bool) -> (Outcome, Option<String>) {
+    async fn execute(self, plan: UnitPlan) -> (Outcome, Option<String>) {
         if let Err(reason) = self.record_start(self.version, &self.config_hash) {
             return (Outcome::Failed, Some(reason));
         }
-        if !force && self.is_live() {
-            return self.record_end(
-                Outcome::Unchanged,
-                Some(format!("{} is already live", self.version)),
-            );
-        }
-        if let Err(reason) = self.plan().await {
+        let planned = match plan {
+            UnitPlan::Live => {
+                return self.record_end(
+                    Outcome::Unchanged,
+                    Some(format!("{} is already live", self.version)),
+                );
+            }
+            UnitPlan::Planned(planned) => planned,
+        };
+        if let Err(reason) = planned.and_then(|planned| self.report_plan(&planned)) {
             return self.record_end(
                 Outcome::Failed,
                 Some(format!("{reason}; nothing was changed")),
@@ -264,27 +311,24 @@ impl<'a> UnitRun<'a> {
         }
     }
 
-    async fn plan(&self) -> Result<(), String> {
-        self.step("plan")?;
-        let current = self.current.as_ref().map(|c| c.state.as_str());
-        let changes = reason_of(
-            "plan",
-            self.plugin
-                .plan(
-                    &self.provision,
-                    &self.ctx(self.version, true),
-                    &self.config,
-                    current,
-                )
-                .await,
-        )?;
+    /// Journals and shows what the deployment will change.
+    fn report_plan(&self, planned: &Planned) -> Result<(), String> {
+        let changes: Vec<String> = planned
+            .changes
+            .iter()
+            .filter(|c| c.action != ChangeAction::NoOp)
+            .map(change_line)
+            .collect();
+        let detail = serde_json::json!({ "changes": changes, "irreversible": planned.irreversible });
+        self.d.reporter.event(Event::Step {
+            unit: self.unit.name.clone(),
+            step: "plan".into(),
+        });
+        self.journal("plan", &detail.to_string())?;
         self.d.reporter.event(Event::Planned {
             unit: self.unit.name.clone(),
-            changes: changes
-                .iter()
-                .filter(|c| c.action != ChangeAction::NoOp)
-                .map(change_line)
-                .collect(),
+            changes,
+            irreversible: planned.irreversible.clone(),
         });
         Ok(())
     }

@@ -18,5 +18,5 @@ pub use cache::CacheOutcome;
 pub use engine::Runtime;
 pub use error::RuntimeError;
 pub use imports::{Capability, ImportNeed, classify};
-pub use plugin::{Call, LoadedPlugin};
+pub use plugin::{Call, LoadedPlugin, Planned};
 pub use source::ComponentBytes;

@@ -10,7 +10,9 @@ use super::error::RuntimeError;
 use crate::caps::containers::ContainersCap;
 use crate::caps::http::HttpCap;
 use crate::caps::log::LogCap;
+use crate::caps::plan_notes::PlanNotesCap;
 use crate::caps::secrets::SecretsCap;
+use crate::caps::sql::SqlCap;
 use crate::caps::{Capabilities, Provision, files};
 use crate::plan::model::Limits;
 use crate::wit;
@@ -27,6 +29,13 @@ pub struct StoreState {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
+}
+
+impl StoreState {
+    /// Why the plugin said, in this call, that its planned deployment would be irreversible.
+    pub(super) fn irreversible(&self) -> Vec<String> {
+        self.caps.plan_notes.irreversible().to_vec()
+    }
 }
 
 impl WasiView for StoreState {
@@ -48,6 +57,10 @@ pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
     wit::secrets::add_to_linker::<_, HasSelf<SecretsCap>>(&mut linker, |s| &mut s.caps.secrets)?;
     wit::containers::add_to_linker::<_, HasSelf<ContainersCap>>(&mut linker, |s| {
         &mut s.caps.containers
+    })?;
+    wit::sql::add_to_linker::<_, HasSelf<SqlCap>>(&mut linker, |s| &mut s.caps.sql)?;
+    wit::plan_notes::add_to_linker::<_, HasSelf<PlanNotesCap>>(&mut linker, |s| {
+        &mut s.caps.plan_notes
     })?;
     Ok(linker)
 }

@@ -18,6 +18,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         version,
         units: args.target.units.clone(),
         force: args.force,
+        allow_irreversible: args.allow_irreversible,
     };
     let run = locked(
         &deployer,

@@ -37,6 +37,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
         log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
         docker: Vec::new(),
         container_labels: Vec::new(),
+        sql: Default::default(),
     };
     let info = plugin.info(&provision).await.map_err(CliError::invalid)?;
     let imports: Vec<(String, String)> = plugin

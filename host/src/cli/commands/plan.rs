@@ -31,13 +31,17 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
                 current.as_ref().map(|c| c.state.as_str()),
             )
             .await;
-        let changes: Vec<String> = match reason_of("plan", changes) {
-            Ok(changes) => changes
-                .iter()
-                .filter(|c| c.action != ChangeAction::NoOp)
-                .map(change_line)
-                .collect(),
-            Err(reason) => vec![format!("cannot plan: {reason}")],
+        let (changes, irreversible): (Vec<String>, Vec<String>) = match reason_of("plan", changes) {
+            Ok(planned) => (
+                planned
+                    .changes
+                    .iter()
+                    .filter(|c| c.action != ChangeAction::NoOp)
+                    .map(change_line)
+                    .collect(),
+                planned.irreversible,
+            ),
+            Err(reason) => (vec![format!("cannot plan: {reason}")], Vec::new()),
         };
         let gates: Vec<String> = unit.gates.iter().map(describe_gate).collect();
         let live = current.as_ref().map(|c| c.version.clone());
@@ -45,7 +49,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
             Format::Json => serde_json::json!({
                 "event": "plan", "unit": unit.name, "plugin": unit.plugin, "version": version,
                 "live": live, "depends_on": unit.depends_on, "shift": unit.shift_steps,
-                "changes": changes, "gates": gates,
+                "changes": changes, "irreversible": irreversible, "gates": gates,
             })
             .to_string(),
             Format::Human => human(
@@ -54,6 +58,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
                 &version,
                 live.as_deref(),
                 &changes,
+                &irreversible,
                 &gates,
             ),
         };
@@ -68,6 +73,7 @@ fn human(
     version: &str,
     live: Option<&str>,
     changes: &[String],
+    irreversible: &[String],
     gates: &[String],
 ) -> String {
     let mut out = format!(
@@ -79,6 +85,11 @@ fn human(
     }
     for change in changes {
         out.push_str(&format!("  {change}\n"));
+    }
+    for reason in irreversible {
+        out.push_str(&format!(
+            "  irreversible: {reason} (apply needs --allow-irreversible)\n"
+        ));
     }
     for gate in gates {
         out.push_str(&format!("  gate {gate}\n"));

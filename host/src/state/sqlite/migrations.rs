@@ -7,7 +7,11 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The migrations, in order: version N is `MIGRATIONS[N - 1]`. Append only; never edit one.
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("v1.sql"),
+    include_str!("v2.sql"),
+    include_str!("v3.sql"),
+];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
