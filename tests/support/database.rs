@@ -77,9 +77,14 @@ impl TestDb {
                 }
             }
             Engine::Postgres => {
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}");
-                on_own_thread(|| pg_client(&pg_admin_url()).batch_execute(&sql)).unwrap_or_else(|e| {
-                    panic!("cannot create database {name} on the test cluster (`make test` starts it): {e}")
+                // Two commands: neither may run inside a (multi-statement) transaction.
+                on_own_thread(|| {
+                    let mut admin = pg_client(&pg_admin_url());
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+                    admin.batch_execute(&format!("CREATE DATABASE {name}"))
+                })
+                .unwrap_or_else(|e| {
+                    panic!("cannot create database {name} on the test cluster (`make test` starts it): {e:?}")
                 });
                 TestDb {
                     engine,

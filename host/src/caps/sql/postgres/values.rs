@@ -184,9 +184,10 @@ mod tests {
         assert_eq!(sent(&Value::Integer(7), &Type::INT4), (true, vec![0, 0, 0, 7]));
         assert_eq!(sent(&Value::Integer(7), &Type::INT2), (true, vec![0, 7]));
         let mut out = BytesMut::new();
-        let error = Param(&Value::Integer(70_000))
-            .to_sql_checked(&Type::INT2, &mut out)
-            .unwrap_err();
+        let Err(error) = Param(&Value::Integer(70_000)).to_sql_checked(&Type::INT2, &mut out)
+        else {
+            panic!("70000 does not fit an int2");
+        };
         assert_eq!(error.to_string(), "70000 is out of range for type int2");
     }
 
