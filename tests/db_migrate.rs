@@ -284,13 +284,9 @@ fn a_migration_without_a_down_script_is_undone_by_restoring_the_backup_exactly(e
     );
 }
 
-/// Holds the migration lock of `project`'s database the way another run would.
-enum HeldLock {
-    Sqlite(std::fs::File),
-    Postgres(postgres::Client),
-}
-
-fn hold_migration_lock(project: &MigrationProject) -> HeldLock {
+/// Holds the migration lock of `project`'s database the way another run would, until the
+/// returned guard is dropped.
+fn hold_migration_lock(project: &MigrationProject) -> Box<dyn std::any::Any> {
     let key = 0x534C_5549_0000_0000_i64 | i64::from(crc32fast::hash(b"sluice_schema_history"));
     match project.db.engine {
         Engine::Sqlite => {
@@ -299,12 +295,12 @@ fn hold_migration_lock(project: &MigrationProject) -> HeldLock {
             name.push(format!(".sluice-lock-{key}"));
             let file = std::fs::File::create(db.with_file_name(name)).unwrap();
             file.lock().unwrap();
-            HeldLock::Sqlite(file)
+            Box::new(file)
         }
         Engine::Postgres => {
             let mut client = pg_client(&project.db.url);
             client.execute("SELECT pg_advisory_lock($1)", &[&key]).unwrap();
-            HeldLock::Postgres(client)
+            Box::new(client)
         }
     }
 }
@@ -321,12 +317,16 @@ fn wait_for_line(child: &mut Child, text: &str) -> mpsc::Receiver<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
     while Instant::now() < deadline {
-        if let Ok(line) = receive.recv_timeout(Duration::from_millis(100)) {
-            let found = line.contains(text);
-            seen.push(line);
-            if found {
-                return receive;
+        match receive.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                let found = line.contains(text);
+                seen.push(line);
+                if found {
+                    return receive;
+                }
             }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
     }
     panic!("`{text}` never appeared; the run printed: {seen:#?}");
@@ -484,7 +484,7 @@ fn postgres_going_away_mid_run_is_a_clear_error_and_the_history_stays_consistent
     assert!(!project.db.tables().contains(&"two".to_owned()), "nothing of V2 remains");
 
     proxy.mend();
-    succeeded(&project.apply("v1", &[]));
+    succeeded(&project.apply("v1", &["--allow-irreversible"]));
     assert_eq!(
         project.db.applied(),
         ["V1__create_users.sql", "V2__slow.sql", "V3__create_orders.sql"]

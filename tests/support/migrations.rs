@@ -123,9 +123,10 @@ config = {{ database = "main", migrations = "/migrations"{config} }}
         self.sluice(&args)
     }
 
-    /// Starts `sluice apply` of `version` with stderr piped, to watch it while it runs.
+    /// Starts `sluice apply --allow-irreversible` of `version` with stderr piped, to watch it
+    /// while it runs.
     pub fn spawn_apply(&self, version: &str) -> Child {
-        self.command(&["apply", "--env", ENV, "--version", version])
+        self.command(&["apply", "--env", ENV, "--version", version, "--allow-irreversible"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
