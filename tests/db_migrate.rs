@@ -46,12 +46,13 @@ on_both_engines!(
 
 const CREATE_USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n";
 const SEED_USERS: &str = "INSERT INTO users (id, name) VALUES (1, 'ada');\n";
-const CREATE_ORDERS: &str = "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\n";
+const CREATE_ORDERS: &str =
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\n";
 /// A table each down script writes its name into, to show the order they ran in.
-const CREATE_UNDO_LOG: &str = "CREATE TABLE undo_log (seq INTEGER NOT NULL, script TEXT NOT NULL);\n";
+const CREATE_UNDO_LOG: &str =
+    "CREATE TABLE undo_log (seq INTEGER NOT NULL, script TEXT NOT NULL);\n";
 /// A live gate that never passes (nothing listens on port 1), with a short deadline.
-const FAILING_GATE: &str =
-    r#"gates = [{ tcp = "127.0.0.1:1", phase = "live", interval = "50ms", failure_threshold = 2, deadline = "2s" }]"#;
+const FAILING_GATE: &str = r#"gates = [{ tcp = "127.0.0.1:1", phase = "live", interval = "50ms", failure_threshold = 2, deadline = "2s" }]"#;
 
 fn undo_logging(script: &str, sql: &str) -> String {
     format!(
@@ -73,11 +74,19 @@ fn three_migrations_apply_once_and_a_fourth_later_runs_alone(engine: Engine) {
 
     let first = project.apply("v1", &["--allow-irreversible"]);
     succeeded(&first);
-    assert!(first.all().contains("applied 3 migration(s)"), "{}", first.all());
+    assert!(
+        first.all().contains("applied 3 migration(s)"),
+        "{}",
+        first.all()
+    );
     let history = project.db.history();
     assert_eq!(
         project.db.applied(),
-        ["V1__create_users.sql", "V2__seed_users.sql", "V3__create_orders.sql"]
+        [
+            "V1__create_users.sql",
+            "V2__seed_users.sql",
+            "V3__create_orders.sql"
+        ]
     );
     assert!(history.iter().all(|(_, _, success, _)| *success));
     let installer = history[0].3.clone();
@@ -86,21 +95,47 @@ fn three_migrations_apply_once_and_a_fourth_later_runs_alone(engine: Engine) {
 
     let again = project.apply("v2", &[]);
     succeeded(&again);
-    assert!(again.all().contains("nothing to migrate"), "{}", again.all());
+    assert!(
+        again.all().contains("nothing to migrate"),
+        "{}",
+        again.all()
+    );
     assert_eq!(project.db.history(), history, "a re-apply writes no row");
-    assert_eq!(project.db.value("SELECT COUNT(*) FROM users").as_deref(), Some("1"));
+    assert_eq!(
+        project.db.value("SELECT COUNT(*) FROM users").as_deref(),
+        Some("1")
+    );
 
-    project.migration("V4__index_orders.sql", "CREATE INDEX orders_by_user ON orders (user_id);\n");
+    project.migration(
+        "V4__index_orders.sql",
+        "CREATE INDEX orders_by_user ON orders (user_id);\n",
+    );
     let plan = project.sluice(&["plan", "--env", ENV, "--version", "v3"]);
     succeeded(&plan);
-    assert!(plan.stdout.contains("create V4__index_orders.sql version 4: index orders"), "{}", plan.stdout);
-    assert!(!plan.stdout.contains("V3__"), "only the pending script is planned: {}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("create V4__index_orders.sql version 4: index orders"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("V3__"),
+        "only the pending script is planned: {}",
+        plan.stdout
+    );
     succeeded(&project.apply("v3", &["--allow-irreversible"]));
     let after = project.db.history();
-    assert_eq!(after[..3], history[..], "the first three rows are untouched");
+    assert_eq!(
+        after[..3],
+        history[..],
+        "the first three rows are untouched"
+    );
     assert_eq!(after[3].0.as_deref(), Some("4"));
     assert_eq!(after[3].1, "V4__index_orders.sql");
-    assert_ne!(after[3].3, installer, "the fourth row is the later deployment's");
+    assert_ne!(
+        after[3].3, installer,
+        "the fourth row is the later deployment's"
+    );
     let columns = project.db.query(
         "SELECT installed_rank, version, description, type, script, checksum, installed_by, installed_on, execution_time, success \
          FROM sluice_schema_history WHERE installed_rank = 1",
@@ -109,7 +144,10 @@ fn three_migrations_apply_once_and_a_fourth_later_runs_alone(engine: Engine) {
     assert_eq!(row[1].as_deref(), Some("1"));
     assert_eq!(row[2].as_deref(), Some("create users"));
     assert_eq!(row[3].as_deref(), Some("SQL"));
-    assert!(row[5].as_deref().is_some_and(|c| c.parse::<i32>().is_ok()), "{row:?}");
+    assert!(
+        row[5].as_deref().is_some_and(|c| c.parse::<i32>().is_ok()),
+        "{row:?}"
+    );
     assert!(row[7].is_some() && row[8].is_some(), "{row:?}");
 }
 
@@ -124,18 +162,42 @@ fn a_failing_third_migration_leaves_nothing_of_itself_and_the_first_two_applied(
     );
 
     let run = project.apply("v1", &["--allow-irreversible"]);
-    assert_eq!(run.code, EXIT_FAILED, "no down scripts: the first two stay, by a person's call: {}", run.all());
+    assert_eq!(
+        run.code,
+        EXIT_FAILED,
+        "no down scripts: the first two stay, by a person's call: {}",
+        run.all()
+    );
     let text = run.all();
-    assert!(text.contains("V3__broken.sql failed and was rolled back"), "{text}");
-    assert!(text.contains("syntax error"), "the database's own error: {text}");
+    assert!(
+        text.contains("V3__broken.sql failed and was rolled back"),
+        "{text}"
+    );
+    assert!(
+        text.contains("syntax error"),
+        "the database's own error: {text}"
+    );
     assert!(text.contains("line 2"), "where in the file: {text}");
-    assert!(text.contains("cannot roll back V2__seed_users.sql, V1__create_users.sql"), "{text}");
-    assert_eq!(project.db.applied(), ["V1__create_users.sql", "V2__seed_users.sql"]);
-    assert!(!project.db.tables().contains(&"orders".to_owned()), "nothing of V3 remains");
+    assert!(
+        text.contains("cannot roll back V2__seed_users.sql, V1__create_users.sql"),
+        "{text}"
+    );
+    assert_eq!(
+        project.db.applied(),
+        ["V1__create_users.sql", "V2__seed_users.sql"]
+    );
+    assert!(
+        !project.db.tables().contains(&"orders".to_owned()),
+        "nothing of V3 remains"
+    );
 
     project.migration("V3__broken.sql", CREATE_ORDERS);
     succeeded(&project.apply("v2", &["--allow-irreversible"]));
-    assert_eq!(project.db.applied().len(), 3, "the fixed third migration runs alone");
+    assert_eq!(
+        project.db.applied().len(),
+        3,
+        "the fixed third migration runs alone"
+    );
 }
 
 fn a_failing_third_migration_in_one_transaction_leaves_nothing_at_all(engine: Engine) {
@@ -143,15 +205,28 @@ fn a_failing_third_migration_in_one_transaction_leaves_nothing_at_all(engine: En
     project.plan(r#", transaction = "all""#);
     project.migration("V1__create_users.sql", CREATE_USERS);
     project.migration("V2__seed_users.sql", SEED_USERS);
-    project.migration("V3__broken.sql", "CREATE TABLE orders (id INTEGER);\nSELECT no_such_function();\n");
+    project.migration(
+        "V3__broken.sql",
+        "CREATE TABLE orders (id INTEGER);\nSELECT no_such_function();\n",
+    );
 
     let run = project.apply("v1", &["--allow-irreversible"]);
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     let text = run.all();
-    assert!(text.contains("V3__broken.sql failed, and the whole run of 3 migrations"), "{text}");
-    assert!(text.contains("no_such_function"), "the database's own error: {text}");
+    assert!(
+        text.contains("V3__broken.sql failed, and the whole run of 3 migrations"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no_such_function"),
+        "the database's own error: {text}"
+    );
     assert!(project.db.applied().is_empty());
-    assert_eq!(project.db.tables(), ["sluice_schema_history"], "no table of any migration remains");
+    assert_eq!(
+        project.db.tables(),
+        ["sluice_schema_history"],
+        "no table of any migration remains"
+    );
 }
 
 fn an_edited_applied_migration_fails_validation_before_anything_runs(engine: Engine) {
@@ -165,7 +240,10 @@ fn an_edited_applied_migration_fails_validation_before_anything_runs(engine: Eng
         .value("SELECT checksum FROM sluice_schema_history WHERE version = '2'")
         .unwrap();
 
-    project.migration("V2__seed_users.sql", "INSERT INTO users (id, name) VALUES (1, 'grace');\n");
+    project.migration(
+        "V2__seed_users.sql",
+        "INSERT INTO users (id, name) VALUES (1, 'grace');\n",
+    );
     project.migration("V3__create_orders.sql", CREATE_ORDERS);
     let before = project.db.dump();
     let run = project.apply("v2", &["--allow-irreversible"]);
@@ -177,7 +255,10 @@ fn an_edited_applied_migration_fails_validation_before_anything_runs(engine: Eng
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_else(|| panic!("names the file and its checksum: {text}"));
     assert_ne!(now, applied);
-    assert!(text.contains(&format!("it was {applied} when applied")), "{text}");
+    assert!(
+        text.contains(&format!("it was {applied} when applied")),
+        "{text}"
+    );
     assert!(text.contains("nothing was changed"), "{text}");
     assert_eq!(project.db.dump(), before, "V3 did not run, nothing changed");
 }
@@ -186,16 +267,27 @@ fn an_edited_applied_migration_fails_validation_before_anything_runs(engine: Eng
 /// (orders), each with a down script that notes itself in the undo log.
 fn with_two_reversible_migrations(project: &MigrationProject, unit: &str) {
     project.plan_with("", unit, r#""main""#);
-    project.migration("V1__create_users.sql", &format!("{CREATE_USERS}{CREATE_UNDO_LOG}"));
+    project.migration(
+        "V1__create_users.sql",
+        &format!("{CREATE_USERS}{CREATE_UNDO_LOG}"),
+    );
     succeeded(&project.apply("v1", &["--allow-irreversible"]));
-    project.db.execute("INSERT INTO users (id, name) VALUES (1, 'ada')");
-    project.migration("V2__add_email.sql", "ALTER TABLE users ADD COLUMN email TEXT;\n");
+    project
+        .db
+        .execute("INSERT INTO users (id, name) VALUES (1, 'ada')");
+    project.migration(
+        "V2__add_email.sql",
+        "ALTER TABLE users ADD COLUMN email TEXT;\n",
+    );
     project.migration(
         "U2__add_email.sql",
         &undo_logging("U2", "ALTER TABLE users DROP COLUMN email;\n"),
     );
     project.migration("V3__create_orders.sql", CREATE_ORDERS);
-    project.migration("U3__create_orders.sql", &undo_logging("U3", "DROP TABLE orders;\n"));
+    project.migration(
+        "U3__create_orders.sql",
+        &undo_logging("U3", "DROP TABLE orders;\n"),
+    );
 }
 
 fn assert_back_at_v1(project: &MigrationProject) {
@@ -220,7 +312,12 @@ fn rollback_runs_the_down_scripts_newest_first_and_keeps_the_users_rows(engine: 
 
     let run = project.sluice(&["rollback", "--env", ENV, "--unit", "schema"]);
     succeeded(&run);
-    assert!(run.all().contains("undid V3__create_orders.sql with U3__create_orders.sql"), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("undid V3__create_orders.sql with U3__create_orders.sql"),
+        "{}",
+        run.all()
+    );
     assert_back_at_v1(&project);
     assert_eq!(
         project.db.query("SELECT id, name FROM users ORDER BY id"),
@@ -240,7 +337,10 @@ fn a_failing_gate_after_the_migrations_runs_their_down_scripts(engine: Engine) {
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     assert!(run.all().contains("rolled back to v1"), "{}", run.all());
     assert_back_at_v1(&project);
-    assert_eq!(project.db.value("SELECT name FROM users").as_deref(), Some("ada"));
+    assert_eq!(
+        project.db.value("SELECT name FROM users").as_deref(),
+        Some("ada")
+    );
 }
 
 fn a_migration_without_a_down_script_is_undone_by_restoring_the_backup_exactly(engine: Engine) {
@@ -248,7 +348,9 @@ fn a_migration_without_a_down_script_is_undone_by_restoring_the_backup_exactly(e
     project.plan(", restore_on_rollback = true");
     project.migration("V1__create_users.sql", CREATE_USERS);
     succeeded(&project.apply("v1", &[]));
-    project.db.execute("INSERT INTO users (id, name) VALUES (1, 'ada'), (2, 'grace')");
+    project
+        .db
+        .execute("INSERT INTO users (id, name) VALUES (1, 'ada'), (2, 'grace')");
     let before = project.db.dump();
 
     project.plan_with(", restore_on_rollback = true", FAILING_GATE, r#""main""#);
@@ -257,11 +359,24 @@ fn a_migration_without_a_down_script_is_undone_by_restoring_the_backup_exactly(e
         "ALTER TABLE users ADD COLUMN score INTEGER;\nUPDATE users SET score = id * 10;\nDELETE FROM users WHERE id = 2;\nCREATE TABLE extra (x INTEGER);\n",
     );
     let plan = project.sluice(&["plan", "--env", ENV, "--version", "v2"]);
-    assert!(!plan.stdout.contains("irreversible"), "a backup may be restored: {}", plan.stdout);
+    assert!(
+        !plan.stdout.contains("irreversible"),
+        "a backup may be restored: {}",
+        plan.stdout
+    );
     let run = project.apply("v2", &[]);
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
-    assert!(run.all().contains("restoring the backup taken before the deployment"), "{}", run.all());
-    assert_eq!(project.db.dump(), before, "the exact data and schema are back");
+    assert!(
+        run.all()
+            .contains("restoring the backup taken before the deployment"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        project.db.dump(),
+        before,
+        "the exact data and schema are back"
+    );
 
     let state = rusqlite::Connection::open(project.path().join(".sluice/state.db")).unwrap();
     let (database, path): (String, String) = state
@@ -270,7 +385,10 @@ fn a_migration_without_a_down_script_is_undone_by_restoring_the_backup_exactly(e
         })
         .unwrap();
     assert_eq!(database, "main");
-    assert!(std::path::Path::new(&path).is_file(), "the snapshot is kept: {path}");
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "the snapshot is kept: {path}"
+    );
     let journal: Vec<String> = state
         .prepare("SELECT step FROM journal ORDER BY deployment_id, seq")
         .unwrap()
@@ -299,7 +417,9 @@ fn hold_migration_lock(project: &MigrationProject) -> Box<dyn std::any::Any> {
         }
         Engine::Postgres => {
             let mut client = pg_client(&project.db.url);
-            client.execute("SELECT pg_advisory_lock($1)", &[&key]).unwrap();
+            client
+                .execute("SELECT pg_advisory_lock($1)", &[&key])
+                .unwrap();
             Box::new(client)
         }
     }
@@ -350,20 +470,41 @@ fn two_applies_at_once_the_second_waits_for_the_lock_then_finds_nothing_to_do(en
     let held = hold_migration_lock(&first);
     let (mut a, mut b) = (first.spawn_apply("v1"), second.spawn_apply("v1"));
     let waiting = "waiting up to 30s for the migration lock";
-    let (a_lines, b_lines) = (wait_for_line(&mut a, waiting), wait_for_line(&mut b, waiting));
+    let (a_lines, b_lines) = (
+        wait_for_line(&mut a, waiting),
+        wait_for_line(&mut b, waiting),
+    );
     drop(held);
     let (a, b) = (finish(a, a_lines), finish(b, b_lines));
-    assert_eq!((a.0, b.0), (EXIT_SUCCESS, EXIT_SUCCESS), "{}\n---\n{}", a.1, b.1);
-    let mut summaries = [a.1.contains("applied 3 migration(s)"), b.1.contains("applied 3 migration(s)")];
+    assert_eq!(
+        (a.0, b.0),
+        (EXIT_SUCCESS, EXIT_SUCCESS),
+        "{}\n---\n{}",
+        a.1,
+        b.1
+    );
+    let mut summaries = [
+        a.1.contains("applied 3 migration(s)"),
+        b.1.contains("applied 3 migration(s)"),
+    ];
     summaries.sort();
-    assert_eq!(summaries, [false, true], "exactly one run migrates: {}\n---\n{}", a.1, b.1);
+    assert_eq!(
+        summaries,
+        [false, true],
+        "exactly one run migrates: {}\n---\n{}",
+        a.1,
+        b.1
+    );
     assert!(
         a.1.contains("nothing to migrate") || b.1.contains("nothing to migrate"),
         "the other finds nothing to do"
     );
     let history = first.db.history();
     assert_eq!(history.len(), 3, "each migration ran once: {history:?}");
-    assert!(history.iter().all(|row| row.3 == history[0].3), "{history:?}");
+    assert!(
+        history.iter().all(|row| row.3 == history[0].3),
+        "{history:?}"
+    );
 }
 
 fn a_database_the_plugin_was_not_granted_is_denied(engine: Engine) {
@@ -373,7 +514,9 @@ fn a_database_the_plugin_was_not_granted_is_denied(engine: Engine) {
     let run = project.apply("v1", &["--allow-irreversible"]);
     assert_eq!(run.code, EXIT_FAILED, "{}", run.all());
     assert!(
-        run.all().contains("denied: sql: database `main` is not granted to plugin `migrate` (granted: other)"),
+        run.all().contains(
+            "denied: sql: database `main` is not granted to plugin `migrate` (granted: other)"
+        ),
         "{}",
         run.all()
     );
@@ -388,28 +531,54 @@ fn an_irreversible_deployment_does_not_start_without_allow_irreversible(engine: 
     project.plan("");
     project.migration("V1__create_users.sql", CREATE_USERS);
     project.migration("U1__create_users.sql", "DROP TABLE users;\n");
-    project.migration("V2__drop_legacy.sql", "CREATE TABLE legacy (x INTEGER);\nDROP TABLE legacy;\n");
-    let reason = "V2__drop_legacy.sql has no down script (U2__*.sql) and restore_on_rollback is off";
+    project.migration(
+        "V2__drop_legacy.sql",
+        "CREATE TABLE legacy (x INTEGER);\nDROP TABLE legacy;\n",
+    );
+    let reason =
+        "V2__drop_legacy.sql has no down script (U2__*.sql) and restore_on_rollback is off";
 
     let plan = project.sluice(&["plan", "--env", ENV, "--version", "v1"]);
     succeeded(&plan);
-    assert!(plan.stdout.contains(&format!("irreversible: {reason}")), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains(&format!("irreversible: {reason}")),
+        "{}",
+        plan.stdout
+    );
 
     let refused = project.apply("v1", &[]);
     assert_eq!(refused.code, EXIT_INVALID, "{}", refused.all());
-    assert!(refused.stderr.contains("would be irreversible, so it was not started"), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("would be irreversible, so it was not started"),
+        "{}",
+        refused.stderr
+    );
     assert!(refused.stderr.contains(reason), "{}", refused.stderr);
-    assert!(refused.stderr.contains("--allow-irreversible"), "how to proceed: {}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--allow-irreversible"),
+        "how to proceed: {}",
+        refused.stderr
+    );
     assert!(project.db.tables().is_empty(), "nothing ran");
     let history = project.sluice(&["history", "--output", "json"]);
     assert_eq!(history.stdout.trim(), "", "no deployment was recorded");
 
     let allowed = project.apply("v1", &["--allow-irreversible"]);
     succeeded(&allowed);
-    assert!(allowed.all().contains(&format!("irreversible: {reason}")), "{}", allowed.all());
+    assert!(
+        allowed.all().contains(&format!("irreversible: {reason}")),
+        "{}",
+        allowed.all()
+    );
     assert_eq!(project.db.applied().len(), 2);
     let audit = project.sluice(&["audit", "export"]);
-    assert!(audit.stdout.contains("irreversible-allowed"), "{}", audit.stdout);
+    assert!(
+        audit.stdout.contains("irreversible-allowed"),
+        "{}",
+        audit.stdout
+    );
 }
 
 fn an_existing_database_is_baselined_and_only_newer_migrations_run(engine: Engine) {
@@ -425,13 +594,19 @@ fn an_existing_database_is_baselined_and_only_newer_migrations_run(engine: Engin
     succeeded(&project.apply("v1", &[]));
     let history = project.db.history();
     assert_eq!(
-        history.iter().map(|row| (row.0.clone(), row.1.clone())).collect::<Vec<_>>(),
+        history
+            .iter()
+            .map(|row| (row.0.clone(), row.1.clone()))
+            .collect::<Vec<_>>(),
         [
             (Some("2".to_owned()), "<< Flyway Baseline >>".to_owned()),
             (Some("3".to_owned()), "V3__create_orders.sql".to_owned())
         ]
     );
-    assert_eq!(project.db.value("SELECT COUNT(*) FROM users").as_deref(), Some("1"));
+    assert_eq!(
+        project.db.value("SELECT COUNT(*) FROM users").as_deref(),
+        Some("1")
+    );
 }
 
 #[test]
@@ -441,7 +616,10 @@ fn postgres_going_away_mid_run_is_a_clear_error_and_the_history_stays_consistent
     project.url = via_port(&project.db.url, proxy.port);
     project.plan("");
     project.migration("V1__create_users.sql", CREATE_USERS);
-    project.migration("V2__slow.sql", "SELECT pg_sleep(2);\nCREATE TABLE two (x INTEGER);\n");
+    project.migration(
+        "V2__slow.sql",
+        "SELECT pg_sleep(2);\nCREATE TABLE two (x INTEGER);\n",
+    );
     project.migration("V3__create_orders.sql", CREATE_ORDERS);
 
     let mut run = project.spawn_apply("v1");
@@ -464,7 +642,10 @@ fn postgres_going_away_mid_run_is_a_clear_error_and_the_history_stays_consistent
     let (code, text) = finish(run, lines);
     assert_eq!(code, EXIT_FAILED, "{text}");
     assert!(text.contains("V2__slow.sql failed"), "{text}");
-    assert!(text.contains("the connection to PostgreSQL was lost"), "{text}");
+    assert!(
+        text.contains("the connection to PostgreSQL was lost"),
+        "{text}"
+    );
 
     // The server notices the lost session once pg_sleep returns, and rolls V2 back.
     let started = Instant::now();
@@ -477,17 +658,27 @@ fn postgres_going_away_mid_run_is_a_clear_error_and_the_history_stays_consistent
         .get::<_, i64>(0)
         > 0
     {
-        assert!(started.elapsed() < Duration::from_secs(30), "the lost session never ended");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the lost session never ended"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(project.db.applied(), ["V1__create_users.sql"]);
-    assert!(!project.db.tables().contains(&"two".to_owned()), "nothing of V2 remains");
+    assert!(
+        !project.db.tables().contains(&"two".to_owned()),
+        "nothing of V2 remains"
+    );
 
     proxy.mend();
     succeeded(&project.apply("v1", &["--allow-irreversible"]));
     assert_eq!(
         project.db.applied(),
-        ["V1__create_users.sql", "V2__slow.sql", "V3__create_orders.sql"]
+        [
+            "V1__create_users.sql",
+            "V2__slow.sql",
+            "V3__create_orders.sql"
+        ]
     );
 }
 
@@ -502,7 +693,11 @@ fn a_wrong_database_password_is_reported_without_the_password() {
     project.migration("V1__create_users.sql", CREATE_USERS);
     let run = project.apply("v1", &["--allow-irreversible"]);
     assert_eq!(run.code, EXIT_FAILED, "{}", run.all());
-    assert!(run.all().contains("password authentication failed"), "{}", run.all());
+    assert!(
+        run.all().contains("password authentication failed"),
+        "{}",
+        run.all()
+    );
     assert!(!run.all().contains("wrong-pw-3f9a27"), "{}", run.all());
     let state = std::fs::read(project.path().join(".sluice/state.db")).unwrap();
     assert!(

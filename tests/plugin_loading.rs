@@ -52,7 +52,13 @@ fn a_plugin_built_against_wit_0_1_0_still_loads_deploys_and_rolls_back() {
     let project = Project::new();
     let wasm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/gate-target-wit-0.1.0.wasm");
-    let inspect = project.sluice(&["plugins", "inspect", &wasm.display().to_string(), "--output", "json"]);
+    let inspect = project.sluice(&[
+        "plugins",
+        "inspect",
+        &wasm.display().to_string(),
+        "--output",
+        "json",
+    ]);
     assert_eq!(inspect.code, EXIT_SUCCESS, "{}", inspect.all());
     let report: serde_json::Value = serde_json::from_str(inspect.stdout.trim()).unwrap();
     assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.0");
@@ -67,7 +73,12 @@ fn a_plugin_built_against_wit_0_1_0_still_loads_deploys_and_rolls_back() {
     let plan = project.sluice(&["plan", "--env", "test", "--version", "v1"]);
     assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
     let run = project.sluice(&["apply", "--env", "test", "--version", "v1"]);
-    assert_eq!(run.code, support::EXIT_ROLLED_BACK, "the live gate fails: {}", run.all());
+    assert_eq!(
+        run.code,
+        support::EXIT_ROLLED_BACK,
+        "the live gate fails: {}",
+        run.all()
+    );
     let journal = std::fs::read_to_string(project.path().join("www/journal")).unwrap();
     assert_eq!(
         journal.lines().collect::<Vec<_>>(),

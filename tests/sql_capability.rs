@@ -57,7 +57,10 @@ impl Fixture {
         let base = self.dir.path();
         BTreeMap::from([
             ("main".to_owned(), DatabaseTarget::parse(&self.db.url, base)),
-            ("other".to_owned(), DatabaseTarget::parse("sqlite:other.db", base)),
+            (
+                "other".to_owned(),
+                DatabaseTarget::parse("sqlite:other.db", base),
+            ),
         ])
     }
 
@@ -90,17 +93,29 @@ struct Ledger {
 
 impl SnapshotLedger for Ledger {
     fn record(&self, snapshot: &Snapshot) -> Result<(), String> {
-        self.events.lock().unwrap().push(format!("backup {}", snapshot.database));
+        self.events
+            .lock()
+            .unwrap()
+            .push(format!("backup {}", snapshot.database));
         self.snapshots.lock().unwrap().push(snapshot.clone());
         Ok(())
     }
 
     fn find(&self, id: &str) -> Result<Option<Snapshot>, String> {
-        Ok(self.snapshots.lock().unwrap().iter().find(|s| s.id == id).cloned())
+        Ok(self
+            .snapshots
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.id == id)
+            .cloned())
     }
 
     fn restoring(&self, snapshot: &Snapshot) -> Result<(), String> {
-        self.events.lock().unwrap().push(format!("restore {}", snapshot.id));
+        self.events
+            .lock()
+            .unwrap()
+            .push(format!("restore {}", snapshot.id));
         Ok(())
     }
 }
@@ -119,7 +134,12 @@ fn placeholder(engine: Engine, n: usize) -> String {
 #[tokio::test]
 async fn a_database_not_granted_is_denied_naming_it_and_the_plugin() {
     let fixture = Fixture::new(Engine::Sqlite, "denied");
-    let error = fixture.cap(false, None).open("billing").await.err().unwrap();
+    let error = fixture
+        .cap(false, None)
+        .open("billing")
+        .await
+        .err()
+        .unwrap();
     assert!(
         matches!(&error, Error::Denied(m) if m == "sql: database `billing` is not granted to plugin `migrate` (granted: main, other)"),
         "{error:?}"
@@ -133,7 +153,10 @@ async fn a_database_whose_url_cannot_be_resolved_is_unavailable_saying_why() {
         SqlGrant {
             databases: BTreeMap::from([(
                 "main".to_owned(),
-                Err("its url refers to secret `db`, which has no value in this environment".to_owned()),
+                Err(
+                    "its url refers to secret `db`, which has no value in this environment"
+                        .to_owned(),
+                ),
             )]),
             ..SqlGrant::default()
         },
@@ -151,7 +174,12 @@ async fn a_plugin_holds_at_most_four_open_databases_per_call() {
     let mut cap = fixture.cap(false, None);
     let mut open = Vec::new();
     for _ in 0..MAX_OPEN_DATABASES {
-        open.push(HostDatabase::open(&mut cap, "main".into()).await.unwrap().unwrap());
+        open.push(
+            HostDatabase::open(&mut cap, "main".into())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
     }
     let refused = HostDatabase::open(&mut cap, "main".into()).await.unwrap();
     assert!(
@@ -159,8 +187,15 @@ async fn a_plugin_holds_at_most_four_open_databases_per_call() {
         "{:?}",
         refused.err()
     );
-    HostDatabase::drop(&mut cap, open.pop().unwrap()).await.unwrap();
-    assert!(HostDatabase::open(&mut cap, "main".into()).await.unwrap().is_ok());
+    HostDatabase::drop(&mut cap, open.pop().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        HostDatabase::open(&mut cap, "main".into())
+            .await
+            .unwrap()
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -178,7 +213,10 @@ async fn sqlite_refuses_attach_and_vacuum_into_which_would_reach_other_files() {
             "{sql}: {error:?}"
         );
     }
-    assert!(!outside.exists(), "no file was created outside the database");
+    assert!(
+        !outside.exists(),
+        "no file was created outside the database"
+    );
 }
 
 #[tokio::test]
@@ -210,18 +248,33 @@ async fn parameters_are_bound_so_quotes_and_semicolons_stay_data(engine: Engine)
         .await
         .unwrap();
     let hostile = "x'); DROP TABLE notes; --";
-    let insert = format!("INSERT INTO notes (body) VALUES ({})", placeholder(engine, 1));
+    let insert = format!(
+        "INSERT INTO notes (body) VALUES ({})",
+        placeholder(engine, 1)
+    );
     assert_eq!(db.execute(insert, vec![text(hostile)]).await.unwrap(), 1);
-    let select = format!("SELECT body FROM notes WHERE body = {}", placeholder(engine, 1));
+    let select = format!(
+        "SELECT body FROM notes WHERE body = {}",
+        placeholder(engine, 1)
+    );
     let rows = db.query(select, vec![text(hostile)]).await.unwrap();
     assert_eq!(rows.columns, ["body"]);
     assert!(matches!(&rows.rows[..], [row] if matches!(&row[0], Value::Text(t) if t == hostile)));
     let wrong = db
-        .execute("INSERT INTO notes (body) VALUES ('a'); DELETE FROM notes".into(), Vec::new())
+        .execute(
+            "INSERT INTO notes (body) VALUES ('a'); DELETE FROM notes".into(),
+            Vec::new(),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(wrong, Error::Failed(_)), "one statement at a time: {wrong:?}");
-    assert_eq!(fixture.db.value("SELECT COUNT(*) FROM notes").as_deref(), Some("1"));
+    assert!(
+        matches!(wrong, Error::Failed(_)),
+        "one statement at a time: {wrong:?}"
+    );
+    assert_eq!(
+        fixture.db.value("SELECT COUNT(*) FROM notes").as_deref(),
+        Some("1")
+    );
 }
 
 async fn values_of_every_type_come_back_as_they_went_in(engine: Engine) {
@@ -251,9 +304,16 @@ async fn values_of_every_type_come_back_as_they_went_in(engine: Engine) {
     )
     .await
     .unwrap();
-    let rows = db.query("SELECT i, small, r, s, b, f, n FROM t".into(), Vec::new()).await.unwrap();
+    let rows = db
+        .query("SELECT i, small, r, s, b, f, n FROM t".into(), Vec::new())
+        .await
+        .unwrap();
     let row = &rows.rows[0];
-    assert!(matches!(row[0], Value::Integer(-9_007_199_254_740_993)), "{:?}", row[0]);
+    assert!(
+        matches!(row[0], Value::Integer(-9_007_199_254_740_993)),
+        "{:?}",
+        row[0]
+    );
     assert!(matches!(row[1], Value::Integer(42)));
     assert!(matches!(row[2], Value::Real(r) if r == 2.5));
     assert!(matches!(&row[3], Value::Text(s) if s == "héllo ✓"));
@@ -268,17 +328,39 @@ async fn values_of_every_type_come_back_as_they_went_in(engine: Engine) {
 async fn after_a_failed_statement_in_a_transaction_only_rollback_is_accepted(engine: Engine) {
     let fixture = Fixture::new(engine, "tx");
     let mut db = fixture.open("main").await;
-    db.execute_script("CREATE TABLE t (x INTEGER NOT NULL)".into()).await.unwrap();
+    db.execute_script("CREATE TABLE t (x INTEGER NOT NULL)".into())
+        .await
+        .unwrap();
     db.begin().await.unwrap();
-    db.execute_script("INSERT INTO t VALUES (1)".into()).await.unwrap();
-    assert!(db.execute_script("INSERT INTO t VALUES (NULL)".into()).await.is_err());
-    let refused = db.execute_script("INSERT INTO t VALUES (2)".into()).await.unwrap_err();
-    assert!(matches!(&refused, Error::Failed(m) if m.contains("roll it back")), "{refused:?}");
+    db.execute_script("INSERT INTO t VALUES (1)".into())
+        .await
+        .unwrap();
+    assert!(
+        db.execute_script("INSERT INTO t VALUES (NULL)".into())
+            .await
+            .is_err()
+    );
+    let refused = db
+        .execute_script("INSERT INTO t VALUES (2)".into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Failed(m) if m.contains("roll it back")),
+        "{refused:?}"
+    );
     let commit = db.commit().await.unwrap_err();
-    assert!(matches!(&commit, Error::Failed(m) if m.contains("rolled back, not committed")), "{commit:?}");
-    assert_eq!(fixture.db.value("SELECT COUNT(*) FROM t").as_deref(), Some("0"));
+    assert!(
+        matches!(&commit, Error::Failed(m) if m.contains("rolled back, not committed")),
+        "{commit:?}"
+    );
+    assert_eq!(
+        fixture.db.value("SELECT COUNT(*) FROM t").as_deref(),
+        Some("0")
+    );
     db.begin().await.unwrap();
-    db.execute_script("INSERT INTO t VALUES (3)".into()).await.unwrap();
+    db.execute_script("INSERT INTO t VALUES (3)".into())
+        .await
+        .unwrap();
     db.commit().await.unwrap();
     assert_eq!(fixture.db.value("SELECT x FROM t").as_deref(), Some("3"));
 }
@@ -287,11 +369,23 @@ async fn a_result_over_the_row_cap_is_an_error_not_a_truncation(engine: Engine) 
     let fixture = Fixture::new(engine, "rows");
     let mut db = fixture.open("main").await;
     let count = |n: usize| {
-        format!("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) SELECT x FROM c")
+        format!(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) SELECT x FROM c"
+        )
     };
-    assert_eq!(db.query(count(MAX_ROWS), Vec::new()).await.unwrap().rows.len(), MAX_ROWS);
+    assert_eq!(
+        db.query(count(MAX_ROWS), Vec::new())
+            .await
+            .unwrap()
+            .rows
+            .len(),
+        MAX_ROWS
+    );
     let error = db.query(count(MAX_ROWS + 1), Vec::new()).await.unwrap_err();
-    assert!(matches!(&error, Error::Failed(m) if m.contains("more than 10000 rows")), "{error:?}");
+    assert!(
+        matches!(&error, Error::Failed(m) if m.contains("more than 10000 rows")),
+        "{error:?}"
+    );
 }
 
 async fn the_advisory_lock_excludes_another_session_until_released(engine: Engine) {
@@ -310,19 +404,28 @@ async fn the_advisory_lock_excludes_another_session_until_released(engine: Engin
     second.lock(7, 1_000).await.unwrap();
     drop(second);
     first.lock(7, 1_000).await.unwrap();
-    assert!(matches!(first.unlock(9).await, Err(Error::Failed(_))), "not held");
+    assert!(
+        matches!(first.unlock(9).await, Err(Error::Failed(_))),
+        "not held"
+    );
 }
 
 async fn a_read_only_handle_cannot_write(engine: Engine) {
     let fixture = Fixture::new(engine, "readonly");
     fixture.db.execute("CREATE TABLE t (x INTEGER)");
     let mut db = fixture.cap(true, None).open("main").await.unwrap();
-    let error = db.execute_script("INSERT INTO t VALUES (1)".into()).await.unwrap_err();
+    let error = db
+        .execute_script("INSERT INTO t VALUES (1)".into())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, Error::Failed(m) if m.contains("read-only") || m.contains("readonly")),
         "{error:?}"
     );
-    assert_eq!(fixture.db.value("SELECT COUNT(*) FROM t").as_deref(), Some("0"));
+    assert_eq!(
+        fixture.db.value("SELECT COUNT(*) FROM t").as_deref(),
+        Some("0")
+    );
 }
 
 async fn a_backup_restores_the_exact_contents_and_only_over_its_own_database(engine: Engine) {
@@ -357,7 +460,10 @@ async fn a_backup_restores_the_exact_contents_and_only_over_its_own_database(eng
         "{error:?}"
     );
     let error = db.restore("no-such-snapshot").await.unwrap_err();
-    assert!(matches!(&error, Error::Failed(m) if m.contains("no snapshot `no-such-snapshot`")), "{error:?}");
+    assert!(
+        matches!(&error, Error::Failed(m) if m.contains("no snapshot `no-such-snapshot`")),
+        "{error:?}"
+    );
 }
 
 fn assert_mode(path: &Path, mode: u32) {

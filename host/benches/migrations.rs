@@ -40,14 +40,21 @@ fn floor(engine: Engine) -> Duration {
         Engine::Sqlite => {
             std::fs::write(&file, format!(".bail on\nBEGIN;\n{script}COMMIT;\n")).unwrap();
             let mut command = Command::new("sqlite3");
-            command.arg(db.path.as_ref().unwrap()).stdin(std::fs::File::open(&file).unwrap());
+            command
+                .arg(db.path.as_ref().unwrap())
+                .stdin(std::fs::File::open(&file).unwrap());
             command
         }
         Engine::Postgres => {
             std::fs::write(&file, script).unwrap();
             let mut command = Command::new("psql");
             command
-                .args(["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1"])
+                .args([
+                    "--no-psqlrc",
+                    "--quiet",
+                    "--single-transaction",
+                    "--set=ON_ERROR_STOP=1",
+                ])
                 .arg(format!("--dbname={}", db.url))
                 .arg("--file")
                 .arg(&file);
@@ -89,7 +96,11 @@ fn bench(engine: Engine) {
     println!("{name}: {MIGRATIONS} migrations");
     println!("  floor                         {}", seconds(floor));
     for transaction in ["all", "per-migration"] {
-        let project = project(engine, &format!("bench_{}", transaction.replace('-', "_")), transaction);
+        let project = project(
+            engine,
+            &format!("bench_{}", transaction.replace('-', "_")),
+            transaction,
+        );
         let took = timed_apply(&project, "v1");
         println!(
             "  sluice, transaction = {transaction:13} {}  ({:.2}x the floor)",

@@ -26,7 +26,9 @@ pub fn pg_server() -> std::net::SocketAddr {
 
 /// `url` with its database (the path) replaced by `database`.
 pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(query) => format!("{server}/{database}?{query}"),
@@ -119,7 +121,8 @@ impl TestDb {
                                     rusqlite::types::ValueRef::Null => None,
                                     rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
                                     rusqlite::types::ValueRef::Real(f) => Some(f.to_string()),
-                                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                                    rusqlite::types::ValueRef::Text(t)
+                                    | rusqlite::types::ValueRef::Blob(t) => {
                                         Some(String::from_utf8_lossy(t).into_owned())
                                     }
                                 })
@@ -188,7 +191,10 @@ impl TestDb {
 
     /// The scripts recorded in the history table, in order.
     pub fn applied(&self) -> Vec<String> {
-        self.history().into_iter().map(|(_, script, _, _)| script).collect()
+        self.history()
+            .into_iter()
+            .map(|(_, script, _, _)| script)
+            .collect()
     }
 
     /// A full text dump (schema and data) for comparing states: `sqlite3 .dump`, or `pg_dump`

@@ -126,10 +126,17 @@ config = {{ database = "main", migrations = "/migrations"{config} }}
     /// Starts `sluice apply --allow-irreversible` of `version` with stderr piped, to watch it
     /// while it runs.
     pub fn spawn_apply(&self, version: &str) -> Child {
-        self.command(&["apply", "--env", ENV, "--version", version, "--allow-irreversible"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        self.command(&[
+            "apply",
+            "--env",
+            ENV,
+            "--version",
+            version,
+            "--allow-irreversible",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
     }
 }

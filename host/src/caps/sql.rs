@@ -120,7 +120,10 @@ impl SqlCap {
         .await
     }
 
-    fn handle(&mut self, resource: &Resource<DatabaseHandle>) -> wasmtime::Result<&mut DatabaseHandle> {
+    fn handle(
+        &mut self,
+        resource: &Resource<DatabaseHandle>,
+    ) -> wasmtime::Result<&mut DatabaseHandle> {
         Ok(self.handles.get_mut(resource)?)
     }
 }

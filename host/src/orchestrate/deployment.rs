@@ -129,9 +129,9 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
                 .filter(|dep| broken.contains(*dep))
                 .collect();
             let deployment_id = deployment_id.as_str();
-            let plan = plans
-                .remove(name)
-                .unwrap_or(UnitPlan::Planned(Err("plan: the unit was not planned".to_owned())));
+            let plan = plans.remove(name).unwrap_or(UnitPlan::Planned(Err(
+                "plan: the unit was not planned".to_owned(),
+            )));
             async move {
                 if blocked.is_empty() {
                     unit::deploy(d, deployment_id, unit, &options.version, plan).await

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::OrchestrateError;
 use super::snapshots::JournaledSnapshots;
 use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
-use crate::caps::sql::{DatabaseTarget, SqlGrant, Snapshots};
+use crate::caps::sql::{DatabaseTarget, Snapshots, SqlGrant};
 use crate::caps::{Provision, containers};
 use crate::plan::interpolate::{InterpolateError, interpolate, interpolate_json};
 use crate::plan::model::{PluginSource, SecretSource, StateConfig, Unit};
@@ -199,16 +199,22 @@ impl Deployer {
         let url = interpolate(&decl.url, &|reference| match reference {
             "environment" => Some(self.environment.clone()),
             "project" => Some(self.plan.project.name.clone()),
-            _ => self.secrets.get(reference.strip_prefix("secret.")?).cloned().flatten(),
+            _ => self
+                .secrets
+                .get(reference.strip_prefix("secret.")?)
+                .cloned()
+                .flatten(),
         });
         Some(match url {
             Ok(url) => DatabaseTarget::parse(&url, &self.plan.dir),
-            Err(InterpolateError::Unknown(reference)) => Err(match reference.strip_prefix("secret.") {
-                Some(secret) => format!(
-                    "its url refers to secret `{secret}`, which has no value in this environment"
-                ),
-                None => format!("its url refers to `${{{reference}}}`, which has no value"),
-            }),
+            Err(InterpolateError::Unknown(reference)) => {
+                Err(match reference.strip_prefix("secret.") {
+                    Some(secret) => format!(
+                        "its url refers to secret `{secret}`, which has no value in this environment"
+                    ),
+                    None => format!("its url refers to `${{{reference}}}`, which has no value"),
+                })
+            }
             Err(other) => Err(format!("its url cannot be resolved: {other}")),
         })
     }

@@ -319,7 +319,8 @@ impl<'a> UnitRun<'a> {
             .filter(|c| c.action != ChangeAction::NoOp)
             .map(change_line)
             .collect();
-        let detail = serde_json::json!({ "changes": changes, "irreversible": planned.irreversible });
+        let detail =
+            serde_json::json!({ "changes": changes, "irreversible": planned.irreversible });
         self.d.reporter.event(Event::Step {
             unit: self.unit.name.clone(),
             step: "plan".into(),

@@ -165,7 +165,10 @@ mod tests {
     fn an_sql_import_needs_a_databases_grant() {
         let import = vec!["sluice:deploy/sql@0.1.1".to_owned()];
         let err = check("schema", &import, &Grants::default()).unwrap_err();
-        assert!(err.to_string().contains("needs the `databases` grant"), "{err}");
+        assert!(
+            err.to_string().contains("needs the `databases` grant"),
+            "{err}"
+        );
         let granted = Grants {
             databases: vec!["main".into()],
             ..Grants::default()

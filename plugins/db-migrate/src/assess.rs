@@ -29,7 +29,11 @@ impl<'a> Assessment<'a> {
         config: &Config,
         baseline_now: bool,
     ) -> Result<Assessment<'a>, Error> {
-        let baseline = if baseline_now { config.baseline() } else { None };
+        let baseline = if baseline_now {
+            config.baseline()
+        } else {
+            None
+        };
         let floor = history.baseline().cloned().or_else(|| baseline.clone());
         validate_applied(scripts, history, config, floor.as_ref())?;
         let applied: BTreeSet<&Version> = history
@@ -243,7 +247,10 @@ mod tests {
         ]);
         let error = Assessment::new(&scripts, &history, &config(""), false).unwrap_err();
         let text = error.message();
-        assert!(text.starts_with("V2__b.sql was changed after it was applied"), "{text}");
+        assert!(
+            text.starts_with("V2__b.sql was changed after it was applied"),
+            "{text}"
+        );
         assert!(text.contains(&checksum("b edited").to_string()), "{text}");
         assert!(text.contains(&checksum("b").to_string()), "{text}");
     }
@@ -266,14 +273,20 @@ mod tests {
 
     #[test]
     fn an_older_unapplied_migration_is_refused_unless_out_of_order() {
-        let scripts = scripts(&[("V1__a.sql", "a"), ("V2__late.sql", "l"), ("V3__c.sql", "c")]);
+        let scripts = scripts(&[
+            ("V1__a.sql", "a"),
+            ("V2__late.sql", "l"),
+            ("V3__c.sql", "c"),
+        ]);
         let history = history(vec![
             applied(1, "1", "V1__a.sql", checksum("a")),
             applied(2, "3", "V3__c.sql", checksum("c")),
         ]);
         let error = Assessment::new(&scripts, &history, &config(""), false).unwrap_err();
         assert!(
-            error.message().starts_with("V2__late.sql (version 2) is older than"),
+            error
+                .message()
+                .starts_with("V2__late.sql (version 2) is older than"),
             "{error}"
         );
         let lenient = config(r#", "out_of_order": true"#);
@@ -307,7 +320,10 @@ mod tests {
             Assessment::new(&scripts, &History::default(), &config(""), false).unwrap();
         let reasons = assessment.irreversible(&scripts, &config(""));
         assert_eq!(reasons.len(), 1);
-        assert!(reasons[0].starts_with("V2__b.sql has no down script (U2__*.sql)"), "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("V2__b.sql has no down script (U2__*.sql)"),
+            "{reasons:?}"
+        );
         let restoring = config(r#", "restore_on_rollback": true"#);
         assert!(assessment.irreversible(&scripts, &restoring).is_empty());
     }

@@ -77,7 +77,10 @@ impl UnitConfig for Config {
     fn problems(&self) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
         if self.database.is_empty() {
-            problems.push(Diagnostic::new("database", "must name a database of the plan"));
+            problems.push(Diagnostic::new(
+                "database",
+                "must name a database of the plan",
+            ));
         }
         if !self.migrations.is_absolute() {
             problems.push(Diagnostic::new(
@@ -147,7 +150,13 @@ mod tests {
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["database", "migrations", "table", "baseline_version", "lock_timeout_secs"]
+            [
+                "database",
+                "migrations",
+                "table",
+                "baseline_version",
+                "lock_timeout_secs"
+            ]
         );
     }
 
@@ -155,6 +164,9 @@ mod tests {
     fn the_schema_is_json_that_forbids_unknown_keys() {
         let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
         assert_eq!(schema["additionalProperties"], false);
-        assert_eq!(schema["required"], serde_json::json!(["database", "migrations"]));
+        assert_eq!(
+            schema["required"],
+            serde_json::json!(["database", "migrations"])
+        );
     }
 }

@@ -107,7 +107,10 @@ impl Db {
     pub fn create_history(&self) -> Result<(), Error> {
         let t = &self.table;
         let (int, installed_on) = match self.engine {
-            Engine::Sqlite => ("INT", "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))"),
+            Engine::Sqlite => (
+                "INT",
+                "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
+            ),
             Engine::Postgres => ("INTEGER", "TIMESTAMP NOT NULL DEFAULT now()"),
         };
         let ddl = format!(
@@ -173,7 +176,8 @@ impl Db {
                 text(row.description),
                 text(row.kind),
                 text(row.script),
-                row.checksum.map_or(Value::Null, |c| Value::Integer(c.into())),
+                row.checksum
+                    .map_or(Value::Null, |c| Value::Integer(c.into())),
                 text(row.installed_by),
                 Value::Integer(row.execution_ms),
                 Value::Boolean(true),
@@ -252,7 +256,17 @@ fn applied(row: &[Value]) -> Option<Applied> {
         Value::Text(text) => Some(text.clone()),
         _ => None,
     };
-    let [rank, version, description, kind, script, checksum, installed_by, success] = row else {
+    let [
+        rank,
+        version,
+        description,
+        kind,
+        script,
+        checksum,
+        installed_by,
+        success,
+    ] = row
+    else {
         return None;
     };
     let version_text = match version {
@@ -289,8 +303,14 @@ mod tests {
 
     #[test]
     fn the_lock_key_depends_on_the_table_only() {
-        assert_eq!(lock_key("sluice_schema_history"), lock_key("sluice_schema_history"));
-        assert_ne!(lock_key("sluice_schema_history"), lock_key("flyway_schema_history"));
+        assert_eq!(
+            lock_key("sluice_schema_history"),
+            lock_key("sluice_schema_history")
+        );
+        assert_ne!(
+            lock_key("sluice_schema_history"),
+            lock_key("flyway_schema_history")
+        );
         assert_eq!(lock_key("t") >> 32, 0x534C_5549);
     }
 

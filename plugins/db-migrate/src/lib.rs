@@ -143,15 +143,19 @@ impl Strategy for DbMigrate {
         )?;
         let after = survey.db.history()?;
         let version = after.current_version().map(ToString::to_string);
-        let at = version.as_deref().map_or_else(String::new, |v| format!(", now at version {v}"));
+        let at = version
+            .as_deref()
+            .map_or_else(String::new, |v| format!(", now at version {v}"));
         let summary = match applied.len() {
-            0 => format!("nothing to migrate on the {} database{at}", survey.db.engine_name()),
+            0 => format!(
+                "nothing to migrate on the {} database{at}",
+                survey.db.engine_name()
+            ),
             n => format!(
                 "applied {n} migration(s) to the {} database{at}",
                 survey.db.engine_name()
             ),
         };
-        info!("{summary}");
         Ok(Staged {
             state: to_state(&Migrated {
                 rank: after.last_rank(),
@@ -190,7 +194,12 @@ impl Strategy for DbMigrate {
             }
             (None, Some(current)) => {
                 let current: Migrated = parse_state("current state", &current)?;
-                (Scope::Since { after_rank: current.rank }, None)
+                (
+                    Scope::Since {
+                        after_rank: current.rank,
+                    },
+                    None,
+                )
             }
             (None, None) => return Ok(()),
         };

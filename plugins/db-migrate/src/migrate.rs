@@ -55,7 +55,11 @@ pub fn apply(
             execution_ms,
         })?;
         debug!("applied {} in {execution_ms} ms", script.file);
-        log::progress(u64::try_from(index + 1).unwrap_or(total), total, "migrating");
+        log::progress(
+            u64::try_from(index + 1).unwrap_or(total),
+            total,
+            "migrating",
+        );
         Ok(())
     };
     match config.transaction {

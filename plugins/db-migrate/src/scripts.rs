@@ -69,14 +69,12 @@ impl Scripts {
         })?;
         let mut files = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| {
-                Error::Failed(format!("cannot list {}: {e}", dir.display()))
-            })?;
+            let entry =
+                entry.map_err(|e| Error::Failed(format!("cannot list {}: {e}", dir.display())))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(".sql") {
-                let text = std::fs::read_to_string(entry.path()).map_err(|e| {
-                    Error::Failed(format!("cannot read {name} as UTF-8 text: {e}"))
-                })?;
+                let text = std::fs::read_to_string(entry.path())
+                    .map_err(|e| Error::Failed(format!("cannot read {name} as UTF-8 text: {e}")))?;
                 files.push((name, text));
             }
         }
@@ -102,7 +100,9 @@ impl Scripts {
                 Kind::Repeatable => scripts.repeatable.push(script),
             }
         }
-        scripts.versioned.sort_by(|a, b| a.version().cmp(&b.version()));
+        scripts
+            .versioned
+            .sort_by(|a, b| a.version().cmp(&b.version()));
         scripts.undo.sort_by(|a, b| a.version().cmp(&b.version()));
         scripts
             .repeatable
@@ -133,8 +133,14 @@ impl Scripts {
             return Err(Error::InvalidConfig(format!(
                 "{} undoes version {}, but there is no V{}__*.sql",
                 orphan.file,
-                orphan.version().map(ToString::to_string).unwrap_or_default(),
-                orphan.version().map(ToString::to_string).unwrap_or_default()
+                orphan
+                    .version()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                orphan
+                    .version()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             )));
         }
         Ok(scripts)
@@ -167,7 +173,9 @@ pub fn parse_name(file: &str) -> Result<(Kind, String), String> {
              U<version>__<description>.sql or R__<description>.sql"
         )
     };
-    let stem = file.strip_suffix(".sql").ok_or_else(|| invalid("not .sql"))?;
+    let stem = file
+        .strip_suffix(".sql")
+        .ok_or_else(|| invalid("not .sql"))?;
     let (head, description) = stem
         .split_once("__")
         .ok_or_else(|| invalid("no `__` after the version"))?;
@@ -249,9 +257,13 @@ mod tests {
 
     #[test]
     fn scripts_sort_by_version_and_duplicates_are_refused() {
-        let scripts =
-            Scripts::from_files(files(&["V10__c.sql", "V2__b.sql", "V1__a.sql", "U2__b.sql"]))
-                .unwrap();
+        let scripts = Scripts::from_files(files(&[
+            "V10__c.sql",
+            "V2__b.sql",
+            "V1__a.sql",
+            "U2__b.sql",
+        ]))
+        .unwrap();
         let order: Vec<&str> = scripts.versioned.iter().map(|s| s.file.as_str()).collect();
         assert_eq!(order, ["V1__a.sql", "V2__b.sql", "V10__c.sql"]);
         assert_eq!(
@@ -273,7 +285,10 @@ mod tests {
             unix,
             checksum("\u{feff}CREATE TABLE t (id int);\r\nINSERT INTO t VALUES (1);\r\n")
         );
-        assert_ne!(unix, checksum("CREATE TABLE t (id int);\nINSERT INTO t VALUES (2);\n"));
+        assert_ne!(
+            unix,
+            checksum("CREATE TABLE t (id int);\nINSERT INTO t VALUES (2);\n")
+        );
         // The standard CRC-32 check value: "123456789" gives 0xCBF43926, here split in lines.
         assert_eq!(checksum("1234\n56789\n"), 0xCBF4_3926_u32.cast_signed());
     }

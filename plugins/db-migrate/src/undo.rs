@@ -44,7 +44,7 @@ impl<'a> Undo<'a> {
                 Scope::Since { after_rank } => row.rank > *after_rank,
             })
             .collect();
-        rows.sort_by(|a, b| b.rank.cmp(&a.rank));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.rank));
         let mut undo = Undo {
             steps: Vec::new(),
             missing: Vec::new(),

@@ -17,7 +17,7 @@ use crate::wit::types::Error;
 /// The engine's side of a handle.
 enum Connection {
     Sqlite(Sqlite),
-    Postgres(Postgres),
+    Postgres(Box<Postgres>),
 }
 
 /// Where the handle is with transactions.
@@ -49,8 +49,12 @@ impl DatabaseHandle {
         snapshots: Option<Snapshots>,
     ) -> Result<DatabaseHandle, Error> {
         let connection = match &target {
-            DatabaseTarget::Sqlite(path) => Sqlite::open(path, read_only).await.map(Connection::Sqlite),
-            DatabaseTarget::Postgres(pg) => Postgres::open(pg, read_only).await.map(Connection::Postgres),
+            DatabaseTarget::Sqlite(path) => {
+                Sqlite::open(path, read_only).await.map(Connection::Sqlite)
+            }
+            DatabaseTarget::Postgres(pg) => Postgres::open(pg, read_only)
+                .await
+                .map(|session| Connection::Postgres(Box::new(session))),
         };
         Ok(DatabaseHandle {
             name: name.to_owned(),
@@ -256,10 +260,12 @@ impl DatabaseHandle {
         let partial = path.with_extension(format!("{engine}.partial"));
         let taken = match (&self.connection, &self.target) {
             (Connection::Sqlite(db), _) => db.backup(partial.clone()).await,
-            (Connection::Postgres(_), DatabaseTarget::Postgres(pg)) => postgres::dump(pg, &partial).await,
-            (Connection::Postgres(_), DatabaseTarget::Sqlite(_)) => {
-                Err(Fault::Failed("the handle does not match its database".to_owned()))
+            (Connection::Postgres(_), DatabaseTarget::Postgres(pg)) => {
+                postgres::dump(pg, &partial).await
             }
+            (Connection::Postgres(_), DatabaseTarget::Sqlite(_)) => Err(Fault::Failed(
+                "the handle does not match its database".to_owned(),
+            )),
         };
         if let Err(fault) = taken {
             let _ = std::fs::remove_file(&partial);
@@ -277,10 +283,9 @@ impl DatabaseHandle {
             path,
             bytes,
         };
-        snapshots
-            .ledger
-            .record(&snapshot)
-            .map_err(|e| self.refuse(&format!("the backup was taken but cannot be recorded: {e}")))?;
+        snapshots.ledger.record(&snapshot).map_err(|e| {
+            self.refuse(&format!("the backup was taken but cannot be recorded: {e}"))
+        })?;
         Ok(id)
     }
 
@@ -291,7 +296,9 @@ impl DatabaseHandle {
             .ledger
             .find(id)
             .map_err(|e| self.refuse(&format!("cannot look up snapshot `{id}`: {e}")))?
-            .ok_or_else(|| self.refuse(&format!("there is no snapshot `{id}` in this environment")))?;
+            .ok_or_else(|| {
+                self.refuse(&format!("there is no snapshot `{id}` in this environment"))
+            })?;
         if snapshot.database != self.name {
             return Err(Error::Denied(format!(
                 "sql `{}`: snapshot `{id}` was taken of database `{}`, not of this one",
@@ -313,9 +320,9 @@ impl DatabaseHandle {
             (Connection::Postgres(_), DatabaseTarget::Postgres(pg)) => {
                 postgres::restore(pg, &snapshot.path).await
             }
-            (Connection::Postgres(_), DatabaseTarget::Sqlite(_)) => {
-                Err(Fault::Failed("the handle does not match its database".to_owned()))
-            }
+            (Connection::Postgres(_), DatabaseTarget::Sqlite(_)) => Err(Fault::Failed(
+                "the handle does not match its database".to_owned(),
+            )),
         };
         restored.map_err(|fault| self.error(fault))
     }
@@ -416,7 +423,10 @@ mod tests {
             rows.push(vec![Value::Integer(n as i64)]).unwrap();
         }
         let error = rows.push(vec![Value::Integer(0)]).unwrap_err();
-        assert!(error.to_string().contains("more than 10000 rows"), "{error}");
+        assert!(
+            error.to_string().contains("more than 10000 rows"),
+            "{error}"
+        );
     }
 
     #[test]

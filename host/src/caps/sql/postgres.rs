@@ -58,10 +58,7 @@ impl Postgres {
         if config.get_application_name().is_none() {
             config.application_name("sluice");
         }
-        let (client, connection) = config
-            .connect(NoTls)
-            .await
-            .map_err(|e| connect_fault(&e))?;
+        let (client, connection) = config.connect(NoTls).await.map_err(|e| connect_fault(&e))?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!("postgres connection ended: {e}");
@@ -96,7 +93,11 @@ impl Postgres {
     }
 
     /// Runs one statement with `params`; the number of rows it changed.
-    pub(super) async fn execute(&self, statement: String, params: Vec<Value>) -> Result<u64, Fault> {
+    pub(super) async fn execute(
+        &self,
+        statement: String,
+        params: Vec<Value>,
+    ) -> Result<u64, Fault> {
         self.busy(async {
             let prepared = self.client.prepare(&statement).await?;
             self.client
@@ -153,7 +154,10 @@ impl Postgres {
         let give_up = Instant::now() + wait;
         loop {
             let taken: bool = self
-                .busy(self.client.query_one("SELECT pg_try_advisory_lock($1)", &[&key]))
+                .busy(
+                    self.client
+                        .query_one("SELECT pg_try_advisory_lock($1)", &[&key]),
+                )
                 .await
                 .and_then(|row| row.try_get(0))
                 .map_err(|e| statement_fault("SELECT pg_try_advisory_lock($1)", &e))?;
@@ -173,10 +177,13 @@ impl Postgres {
         if !self.locks.remove(&key) {
             return Ok(false);
         }
-        self.busy(self.client.query_one("SELECT pg_advisory_unlock($1)", &[&key]))
-            .await
-            .and_then(|row| row.try_get(0))
-            .map_err(|e| statement_fault("SELECT pg_advisory_unlock($1)", &e))
+        self.busy(
+            self.client
+                .query_one("SELECT pg_advisory_unlock($1)", &[&key]),
+        )
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(|e| statement_fault("SELECT pg_advisory_unlock($1)", &e))
     }
 }
 

@@ -69,7 +69,11 @@ impl Sqlite {
     }
 
     /// Runs one statement with `params`; the number of rows it changed.
-    pub(super) async fn execute(&self, statement: String, params: Vec<Value>) -> Result<u64, Fault> {
+    pub(super) async fn execute(
+        &self,
+        statement: String,
+        params: Vec<Value>,
+    ) -> Result<u64, Fault> {
         self.run(move |connection| {
             let mut prepared = connection
                 .prepare(&statement)
@@ -163,7 +167,8 @@ impl Sqlite {
     pub(super) async fn backup(&self, to: PathBuf) -> Result<(), Fault> {
         self.run(move |connection| {
             let mut copy = Connection::open(&to).map_err(|e| copy_fault("back up", e))?;
-            let backup = Backup::new(connection, &mut copy).map_err(|e| copy_fault("back up", e))?;
+            let backup =
+                Backup::new(connection, &mut copy).map_err(|e| copy_fault("back up", e))?;
             copy_all(&backup).map_err(|e| copy_fault("back up", e))
         })
         .await

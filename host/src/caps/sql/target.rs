@@ -10,7 +10,7 @@ pub enum DatabaseTarget {
     /// An SQLite file (absolute).
     Sqlite(PathBuf),
     /// A PostgreSQL server and database.
-    Postgres(PostgresTarget),
+    Postgres(Box<PostgresTarget>),
 }
 
 /// A PostgreSQL database, from a `postgres://` URL.
@@ -46,7 +46,7 @@ impl DatabaseTarget {
             return Ok(DatabaseTarget::Sqlite(base.join(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return postgres(url).map(DatabaseTarget::Postgres);
+            return postgres(url).map(|pg| DatabaseTarget::Postgres(Box::new(pg)));
         }
         Err("its url is neither sqlite:PATH nor postgres://...".to_owned())
     }
@@ -55,9 +55,7 @@ impl DatabaseTarget {
 fn postgres(text: &str) -> Result<PostgresTarget, String> {
     let invalid = |why: String| format!("its postgres url is not valid: {why}");
     let mut url = url::Url::parse(text).map_err(|e| invalid(e.to_string()))?;
-    let password = url.password().map(|p| {
-        percent_decode(p)
-    });
+    let password = url.password().map(percent_decode);
     let config = tokio_postgres::Config::from_str(text).map_err(|e| {
         let mut why = e.to_string();
         if let Some(password) = &password {
@@ -132,9 +130,12 @@ mod tests {
 
     #[test]
     fn an_invalid_url_is_refused_without_repeating_it() {
-        let error =
-            DatabaseTarget::parse("postgres://u:hunter2@h:notaport/db", Path::new("/")).unwrap_err();
+        let error = DatabaseTarget::parse("postgres://u:hunter2@h:notaport/db", Path::new("/"))
+            .unwrap_err();
         assert!(!error.contains("hunter2"), "{error}");
-        assert!(error.starts_with("its postgres url is not valid"), "{error}");
+        assert!(
+            error.starts_with("its postgres url is not valid"),
+            "{error}"
+        );
     }
 }

@@ -57,7 +57,10 @@ impl HostDatabase for SqlCap {
         Ok(self.handle(&db)?.begin().await)
     }
 
-    async fn commit(&mut self, db: Resource<DatabaseHandle>) -> wasmtime::Result<Result<(), Error>> {
+    async fn commit(
+        &mut self,
+        db: Resource<DatabaseHandle>,
+    ) -> wasmtime::Result<Result<(), Error>> {
         Ok(self.handle(&db)?.commit().await)
     }
 

@@ -91,8 +91,13 @@ fn check(program: &str, output: &Output) -> Result<(), Fault> {
         return Ok(());
     }
     let start = output.stderr.len().saturating_sub(ERROR_TAIL_BYTES);
-    let said = String::from_utf8_lossy(&output.stderr[start..]).trim().to_owned();
-    Err(Fault::Failed(format!("`{program}` failed ({}): {said}", output.status)))
+    let said = String::from_utf8_lossy(&output.stderr[start..])
+        .trim()
+        .to_owned();
+    Err(Fault::Failed(format!(
+        "`{program}` failed ({}): {said}",
+        output.status
+    )))
 }
 
 /// Writes a custom-format archive of the whole database to `to`.

@@ -10,7 +10,7 @@
 use std::error::Error;
 
 use bytes::BytesMut;
-use tokio_postgres::types::{FromSql, Format, IsNull, Kind, ToSql, Type, to_sql_checked};
+use tokio_postgres::types::{Format, FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 
 use crate::wit::sql::Value;
 
@@ -26,9 +26,9 @@ impl Param<'_> {
         match self.0 {
             Value::Null | Value::Blob(_) => true,
             Value::Boolean(_) => *ty == Type::BOOL,
-            Value::Integer(_) => [Type::INT2, Type::INT4, Type::INT8, Type::OID]
-                .contains(ty)
-                || is_float(ty),
+            Value::Integer(_) => {
+                [Type::INT2, Type::INT4, Type::INT8, Type::OID].contains(ty) || is_float(ty)
+            }
             Value::Real(_) => is_float(ty),
             Value::Text(_) => false,
         }
@@ -147,7 +147,12 @@ fn cell(ty: &Type, raw: &[u8]) -> Result<Value, Boxed> {
         Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
         Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
         Type::BYTEA => Value::Blob(raw.to_vec()),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON
+        Type::TEXT
+        | Type::VARCHAR
+        | Type::BPCHAR
+        | Type::NAME
+        | Type::UNKNOWN
+        | Type::JSON
         | Type::XML => text(raw),
         // jsonb's binary format is a version byte (1) and the text.
         Type::JSONB => text(raw.get(1..).unwrap_or_default()),
@@ -181,7 +186,10 @@ mod tests {
 
     #[test]
     fn an_integer_fits_the_placeholder_type_or_is_refused() {
-        assert_eq!(sent(&Value::Integer(7), &Type::INT4), (true, vec![0, 0, 0, 7]));
+        assert_eq!(
+            sent(&Value::Integer(7), &Type::INT4),
+            (true, vec![0, 0, 0, 7])
+        );
         assert_eq!(sent(&Value::Integer(7), &Type::INT2), (true, vec![0, 7]));
         let mut out = BytesMut::new();
         let Err(error) = Param(&Value::Integer(70_000)).to_sql_checked(&Type::INT2, &mut out)
@@ -210,7 +218,10 @@ mod tests {
     #[test]
     fn unreadable_column_types_say_to_cast_them() {
         let error = cell(&Type::TIMESTAMPTZ, &[0; 8]).unwrap_err();
-        assert!(error.to_string().contains("cast it in the query"), "{error}");
+        assert!(
+            error.to_string().contains("cast it in the query"),
+            "{error}"
+        );
         assert!(matches!(cell(&Type::JSONB, b"\x01{}").unwrap(), Value::Text(t) if t == "{}"));
     }
 }
