@@ -95,12 +95,7 @@ impl Strategy for DbMigrate {
     }
 
     fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        let problems = Config::diagnose(&config);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        Config::validate(&config)
     }
 
     fn plan(_ctx: Context, config: String, _current: Option<String>) -> Result<Vec<Change>, Error> {
