@@ -5,10 +5,12 @@
 #   - the wasm32-wasip2 Rust target (plugins are WebAssembly components)
 #   - git and python3 (the quickstart's tiny HTTP server)
 #   - with SLUICE_SERVICES=1 (make test, make bench): Debian's docker.io (a running dockerd),
-#     caddy and busybox-static, for the container strategy's tests; Debian's postgresql and
-#     sqlite3, and a throwaway PostgreSQL cluster under build/postgres listening on
+#     caddy and busybox-static, for the container strategy's tests, and the kernel setting
+#     net.ipv4.tcp_migrate_req=1 that zero-downtime route switches through Caddy need (see
+#     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
+#     and a throwaway PostgreSQL cluster under build/postgres listening on
 #     127.0.0.1:$SLUICE_TEST_PG_PORT (default 55432) when nothing answers there, for the
-#     migration tests (the URL they use is in tests/support/postgres.rs)
+#     migration tests (the URL they use is in tests/support/database.rs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -53,6 +55,14 @@ if ! docker info >/dev/null 2>&1; then
         sleep 0.5
     done
     docker info >/dev/null 2>&1 || { echo "ensure-deps: dockerd did not start; see build/dockerd.log" >&2; tail -20 "$build/dockerd.log" >&2; exit 1; }
+fi
+
+# Caddy reloads its config on every route switch by opening a new SO_REUSEPORT listener and closing
+# the old one; without this setting Linux resets the connections still queued on the old one.
+migrate=/proc/sys/net/ipv4/tcp_migrate_req
+if [ "$(cat "$migrate" 2>/dev/null)" != 1 ]; then
+    echo "ensure-deps: setting net.ipv4.tcp_migrate_req=1 (queued connections survive Caddy reloads)"
+    echo 1 >"$migrate" || { echo "ensure-deps: cannot set net.ipv4.tcp_migrate_req (needs root)" >&2; exit 1; }
 fi
 
 # PostgreSQL for the migration tests: a throwaway cluster owned by the `postgres` user (initdb

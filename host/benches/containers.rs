@@ -51,6 +51,7 @@ fn outage(report: &LoadReport) -> Duration {
 }
 
 fn blue_green() -> Duration {
+    support::caddy::require_reloads_to_keep_queued_connections();
     let stack = Stack::new("bench-bg");
     stack.plan("blue-green", "", None, None);
     deploy_ok(&stack, "v1");

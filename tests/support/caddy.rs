@@ -12,6 +12,24 @@ use super::http::get;
 /// The name of the HTTP server in the Caddy config (the plugin's default `router.server`).
 pub const SERVER: &str = "sluice";
 
+/// The kernel setting that lets connections queued on a closing SO_REUSEPORT listener move to
+/// another listener of the group instead of being reset.
+const MIGRATE_REQ: &str = "/proc/sys/net/ipv4/tcp_migrate_req";
+
+/// Panics unless `net.ipv4.tcp_migrate_req` is 1. Caddy applies every config change (a route
+/// switch) by opening a new SO_REUSEPORT listener and closing the old one; without the setting,
+/// Linux resets the connections still waiting in the old one's accept queue, and a client sees a
+/// failed request. `make test` (scripts/ensure-deps.sh) sets it.
+pub fn require_reloads_to_keep_queued_connections() {
+    let value = std::fs::read_to_string(MIGRATE_REQ).unwrap_or_default();
+    assert_eq!(
+        value.trim(),
+        "1",
+        "net.ipv4.tcp_migrate_req must be 1 for route switches through Caddy to drop no \
+         connection (run `make services`, or `sysctl -w net.ipv4.tcp_migrate_req=1` as root)"
+    );
+}
+
 /// How long Caddy gets to open its ports.
 const STARTUP: Duration = Duration::from_secs(10);
 

@@ -72,7 +72,12 @@ impl Project {
 
     /// `sluice status --output json` for the unit: the live version, if any.
     pub fn live_version(&self, unit: &str) -> Option<String> {
-        let run = self.sluice(&["status", "--env", ENV, "--output", "json"]);
+        self.live_version_in(ENV, unit)
+    }
+
+    /// The live version of `unit` in `environment`, if any.
+    pub fn live_version_in(&self, environment: &str, unit: &str) -> Option<String> {
+        let run = self.sluice(&["status", "--env", environment, "--output", "json"]);
         assert_eq!(run.code, 0, "status failed: {}", run.all());
         run.stdout.lines().find_map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).ok()?;

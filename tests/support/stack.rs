@@ -109,9 +109,36 @@ gates = [
     }
 
     pub fn live_version(&self) -> Option<String> {
+        self.status()["live"]["version"].as_str().map(str::to_owned)
+    }
+
+    /// The containers `sluice status` finds for the unit: `(name, version, status, live)`, sorted.
+    pub fn status_containers(&self) -> Vec<(String, String, String, bool)> {
+        let status = self.status();
+        let mut found: Vec<_> = status["containers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("status lists containers: {status}"))
+            .iter()
+            .map(|c| {
+                let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+                (
+                    text("name"),
+                    text("version"),
+                    text("status"),
+                    c["live"] == true,
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// The unit's line of `sluice status --output json`.
+    fn status(&self) -> serde_json::Value {
         let run = self.sluice(&["status", "--env", ENV, "--output", "json"]);
-        let line: serde_json::Value = serde_json::from_str(run.stdout.lines().next()?).ok()?;
-        line["live"]["version"].as_str().map(str::to_owned)
+        assert_eq!(run.code, EXIT_SUCCESS, "status: {}", run.all());
+        serde_json::from_str(run.stdout.lines().next().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("status prints JSON ({e}): {}", run.stdout))
     }
 }
 

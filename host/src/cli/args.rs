@@ -46,6 +46,12 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Return one unit to an earlier successful version.
     Rollback(RollbackArgs),
+    /// Bring deployments interrupted by a crash to a consistent end (apply does it first, too).
+    Recover(RecoverArgs),
+    /// Approve a plan written by `sluice plan --out`, by its hash.
+    Approve(ApproveArgs),
+    /// Deploy to one environment the version another one runs.
+    Promote(PromoteArgs),
     /// Past deployments, newest first.
     History(HistoryArgs),
     /// What is live in an environment.
@@ -78,14 +84,28 @@ pub struct PlanArgs {
     /// Which units at which version.
     #[command(flatten)]
     pub target: Target,
+    /// Write the resolved plan (with its hash) to this file, for `sluice approve` and
+    /// `sluice apply FILE`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `sluice apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Which units at which version.
-    #[command(flatten)]
-    pub target: Target,
+    /// A plan written by `sluice plan --out`: its environment, version and units are applied,
+    /// only while it still matches what apply would do (and, where the environment needs it,
+    /// once approved).
+    pub plan_file: Option<PathBuf>,
+    /// The environment (default: the plan file's).
+    #[arg(long, short = 'e', required_unless_present = "plan_file")]
+    pub env: Option<String>,
+    /// Only this unit (repeatable); default: every unit.
+    #[arg(long = "unit", short = 'u', conflicts_with = "plan_file")]
+    pub units: Vec<String>,
+    /// The version to deploy (default: `git describe --tags --always --dirty` of the plan's repository).
+    #[arg(long = "version", conflicts_with = "plan_file")]
+    pub version: Option<String>,
     /// Deploy even units whose version and inputs are already live.
     #[arg(long)]
     pub force: bool,
@@ -93,6 +113,9 @@ pub struct ApplyArgs {
     /// migration without a down script); `sluice plan` shows why.
     #[arg(long)]
     pub allow_irreversible: bool,
+    /// At most this many units deploy at the same time (0: no limit).
+    #[arg(long, default_value = "0")]
+    pub parallel: usize,
     /// Wait this long for the environment's lock instead of failing at once (e.g. `2m`).
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub lock_wait: Duration,
@@ -110,6 +133,50 @@ pub struct RollbackArgs {
     /// The version to return to (default: the last successful one before the live one).
     #[arg(long)]
     pub to: Option<String>,
+    /// Wait this long for the environment's lock instead of failing at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_wait: Duration,
+}
+
+/// `sluice approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The plan's hash, as `sluice plan --out` printed it.
+    pub hash: String,
+}
+
+/// `sluice promote`.
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The environment whose version is deployed.
+    #[arg(long)]
+    pub from: String,
+    /// The environment deployed to.
+    #[arg(long)]
+    pub to: String,
+    /// The version (default: the one live on `--from` for the units).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Only this unit (repeatable); default: every unit.
+    #[arg(long = "unit", short = 'u')]
+    pub units: Vec<String>,
+    /// At most this many units deploy at the same time (0: no limit).
+    #[arg(long, default_value = "0")]
+    pub parallel: usize,
+    /// Start the deployment even when a plugin says it could not be rolled back.
+    #[arg(long)]
+    pub allow_irreversible: bool,
+    /// Wait this long for the environment's lock instead of failing at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_wait: Duration,
+}
+
+/// `sluice recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The environment.
+    #[arg(long, short = 'e')]
+    pub env: String,
     /// Wait this long for the environment's lock instead of failing at once.
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub lock_wait: Duration,

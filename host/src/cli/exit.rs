@@ -17,6 +17,8 @@ pub enum Exit {
     RolledBack = 3,
     /// 4: another sluice holds the environment's lock.
     LockHeld = 4,
+    /// 5: the environment deploys only an approved plan, and this one is not (or no longer) approved.
+    AwaitingApproval = 5,
 }
 
 impl Exit {
@@ -42,4 +44,4 @@ impl From<Exit> for ExitCode {
 }
 
 /// The help text listing the codes.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, or an internal error\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, or an internal error\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan";

@@ -52,6 +52,7 @@ impl From<OrchestrateError> for CliError {
             OrchestrateError::Runtime(_) => Exit::Invalid,
             OrchestrateError::State(StateError::Locked { .. }) => Exit::LockHeld,
             OrchestrateError::State(_) => Exit::Failed,
+            OrchestrateError::AwaitingApproval(_) => Exit::AwaitingApproval,
         };
         CliError {
             exit,

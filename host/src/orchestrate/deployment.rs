@@ -1,14 +1,13 @@
 //! `sluice apply`: the selected units, wave by wave.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use futures::future::join_all;
+use std::collections::BTreeMap;
 
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
+use super::resolved::{ResolvedPlan, resolve};
 use super::setup::Deployer;
-use super::unit::{self, UnitPlan};
-use crate::plan::graph;
+use super::{fleet, schedule, unit};
+use crate::plan::model::Unit;
 use crate::report::Event;
 use crate::state::{NewDeployment, Outcome};
 
@@ -21,9 +20,22 @@ pub struct ApplyOptions {
     pub units: Vec<String>,
     /// Deploy even when the same version and inputs are already live.
     pub force: bool,
+    /// At most this many units deploy at the same time; 0: no limit.
+    pub parallel: usize,
+    /// The approved plan this run carries out, if it carries one out.
+    pub approved: Option<Approved>,
     /// Start the deployment even when a plugin says it would be irreversible
     /// (`--allow-irreversible`).
     pub allow_irreversible: bool,
+}
+
+/// An approved resolved plan that a run carries out.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    /// The plan's hash.
+    pub plan_hash: String,
+    /// Who approved it.
+    pub by: String,
 }
 
 /// A new deployment id (time-ordered).
@@ -31,34 +43,40 @@ pub(super) fn new_deployment_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Records the start of deployment `id` of `kind` and announces it.
+/// Records the start of a deployment of `kind` and announces it.
 pub(super) fn begin(
     d: &Deployer,
-    id: &str,
     kind: &str,
     units: Vec<String>,
-) -> Result<(), OrchestrateError> {
+    approved: Option<&Approved>,
+) -> Result<String, OrchestrateError> {
+    let id = new_deployment_id();
+    let approved_by = approved.map(|a| a.by.clone());
     d.store.begin_deployment(&NewDeployment {
-        id: id.to_owned(),
+        id: id.clone(),
         environment: d.environment.clone(),
         kind: kind.to_owned(),
         plan_hash: d.plan.hash.clone(),
         actor: d.actor.clone(),
         commit: d.commit.clone(),
         started_at_ms: crate::report::time::now_ms(),
+        approved_by: approved_by.clone(),
     })?;
     d.audit(
-        id,
+        &id,
         "deployment-started",
-        serde_json::json!({ "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units }),
+        serde_json::json!({
+            "kind": kind, "plan_hash": d.plan.hash, "commit": d.commit, "units": units,
+            "approved_plan": approved.map(|a| &a.plan_hash), "approved_by": approved_by,
+        }),
     )?;
     d.reporter.event(Event::DeploymentStarted {
-        id: id.to_owned(),
+        id: id.clone(),
         environment: d.environment.clone(),
         kind: kind.to_owned(),
         units,
     });
-    Ok(())
+    Ok(id)
 }
 
 /// Records how a deployment ended.
@@ -84,77 +102,31 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
     Ok(())
 }
 
-/// Deploys the selected units of the plan at `options.version`: every unit is planned first
-/// (an irreversible plan stops everything unless allowed), then units of one wave deploy at the
-/// same time; a unit whose dependency did not succeed is skipped.
+/// Deploys the selected units of the plan at `options.version`: each as soon as the units it
+/// depends on are done, at most `options.parallel` at a time; a unit whose dependency did not
+/// succeed is skipped. A deployment a plugin calls irreversible does not start unless allowed.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
     let selected = select(d, &options.units)?;
-    let deployment_id = new_deployment_id();
-    let planned = join_all(selected.iter().map(|name| {
-        let deployment_id = deployment_id.as_str();
-        async move {
-            let plan = unit::preflight(
-                d,
-                deployment_id,
-                &d.plan.units[name],
-                &options.version,
-                options.force,
-            )
-            .await;
-            (name.clone(), plan)
-        }
-    }))
-    .await;
-    let mut plans: BTreeMap<String, UnitPlan> = planned.into_iter().collect();
-    let irreversible = irreversible_units(&plans);
+    let resolved = resolve(d, &options.version, &selected).await?;
+    let irreversible = irreversible_units(d, &resolved, options)?;
     if !irreversible.is_empty() && !irreversible_allowed(options) {
         return Err(OrchestrateError::Irreversible(irreversible));
     }
-    begin(d, &deployment_id, "apply", selected.clone())?;
+    let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref())?;
     if !irreversible.is_empty() {
         d.audit(
             &deployment_id,
             "irreversible-allowed",
-            serde_json::json!({ "units": irreversible }),
+            serde_json::json!({
+                "units": irreversible, "by_flag": options.allow_irreversible,
+                "approved_plan": options.approved.as_ref().map(|a| &a.plan_hash),
+            }),
         )?;
     }
-    let mut results: Vec<UnitResult> = Vec::new();
-    let mut broken: BTreeSet<String> = BTreeSet::new();
-    for wave in graph::waves(&d.plan, &selected) {
-        let runs = wave.iter().map(|name| {
-            let unit = &d.plan.units[name];
-            let blocked: Vec<&String> = unit
-                .depends_on
-                .iter()
-                .filter(|dep| broken.contains(*dep))
-                .collect();
-            let deployment_id = deployment_id.as_str();
-            let plan = plans.remove(name).unwrap_or(UnitPlan::Planned(Err(
-                "plan: the unit was not planned".to_owned(),
-            )));
-            async move {
-                if blocked.is_empty() {
-                    unit::deploy(d, deployment_id, unit, &options.version, plan).await
-                } else {
-                    let names: Vec<&str> = blocked.iter().map(|s| s.as_str()).collect();
-                    unit::skip(
-                        d,
-                        deployment_id,
-                        unit,
-                        &options.version,
-                        &format!("depends on {}, which did not deploy", names.join(", ")),
-                    )
-                    .await
-                }
-            }
-        });
-        for result in join_all(runs).await {
-            if !matches!(result.outcome, Outcome::Succeeded | Outcome::Unchanged) {
-                broken.insert(result.unit.clone());
-            }
-            results.push(result);
-        }
-    }
+    let results = schedule::run(&d.plan, &selected, options.parallel, |unit, blocked| {
+        deploy_unit(d, &deployment_id, unit, options, blocked)
+    })
+    .await;
     let run = RunOutcome {
         deployment_id,
         units: results,
@@ -163,24 +135,62 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     Ok(run)
 }
 
-/// Each unit whose plan is irreversible, with the plugin's reasons.
-fn irreversible_units(plans: &BTreeMap<String, UnitPlan>) -> BTreeMap<String, Vec<String>> {
-    plans
-        .iter()
-        .filter(|(_, plan)| !plan.irreversible().is_empty())
-        .map(|(unit, plan)| (unit.clone(), plan.irreversible().to_vec()))
-        .collect()
+/// Deploys one plan unit (each member of a fleet), or skips it when a unit it depends on in
+/// `blocked` did not deploy.
+async fn deploy_unit(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    options: &ApplyOptions,
+    blocked: Vec<String>,
+) -> Vec<UnitResult> {
+    let version = options.version.as_str();
+    if !blocked.is_empty() {
+        let reason = format!("depends on {}, which did not deploy", blocked.join(", "));
+        let mut skipped = Vec::new();
+        for member in unit.members() {
+            skipped.push(unit::skip(d, deployment_id, &member, version, &reason).await);
+        }
+        return skipped;
+    }
+    if unit.is_fleet() {
+        fleet::deploy(d, deployment_id, unit, version, options.force).await
+    } else {
+        vec![unit::deploy(d, deployment_id, unit, version, options.force).await]
+    }
+}
+
+/// The units (fleet members) of `resolved` whose plugin says deploying them would be
+/// irreversible, with its reasons; a unit that would not deploy (already live, not forced) is
+/// left out.
+fn irreversible_units(
+    d: &Deployer,
+    resolved: &ResolvedPlan,
+    options: &ApplyOptions,
+) -> Result<BTreeMap<String, Vec<String>>, OrchestrateError> {
+    let mut found = BTreeMap::new();
+    for planned in resolved.units.iter().filter(|u| !u.irreversible.is_empty()) {
+        let live = d.store.current(&d.environment, &planned.unit)?.is_some_and(|current| {
+            current.version == options.version
+                && current.plugin_sha256 == planned.plugin_sha256
+                && current.config_hash == planned.config_sha256
+        });
+        if options.force || !live {
+            found.insert(planned.unit.clone(), planned.irreversible.clone());
+        }
+    }
+    Ok(found)
 }
 
 /// Whether a deployment some plugin calls irreversible may start. The one place that decides
-/// it: today `--allow-irreversible`; an approval of the plan (when approvals land) will be
-/// accepted here as well.
+/// it: `--allow-irreversible`, or an approved plan (whose hash covers the plugins' reasons, so
+/// the approver saw them).
 fn irreversible_allowed(options: &ApplyOptions) -> bool {
-    options.allow_irreversible
+    options.allow_irreversible || options.approved.is_some()
 }
 
 /// The units to deploy: all, or the named ones (each must exist).
-fn select(d: &Deployer, names: &[String]) -> Result<Vec<String>, OrchestrateError> {
+pub fn select(d: &Deployer, names: &[String]) -> Result<Vec<String>, OrchestrateError> {
     if names.is_empty() {
         return Ok(d.plan.units.keys().cloned().collect());
     }

@@ -30,6 +30,10 @@ pub enum OrchestrateError {
     /// The command asked for something the plan or history cannot give.
     #[error("{0}")]
     Invalid(String),
+    /// The environment deploys only an approved plan, and this one is not (or no longer) approved;
+    /// the message says how to get an approval.
+    #[error("{0}")]
+    AwaitingApproval(String),
     /// Plugins say the deployment would be irreversible, and that was not allowed: nothing
     /// was started. Per unit, the plugin's reasons.
     #[error("{}", irreversible_message(.0))]

@@ -5,7 +5,6 @@ use crate::gates::{self, Probe};
 use crate::plan::interpolate;
 use crate::plan::model::{GateCheck, GatePhase, Unit};
 use crate::report::Event;
-use crate::state::JournalEntry;
 
 /// Where the gates look: the version they expect and the staged endpoints, if any.
 pub(super) struct Target<'a> {
@@ -40,14 +39,7 @@ pub(super) async fn run(
             GateCheck::Tcp { address } => format!("tcp {address}"),
         };
         let phase = phase_name(phase);
-        d.store
-            .journal(&JournalEntry {
-                deployment_id: deployment_id.to_owned(),
-                unit: unit.name.clone(),
-                step: format!("gate:{phase}"),
-                detail: d.redactor.redact(&label).into_owned(),
-            })
-            .map_err(|e| e.to_string())?;
+        d.journal(deployment_id, &unit.name, &format!("gate:{phase}"), &label)?;
         let observe = |probe: &Probe| {
             d.reporter.event(Event::Probe {
                 unit: unit.name.clone(),

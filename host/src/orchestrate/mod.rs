@@ -2,23 +2,32 @@
 //! `plan -> prepare -> stage -> gate(staged) -> shift(p) -> gate ... -> shift(100) -> gate(soak) -> finalize -> record`,
 //! and any failure from `prepare` on runs `rollback` and a live gate against the restored version.
 //!
-//! Every transition is written to the journal before it is acted on. Units deploy in waves by
-//! `depends_on` (units in one wave run at the same time); a unit whose dependency did not
-//! succeed is skipped.
+//! Every transition is written to the journal before it is acted on. A unit deploys as soon as
+//! the units it `depends_on` are done, several at once (`--parallel`); a unit whose dependency
+//! did not succeed is skipped.
 
+mod approval;
 mod deployment;
 mod error;
+mod fleet;
 mod gating;
 mod outcome;
+pub mod promotion;
+mod recover;
+mod resolved;
 mod revert;
+mod schedule;
 mod schema;
 mod setup;
 mod snapshots;
 mod unit;
 
-pub use deployment::{ApplyOptions, apply};
+pub use approval::authorize;
+pub use deployment::{ApplyOptions, Approved, apply, select};
 pub use error::OrchestrateError;
 pub use outcome::{RunOutcome, UnitResult};
+pub use recover::recover;
+pub use resolved::{PLAN_FORMAT, PlanDocument, PlannedUnit, ResolvedPlan, resolve};
 pub use revert::{RevertOptions, revert};
-pub use setup::{Deployer, Inputs, resolve_config};
+pub use setup::{Deployer, Inputs, engines_of, resolve_config};
 pub use unit::{change_line, reason_of};

@@ -25,19 +25,12 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// The worst unit outcome: failed > rolled back > skipped > succeeded > unchanged.
+    /// The worst unit outcome (see [`Outcome::severity`]).
     pub fn overall(&self) -> Outcome {
-        let rank = |o: Outcome| match o {
-            Outcome::Failed | Outcome::Running => 5,
-            Outcome::RolledBack => 4,
-            Outcome::Skipped => 3,
-            Outcome::Succeeded => 2,
-            Outcome::Unchanged => 1,
-        };
         self.units
             .iter()
             .map(|u| u.outcome)
-            .max_by_key(|o| rank(*o))
+            .max_by_key(|o| o.severity())
             .unwrap_or(Outcome::Unchanged)
     }
 }

@@ -13,7 +13,7 @@ pub(super) fn check(
     config: &serde_json::Value,
 ) -> Result<(), OrchestrateError> {
     let at = |path: &[&str], message: String| -> OrchestrateError {
-        let mut full = vec!["units", unit.name.as_str(), "config"];
+        let mut full = vec!["units", unit.plan_name(), "config"];
         full.extend_from_slice(path);
         PlanError::at(
             plan,

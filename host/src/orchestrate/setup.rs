@@ -12,12 +12,12 @@ use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
 use crate::caps::sql::{DatabaseTarget, Snapshots, SqlGrant};
 use crate::caps::{Provision, containers};
 use crate::plan::interpolate::{InterpolateError, interpolate, interpolate_json};
-use crate::plan::model::{PluginSource, SecretSource, StateConfig, Unit};
+use crate::plan::model::{LOCAL_ENGINE_ADDRESS, PluginSource, SecretSource, StateConfig, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
 use crate::state::audit::AuditEntry;
-use crate::state::{StateError, Store};
+use crate::state::{JournalEntry, StateError, Store};
 use crate::wit::types::Context;
 
 /// A plan, ready to deploy to one environment.
@@ -114,6 +114,30 @@ impl Deployer {
         self.store.audit_append(&entry).map(|_| ())
     }
 
+    /// Writes the transition `step` of `unit` in deployment `deployment_id` to the journal (its
+    /// detail redacted) before it is acted on. A crash-recovery drill: with
+    /// `SLUICE_CRASH_AFTER=STEP` set, sluice kills itself (SIGKILL) right after writing that step.
+    pub fn journal(
+        &self,
+        deployment_id: &str,
+        unit: &str,
+        step: &str,
+        detail: &str,
+    ) -> Result<(), String> {
+        self.store
+            .journal(&JournalEntry {
+                deployment_id: deployment_id.to_owned(),
+                unit: unit.to_owned(),
+                step: step.to_owned(),
+                detail: self.redactor.redact(detail).into_owned(),
+            })
+            .map_err(|e| e.to_string())?;
+        if std::env::var(CRASH_AFTER).is_ok_and(|wanted| wanted == step) {
+            crash();
+        }
+        Ok(())
+    }
+
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
         self.plugins.get(&unit.plugin).ok_or_else(|| {
@@ -125,8 +149,8 @@ impl Deployer {
     }
 
     /// What `unit`'s plugin may reach while planning or validating `version` in deployment
-    /// `deployment_id` (a fresh log budget each time): its databases open read-only, and it
-    /// cannot take backups.
+    /// `deployment_id` (a fresh log budget each time); a fleet member reaches its own engine
+    /// only. Its databases open read-only, and it cannot take backups.
     pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
         let decl = &self.plan.plugins[&unit.plugin];
         Provision {
@@ -141,7 +165,7 @@ impl Deployer {
                 .collect(),
             log: Arc::new(PluginLogs(self.reporter.clone())),
             log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
-            docker: containers::granted_engines(&self.plan.docker, &decl.grants),
+            docker: engines_of(&self.plan, unit),
             container_labels: containers::host_labels(
                 &unit.name,
                 &self.environment,
@@ -231,7 +255,8 @@ impl Deployer {
         }
     }
 
-    /// The value of `${name}` for `unit` at `version`, with the staged endpoints once known.
+    /// The value of `${name}` for `unit` (a plan unit or a fleet member) at `version`, with the
+    /// staged endpoints once known.
     pub fn variable(
         &self,
         unit: &Unit,
@@ -242,9 +267,16 @@ impl Deployer {
         match name {
             "version" => Some(version.to_owned()),
             "environment" => Some(self.environment.clone()),
-            "unit" => Some(unit.name.clone()),
+            "unit" => Some(unit.plan_name().to_owned()),
             "project" => Some(self.plan.project.name.clone()),
             "staged.endpoint" => staged.first().cloned(),
+            "engine" => unit.engine().map(str::to_owned),
+            "engine.address" => unit.engine().map(|engine| {
+                self.plan.docker.get(engine).map_or_else(
+                    || LOCAL_ENGINE_ADDRESS.to_owned(),
+                    |declared| declared.address.clone(),
+                )
+            }),
             _ => {
                 if let Some(index) = name.strip_prefix("staged.endpoints.") {
                     return index
@@ -275,11 +307,13 @@ impl Deployer {
         }
     }
 
-    /// Checks every unit's config against its plugin's JSON Schema and `validate`.
-    /// Errors point at the config key in the plan.
+    /// Checks every unit's config (each fleet member's) against its plugin's JSON Schema and
+    /// `validate`. Errors point at the config key in the plan.
     pub async fn validate_configs(&self, version: &str) -> Result<(), OrchestrateError> {
         let mut schemas = BTreeMap::new();
-        for unit in self.plan.units.values() {
+        let members = self.plan.units.values().flat_map(Unit::members);
+        for member in members {
+            let unit = &member;
             let plugin = self.plugin(unit)?;
             let provision = self.provision(unit, version, "validate");
             if !schemas.contains_key(&unit.plugin) {
@@ -296,7 +330,7 @@ impl Deployer {
                     .first()
                     .map(|d| (d.path.clone(), d.message.clone()))
                     .unwrap_or_default();
-                let mut path = vec!["units", unit.name.as_str(), "config"];
+                let mut path = vec!["units", unit.plan_name(), "config"];
                 path.extend(first.0.split('.').filter(|s| !s.is_empty()));
                 let more = match diagnostics.len() {
                     0 | 1 => String::new(),
@@ -314,6 +348,26 @@ impl Deployer {
     }
 }
 
+/// The Docker engines `unit`'s plugin may use: its granted ones, or a fleet member's own.
+pub fn engines_of(plan: &Plan, unit: &Unit) -> Vec<containers::EngineAddress> {
+    containers::granted_engines(&plan.docker, &plan.plugin_for(unit).grants)
+        .into_iter()
+        .filter(|engine| unit.engine().is_none_or(|only| engine.name == only))
+        .collect()
+}
+
+/// The environment variable naming the journal step after which sluice kills itself.
+pub const CRASH_AFTER: &str = "SLUICE_CRASH_AFTER";
+
+/// Ends this process the way a power cut or `kill -9` would: no cleanup, no lock release.
+fn crash() -> ! {
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status();
+    std::process::abort()
+}
+
 /// `unit`'s config with `${...}` resolved for `version`.
 pub fn resolve_config(
     deployer: &Deployer,
@@ -326,7 +380,7 @@ pub fn resolve_config(
     .map_err(|e| {
         PlanError::at(
             &deployer.plan,
-            deployer.plan.locate(&["units", &unit.name, "config"]),
+            deployer.plan.locate(&["units", unit.plan_name(), "config"]),
             format!("unit `{}`: {e}", unit.name),
         )
         .into()

@@ -11,67 +11,23 @@ use crate::caps::Provision;
 use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
 use crate::runtime::{LoadedPlugin, Planned, RuntimeError};
-use crate::state::{JournalEntry, NewUnitDeployment, Outcome, UnitCurrent};
+use crate::state::{NewUnitDeployment, Outcome, UnitCurrent};
 use crate::wit::types::{Change, ChangeAction, Context, Error};
 
-/// What a unit's deployment will do, decided before the deployment starts.
-#[derive(Debug, Clone)]
-pub(super) enum UnitPlan {
-    /// The same version and inputs are live already: nothing to do.
-    Live,
-    /// What the plugin's `plan` said, or why it could not plan.
-    Planned(Result<Planned, String>),
-}
-
-impl UnitPlan {
-    /// Why the planned deployment would be irreversible (empty when it would not).
-    pub(super) fn irreversible(&self) -> &[String] {
-        match self {
-            UnitPlan::Planned(Ok(planned)) => &planned.irreversible,
-            _ => &[],
-        }
-    }
-}
-
-/// Asks `unit`'s plugin what deploying `version` would change (with its databases read-only),
-/// unless the same version and inputs are live and `force` is off.
-pub(super) async fn preflight(
-    d: &Deployer,
-    deployment_id: &str,
-    unit: &Unit,
-    version: &str,
-    force: bool,
-) -> UnitPlan {
-    let run = match UnitRun::new(d, deployment_id, unit, version) {
-        Ok(run) => run,
-        Err(reason) => return UnitPlan::Planned(Err(reason)),
-    };
-    if !force && run.is_live() {
-        return UnitPlan::Live;
-    }
-    let provision = d.provision(unit, version, deployment_id);
-    let current = run.current.as_ref().map(|c| c.state.as_str());
-    let planned = run
-        .plugin
-        .plan(&provision, &run.ctx(version, true), &run.config, current)
-        .await;
-    UnitPlan::Planned(reason_of("plan", planned))
-}
-
-/// Deploys `unit` at `version` as part of deployment `deployment_id`, as `plan` (from
-/// [`preflight`]) says. Never fails: every problem becomes the unit's outcome and reason.
+/// Deploys `unit` at `version` as part of deployment `deployment_id`. Never fails: every problem
+/// becomes the unit's outcome and reason.
 pub(super) async fn deploy(
     d: &Deployer,
     deployment_id: &str,
     unit: &Unit,
     version: &str,
-    plan: UnitPlan,
+    force: bool,
 ) -> UnitResult {
-    reported(d, deployment_id, unit, version, |run| run.execute(plan)).await
+    reported(d, deployment_id, unit, version, |run| run.execute(force)).await
 }
 
 /// Announces `unit`, runs `body` on it and reports how it ended (reason redacted).
-async fn reported<'a, F, Fut>(
+pub(super) async fn reported<'a, F, Fut>(
     d: &'a Deployer,
     deployment_id: &'a str,
     unit: &'a Unit,
@@ -125,7 +81,7 @@ pub fn reason_of<T>(
 }
 
 /// sha256 of the plugin digest and the resolved config: what "the same inputs" means.
-pub(super) fn config_hash(plugin_sha256: &str, config: &str) -> String {
+pub(crate) fn config_hash(plugin_sha256: &str, config: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(plugin_sha256.as_bytes());
     hasher.update([0]);
@@ -135,21 +91,21 @@ pub(super) fn config_hash(plugin_sha256: &str, config: &str) -> String {
 
 /// What had been done when something failed: rollback needs it.
 #[derive(Default)]
-struct Progress {
-    snapshot: Option<String>,
-    staged: Option<String>,
+pub(super) struct Progress {
+    pub(super) snapshot: Option<String>,
+    pub(super) staged: Option<String>,
 }
 
 /// One unit's deployment in progress.
 pub(super) struct UnitRun<'a> {
-    d: &'a Deployer,
+    pub(super) d: &'a Deployer,
     deployment_id: &'a str,
-    unit: &'a Unit,
-    version: &'a str,
+    pub(super) unit: &'a Unit,
+    pub(super) version: &'a str,
     plugin: &'a LoadedPlugin,
     provision: Provision,
     config: String,
-    config_hash: String,
+    pub(super) config_hash: String,
     current: Option<UnitCurrent>,
 }
 
@@ -188,14 +144,7 @@ impl<'a> UnitRun<'a> {
 
     pub(super) fn journal(&self, step: &str, detail: &str) -> Result<(), String> {
         self.d
-            .store
-            .journal(&JournalEntry {
-                deployment_id: self.deployment_id.to_owned(),
-                unit: self.unit.name.clone(),
-                step: step.to_owned(),
-                detail: self.d.redactor.redact(detail).into_owned(),
-            })
-            .map_err(|e| e.to_string())
+            .journal(self.deployment_id, &self.unit.name, step, detail)
     }
 
     fn step(&self, step: &str) -> Result<(), String> {
@@ -229,7 +178,11 @@ impl<'a> UnitRun<'a> {
             .map_err(|e| e.to_string())
     }
 
-    fn record_end(&self, outcome: Outcome, reason: Option<String>) -> (Outcome, Option<String>) {
+    pub(super) fn record_end(
+        &self,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) -> (Outcome, Option<String>) {
         let reason = reason.map(|r| self.d.redactor.redact(&r).into_owned());
         let detail = serde_json::json!({
             "unit": self.unit.name, "version": self.version, "outcome": outcome, "reason": reason,
@@ -279,20 +232,17 @@ impl<'a> UnitRun<'a> {
             .map_err(|e| e.to_string())
     }
 
-    async fn execute(self, plan: UnitPlan) -> (Outcome, Option<String>) {
+    async fn execute(self, force: bool) -> (Outcome, Option<String>) {
         if let Err(reason) = self.record_start(self.version, &self.config_hash) {
             return (Outcome::Failed, Some(reason));
         }
-        let planned = match plan {
-            UnitPlan::Live => {
-                return self.record_end(
-                    Outcome::Unchanged,
-                    Some(format!("{} is already live", self.version)),
-                );
-            }
-            UnitPlan::Planned(planned) => planned,
-        };
-        if let Err(reason) = planned.and_then(|planned| self.report_plan(&planned)) {
+        if !force && self.is_live() {
+            return self.record_end(
+                Outcome::Unchanged,
+                Some(format!("{} is already live", self.version)),
+            );
+        }
+        if let Err(reason) = self.plan().await {
             return self.record_end(
                 Outcome::Failed,
                 Some(format!("{reason}; nothing was changed")),
@@ -311,25 +261,39 @@ impl<'a> UnitRun<'a> {
         }
     }
 
-    /// Journals and shows what the deployment will change.
-    fn report_plan(&self, planned: &Planned) -> Result<(), String> {
-        let changes: Vec<String> = planned
-            .changes
+    /// Asks the plugin what the deployment will change (its databases read-only), journals it
+    /// and shows it, with any reason the plugin gives why it would be irreversible.
+    async fn plan(&self) -> Result<(), String> {
+        self.step("plan")?;
+        let current = self.current.as_ref().map(|c| c.state.as_str());
+        let planning = self.d.provision(self.unit, self.version, self.deployment_id);
+        let Planned {
+            changes,
+            irreversible,
+        } = reason_of(
+            "plan",
+            self.plugin
+                .plan(
+                    &planning,
+                    &self.ctx(self.version, true),
+                    &self.config,
+                    current,
+                )
+                .await,
+        )?;
+        let changes: Vec<String> = changes
             .iter()
             .filter(|c| c.action != ChangeAction::NoOp)
             .map(change_line)
             .collect();
-        let detail =
-            serde_json::json!({ "changes": changes, "irreversible": planned.irreversible });
-        self.d.reporter.event(Event::Step {
-            unit: self.unit.name.clone(),
-            step: "plan".into(),
-        });
-        self.journal("plan", &detail.to_string())?;
+        if !irreversible.is_empty() {
+            let detail = serde_json::json!({ "irreversible": irreversible });
+            self.journal("irreversible", &detail.to_string())?;
+        }
         self.d.reporter.event(Event::Planned {
             unit: self.unit.name.clone(),
             changes,
-            irreversible: planned.irreversible.clone(),
+            irreversible,
         });
         Ok(())
     }
@@ -375,36 +339,53 @@ impl<'a> UnitRun<'a> {
         )
         .await?;
 
-        for percent in self.unit.shift_steps.iter().copied().chain([100]) {
-            self.step(&format!("shift {percent}"))?;
-            reason_of(
-                "shift",
-                self.plugin
-                    .shift(&self.provision, &ctx, &self.config, &staged.state, percent)
-                    .await,
-            )?;
-            gating::run(
-                self.d,
-                self.deployment_id,
-                self.unit,
-                GatePhase::Live,
-                &target,
-                percent == 100,
-            )
-            .await?;
+        for percent in self.unit.shift_steps.iter().copied() {
+            self.shift(&staged.state, percent, &target).await?;
         }
+        self.cut_over(&staged.state, &target).await
+    }
 
+    /// `shift(percent)`, then the live gates (soaking after the cut-over at 100).
+    async fn shift(&self, staged: &str, percent: u8, target: &Target<'_>) -> Result<(), String> {
+        self.step(&format!("shift {percent}"))?;
+        let ctx = self.ctx(self.version, false);
+        reason_of(
+            "shift",
+            self.plugin
+                .shift(&self.provision, &ctx, &self.config, staged, percent)
+                .await,
+        )?;
+        gating::run(
+            self.d,
+            self.deployment_id,
+            self.unit,
+            GatePhase::Live,
+            target,
+            percent == 100,
+        )
+        .await
+    }
+
+    /// The cut-over (`shift(100)` and the live gates with their soak), then `finalize`; returns
+    /// the new `current` state.
+    pub(super) async fn cut_over(
+        &self,
+        staged: &str,
+        target: &Target<'_>,
+    ) -> Result<String, String> {
+        self.shift(staged, 100, target).await?;
         self.step("finalize")?;
+        let ctx = self.ctx(self.version, false);
         reason_of(
             "finalize",
             self.plugin
-                .finalize(&self.provision, &ctx, &self.config, &staged.state)
+                .finalize(&self.provision, &ctx, &self.config, staged)
                 .await,
         )
     }
 
     /// Puts the previous version back after `reason`; returns the outcome and the full reason.
-    async fn roll_back(&self, progress: &Progress, reason: String) -> (Outcome, String) {
+    pub(super) async fn roll_back(&self, progress: &Progress, reason: String) -> (Outcome, String) {
         if let Err(e) = self.journal("rollback", &reason) {
             return (
                 Outcome::Failed,
@@ -521,7 +502,59 @@ pub(super) async fn restore(
     .await
 }
 
+/// Returns a fleet member that succeeded earlier in this deployment to what ran on its engine
+/// before (`before`; none: nothing ran, so everything is removed), because another member of
+/// its fleet failed for `cause`. The member's recorded outcome becomes "rolled back".
+pub(super) async fn undo(
+    d: &Deployer,
+    deployment_id: &str,
+    member: &Unit,
+    version: &str,
+    before: Option<&UnitCurrent>,
+    cause: &str,
+) -> UnitResult {
+    let config_version = before.map_or(version, |before| before.version.as_str());
+    reported(d, deployment_id, member, config_version, |run| async move {
+        let undone = match before {
+            Some(before) => run.bring_back(&before.state).await.and_then(|()| {
+                run.record_current(&before.version, &before.state, &before.config_hash)
+                    .map(|()| format!("rolled back to {}", before.version))
+            }),
+            None => run.remove_all().await,
+        };
+        match undone {
+            Ok(what) => run.record_end(Outcome::RolledBack, Some(format!("{cause}; {what}"))),
+            Err(e) => run.record_end(
+                Outcome::Failed,
+                Some(format!(
+                    "{cause}; then undoing {} failed: {e}",
+                    run.unit.name
+                )),
+            ),
+        }
+    })
+    .await
+}
+
 impl UnitRun<'_> {
+    /// Removes everything the unit runs (nothing ran before it) and forgets its current state.
+    async fn remove_all(&self) -> Result<String, String> {
+        self.step("rollback")?;
+        let ctx = self.ctx(self.version, false);
+        reason_of(
+            "rollback",
+            self.plugin
+                .rollback(&self.provision, &ctx, &self.config, None, None, None)
+                .await,
+        )?;
+        self.journal("forget", "")?;
+        self.d
+            .store
+            .clear_current(&self.d.environment, &self.unit.name)
+            .map_err(|e| e.to_string())?;
+        Ok("removed: nothing ran there before".to_owned())
+    }
+
     async fn restore(self, state: &str, config_hash: &str) -> (Outcome, Option<String>) {
         if let Err(reason) = self.record_start(self.version, config_hash) {
             return (Outcome::Failed, Some(reason));

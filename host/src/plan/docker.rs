@@ -2,23 +2,48 @@
 
 use super::convert::Converter;
 use super::error::PlanError;
-use super::model::DockerEngine;
+use super::model::{DockerEngine, LOCAL_ENGINE_ADDRESS};
 use super::raw::RawDocker;
 
-/// Converts one `[docker.NAME]` table, checking its `url` is an engine address.
+/// Converts one `[docker.NAME]` table, checking its `url` is an engine address and its
+/// `address` a host name or IP address.
 pub(super) fn engine(
     cx: &Converter<'_>,
     _name: &str,
     raw: &RawDocker,
 ) -> Result<DockerEngine, PlanError> {
     let text = raw.url.get_ref();
-    match engine_url_problem(text) {
-        None => Ok(DockerEngine { url: text.clone() }),
-        Some(why) => Err(cx.error_at_span(
+    if let Some(why) = engine_url_problem(text) {
+        return Err(cx.error_at_span(
             raw.url.span(),
             format!("invalid docker url `{text}`: {why}; expected unix:///PATH or tcp://HOST:PORT"),
-        )),
+        ));
     }
+    let address = match &raw.address {
+        Some(address) if url::Host::parse(address.get_ref()).is_ok() => address.get_ref().clone(),
+        Some(address) => {
+            return Err(cx.error_at_span(
+                address.span(),
+                format!(
+                    "invalid engine address `{}`: expected a host name or an IP address, e.g. 10.0.0.5",
+                    address.get_ref()
+                ),
+            ));
+        }
+        None => url_host(text).unwrap_or_else(|| LOCAL_ENGINE_ADDRESS.to_owned()),
+    };
+    Ok(DockerEngine {
+        url: text.clone(),
+        address,
+    })
+}
+
+/// The host of a `tcp://` or `http://` engine url (none for a unix socket).
+fn url_host(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    (url.scheme() != "unix")
+        .then(|| url.host_str().map(str::to_owned))
+        .flatten()
 }
 
 /// Why `text` is not a usable engine address, if it is not.
@@ -58,10 +83,28 @@ mod tests {
         assert_eq!(
             plan.docker["local"],
             DockerEngine {
-                url: "unix:///var/run/docker.sock".into()
+                url: "unix:///var/run/docker.sock".into(),
+                address: "127.0.0.1".into(),
             }
         );
         assert_eq!(plan.docker["edge"].url, "tcp://10.0.0.5:2375");
+    }
+
+    #[test]
+    fn an_engine_address_defaults_to_the_url_host_and_can_be_given() {
+        let plan = parse_with(
+            "[docker.edge]\nurl = \"tcp://10.0.0.5:2375\"\n\
+             [docker.tunnel]\nurl = \"unix:///run/edge-2.sock\"\naddress = \"10.0.0.6\"\n",
+        )
+        .unwrap();
+        assert_eq!(plan.docker["edge"].address, "10.0.0.5");
+        assert_eq!(plan.docker["tunnel"].address, "10.0.0.6");
+        let error = error_of("[docker.d]\nurl = \"unix:///d.sock\"\naddress = \"a b\"\n");
+        assert!(
+            error.message.starts_with("invalid engine address `a b`"),
+            "{error}"
+        );
+        assert_eq!((error.line, error.col), (8, 11), "{error}");
     }
 
     #[test]

@@ -7,6 +7,38 @@ use super::error::PlanError;
 use super::model::{GateCheck, GatePhase, GateSpec, GateTiming};
 use super::raw::{RawGate, RawPhase};
 
+impl GateSpec {
+    /// The gate with every setting, defaults included, as `sluice plan` shows it.
+    pub fn describe(&self) -> String {
+        let t = &self.timing;
+        let what = match &self.check {
+            GateCheck::Http { url, status, body } => {
+                let body = body
+                    .as_ref()
+                    .map(|b| format!(" body~{b:?}"))
+                    .unwrap_or_default();
+                format!("http {url} status={status}{body}")
+            }
+            GateCheck::Tcp { address } => format!("tcp {address}"),
+        };
+        let phase = match self.phase {
+            GatePhase::Staged => "staged",
+            GatePhase::Live => "live",
+        };
+        let d = |d: std::time::Duration| humantime::format_duration(d).to_string();
+        format!(
+            "{what} phase={phase} interval={} timeout={} initial_delay={} success_threshold={} failure_threshold={} deadline={} soak={}",
+            d(t.interval),
+            d(t.timeout),
+            d(t.initial_delay),
+            t.success_threshold,
+            t.failure_threshold,
+            d(t.deadline),
+            d(t.soak)
+        )
+    }
+}
+
 /// Converts one gate table.
 pub(super) fn gate(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateSpec, PlanError> {
     let spec = raw.get_ref();

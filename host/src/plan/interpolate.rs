@@ -1,7 +1,8 @@
 //! `${name}` references in plan strings (unit `config` values, gate url/address/body).
 //!
 //! Known names: `version`, `environment`, `unit`, `project`, `staged.endpoint` (the first staged
-//! endpoint), `staged.endpoints.N` (0-based), `secret.NAME`. `$${` is a literal `${`.
+//! endpoint), `staged.endpoints.N` (0-based), `secret.NAME`, and in a fleet unit `engine` and
+//! `engine.address`. `$${` is a literal `${`.
 
 /// A problem with the `${...}` references in one string.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +42,10 @@ pub enum Reference {
     StagedEndpoint(usize),
     /// `${secret.NAME}`: a secret declared in `[secrets]`.
     Secret(String),
+    /// `${engine}`: the Docker engine a fleet member deploys to.
+    Engine,
+    /// `${engine.address}`: where that engine's published ports are reached.
+    EngineAddress,
 }
 
 impl Reference {
@@ -52,6 +57,8 @@ impl Reference {
             "unit" => Some(Reference::Unit),
             "project" => Some(Reference::Project),
             "staged.endpoint" => Some(Reference::StagedEndpoint(0)),
+            "engine" => Some(Reference::Engine),
+            "engine.address" => Some(Reference::EngineAddress),
             _ => {
                 if let Some(index) = name.strip_prefix("staged.endpoints.") {
                     index.parse().ok().map(Reference::StagedEndpoint)

@@ -85,7 +85,13 @@ pub const DEFAULT_DOCKER_ENGINE: &str = "default";
 pub struct DockerEngine {
     /// `url`: `unix:///PATH`, `tcp://HOST:PORT` or `http://HOST:PORT`.
     pub url: String,
+    /// `address`: where sluice reaches the ports that engine's containers publish
+    /// (`${engine.address}`); default the host of a `tcp`/`http` url, else `127.0.0.1`.
+    pub address: String,
 }
+
+/// The address of an engine's published ports when the plan declares none for it.
+pub const LOCAL_ENGINE_ADDRESS: &str = "127.0.0.1";
 
 /// `[plugins.NAME]`.
 #[derive(Debug, Clone)]
@@ -177,6 +183,57 @@ pub struct Unit {
     pub paths: Vec<String>,
     /// `shift`: traffic percentages to step through before 100, e.g. `[10, 50]`.
     pub shift_steps: Vec<u8>,
+    /// `engines`: the Docker engines (a fleet of hosts) the unit rolls across, one deployment per
+    /// engine (see [`Unit::members`]); empty for a unit deployed once.
+    pub engines: Vec<String>,
+    /// `max_unavailable`: how many engines of the fleet are updated at the same time (default 1).
+    pub max_unavailable: usize,
+}
+
+/// The separator between a unit's name and an engine's in the name of a fleet member
+/// (`api@edge-1`); plan names cannot contain it.
+pub const MEMBER_SEPARATOR: char = '@';
+
+impl Unit {
+    /// Whether the unit rolls across a fleet of engines.
+    pub fn is_fleet(&self) -> bool {
+        !self.engines.is_empty()
+    }
+
+    /// What is deployed, each with its own lifecycle, gates and recorded state: the unit itself,
+    /// or for a fleet one member per engine, named `UNIT@ENGINE`, whose `engines` is that engine
+    /// alone, in fleet order.
+    pub fn members(&self) -> Vec<Unit> {
+        if !self.is_fleet() {
+            return vec![self.clone()];
+        }
+        self.engines
+            .iter()
+            .map(|engine| Unit {
+                name: format!("{}{MEMBER_SEPARATOR}{engine}", self.name),
+                engines: vec![engine.clone()],
+                max_unavailable: 1,
+                ..self.clone()
+            })
+            .collect()
+    }
+
+    /// The unit's name in the plan: a fleet member's without its `@ENGINE` (what `${unit}` is, and
+    /// where errors about its config point).
+    pub fn plan_name(&self) -> &str {
+        self.name
+            .split(MEMBER_SEPARATOR)
+            .next()
+            .unwrap_or(&self.name)
+    }
+
+    /// The engine a fleet member deploys to (`${engine}`).
+    pub fn engine(&self) -> Option<&str> {
+        match self.engines.as_slice() {
+            [engine] => Some(engine),
+            _ => None,
+        }
+    }
 }
 
 /// One health gate.

@@ -67,6 +67,7 @@ pub(super) struct RawDatabase {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDocker {
     pub url: Spanned<String>,
+    pub address: Option<Spanned<String>>,
 }
 
 /// `[plugins.NAME]`.
@@ -136,6 +137,9 @@ pub(super) struct RawUnit {
     pub shift: Vec<Spanned<i64>>,
     #[serde(default)]
     pub gates: Vec<Spanned<RawGate>>,
+    #[serde(default)]
+    pub engines: Vec<Spanned<String>>,
+    pub max_unavailable: Option<Spanned<i64>>,
 }
 
 /// One entry of a unit's `gates`.

@@ -25,7 +25,31 @@ pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit
         depends_on: raw.depends_on.clone(),
         paths: raw.paths.clone(),
         shift_steps: shift_steps(cx, &raw.shift)?,
+        engines: raw.engines.iter().map(|e| e.get_ref().clone()).collect(),
+        max_unavailable: max_unavailable(cx, raw)?,
     })
+}
+
+/// `max_unavailable`: 1 up to the number of `engines` (default 1); only for a fleet.
+fn max_unavailable(cx: &Converter<'_>, raw: &RawUnit) -> Result<usize, PlanError> {
+    let Some(given) = &raw.max_unavailable else {
+        return Ok(1);
+    };
+    let fleet = raw.engines.len();
+    usize::try_from(*given.get_ref())
+        .ok()
+        .filter(|n| fleet > 0 && (1..=fleet).contains(n))
+        .ok_or_else(|| {
+            let why = if fleet == 0 {
+                "it only applies to a unit that lists `engines`".to_owned()
+            } else {
+                format!("expected 1 to {fleet} (the number of engines)")
+            };
+            cx.error_at_span(
+                given.span(),
+                format!("invalid max_unavailable {}: {why}", given.get_ref()),
+            )
+        })
 }
 
 /// `shift`: integers 1..=99, strictly increasing.

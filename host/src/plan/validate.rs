@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::error::PlanError;
 use super::graph::find_cycle;
 use super::interpolate::{Reference, references};
-use super::model::{DEFAULT_DOCKER_ENGINE, GateCheck, Plan, PluginDecl};
+use super::model::{DEFAULT_DOCKER_ENGINE, GateCheck, Plan, PluginDecl, Unit};
 
 /// Checks everything that spans more than one table; the first problem is returned.
 pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
@@ -119,6 +119,7 @@ fn check_units(plan: &Plan) -> Result<(), PlanError> {
                 ),
             ));
         }
+        check_engines(plan, unit)?;
         for (position, dependency) in unit.depends_on.iter().enumerate() {
             if dependency == name || !plan.units.contains_key(dependency) {
                 let others = plan.units.keys().filter(|other| *other != name);
@@ -136,13 +137,50 @@ fn check_units(plan: &Plan) -> Result<(), PlanError> {
     Ok(())
 }
 
+/// A fleet's `engines`: each declared in `[docker]` (or `default`), listed once, and granted to
+/// the unit's plugin, which must be granted containers or images.
+fn check_engines(plan: &Plan, unit: &Unit) -> Result<(), PlanError> {
+    let plugin = plan.plugin_for(unit);
+    let grants = &plugin.grants;
+    for (position, engine) in unit.engines.iter().enumerate() {
+        let path = ["units", &unit.name, "engines", &position.to_string()];
+        let granted = if grants.docker.is_empty() {
+            engine == DEFAULT_DOCKER_ENGINE
+        } else {
+            grants.docker.contains(engine)
+        };
+        let problem = if engine != DEFAULT_DOCKER_ENGINE && !plan.docker.contains_key(engine) {
+            format!(
+                "undeclared docker engine `{engine}`: declare it in a `[docker.{engine}]` table"
+            )
+        } else if unit.engines[..position].contains(engine) {
+            format!("engine `{engine}` is listed twice: expected each engine once")
+        } else if grants.containers.is_empty() && grants.images.is_empty() {
+            format!(
+                "plugin `{}` is granted no containers or images, so it cannot deploy to engine `{engine}`",
+                plugin.name
+            )
+        } else if !granted {
+            format!(
+                "engine `{engine}` is not granted to plugin `{}`: add it to `docker` in `[plugins.{}.grants]`",
+                plugin.name, plugin.name
+            )
+        } else {
+            continue;
+        };
+        return Err(error(plan, &path, problem));
+    }
+    Ok(())
+}
+
 /// Where a string with `${...}` references appears, which decides what it may reference.
 #[derive(Clone, Copy)]
 enum Place<'a> {
-    /// A unit's `config`, resolved before staging, for this plugin.
-    UnitConfig(&'a PluginDecl),
+    /// A unit's `config`, resolved before staging, for this plugin; `fleet` when the unit lists
+    /// `engines`.
+    UnitConfig { plugin: &'a PluginDecl, fleet: bool },
     /// A gate of a unit deployed by this plugin.
-    Gate(&'a PluginDecl),
+    Gate { plugin: &'a PluginDecl, fleet: bool },
     /// A `[databases.NAME] url`.
     DatabaseUrl,
 }
@@ -150,15 +188,30 @@ enum Place<'a> {
 impl Place<'_> {
     fn expected(self) -> &'static str {
         match self {
-            Place::UnitConfig(_) => {
+            Place::UnitConfig { fleet: false, .. } => {
                 "expected one of version, environment, unit, project, secret.NAME"
             }
-            Place::Gate(_) => {
+            Place::UnitConfig { fleet: true, .. } => {
+                "expected one of version, environment, unit, project, secret.NAME, engine, \
+                 engine.address"
+            }
+            Place::Gate { fleet: false, .. } => {
                 "expected one of version, environment, unit, project, staged.endpoint, \
                  staged.endpoints.N, secret.NAME"
             }
+            Place::Gate { fleet: true, .. } => {
+                "expected one of version, environment, unit, project, staged.endpoint, \
+                 staged.endpoints.N, secret.NAME, engine, engine.address"
+            }
             Place::DatabaseUrl => "expected one of environment, project, secret.NAME",
         }
+    }
+
+    fn in_fleet(self) -> bool {
+        matches!(
+            self,
+            Place::UnitConfig { fleet: true, .. } | Place::Gate { fleet: true, .. }
+        )
     }
 }
 
@@ -173,8 +226,14 @@ fn check_references(plan: &Plan) -> Result<(), PlanError> {
     }
     for (name, unit) in &plan.units {
         let plugin = plan.plugin_for(unit);
+        let fleet = unit.is_fleet();
         let mut path = vec!["units".to_owned(), name.clone(), "config".to_owned()];
-        check_json(plan, &unit.config, &mut path, Place::UnitConfig(plugin))?;
+        check_json(
+            plan,
+            &unit.config,
+            &mut path,
+            Place::UnitConfig { plugin, fleet },
+        )?;
         for (position, gate) in unit.gates.iter().enumerate() {
             let position = position.to_string();
             let strings: Vec<(&str, &str)> = match &gate.check {
@@ -188,7 +247,7 @@ fn check_references(plan: &Plan) -> Result<(), PlanError> {
                     plan,
                     text,
                     &["units", name, "gates", &position, key],
-                    Place::Gate(plugin),
+                    Place::Gate { plugin, fleet },
                 )?;
             }
         }
@@ -235,7 +294,7 @@ fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Res
                 "unknown reference `${{{name}}}`: {}",
                 place.expected()
             )),
-            (Some(Reference::StagedEndpoint(_)), Place::UnitConfig(_)) => Some(format!(
+            (Some(Reference::StagedEndpoint(_)), Place::UnitConfig { .. }) => Some(format!(
                 "`${{{name}}}` cannot be used in a unit's config, which is resolved before staging: \
                  only gates may refer to staged endpoints"
             )),
@@ -246,6 +305,12 @@ fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Res
                 "`${{{name}}}` cannot be used in a database url: {}",
                 place.expected()
             )),
+            (Some(Reference::Engine | Reference::EngineAddress), place) if !place.in_fleet() => {
+                Some(format!(
+                    "`${{{name}}}` names the engine of a fleet member: only a unit that lists \
+                     `engines` may use it"
+                ))
+            }
             (Some(Reference::Secret(secret)), place) => secret_problem(plan, &secret, place),
             _ => None,
         };
@@ -263,7 +328,7 @@ fn secret_problem(plan: &Plan, secret: &str, place: Place<'_>) -> Option<String>
         ));
     }
     let plugin = match place {
-        Place::UnitConfig(plugin) | Place::Gate(plugin) => plugin,
+        Place::UnitConfig { plugin, .. } | Place::Gate { plugin, .. } => plugin,
         Place::DatabaseUrl => return None,
     };
     let granted = plugin.grants.secrets.iter().any(|name| name == secret);
@@ -376,6 +441,89 @@ mod tests {
         let error = error_of("[databases.main]\nurl = \"sqlite:${version}.db\"\n");
         assert!(
             error.message.contains("cannot be used in a database url"),
+            "{error}"
+        );
+    }
+
+    /// A fleet unit `u` of plugin `p` granted containers and `docker`, with `unit` lines added.
+    fn fleet_with(docker: &str, unit: &str) -> String {
+        format!(
+            "[docker.edge]\nurl = \"tcp://127.0.0.1:2375\"\n{}",
+            unit_with(&format!("containers = [\"api\"]\ndocker = {docker}"), unit)
+        )
+    }
+
+    #[test]
+    fn a_fleet_lists_granted_declared_engines_and_may_use_engine_references() {
+        let plan = parse_with(&fleet_with(
+            "[\"edge\", \"default\"]",
+            "engines = [\"edge\", \"default\"]\nmax_unavailable = 2\n\
+             config = { address = \"${engine.address}\" }\n\
+             gates = [{ http = \"http://${engine.address}:80/${engine}\" }]",
+        ))
+        .unwrap();
+        let members: Vec<String> = plan.units["u"]
+            .members()
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(members, ["u@edge", "u@default"]);
+        assert_eq!(plan.units["u"].max_unavailable, 2);
+    }
+
+    #[test]
+    fn a_fleet_engine_that_is_undeclared_ungranted_or_listed_twice_is_refused_at_it() {
+        for (docker, engines, expected) in [
+            (
+                "[\"edge\"]",
+                "[\"edge\", \"west\"]",
+                "undeclared docker engine `west`",
+            ),
+            (
+                "[\"edge\"]",
+                "[\"edge\", \"default\"]",
+                "engine `default` is not granted",
+            ),
+            (
+                "[\"edge\"]",
+                "[\"edge\", \"edge\"]",
+                "engine `edge` is listed twice",
+            ),
+        ] {
+            let error = error_of(&fleet_with(docker, &format!("engines = {engines}")));
+            assert!(error.message.starts_with(expected), "{error}");
+            assert_eq!(error.line, 19, "{error}");
+        }
+    }
+
+    #[test]
+    fn max_unavailable_must_fit_the_fleet() {
+        let error = error_of(&fleet_with(
+            "[\"edge\"]",
+            "engines = [\"edge\"]\nmax_unavailable = 2",
+        ));
+        assert_eq!(
+            error.message,
+            "invalid max_unavailable 2: expected 1 to 1 (the number of engines)"
+        );
+        let error = error_of(&unit_with("", "max_unavailable = 1"));
+        assert!(
+            error
+                .message
+                .contains("only applies to a unit that lists `engines`")
+        );
+    }
+
+    #[test]
+    fn engine_references_outside_a_fleet_are_refused() {
+        let error = error_of(&unit_with(
+            "",
+            "config = { address = \"${engine.address}\" }",
+        ));
+        assert!(
+            error
+                .message
+                .contains("only a unit that lists `engines` may use it"),
             "{error}"
         );
     }

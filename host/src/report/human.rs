@@ -83,10 +83,12 @@ impl HumanReporter {
         }
     }
 
+    /// The summary table of the units finished since the last one.
     fn summary(&self) {
-        let Ok(rows) = self.finished.lock() else {
+        let Ok(mut finished) = self.finished.lock() else {
             return;
         };
+        let rows = std::mem::take(&mut *finished);
         if rows.is_empty() {
             return;
         }

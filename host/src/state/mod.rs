@@ -55,6 +55,14 @@ pub trait Store: Send + Sync {
         outcome: Outcome,
         reason: Option<&str>,
     ) -> Result<(), StateError>;
+    /// Keeps a resolved plan (`sluice plan --out`); saving the same hash again changes nothing.
+    fn save_plan(&self, plan: &SavedPlan) -> Result<(), StateError>;
+    /// The saved plan with this hash, if any.
+    fn saved_plan(&self, hash: &str) -> Result<Option<SavedPlan>, StateError>;
+    /// Records that `actor` approved the saved plan `hash` (NotFound when there is none).
+    fn approve_plan(&self, hash: &str, actor: &str) -> Result<(), StateError>;
+    /// The deployments of `environment` that never finished (killed mid-run), oldest first.
+    fn unfinished(&self, environment: &str) -> Result<Vec<String>, StateError>;
     /// Records the start of one unit within a deployment.
     fn begin_unit(&self, unit: &NewUnitDeployment) -> Result<(), StateError>;
     /// Records how one unit ended.
@@ -78,6 +86,8 @@ pub trait Store: Send + Sync {
         unit: &str,
         current: &UnitCurrent,
     ) -> Result<(), StateError>;
+    /// Forgets what is live for `unit` in `environment` (it was removed: nothing runs).
+    fn clear_current(&self, environment: &str, unit: &str) -> Result<(), StateError>;
     /// Unit deployments, newest first, filtered.
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError>;
     /// Takes the environment's lock, waiting up to `wait` (zero: fail at once with `Locked`).

@@ -33,6 +33,18 @@ impl Outcome {
         }
     }
 
+    /// How bad an ending is, to pick the worst of several: failed > rolled back > skipped >
+    /// succeeded > unchanged.
+    pub fn severity(self) -> u8 {
+        match self {
+            Outcome::Failed | Outcome::Running => 5,
+            Outcome::RolledBack => 4,
+            Outcome::Skipped => 3,
+            Outcome::Succeeded => 2,
+            Outcome::Unchanged => 1,
+        }
+    }
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Outcome> {
         [
@@ -71,6 +83,8 @@ pub struct NewDeployment {
     pub commit: Option<String>,
     /// Start time, milliseconds since the Unix epoch.
     pub started_at_ms: i64,
+    /// Who approved the plan it runs, if it runs an approved plan.
+    pub approved_by: Option<String>,
 }
 
 /// The start of one unit within a deployment.
@@ -123,6 +137,27 @@ pub struct UnitDeploymentRecord {
     pub outcome: Outcome,
     /// Why it failed or rolled back.
     pub reason: Option<String>,
+    /// Who approved the plan it ran, if any.
+    pub approved_by: Option<String>,
+}
+
+/// A resolved plan as `sluice plan --out` saved it, and its approval.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SavedPlan {
+    /// The plan's hash (sha256 of its canonical JSON).
+    pub hash: String,
+    /// The environment it deploys.
+    pub environment: String,
+    /// The resolved plan, JSON.
+    pub body: String,
+    /// Who wrote it.
+    pub created_by: String,
+    /// When, ms since the epoch.
+    pub created_at_ms: i64,
+    /// Who approved it, once approved.
+    pub approved_by: Option<String>,
+    /// When it was approved, ms since the epoch.
+    pub approved_at_ms: Option<i64>,
 }
 
 /// Which history to list.

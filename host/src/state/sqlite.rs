@@ -25,7 +25,7 @@ use crate::report::time::now_ms;
 use super::audit::{AuditEntry, AuditRecord};
 use super::{
     HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, SnapshotRecord, StateError, Store, UnitCurrent, UnitDeploymentRecord,
+    Outcome, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent, UnitDeploymentRecord,
 };
 
 /// How long SQLite waits for another writer before giving up.
@@ -92,8 +92,9 @@ impl Store for SqliteStore {
     fn begin_deployment(&self, deployment: &NewDeployment) -> Result<(), StateError> {
         self.run(|connection| {
             connection.execute(
-                "INSERT INTO deployments (id, environment, kind, plan_hash, actor, git_commit, started_at_ms, outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO deployments
+                     (id, environment, kind, plan_hash, actor, git_commit, started_at_ms, outcome, approved_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     deployment.id,
                     deployment.environment,
@@ -103,6 +104,7 @@ impl Store for SqliteStore {
                     deployment.commit,
                     deployment.started_at_ms,
                     Outcome::Running,
+                    deployment.approved_by,
                 ],
             )
         })?;
@@ -239,6 +241,78 @@ impl Store for SqliteStore {
                     current.config_hash,
                     current.since_ms,
                 ],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn save_plan(&self, plan: &SavedPlan) -> Result<(), StateError> {
+        self.run(|connection| {
+            connection.execute(
+                "INSERT INTO plans (hash, environment, body, created_by, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
+                params![
+                    plan.hash,
+                    plan.environment,
+                    plan.body,
+                    plan.created_by,
+                    plan.created_at_ms
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn saved_plan(&self, hash: &str) -> Result<Option<SavedPlan>, StateError> {
+        self.run(|connection| {
+            connection
+                .query_row(
+                    "SELECT hash, environment, body, created_by, created_at_ms, approved_by, approved_at_ms
+                     FROM plans WHERE hash = ?1",
+                    params![hash],
+                    |row| {
+                        Ok(SavedPlan {
+                            hash: row.get(0)?,
+                            environment: row.get(1)?,
+                            body: row.get(2)?,
+                            created_by: row.get(3)?,
+                            created_at_ms: row.get(4)?,
+                            approved_by: row.get(5)?,
+                            approved_at_ms: row.get(6)?,
+                        })
+                    },
+                )
+                .optional()
+        })
+    }
+
+    fn approve_plan(&self, hash: &str, actor: &str) -> Result<(), StateError> {
+        let changed = self.run(|connection| {
+            connection.execute(
+                "UPDATE plans SET approved_by = ?1, approved_at_ms = ?2 WHERE hash = ?3",
+                params![actor, now_ms(), hash],
+            )
+        })?;
+        found_or(changed, "plan", || hash.to_owned())
+    }
+
+    fn unfinished(&self, environment: &str) -> Result<Vec<String>, StateError> {
+        self.run(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT id FROM deployments WHERE environment = ?1 AND outcome = ?2
+                 ORDER BY started_at_ms, id",
+            )?;
+            statement
+                .query_map(params![environment, Outcome::Running], |row| row.get(0))?
+                .collect()
+        })
+    }
+
+    fn clear_current(&self, environment: &str, unit: &str) -> Result<(), StateError> {
+        self.run(|connection| {
+            connection.execute(
+                "DELETE FROM unit_current WHERE environment = ?1 AND unit = ?2",
+                params![environment, unit],
             )
         })?;
         Ok(())

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::images;
 use crate::live;
-use crate::spec::{container_spec, dial};
+use crate::spec::container_spec;
 use crate::state::{Color, Current, Deployed, Snapshot, StagedState};
 use sluice_sdk::{Change, ChangeAction, Context, Error, Staged, to_state};
 use std::time::Duration;
@@ -55,7 +55,7 @@ impl<'a> BlueGreen<'a> {
             Change::new(
                 action,
                 name.clone(),
-                format!("{} on {}", self.config.image, dial(port)),
+                format!("{} on {}", self.config.image, self.config.dial(port)),
             ),
             Change::new(
                 ChangeAction::Update,
@@ -63,7 +63,7 @@ impl<'a> BlueGreen<'a> {
                 format!(
                     "{} -> {}",
                     self.caddy.upstream()?.unwrap_or_else(|| "none".into()),
-                    dial(port)
+                    self.config.dial(port)
                 ),
             ),
         ];
@@ -102,7 +102,7 @@ impl<'a> BlueGreen<'a> {
         let summary = format!(
             "started {name} ({}) on {}{}",
             self.config.image,
-            dial(port),
+            self.config.dial(port),
             previous
                 .as_ref()
                 .map(|live| format!(" beside {} ({})", live.container, live.version))
@@ -124,7 +124,7 @@ impl<'a> BlueGreen<'a> {
                 .unwrap_or_default(),
             downtime_ms: None,
         };
-        let base = format!("http://{}", dial(port));
+        let base = format!("http://{}", self.config.dial(port));
         Ok(Staged {
             endpoints: vec![base.clone(), format!("{base}{}", self.config.health_path)],
             state: to_state(&state)?,
@@ -138,12 +138,12 @@ impl<'a> BlueGreen<'a> {
             sluice_sdk::info!("the Caddy route switches all at once: {percent}% changes nothing");
             return Ok(());
         }
-        self.caddy.route_to(&dial(staged.new.port))?;
+        self.caddy.route_to(&self.config.dial(staged.new.port))?;
         sluice_sdk::info!(
             "caddy route {} -> {} ({})",
             self.caddy.route(),
             staged.new.container,
-            dial(staged.new.port)
+            self.config.dial(staged.new.port)
         );
         Ok(())
     }
@@ -151,7 +151,7 @@ impl<'a> BlueGreen<'a> {
     /// Retires the old color and the images beyond `keep_images`; returns the new `current`.
     pub fn finalize(&self, staged: StagedState) -> Result<Current, Error> {
         let routed = self.caddy.upstream()?;
-        if routed.as_deref() != Some(dial(staged.new.port).as_str()) {
+        if routed.as_deref() != Some(self.config.dial(staged.new.port).as_str()) {
             return Err(Error::Failed(format!(
                 "the caddy route {} sends traffic to {}, not to the staged {}: the cut-over did not happen",
                 self.caddy.route(),
@@ -186,8 +186,8 @@ impl<'a> BlueGreen<'a> {
             Some(running) => running,
             None => self.restart(target)?,
         };
-        if self.caddy.upstream()?.as_deref() != Some(dial(restored.port).as_str()) {
-            self.caddy.route_to(&dial(restored.port))?;
+        if self.caddy.upstream()?.as_deref() != Some(self.config.dial(restored.port).as_str()) {
+            self.caddy.route_to(&self.config.dial(restored.port))?;
         }
         let other = self.container(restored.color.unwrap_or(Color::Blue).other());
         if self.engine.discard(&other)? {
@@ -226,7 +226,11 @@ impl<'a> BlueGreen<'a> {
             self.engine.discard(&name)?;
             return Err(e);
         }
-        sluice_sdk::info!("started {name} ({}) again on {}", target.image, dial(port));
+        sluice_sdk::info!(
+            "started {name} ({}) again on {}",
+            target.image,
+            self.config.dial(port)
+        );
         Ok(Deployed {
             container: name,
             image: target.image.clone(),
@@ -264,7 +268,7 @@ impl<'a> BlueGreen<'a> {
         let routed = self.caddy.upstream()?;
         Ok([Color::Blue, Color::Green]
             .into_iter()
-            .find(|&color| routed.as_deref() == Some(dial(self.port(color)).as_str())))
+            .find(|&color| routed.as_deref() == Some(self.config.dial(self.port(color)).as_str())))
     }
 
     fn container(&self, color: Color) -> String {

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use sluice_sdk::{Diagnostic, Error, UnitConfig};
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The JSON Schema `info()` publishes; the host checks every unit's config against it.
 pub const SCHEMA: &str = include_str!("config.schema.json");
@@ -90,6 +91,13 @@ pub struct Config {
     pub router: Option<Router>,
     /// The engine's name; default the first granted.
     pub engine: Option<String>,
+    /// The host address ports are published on, Caddy dials and endpoints name.
+    #[serde(default = "default_address")]
+    pub address: IpAddr,
+}
+
+fn default_address() -> IpAddr {
+    IpAddr::V4(Ipv4Addr::LOCALHOST)
 }
 
 fn default_server() -> String {
@@ -121,6 +129,12 @@ fn default_ready_timeout() -> u32 {
 }
 
 impl Config {
+    /// `ADDRESS:PORT` of a published host port: how Caddy dials a container, and the authority of
+    /// its endpoint.
+    pub fn dial(&self, host_port: u16) -> String {
+        SocketAddr::new(self.address, host_port).to_string()
+    }
+
     /// The router of a blue-green unit (checked by `load`, so only a bug makes this fail).
     pub fn router(&self) -> Result<&Router, Error> {
         self.router
@@ -262,6 +276,7 @@ mod tests {
         assert_eq!(config.health_path, "/health");
         assert_eq!(config.keep_images, 3);
         assert_eq!(config.restart, Restart::UnlessStopped);
+        assert_eq!(config.dial(18080), "127.0.0.1:18080");
         let router = config.router().unwrap();
         assert_eq!(
             (router.server.as_str(), router.listen.as_str()),
@@ -298,6 +313,20 @@ mod tests {
             .replace(r#""shop-api""#, r#""-shop""#)
             .replace(r#""api""#, r#""a/b""#);
         assert_eq!(paths_of(&config), ["name", "router.route"]);
+    }
+
+    #[test]
+    fn an_address_must_be_an_ip_address_and_an_ipv6_one_is_bracketed() {
+        let config = BLUE_GREEN.replace(r#""port""#, r#""address": "::1", "port""#);
+        assert_eq!(Config::load(&config).unwrap().dial(80), "[::1]:80");
+        let config = BLUE_GREEN.replace(r#""port""#, r#""address": "edge-1", "port""#);
+        assert!(
+            Config::diagnose(&config)[0]
+                .message
+                .contains("invalid IP address"),
+            "{:?}",
+            Config::diagnose(&config)
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::images;
 use crate::live;
-use crate::spec::{container_spec, dial};
+use crate::spec::container_spec;
 use crate::state::{Current, Deployed, Snapshot, StagedState};
 use sluice_sdk::{Change, ChangeAction, Context, Error, Staged, to_state};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ impl<'a> Replace<'a> {
         let live = self.live(current)?;
         let image_id = self.engine.image_id(&self.config.image)?;
         let name = &self.config.name;
-        let port = dial(self.port());
+        let port = self.config.dial(self.port());
         Ok(vec![match live {
             Some(live) if live.image_id == image_id && live.version == ctx.version => Change::new(
                 ChangeAction::NoOp,
@@ -86,13 +86,13 @@ impl<'a> Replace<'a> {
                 "replaced {name} ({} -> {}) on {}: {} ms from stopping the old container to the new one running",
                 previous.version,
                 ctx.version,
-                dial(self.port()),
+                self.config.dial(self.port()),
                 downtime.as_millis()
             ),
             None => format!(
                 "started {name} ({}) on {}",
                 self.config.image,
-                dial(self.port())
+                self.config.dial(self.port())
             ),
         };
         sluice_sdk::info!("{summary}");
@@ -113,7 +113,7 @@ impl<'a> Replace<'a> {
                 .map(|current| current.images.clone())
                 .unwrap_or_default(),
         };
-        let base = format!("http://{}", dial(self.port()));
+        let base = format!("http://{}", self.config.dial(self.port()));
         Ok(Staged {
             endpoints: vec![base.clone(), format!("{base}{}", self.config.health_path)],
             state: to_state(&state)?,
@@ -168,7 +168,7 @@ impl<'a> Replace<'a> {
             "{name} runs {} ({}) again on {}",
             target.image,
             target.version,
-            dial(self.port())
+            self.config.dial(self.port())
         );
         Ok(())
     }

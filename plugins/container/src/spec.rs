@@ -9,11 +9,8 @@ use sluice_sdk::containers::{ContainerSpec, PortBinding, Resources, RestartPolic
 /// plugin's own labels are under its name.
 pub const COLOR_LABEL: &str = "container.color";
 
-/// The only host address containers are published on.
-pub const HOST_IP: &str = "127.0.0.1";
-
 /// A container named `name` running `image` with the unit's env and restart policy, publishing
-/// the config's `port` on `127.0.0.1:host_port`; the image's own healthcheck and command are kept.
+/// the config's `port` on `address:host_port`; the image's own healthcheck and command are kept.
 pub fn container_spec(
     config: &Config,
     name: &str,
@@ -33,7 +30,7 @@ pub fn container_spec(
         ports: vec![PortBinding {
             container_port: config.port,
             protocol: "tcp".into(),
-            host_ip: HOST_IP.into(),
+            host_ip: config.address.to_string(),
             host_port,
         }],
         labels: color
@@ -48,11 +45,6 @@ pub fn container_spec(
         healthcheck: None,
         network: None,
     }
-}
-
-/// `127.0.0.1:PORT`: how Caddy dials a container, and the authority of its endpoint.
-pub fn dial(host_port: u16) -> String {
-    format!("{HOST_IP}:{host_port}")
 }
 
 fn restart_policy(restart: Restart) -> RestartPolicy {

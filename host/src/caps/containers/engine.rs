@@ -170,6 +170,7 @@ mod tests {
             "edge".to_owned(),
             DockerEngine {
                 url: "tcp://127.0.0.1:2375".into(),
+                address: "127.0.0.1".into(),
             },
         )]);
         let engines = granted_engines(&declared, &grants(&["api"], &["edge", "default"]));

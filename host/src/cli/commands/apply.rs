@@ -1,40 +1,135 @@
 //! `sluice apply`: deploy under the environment's lock.
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::super::args::{ApplyArgs, Cli};
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::orchestrate::{self, ApplyOptions, Deployer, OrchestrateError, RunOutcome};
+use crate::orchestrate::{
+    self, ApplyOptions, Deployer, OrchestrateError, PLAN_FORMAT, PlanDocument, RunOutcome,
+};
 use crate::report::{Event, Redactor};
-use crate::state::LockHolder;
+use crate::state::{LockHolder, Outcome};
 
-/// Runs `sluice apply`.
+/// Runs `sluice apply`: `--env` (and `--version`, `--unit`), or a plan file written by
+/// `sluice plan --out`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exit, CliError> {
-    let (deployer, _runtime) = session::deployer(cli, redactor, &args.target.env)?;
-    let version = session::version(args.target.version.as_deref(), &deployer.plan)?;
-    deployer.validate_configs(&version).await?;
-    let options = ApplyOptions {
-        version,
-        units: args.target.units.clone(),
+    let document = args.plan_file.as_deref().map(read_plan).transpose()?;
+    let environment = match (&document, &args.env) {
+        (Some(document), Some(env)) if *env != document.plan.environment => {
+            return Err(CliError::invalid(anyhow::anyhow!(
+                "--env {env} does not match the plan file, which deploys `{}`",
+                document.plan.environment
+            )));
+        }
+        (Some(document), _) => document.plan.environment.clone(),
+        (None, Some(env)) => env.clone(),
+        (None, None) => return Err(CliError::invalid(anyhow::anyhow!("--env is required"))),
+    };
+    let (deployer, _runtime) = session::deployer(cli, redactor, &environment)?;
+    let (version, units) = match &document {
+        Some(document) => (
+            document.plan.version.clone(),
+            document.plan.selected.clone(),
+        ),
+        None => (
+            session::version(args.version.as_deref(), &deployer.plan)?,
+            args.units.clone(),
+        ),
+    };
+    let how = How {
         force: args.force,
+        parallel: args.parallel,
+        lock_wait: args.lock_wait,
         allow_irreversible: args.allow_irreversible,
     };
-    let run = locked(
-        &deployer,
-        args.lock_wait,
-        orchestrate::apply(&deployer, &options),
-    )
+    deploy(&deployer, &version, &units, document.as_ref(), &how).await
+}
+
+/// How a deployment runs, besides what it deploys.
+pub(super) struct How {
+    /// Deploy even units already live at the version.
+    pub force: bool,
+    /// At most this many units at once (0: no limit).
+    pub parallel: usize,
+    /// How long to wait for the environment's lock.
+    pub lock_wait: Duration,
+    /// Start even when a plugin says the deployment would be irreversible.
+    pub allow_irreversible: bool,
+}
+
+/// Deploys `version` of `units` (empty: all) under the environment's lock, after recovering
+/// interrupted runs and checking promotion and approval (`document`: the plan file carried out).
+pub(super) async fn deploy(
+    deployer: &Deployer,
+    version: &str,
+    units: &[String],
+    document: Option<&PlanDocument>,
+    how: &How,
+) -> Result<Exit, CliError> {
+    deployer.validate_configs(version).await?;
+    let run = locked(deployer, how.lock_wait, async {
+        recovered(deployer).await?;
+        let units = orchestrate::select(deployer, units)?;
+        orchestrate::promotion::check(deployer, version, &units)?;
+        let approved = orchestrate::authorize(deployer, document, version, &units).await?;
+        let options = ApplyOptions {
+            version: version.to_owned(),
+            units,
+            force: how.force,
+            parallel: how.parallel,
+            approved,
+            allow_irreversible: how.allow_irreversible,
+        };
+        orchestrate::apply(deployer, &options).await
+    })
     .await?;
-    Ok(finish(&deployer, &run))
+    Ok(finish(deployer, &run))
+}
+
+/// Reads a plan file `sluice plan --out` wrote, refusing one edited since.
+fn read_plan(path: &Path) -> Result<PlanDocument, CliError> {
+    let invalid = |why: String| CliError::invalid(anyhow::anyhow!("{}: {why}", path.display()));
+    let text =
+        std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read it: {e}")))?;
+    let document: PlanDocument = serde_json::from_str(&text)
+        .map_err(|e| invalid(format!("not a plan written by `sluice plan --out` ({e})")))?;
+    if document.format != PLAN_FORMAT {
+        return Err(invalid(format!(
+            "format `{}` is not `{PLAN_FORMAT}`",
+            document.format
+        )));
+    }
+    if document.plan.hash() != document.hash {
+        return Err(invalid(
+            "its content does not match its hash: it was edited after `sluice plan` wrote it"
+                .to_owned(),
+        ));
+    }
+    Ok(document)
+}
+
+/// Brings the environment's interrupted deployments to a consistent end (see
+/// `orchestrate::recover`), announcing each; the worst outcome among them (none when nothing was
+/// interrupted). Call it holding the lock.
+pub(super) async fn recovered(deployer: &Deployer) -> Result<Option<Outcome>, OrchestrateError> {
+    let runs = orchestrate::recover(deployer).await?;
+    for run in &runs {
+        finish(deployer, run);
+    }
+    Ok(runs
+        .iter()
+        .map(RunOutcome::overall)
+        .max_by_key(|outcome| outcome.severity()))
 }
 
 /// Runs `work` holding the environment's lock (waiting up to `wait` for it).
-pub(super) async fn locked(
+pub(super) async fn locked<T>(
     deployer: &Deployer,
     wait: Duration,
-    work: impl Future<Output = Result<RunOutcome, OrchestrateError>>,
-) -> Result<RunOutcome, CliError> {
+    work: impl Future<Output = Result<T, OrchestrateError>>,
+) -> Result<T, CliError> {
     let holder = LockHolder {
         token: uuid::Uuid::now_v7().to_string(),
         actor: deployer.actor.clone(),

@@ -1,11 +1,14 @@
 //! One file per subcommand.
 
 mod apply;
+mod approve;
 mod audit;
 mod history;
 mod inspect;
 mod plan;
 mod plugins_audit;
+mod promote;
+mod recover;
 mod rollback;
 mod status;
 mod validate;
@@ -21,8 +24,11 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Plan(args) => plan::run(cli, redactor, args).await,
         Command::Apply(args) => apply::run(cli, redactor, args).await,
         Command::Rollback(args) => rollback::run(cli, redactor, args).await,
+        Command::Recover(args) => recover::run(cli, redactor, args).await,
+        Command::Approve(args) => approve::run(cli, args),
+        Command::Promote(args) => promote::run(cli, redactor, args).await,
         Command::History(args) => history::run(cli, args),
-        Command::Status(args) => status::run(cli, args),
+        Command::Status(args) => status::run(cli, args).await,
         Command::Plugins(PluginsCommand::Inspect { file }) => {
             inspect::run(cli, redactor, file).await
         }

@@ -1,128 +1,111 @@
-//! `sluice plan`: what `apply` would do, unit by unit, with every gate setting shown.
+//! `sluice plan`: what `apply` would do, unit by unit, with every gate setting shown; with
+//! `--out FILE`, the resolved plan is written (and kept in the state) for `sluice approve` and
+//! `sluice apply FILE`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
 
 use super::super::args::{Cli, PlanArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::orchestrate::{change_line, reason_of, resolve_config};
-use crate::plan::model::{GateCheck, GatePhase, GateSpec};
+use crate::orchestrate::{self, PlannedUnit, ResolvedPlan};
 use crate::report::{Format, Redactor};
-use crate::wit::types::ChangeAction;
+use crate::state::SavedPlan;
 
 /// Runs `sluice plan`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit, CliError> {
     let (deployer, _runtime) = session::deployer(cli, redactor, &args.target.env)?;
     let version = session::version(args.target.version.as_deref(), &deployer.plan)?;
     deployer.validate_configs(&version).await?;
-    let plan = &deployer.plan;
-    for unit in plan
-        .units
-        .values()
-        .filter(|u| args.target.units.is_empty() || args.target.units.contains(&u.name))
-    {
-        let current = deployer.store.current(&deployer.environment, &unit.name)?;
-        let config = resolve_config(&deployer, unit, &version)?.to_string();
-        let plugin = deployer.plugin(unit)?;
-        let ctx = deployer.context("plan", unit, &version, true);
-        let changes = plugin
-            .plan(
-                &deployer.provision(unit, &version, "plan"),
-                &ctx,
-                &config,
-                current.as_ref().map(|c| c.state.as_str()),
-            )
-            .await;
-        let (changes, irreversible): (Vec<String>, Vec<String>) = match reason_of("plan", changes) {
-            Ok(planned) => (
-                planned
-                    .changes
-                    .iter()
-                    .filter(|c| c.action != ChangeAction::NoOp)
-                    .map(change_line)
-                    .collect(),
-                planned.irreversible,
-            ),
-            Err(reason) => (vec![format!("cannot plan: {reason}")], Vec::new()),
-        };
-        let gates: Vec<String> = unit.gates.iter().map(describe_gate).collect();
-        let live = current.as_ref().map(|c| c.version.clone());
+    let selected = orchestrate::select(&deployer, &args.target.units)?;
+    let resolved = orchestrate::resolve(&deployer, &version, &selected).await?;
+    for unit in &resolved.units {
         let text = match cli.output {
             Format::Json => serde_json::json!({
-                "event": "plan", "unit": unit.name, "plugin": unit.plugin, "version": version,
-                "live": live, "depends_on": unit.depends_on, "shift": unit.shift_steps,
-                "changes": changes, "irreversible": irreversible, "gates": gates,
+                "event": "plan", "unit": unit.unit, "plugin": unit.plugin, "version": version,
+                "live": unit.live, "depends_on": unit.depends_on, "shift": unit.shift,
+                "changes": unit.changes, "irreversible": unit.irreversible, "gates": unit.gates,
             })
             .to_string(),
-            Format::Human => human(
-                &unit.name,
-                &unit.plugin,
-                &version,
-                live.as_deref(),
-                &changes,
-                &irreversible,
-                &gates,
-            ),
+            Format::Human => human(unit, &version),
         };
         println!("{}", redactor.redact(&text));
+    }
+    if let Some(out) = &args.out {
+        save(cli, &deployer, &resolved, out)?;
     }
     Ok(Exit::Success)
 }
 
-fn human(
-    unit: &str,
-    plugin: &str,
-    version: &str,
-    live: Option<&str>,
-    changes: &[String],
-    irreversible: &[String],
-    gates: &[String],
-) -> String {
+/// Writes the plan document to `out`, keeps the plan in the state, and says how to go on.
+fn save(
+    cli: &Cli,
+    deployer: &orchestrate::Deployer,
+    resolved: &ResolvedPlan,
+    out: &Path,
+) -> Result<(), CliError> {
+    let document = resolved.document();
+    let body = serde_json::to_string_pretty(&document).map_err(CliError::failed)?;
+    std::fs::write(out, format!("{body}\n"))
+        .with_context(|| format!("cannot write the plan to {}", out.display()))
+        .map_err(CliError::failed)?;
+    deployer.store.save_plan(&SavedPlan {
+        hash: document.hash.clone(),
+        environment: resolved.environment.clone(),
+        body: serde_json::to_string(&resolved).map_err(CliError::failed)?,
+        created_by: deployer.actor.clone(),
+        created_at_ms: crate::report::time::now_ms(),
+        approved_by: None,
+        approved_at_ms: None,
+    })?;
+    let needs_approval = deployer
+        .plan
+        .environments
+        .get(&resolved.environment)
+        .is_some_and(|environment| environment.approval);
+    match cli.output {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "event": "plan-saved", "file": out, "hash": document.hash,
+                "needs_approval": needs_approval,
+            })
+        ),
+        Format::Human => {
+            println!("plan {} written to {}", document.hash, out.display());
+            if needs_approval {
+                println!(
+                    "`{}` needs an approval: sluice approve {}",
+                    resolved.environment, document.hash
+                );
+            }
+            println!("then: sluice apply {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+fn human(unit: &PlannedUnit, version: &str) -> String {
     let mut out = format!(
-        "unit {unit} ({plugin}): {} -> {version}\n",
-        live.unwrap_or("nothing live")
+        "unit {} ({}): {} -> {version}\n",
+        unit.unit,
+        unit.plugin,
+        unit.live.as_deref().unwrap_or("nothing live")
     );
-    if changes.is_empty() {
+    if unit.changes.is_empty() {
         out.push_str("  no changes\n");
     }
-    for change in changes {
+    for change in &unit.changes {
         out.push_str(&format!("  {change}\n"));
     }
-    for reason in irreversible {
+    for reason in &unit.irreversible {
         out.push_str(&format!(
-            "  irreversible: {reason} (apply needs --allow-irreversible)\n"
+            "  irreversible: {reason} (apply needs --allow-irreversible or an approval)\n"
         ));
     }
-    for gate in gates {
+    for gate in &unit.gates {
         out.push_str(&format!("  gate {gate}\n"));
     }
     out
-}
-
-/// A gate with every setting, defaults included.
-fn describe_gate(gate: &GateSpec) -> String {
-    let t = &gate.timing;
-    let what = match &gate.check {
-        GateCheck::Http { url, status, body } => {
-            let body = body
-                .as_ref()
-                .map(|b| format!(" body~{b:?}"))
-                .unwrap_or_default();
-            format!("http {url} status={status}{body}")
-        }
-        GateCheck::Tcp { address } => format!("tcp {address}"),
-    };
-    let phase = match gate.phase {
-        GatePhase::Staged => "staged",
-        GatePhase::Live => "live",
-    };
-    let d = |d: std::time::Duration| humantime::format_duration(d).to_string();
-    format!(
-        "{what} phase={phase} interval={} timeout={} initial_delay={} success_threshold={} failure_threshold={} deadline={} soak={}",
-        d(t.interval),
-        d(t.timeout),
-        d(t.initial_delay),
-        t.success_threshold,
-        t.failure_threshold,
-        d(t.deadline),
-        d(t.soak)
-    )
 }

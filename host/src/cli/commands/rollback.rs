@@ -3,7 +3,7 @@
 use super::super::args::{Cli, RollbackArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
-use super::apply::{finish, locked};
+use super::apply::{finish, locked, recovered};
 use crate::orchestrate::{self, RevertOptions};
 use crate::report::Redactor;
 
@@ -14,11 +14,10 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &RollbackArgs) -> Result<
         unit: args.unit.clone(),
         to: args.to.clone(),
     };
-    let run = locked(
-        &deployer,
-        args.lock_wait,
-        orchestrate::revert(&deployer, &options),
-    )
+    let run = locked(&deployer, args.lock_wait, async {
+        recovered(&deployer).await?;
+        orchestrate::revert(&deployer, &options).await
+    })
     .await?;
     Ok(finish(&deployer, &run))
 }

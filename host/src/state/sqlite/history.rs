@@ -42,7 +42,7 @@ pub(super) fn query(
     let sql = format!(
         "SELECT u.deployment_id, d.kind, u.environment, u.unit, u.version, u.plugin_sha256,
                 u.config_hash, d.plan_hash, d.actor, d.git_commit, u.started_at_ms,
-                u.finished_at_ms, u.outcome, u.reason
+                u.finished_at_ms, u.outcome, u.reason, d.approved_by
          FROM unit_deployments u JOIN deployments d ON d.id = u.deployment_id
          {where_clause}
          ORDER BY u.started_at_ms DESC, u.rowid DESC
@@ -69,5 +69,6 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<UnitDeploymentRecord> {
         finished_at_ms: row.get(11)?,
         outcome: row.get(12)?,
         reason: row.get(13)?,
+        approved_by: row.get(14)?,
     })
 }

@@ -25,6 +25,7 @@ fn deployment(id: &str, environment: &str, started_at_ms: i64) -> NewDeployment 
         actor: "ci".to_owned(),
         commit: Some("abc123".to_owned()),
         started_at_ms,
+        approved_by: None,
     }
 }
 
@@ -232,7 +233,7 @@ fn a_unit_cannot_be_recorded_for_a_deployment_that_does_not_exist() {
 }
 
 #[test]
-fn current_is_none_until_set_and_then_the_latest_set_wins() {
+fn current_is_none_until_set_then_the_latest_set_wins_until_cleared() {
     let (_dir, store) = open_store();
     store
         .begin_deployment(&deployment("d1", "staging", 100))
@@ -261,6 +262,8 @@ fn current_is_none_until_set_and_then_the_latest_set_wins() {
     store.set_current("staging", "web", &second).unwrap();
     assert_eq!(store.current("staging", "web").unwrap(), Some(second));
     assert_eq!(store.current("production", "web").unwrap(), None);
+    store.clear_current("staging", "web").unwrap();
+    assert_eq!(store.current("staging", "web").unwrap(), None);
 }
 
 #[test]

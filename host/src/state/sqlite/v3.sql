@@ -1,14 +1,14 @@
--- Backups the host took of plugins' databases (the `sql` capability's `backup`): the file that
--- holds each one, and the deployment that took it. A snapshot restores only in its environment.
-CREATE TABLE snapshots (
-    id             TEXT    NOT NULL PRIMARY KEY,
-    environment    TEXT    NOT NULL,
-    unit           TEXT    NOT NULL,
-    deployment_id  TEXT    NOT NULL REFERENCES deployments (id),
-    database_name  TEXT    NOT NULL,
-    engine         TEXT    NOT NULL,
-    path           TEXT    NOT NULL,
-    bytes          BIGINT  NOT NULL,
-    taken_at_ms    BIGINT  NOT NULL
+-- Resolved plans written by `sluice plan --out`, and who approved each (`sluice approve`). An
+-- approval is bound to the plan's hash: changed inputs make a different hash, never approved.
+CREATE TABLE plans (
+    hash           TEXT   NOT NULL PRIMARY KEY,
+    environment    TEXT   NOT NULL,
+    body           TEXT   NOT NULL,
+    created_by     TEXT   NOT NULL,
+    created_at_ms  BIGINT NOT NULL,
+    approved_by    TEXT,
+    approved_at_ms BIGINT
 );
-CREATE INDEX snapshots_by_deployment ON snapshots (deployment_id);
+
+-- Who approved the plan a deployment ran, if it ran an approved plan.
+ALTER TABLE deployments ADD COLUMN approved_by TEXT;

@@ -1,0 +1,247 @@
+//! Crash recovery: a deployment whose `sluice` was killed stays "running" in the state, with its
+//! journal saying how far each unit got (every transition is written before it is acted on).
+//! Under the environment's lock, `sluice recover` (and every `sluice apply`, before it deploys)
+//! brings each unfinished unit to a consistent end:
+//!
+//! - recorded live (`record` written): the recorded state is made current (again) and the unit
+//!   succeeded;
+//! - cut over (`shift 100` written) and not rolling back: the cut-over is done again (it is
+//!   idempotent), then the live gates and `finalize`, as the run would have; a failure there rolls
+//!   back as usual;
+//! - staged, or staging begun: `rollback` with what the journal holds (staged state, snapshot),
+//!   which removes a half-staged version as well;
+//! - nothing begun (only planned or prepared): nothing changed, nothing to undo.
+//!
+//! Each unit's row then says what happened, the deployment is finished, and the audit log has a
+//! `deployment-recovered` record.
+
+use super::deployment::finish;
+use super::error::OrchestrateError;
+use super::gating::Target;
+use super::outcome::{RunOutcome, UnitResult};
+use super::setup::Deployer;
+use super::unit::{Progress, UnitRun, reported};
+use crate::plan::model::Unit;
+use crate::report::Event;
+use crate::state::{HistoryFilter, JournalRecord, Outcome};
+
+/// What the journal says one interrupted unit had done.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Interrupted {
+    /// `prepare`'s snapshot, if it returned.
+    snapshot: Option<String>,
+    /// `stage`'s state, if it returned.
+    staged: Option<String>,
+    /// `stage` was called (something may have changed).
+    staging: bool,
+    /// `shift 100` was written: the cut-over was being made or was made.
+    cut_over: bool,
+    /// A rollback had begun.
+    rolling_back: bool,
+    /// The new state it was recording as live (`record`).
+    recorded: Option<String>,
+}
+
+impl Interrupted {
+    /// Reads `unit`'s entries of a deployment's journal.
+    fn read(journal: &[JournalRecord], unit: &str) -> Interrupted {
+        let mut seen = Interrupted::default();
+        for entry in journal.iter().filter(|entry| entry.unit == unit) {
+            match entry.step.as_str() {
+                "prepared" => seen.snapshot = Some(entry.detail.clone()),
+                "stage" => seen.staging = true,
+                "staged" => seen.staged = Some(entry.detail.clone()),
+                "shift 100" => seen.cut_over = true,
+                "rollback" => seen.rolling_back = true,
+                "record" => seen.recorded = Some(entry.detail.clone()),
+                _ => {}
+            }
+        }
+        seen
+    }
+}
+
+/// Brings every unfinished deployment of the environment to a consistent end, oldest first; one
+/// run per deployment recovered (none when nothing was interrupted). Call it holding the lock.
+pub async fn recover(d: &Deployer) -> Result<Vec<RunOutcome>, OrchestrateError> {
+    let mut recovered = Vec::new();
+    for deployment_id in d.store.unfinished(&d.environment)? {
+        recovered.push(recover_deployment(d, &deployment_id).await?);
+    }
+    Ok(recovered)
+}
+
+async fn recover_deployment(
+    d: &Deployer,
+    deployment_id: &str,
+) -> Result<RunOutcome, OrchestrateError> {
+    let journal = d.store.journal_of(deployment_id)?;
+    d.reporter.event(Event::DeploymentStarted {
+        id: deployment_id.to_owned(),
+        environment: d.environment.clone(),
+        kind: "recover".into(),
+        units: journal
+            .iter()
+            .map(|entry| entry.unit.clone())
+            .filter(|unit| !unit.is_empty())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    });
+    let running = d.store.history(&HistoryFilter {
+        environment: Some(d.environment.clone()),
+        outcomes: vec![Outcome::Running],
+        ..HistoryFilter::default()
+    })?;
+    let mut units = Vec::new();
+    for row in running.iter().filter(|r| r.deployment_id == deployment_id) {
+        let Some(member) = d
+            .plan
+            .units
+            .values()
+            .flat_map(Unit::members)
+            .find(|member| member.name == row.unit)
+        else {
+            let reason = "interrupted; the unit is no longer in the plan, so nothing was done";
+            d.store
+                .finish_unit(deployment_id, &row.unit, Outcome::Failed, Some(reason))?;
+            units.push(UnitResult {
+                unit: row.unit.clone(),
+                version: row.version.clone(),
+                outcome: Outcome::Failed,
+                reason: Some(reason.to_owned()),
+            });
+            continue;
+        };
+        let seen = Interrupted::read(&journal, &member.name);
+        units.push(
+            reported(d, deployment_id, &member, &row.version, |run| {
+                run.resume(seen)
+            })
+            .await,
+        );
+    }
+    let run = RunOutcome {
+        deployment_id: deployment_id.to_owned(),
+        units,
+    };
+    finish(d, &run)?;
+    d.audit(
+        deployment_id,
+        "deployment-recovered",
+        serde_json::json!({ "outcome": run.overall(), "units": run.units }),
+    )?;
+    Ok(run)
+}
+
+impl UnitRun<'_> {
+    /// Ends one interrupted unit as its journal allows (see the module's documentation).
+    async fn resume(self, seen: Interrupted) -> (Outcome, Option<String>) {
+        if let Some(state) = &seen.recorded {
+            return match self.record_current(self.version, state, &self.config_hash) {
+                Ok(()) => self.record_end(
+                    Outcome::Succeeded,
+                    Some("interrupted while it was recorded live; recovery recorded it".into()),
+                ),
+                Err(reason) => self.record_end(Outcome::Failed, Some(reason)),
+            };
+        }
+        if let (true, false, Some(staged)) = (seen.cut_over, seen.rolling_back, &seen.staged) {
+            let target = Target {
+                version: self.version,
+                staged: &[],
+            };
+            let finished = self
+                .cut_over(staged, &target)
+                .await
+                .and_then(|state| self.record_current(self.version, &state, &self.config_hash));
+            let reason = match finished {
+                Ok(()) => {
+                    return self.record_end(
+                        Outcome::Succeeded,
+                        Some("interrupted at the cut-over; recovery completed it".into()),
+                    );
+                }
+                Err(reason) => {
+                    format!("interrupted at the cut-over; completing it failed: {reason}")
+                }
+            };
+            let progress = Progress {
+                snapshot: seen.snapshot,
+                staged: seen.staged,
+            };
+            let (outcome, reason) = self.roll_back(&progress, reason).await;
+            return self.record_end(outcome, Some(reason));
+        }
+        if !seen.staging {
+            return self.record_end(
+                Outcome::RolledBack,
+                Some("interrupted before it changed anything: nothing to undo".into()),
+            );
+        }
+        let progress = Progress {
+            snapshot: seen.snapshot,
+            staged: seen.staged,
+        };
+        let reason = "interrupted before the cut-over; recovery rolled it back".to_owned();
+        let (outcome, reason) = self.roll_back(&progress, reason).await;
+        self.record_end(outcome, Some(reason))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(steps: &[(&str, &str)]) -> Vec<JournalRecord> {
+        steps
+            .iter()
+            .zip(1..)
+            .map(|(&(step, detail), seq)| JournalRecord {
+                seq,
+                unit: "web".into(),
+                step: step.into(),
+                detail: detail.into(),
+                at_ms: seq,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_unit_killed_after_staging_has_its_snapshot_and_staged_state_read_back() {
+        let seen = Interrupted::read(
+            &journal(&[
+                ("plan", ""),
+                ("prepare", ""),
+                ("prepared", "snap"),
+                ("stage", ""),
+                ("staged", "new"),
+                ("gate:staged", "http://x"),
+            ]),
+            "web",
+        );
+        assert_eq!(
+            seen,
+            Interrupted {
+                snapshot: Some("snap".into()),
+                staged: Some("new".into()),
+                staging: true,
+                ..Interrupted::default()
+            }
+        );
+    }
+
+    #[test]
+    fn the_cut_over_a_rollback_and_the_record_are_noticed_and_other_units_ignored() {
+        let mut entries = journal(&[
+            ("shift 100", ""),
+            ("rollback", "why"),
+            ("record", "s"),
+            ("record", "t"),
+        ]);
+        entries[3].unit = "api".into();
+        let seen = Interrupted::read(&entries, "web");
+        assert!(seen.cut_over && seen.rolling_back);
+        assert_eq!(seen.recorded.as_deref(), Some("s"));
+    }
+}
