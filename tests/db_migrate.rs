@@ -581,6 +581,68 @@ fn an_irreversible_deployment_does_not_start_without_allow_irreversible(engine: 
     );
 }
 
+#[test]
+fn an_approved_plan_allows_an_irreversible_deployment_its_approver_saw() {
+    let project = MigrationProject::new(Engine::Sqlite, "approved");
+    project.plan("");
+    let plan_file = project.path().join("sluice.toml");
+    let text = std::fs::read_to_string(&plan_file).unwrap();
+    std::fs::write(
+        &plan_file,
+        text.replace(
+            &format!("[environments.{ENV}]\n"),
+            &format!("[environments.{ENV}]\napproval = true\n"),
+        ),
+    )
+    .unwrap();
+    project.migration("V1__create_users.sql", CREATE_USERS);
+
+    let planned = project.sluice(&[
+        "plan",
+        "--env",
+        ENV,
+        "--version",
+        "v1",
+        "--out",
+        "plan.json",
+        "--output",
+        "json",
+    ]);
+    succeeded(&planned);
+    let lines: Vec<serde_json::Value> = planned
+        .stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let unit = lines.iter().find(|v| v["event"] == "plan").unwrap();
+    assert!(
+        unit["irreversible"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("V1__create_users.sql has no down script"),
+        "the approver sees it: {unit}"
+    );
+    let hash = lines.iter().find(|v| v["event"] == "plan-saved").unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    succeeded(&project.sluice(&["approve", &hash, "--actor", "alice"]));
+
+    let run = project.sluice(&["apply", "plan.json"]);
+    succeeded(&run);
+    assert_eq!(project.db.applied(), ["V1__create_users.sql"]);
+    let audit = project.sluice(&["audit", "export"]);
+    let allowed = audit
+        .stdout
+        .lines()
+        .find(|line| line.contains("irreversible-allowed"))
+        .unwrap_or_else(|| panic!("{}", audit.stdout));
+    assert!(
+        allowed.contains(&hash),
+        "the approval allowed it: {allowed}"
+    );
+}
+
 fn an_existing_database_is_baselined_and_only_newer_migrations_run(engine: Engine) {
     let project = MigrationProject::new(engine, "baseline");
     project.db.execute(&format!("{CREATE_USERS}{SEED_USERS}"));

@@ -170,11 +170,14 @@ fn irreversible_units(
 ) -> Result<BTreeMap<String, Vec<String>>, OrchestrateError> {
     let mut found = BTreeMap::new();
     for planned in resolved.units.iter().filter(|u| !u.irreversible.is_empty()) {
-        let live = d.store.current(&d.environment, &planned.unit)?.is_some_and(|current| {
-            current.version == options.version
-                && current.plugin_sha256 == planned.plugin_sha256
-                && current.config_hash == planned.config_sha256
-        });
+        let live = d
+            .store
+            .current(&d.environment, &planned.unit)?
+            .is_some_and(|current| {
+                current.version == options.version
+                    && current.plugin_sha256 == planned.plugin_sha256
+                    && current.config_hash == planned.config_sha256
+            });
         if options.force || !live {
             found.insert(planned.unit.clone(), planned.irreversible.clone());
         }

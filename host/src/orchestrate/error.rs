@@ -51,7 +51,7 @@ fn irreversible_message(units: &BTreeMap<String, Vec<String>>) -> String {
     }
     text.push_str(
         "\nreview what could not be undone (`sluice plan` shows it), then apply again with \
-         --allow-irreversible to proceed",
+         --allow-irreversible, or apply an approved plan (`sluice plan --out`), to proceed",
     );
     text
 }

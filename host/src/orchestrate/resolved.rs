@@ -196,7 +196,10 @@ async fn planned(
                 .collect(),
             planned.irreversible.iter().map(|r| redacted(r)).collect(),
         ),
-        Err(reason) => (vec![format!("cannot plan: {}", redacted(&reason))], Vec::new()),
+        Err(reason) => (
+            vec![format!("cannot plan: {}", redacted(&reason))],
+            Vec::new(),
+        ),
     };
     Ok(PlannedUnit {
         unit: unit.name.clone(),

@@ -266,7 +266,9 @@ impl<'a> UnitRun<'a> {
     async fn plan(&self) -> Result<(), String> {
         self.step("plan")?;
         let current = self.current.as_ref().map(|c| c.state.as_str());
-        let planning = self.d.provision(self.unit, self.version, self.deployment_id);
+        let planning = self
+            .d
+            .provision(self.unit, self.version, self.deployment_id);
         let Planned {
             changes,
             irreversible,
