@@ -63,6 +63,13 @@ fn postgres(text: &str) -> Result<PostgresTarget, String> {
         }
         invalid(why)
     })?;
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(
+            "its url asks for TLS (sslmode=require), which sluice does not support yet: \
+                    reach the server through a tunnel or a local proxy"
+                .to_owned(),
+        );
+    }
     url.set_password(None)
         .map_err(|()| invalid("it has no host".to_owned()))?;
     let host = url.host_str().unwrap_or("localhost");
@@ -126,6 +133,13 @@ mod tests {
             "postgres://deploy@db.internal:6432/shop?application_name=x"
         );
         assert_eq!(pg.config.get_password(), Some(&b"s@cret-pw"[..]));
+    }
+
+    #[test]
+    fn a_url_that_requires_tls_is_refused_saying_so() {
+        let error =
+            DatabaseTarget::parse("postgres://u@h/db?sslmode=require", Path::new("/")).unwrap_err();
+        assert!(error.contains("sslmode=require"), "{error}");
     }
 
     #[test]
