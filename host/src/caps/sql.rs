@@ -27,6 +27,7 @@
 mod fault;
 mod handle;
 mod postgres;
+mod rows;
 mod snapshot;
 mod sqlite;
 mod target;

@@ -15,7 +15,7 @@ use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::{CancelToken, Client, NoTls};
 
 use super::fault::{Fault, line_and_column};
-use super::handle::RowsBuilder;
+use super::rows::RowsBuilder;
 use super::target::PostgresTarget;
 use crate::wit::sql::{Rows, Value};
 use values::{Cell, Param};

@@ -14,7 +14,7 @@ use rusqlite::types::{Value as SqliteValue, ValueRef};
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 
 use super::fault::{Fault, line_and_column};
-use super::handle::RowsBuilder;
+use super::rows::RowsBuilder;
 use crate::wit::sql::{Rows, Value};
 
 /// How long a statement waits for another connection's write lock on the file.
