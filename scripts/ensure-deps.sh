@@ -7,7 +7,10 @@
 #   - with SLUICE_SERVICES=1 (make test, make bench): Debian's docker.io (a running dockerd),
 #     caddy and busybox-static, for the container strategy's tests, and the kernel setting
 #     net.ipv4.tcp_migrate_req=1 that zero-downtime route switches through Caddy need (see
-#     docs/container-strategy.md, "Zero failed requests")
+#     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
+#     and a throwaway PostgreSQL cluster under build/postgres listening on
+#     127.0.0.1:$SLUICE_TEST_PG_PORT (default 55432) when nothing answers there, for the
+#     migration tests (the URL they use is in tests/support/database.rs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -41,6 +44,8 @@ need_package() { # need_package COMMAND PACKAGE
 need_package dockerd docker.io
 need_package caddy caddy
 need_package busybox busybox-static
+need_package sqlite3 sqlite3
+need_package psql postgresql-client
 
 if ! docker info >/dev/null 2>&1; then
     echo "ensure-deps: starting dockerd (log: build/dockerd.log)"
@@ -58,4 +63,43 @@ migrate=/proc/sys/net/ipv4/tcp_migrate_req
 if [ "$(cat "$migrate" 2>/dev/null)" != 1 ]; then
     echo "ensure-deps: setting net.ipv4.tcp_migrate_req=1 (queued connections survive Caddy reloads)"
     echo 1 >"$migrate" || { echo "ensure-deps: cannot set net.ipv4.tcp_migrate_req (needs root)" >&2; exit 1; }
+fi
+
+# PostgreSQL for the migration tests: a throwaway cluster owned by the `postgres` user (initdb
+# refuses to run as root), loopback only, password auth for the superuser `sluice`.
+pg_port=${SLUICE_TEST_PG_PORT:-55432}
+pg_password=sluice-test-password
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 | xargs -r dirname; }
+if [ -z "$(pg_bindir)" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "ensure-deps: PostgreSQL is missing; install Debian's postgresql (needs root)" >&2
+        exit 1
+    fi
+    [ "$apt_updated" = 1 ] || apt-get update -qq
+    echo "ensure-deps: installing postgresql"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+bindir=$(pg_bindir)
+if ! "$bindir/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then
+    cluster="$build/postgres"
+    as_postgres=()
+    [ "$(id -u)" = 0 ] && as_postgres=(runuser -u postgres --)
+    if [ ! -f "$cluster/data/PG_VERSION" ]; then
+        echo "ensure-deps: creating a PostgreSQL cluster in build/postgres"
+        rm -rf "$cluster"
+        mkdir -p "$cluster"
+        printf '%s\n' "$pg_password" >"$cluster/password"
+        if [ "$(id -u)" = 0 ]; then
+            chown -R postgres: "$cluster"
+            runuser -u postgres -- test -w "$cluster" || {
+                echo "ensure-deps: the postgres user cannot reach $cluster (a parent directory is private?)" >&2; exit 1; }
+        fi
+        "${as_postgres[@]}" "$bindir/initdb" -D "$cluster/data" -U sluice --pwfile="$cluster/password" \
+            --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$cluster/initdb.log" 2>&1 \
+            || { echo "ensure-deps: initdb failed; see build/postgres/initdb.log" >&2; tail -20 "$cluster/initdb.log" >&2; exit 1; }
+    fi
+    echo "ensure-deps: starting PostgreSQL on 127.0.0.1:$pg_port (log: build/postgres/server.log)"
+    "${as_postgres[@]}" "$bindir/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k '' -c max_connections=200" start >/dev/null \
+        || { echo "ensure-deps: PostgreSQL did not start; see build/postgres/server.log" >&2; tail -20 "$cluster/server.log" >&2; exit 1; }
 fi

@@ -48,6 +48,46 @@ fn an_external_plugin_matching_its_pin_deploys_and_records_its_digest() {
 }
 
 #[test]
+fn a_plugin_built_against_wit_0_1_0_still_loads_deploys_and_rolls_back() {
+    let project = Project::new();
+    let wasm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/gate-target-wit-0.1.0.wasm");
+    let inspect = project.sluice(&[
+        "plugins",
+        "inspect",
+        &wasm.display().to_string(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(inspect.code, EXIT_SUCCESS, "{}", inspect.all());
+    let report: serde_json::Value = serde_json::from_str(inspect.stdout.trim()).unwrap();
+    assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.0");
+    project.write_plan(&format!(
+        "[project]\nname = \"t\"\n[environments.test]\n[plugins.old]\nsource = {:?}\nsha256 = \"{}\"\n\
+         [plugins.old.grants]\nfiles = [{{ path = \"www\", at = \"/www\", mode = \"read-write\" }}]\n\
+         [units.app]\nplugin = \"old\"\nconfig = {{ journal = \"/www/journal\" }}\n\
+         gates = [{{ tcp = \"127.0.0.1:1\", phase = \"live\", interval = \"50ms\", deadline = \"1s\" }}]\n",
+        wasm.display().to_string(),
+        sha256_file(&wasm)
+    ));
+    let plan = project.sluice(&["plan", "--env", "test", "--version", "v1"]);
+    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
+    let run = project.sluice(&["apply", "--env", "test", "--version", "v1"]);
+    assert_eq!(
+        run.code,
+        support::EXIT_ROLLED_BACK,
+        "the live gate fails: {}",
+        run.all()
+    );
+    let journal = std::fs::read_to_string(project.path().join("www/journal")).unwrap();
+    assert_eq!(
+        journal.lines().collect::<Vec<_>>(),
+        ["prepare", "stage", "shift 100", "rollback"],
+        "every lifecycle call reached the 0.1.0 plugin"
+    );
+}
+
+#[test]
 fn an_unknown_builtin_is_an_error_at_its_place_in_the_plan() {
     let project = Project::new();
     project
@@ -83,10 +123,10 @@ fn inspecting_a_plugin_lists_its_imports_with_the_grant_each_needs() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["name"] == "sluice:deploy/http@0.1.0")
+        .find(|i| i["name"] == "sluice:deploy/http@0.1.1")
         .unwrap();
     assert_eq!(http["needs"], "needs grant `http`");
-    assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.0");
+    assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.1");
     assert_eq!(report["info"]["name"], "ungranted-http");
 }
 
@@ -123,7 +163,7 @@ fn the_plugins_audit_shows_each_capability_with_its_grant_and_flags_over_grants(
             .iter()
             .any(|w| w == "wildcard grant `container web-*`")
     );
-    assert_eq!(row("log")["imports"][0], "sluice:deploy/log@0.1.0");
+    assert_eq!(row("log")["imports"][0], "sluice:deploy/log@0.1.1");
     assert!(
         row("files")["granted"][1]
             .as_str()

@@ -36,6 +36,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         log_budget: Arc::new(LogBudget::new(u64::MAX)),
         docker: Vec::new(),
         container_labels: Vec::new(),
+        sql: Default::default(),
     };
     let mut cached_first_call = Vec::new();
     for _ in 0..20 {

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod caddy;
+pub mod database;
 pub mod docker;
 pub mod figures;
 pub mod hosts;
@@ -12,10 +13,12 @@ pub mod keycloak;
 pub mod kong;
 pub mod load;
 pub mod plans;
+pub mod migrations;
 pub mod project;
 pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
+pub mod tcp_proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

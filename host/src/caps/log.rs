@@ -91,7 +91,7 @@ impl LogCap {
 
     /// Cleans, caps and forwards one message.
     pub fn emit(&self, level: Level, message: &str) {
-        let text = clean(message);
+        let text = clean(message, MAX_MESSAGE_BYTES);
         if self.budget.take(text.len() as u64) {
             self.sink.message(&self.unit, level, &text);
         } else if self.budget.first_exhaustion() {
@@ -104,14 +104,15 @@ impl LogCap {
     }
 }
 
-/// `message` without control characters (except newline and tab), cut at [`MAX_MESSAGE_BYTES`].
-fn clean(message: &str) -> String {
+/// `message` without control characters (except newline and tab), cut at `max_bytes` with a
+/// marker.
+pub(super) fn clean(message: &str, max_bytes: usize) -> String {
     let mut out: String = message
         .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect();
-    if out.len() > MAX_MESSAGE_BYTES {
-        let mut cut = MAX_MESSAGE_BYTES;
+    if out.len() > max_bytes {
+        let mut cut = max_bytes;
         while !out.is_char_boundary(cut) {
             cut -= 1;
         }
@@ -140,7 +141,7 @@ impl Host for LogCap {
     }
 
     async fn progress(&mut self, done: u64, total: u64, message: String) -> wasmtime::Result<()> {
-        let text = clean(&message);
+        let text = clean(&message, MAX_MESSAGE_BYTES);
         if self.budget.take(text.len() as u64) {
             self.sink.progress(&self.unit, done, total, &text);
         }
@@ -165,12 +166,15 @@ mod tests {
 
     #[test]
     fn terminal_escapes_are_removed_from_messages() {
-        assert_eq!(clean("ok\u{1b}[2Jfake\rline\n"), "ok[2Jfakeline\n");
+        assert_eq!(
+            clean("ok\u{1b}[2Jfake\rline\n", MAX_MESSAGE_BYTES),
+            "ok[2Jfakeline\n"
+        );
     }
 
     #[test]
     fn a_long_message_is_cut_with_a_marker() {
-        let text = clean(&"x".repeat(MAX_MESSAGE_BYTES * 2));
+        let text = clean(&"x".repeat(MAX_MESSAGE_BYTES * 2), MAX_MESSAGE_BYTES);
         assert!(text.ends_with(" [truncated]"));
         assert!(text.len() < MAX_MESSAGE_BYTES + 20);
     }

@@ -8,7 +8,9 @@ pub mod containers;
 pub mod files;
 pub mod http;
 pub mod log;
+pub mod plan_notes;
 pub mod secrets;
+pub mod sql;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -54,6 +56,8 @@ pub struct Provision {
     /// The `sluice.*` labels the host adds to every container the plugin creates: unit,
     /// environment, version and deployment id.
     pub container_labels: Vec<(String, String)>,
+    /// The granted databases, resolved, and where backups go.
+    pub sql: sql::SqlGrant,
 }
 
 /// The host side of the sluice capabilities for one lifecycle call.
@@ -66,6 +70,10 @@ pub struct Capabilities {
     pub secrets: secrets::SecretsCap,
     /// `sluice:deploy/containers`.
     pub containers: containers::ContainersCap,
+    /// `sluice:deploy/sql`.
+    pub sql: sql::SqlCap,
+    /// `sluice:deploy/plan-notes`.
+    pub plan_notes: plan_notes::PlanNotesCap,
 }
 
 impl Provision {
@@ -81,6 +89,8 @@ impl Provision {
                 &self.docker,
                 &self.container_labels,
             ),
+            sql: sql::SqlCap::new(&self.plugin, self.sql.clone()),
+            plan_notes: plan_notes::PlanNotesCap::default(),
         })
     }
 }

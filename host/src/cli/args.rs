@@ -140,6 +140,10 @@ pub struct ApplyArgs {
     /// Deploy even units whose version and inputs are already live.
     #[arg(long)]
     pub force: bool,
+    /// Start the deployment even when a plugin says it could not be rolled back (e.g. a
+    /// migration without a down script); `sluice plan` shows why.
+    #[arg(long)]
+    pub allow_irreversible: bool,
     /// At most this many units deploy at the same time (0: no limit).
     #[arg(long, default_value = "0")]
     pub parallel: usize,
@@ -190,6 +194,9 @@ pub struct PromoteArgs {
     /// At most this many units deploy at the same time (0: no limit).
     #[arg(long, default_value = "0")]
     pub parallel: usize,
+    /// Start the deployment even when a plugin says it could not be rolled back.
+    #[arg(long)]
+    pub allow_irreversible: bool,
     /// Wait this long for the environment's lock instead of failing at once.
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub lock_wait: Duration,

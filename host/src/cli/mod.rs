@@ -47,6 +47,7 @@ impl From<OrchestrateError> for CliError {
         let exit = match &error {
             OrchestrateError::Plan(_)
             | OrchestrateError::Invalid(_)
+            | OrchestrateError::Irreversible(_)
             | OrchestrateError::Secret { .. } => Exit::Invalid,
             OrchestrateError::Runtime(_) => Exit::Invalid,
             OrchestrateError::State(StateError::Locked { .. }) => Exit::LockHeld,

@@ -1,8 +1,11 @@
 //! `sluice apply`: the selected units, wave by wave.
 
+use std::collections::BTreeMap;
+
 use super::changes::Selection;
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
+use super::resolved::{ResolvedPlan, resolve};
 use super::setup::Deployer;
 use super::{fleet, schedule, unit};
 use crate::plan::model::Unit;
@@ -22,6 +25,9 @@ pub struct ApplyOptions {
     pub parallel: usize,
     /// The approved plan this run carries out, if it carries one out.
     pub approved: Option<Approved>,
+    /// Start the deployment even when a plugin says it would be irreversible
+    /// (`--allow-irreversible`).
+    pub allow_irreversible: bool,
 }
 
 /// An approved resolved plan that a run carries out.
@@ -99,11 +105,26 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
 
 /// Deploys the selected units of the plan at `options.version`: each as soon as the units it
 /// depends on are done, at most `options.parallel` at a time; a unit whose dependency did not
-/// succeed is skipped.
+/// succeed is skipped. A deployment a plugin calls irreversible does not start unless allowed.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
     let selected = &options.selection.units;
+    let resolved = resolve(d, &options.version, selected).await?;
+    let irreversible = irreversible_units(d, &resolved, options)?;
+    if !irreversible.is_empty() && !irreversible_allowed(options) {
+        return Err(OrchestrateError::Irreversible(irreversible));
+    }
     let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref())?;
     options.selection.report(d.reporter.as_ref());
+    if !irreversible.is_empty() {
+        d.audit(
+            &deployment_id,
+            "irreversible-allowed",
+            serde_json::json!({
+                "units": irreversible, "by_flag": options.allow_irreversible,
+                "approved_plan": options.approved.as_ref().map(|a| &a.plan_hash),
+            }),
+        )?;
+    }
     let results = schedule::run(&d.plan, selected, options.parallel, |unit, blocked| {
         deploy_unit(d, &deployment_id, unit, options, blocked)
     })
@@ -139,4 +160,36 @@ async fn deploy_unit(
     } else {
         vec![unit::deploy(d, deployment_id, unit, version, options.force).await]
     }
+}
+
+/// The units (fleet members) of `resolved` whose plugin says deploying them would be
+/// irreversible, with its reasons; a unit that would not deploy (already live, not forced) is
+/// left out.
+fn irreversible_units(
+    d: &Deployer,
+    resolved: &ResolvedPlan,
+    options: &ApplyOptions,
+) -> Result<BTreeMap<String, Vec<String>>, OrchestrateError> {
+    let mut found = BTreeMap::new();
+    for planned in resolved.units.iter().filter(|u| !u.irreversible.is_empty()) {
+        let live = d
+            .store
+            .current(&d.environment, &planned.unit)?
+            .is_some_and(|current| {
+                current.version == options.version
+                    && current.plugin_sha256 == planned.plugin_sha256
+                    && current.config_hash == planned.config_sha256
+            });
+        if options.force || !live {
+            found.insert(planned.unit.clone(), planned.irreversible.clone());
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a deployment some plugin calls irreversible may start. The one place that decides
+/// it: `--allow-irreversible`, or an approved plan (whose hash covers the plugins' reasons, so
+/// the approver saw them).
+fn irreversible_allowed(options: &ApplyOptions) -> bool {
+    options.allow_irreversible || options.approved.is_some()
 }

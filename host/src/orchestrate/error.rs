@@ -1,6 +1,8 @@
 //! Errors that stop a deployment before or outside the lifecycle (a unit's own failure is an
 //! outcome, not an error).
 
+use std::collections::BTreeMap;
+
 use crate::plan::PlanError;
 use crate::runtime::RuntimeError;
 use crate::state::StateError;
@@ -32,4 +34,24 @@ pub enum OrchestrateError {
     /// the message says how to get an approval.
     #[error("{0}")]
     AwaitingApproval(String),
+    /// Plugins say the deployment would be irreversible, and that was not allowed: nothing
+    /// was started. Per unit, the plugin's reasons.
+    #[error("{}", irreversible_message(.0))]
+    Irreversible(BTreeMap<String, Vec<String>>),
+}
+
+fn irreversible_message(units: &BTreeMap<String, Vec<String>>) -> String {
+    let mut text = String::from(
+        "the deployment would be irreversible, so it was not started (nothing was changed):",
+    );
+    for (unit, reasons) in units {
+        for reason in reasons {
+            text.push_str(&format!("\n  {unit}: {reason}"));
+        }
+    }
+    text.push_str(
+        "\nreview what could not be undone (`sluice plan` shows it), then apply again with \
+         --allow-irreversible, or apply an approved plan (`sluice plan --out`), to proceed",
+    );
+    text
 }

@@ -21,6 +21,7 @@ mod revert;
 mod schedule;
 mod schema;
 mod setup;
+mod snapshots;
 mod unit;
 
 pub use approval::authorize;

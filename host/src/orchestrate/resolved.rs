@@ -48,6 +48,9 @@ pub struct PlannedUnit {
     pub live: Option<String>,
     /// What the plugin says would change (no-ops left out), or why it could not say.
     pub changes: Vec<String>,
+    /// Why the plugin says the deployment would be irreversible (empty: it could be undone).
+    #[serde(default)]
+    pub irreversible: Vec<String>,
     /// Its gates, every setting shown.
     pub gates: Vec<String>,
     /// Units it depends on.
@@ -118,7 +121,7 @@ impl ResolvedPlan {
                     now.live.as_deref().unwrap_or("none")
                 ));
             }
-            if now.changes != then.changes {
+            if now.changes != then.changes || now.irreversible != then.irreversible {
                 found.push(format!("unit {unit}: its planned changes differ"));
             }
             if now.gates != then.gates
@@ -182,13 +185,21 @@ async fn planned(
             current.as_ref().map(|c| c.state.as_str()),
         )
         .await;
-    let changes = match reason_of("plan", planned) {
-        Ok(changes) => changes
-            .iter()
-            .filter(|c| c.action != ChangeAction::NoOp)
-            .map(|change| d.redactor.redact(&change_line(change)).into_owned())
-            .collect(),
-        Err(reason) => vec![format!("cannot plan: {}", d.redactor.redact(&reason))],
+    let redacted = |text: &str| d.redactor.redact(text).into_owned();
+    let (changes, irreversible) = match reason_of("plan", planned) {
+        Ok(planned) => (
+            planned
+                .changes
+                .iter()
+                .filter(|c| c.action != ChangeAction::NoOp)
+                .map(|change| redacted(&change_line(change)))
+                .collect(),
+            planned.irreversible.iter().map(|r| redacted(r)).collect(),
+        ),
+        Err(reason) => (
+            vec![format!("cannot plan: {}", redacted(&reason))],
+            Vec::new(),
+        ),
     };
     Ok(PlannedUnit {
         unit: unit.name.clone(),
@@ -197,6 +208,7 @@ async fn planned(
         config_sha256: config_hash(&plugin.sha256, &config),
         live: current.map(|c| c.version),
         changes,
+        irreversible,
         gates: unit.gates.iter().map(|gate| gate.describe()).collect(),
         depends_on: unit.depends_on.clone(),
         shift: unit.shift_steps.clone(),

@@ -3,13 +3,16 @@
 //! config validated by its plugin.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::OrchestrateError;
+use super::snapshots::JournaledSnapshots;
 use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
+use crate::caps::sql::{DatabaseTarget, Snapshots, SqlGrant};
 use crate::caps::{Provision, containers};
-use crate::plan::interpolate::interpolate_json;
-use crate::plan::model::{LOCAL_ENGINE_ADDRESS, PluginSource, SecretSource, Unit};
+use crate::plan::interpolate::{InterpolateError, interpolate, interpolate_json};
+use crate::plan::model::{LOCAL_ENGINE_ADDRESS, PluginSource, SecretSource, StateConfig, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
@@ -78,7 +81,7 @@ impl Deployer {
                 );
             }
         }
-        Ok(Deployer {
+        let deployer = Deployer {
             plan,
             environment: inputs.environment,
             store,
@@ -88,7 +91,9 @@ impl Deployer {
             commit: inputs.commit,
             plugins,
             secrets,
-        })
+        };
+        deployer.redact_database_passwords();
+        Ok(deployer)
     }
 
     /// Appends `event` of deployment `deployment_id` to the audit log, its detail redacted.
@@ -143,8 +148,9 @@ impl Deployer {
         })
     }
 
-    /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`
-    /// (a fresh log budget each time); a fleet member reaches its own engine only.
+    /// What `unit`'s plugin may reach while planning or validating `version` in deployment
+    /// `deployment_id` (a fresh log budget each time); a fleet member reaches its own engine
+    /// only. Its databases open read-only, and it cannot take backups.
     pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
         let decl = &self.plan.plugins[&unit.plugin];
         Provision {
@@ -166,6 +172,86 @@ impl Deployer {
                 version,
                 deployment_id,
             ),
+            sql: SqlGrant {
+                databases: self.databases(unit),
+                read_only: true,
+                snapshots: None,
+            },
+        }
+    }
+
+    /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`:
+    /// as [`Deployer::provision`], with its databases writable and backups recorded in this
+    /// deployment.
+    pub fn deploying(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
+        let mut provision = self.provision(unit, version, deployment_id);
+        provision.sql.read_only = false;
+        provision.sql.snapshots = Some(Snapshots {
+            dir: self.snapshot_dir(),
+            ledger: Arc::new(JournaledSnapshots {
+                store: self.store.clone(),
+                environment: self.environment.clone(),
+                unit: unit.name.clone(),
+                deployment_id: deployment_id.to_owned(),
+            }),
+        });
+        provision
+    }
+
+    /// Where database backups are kept: `snapshots/` beside the state database.
+    fn snapshot_dir(&self) -> PathBuf {
+        let StateConfig::Sqlite(state) = &self.plan.state;
+        state
+            .parent()
+            .map_or_else(|| PathBuf::from("snapshots"), |dir| dir.join("snapshots"))
+    }
+
+    /// The databases granted to `unit`'s plugin, their urls resolved for this environment.
+    fn databases(&self, unit: &Unit) -> BTreeMap<String, Result<DatabaseTarget, String>> {
+        self.plan.plugins[&unit.plugin]
+            .grants
+            .databases
+            .iter()
+            .filter_map(|name| Some((name.clone(), self.database(name)?)))
+            .collect()
+    }
+
+    /// Where the database `name` is in this environment (its url resolved), or why that cannot
+    /// be said; none when the plan declares no such database.
+    fn database(&self, name: &str) -> Option<Result<DatabaseTarget, String>> {
+        let decl = self.plan.databases.get(name)?;
+        let url = interpolate(&decl.url, &|reference| match reference {
+            "environment" => Some(self.environment.clone()),
+            "project" => Some(self.plan.project.name.clone()),
+            _ => self
+                .secrets
+                .get(reference.strip_prefix("secret.")?)
+                .cloned()
+                .flatten(),
+        });
+        Some(match url {
+            Ok(url) => DatabaseTarget::parse(&url, &self.plan.dir),
+            Err(InterpolateError::Unknown(reference)) => {
+                Err(match reference.strip_prefix("secret.") {
+                    Some(secret) => format!(
+                        "its url refers to secret `{secret}`, which has no value in this environment"
+                    ),
+                    None => format!("its url refers to `${{{reference}}}`, which has no value"),
+                })
+            }
+            Err(other) => Err(format!("its url cannot be resolved: {other}")),
+        })
+    }
+
+    /// Hides the password of every PostgreSQL database url from everything sluice writes
+    /// (the url may be a secret as a whole, but an error could show the password alone).
+    fn redact_database_passwords(&self) {
+        for name in self.plan.databases.keys() {
+            if let Some(Ok(DatabaseTarget::Postgres(pg))) = self.database(name)
+                && let Some(password) = &pg.password
+            {
+                self.redactor.add(password);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use super::setup::{Deployer, resolve_config};
 use crate::caps::Provision;
 use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
-use crate::runtime::{LoadedPlugin, RuntimeError};
+use crate::runtime::{LoadedPlugin, Planned, RuntimeError};
 use crate::state::{NewUnitDeployment, Outcome, UnitCurrent};
 use crate::wit::types::{Change, ChangeAction, Context, Error};
 
@@ -131,7 +131,7 @@ impl<'a> UnitRun<'a> {
             version,
             config_hash: config_hash(&plugin.sha256, &config),
             plugin,
-            provision: d.provision(unit, version, deployment_id),
+            provision: d.deploying(unit, version, deployment_id),
             config,
             current,
         })
@@ -261,27 +261,41 @@ impl<'a> UnitRun<'a> {
         }
     }
 
+    /// Asks the plugin what the deployment will change (its databases read-only), journals it
+    /// and shows it, with any reason the plugin gives why it would be irreversible.
     async fn plan(&self) -> Result<(), String> {
         self.step("plan")?;
         let current = self.current.as_ref().map(|c| c.state.as_str());
-        let changes = reason_of(
+        let planning = self
+            .d
+            .provision(self.unit, self.version, self.deployment_id);
+        let Planned {
+            changes,
+            irreversible,
+        } = reason_of(
             "plan",
             self.plugin
                 .plan(
-                    &self.provision,
+                    &planning,
                     &self.ctx(self.version, true),
                     &self.config,
                     current,
                 )
                 .await,
         )?;
+        let changes: Vec<String> = changes
+            .iter()
+            .filter(|c| c.action != ChangeAction::NoOp)
+            .map(change_line)
+            .collect();
+        if !irreversible.is_empty() {
+            let detail = serde_json::json!({ "irreversible": irreversible });
+            self.journal("irreversible", &detail.to_string())?;
+        }
         self.d.reporter.event(Event::Planned {
             unit: self.unit.name.clone(),
-            changes: changes
-                .iter()
-                .filter(|c| c.action != ChangeAction::NoOp)
-                .map(change_line)
-                .collect(),
+            changes,
+            irreversible,
         });
         Ok(())
     }

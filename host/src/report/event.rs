@@ -42,6 +42,8 @@ pub enum Event {
         unit: String,
         /// One line per change: `update index.html`.
         changes: Vec<String>,
+        /// Why the deployment is irreversible (it started only because that was allowed).
+        irreversible: Vec<String>,
     },
     /// A lifecycle step is about to run.
     Step {

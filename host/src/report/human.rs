@@ -147,9 +147,16 @@ impl Reporter for HumanReporter {
                 self.line(&format!("[{unit}] deploying {version}"));
                 self.set_status(&unit, "starting");
             }
-            Event::Planned { unit, changes } => {
+            Event::Planned {
+                unit,
+                changes,
+                irreversible,
+            } => {
                 for change in changes {
                     self.line(&format!("[{unit}]   {change}"));
+                }
+                for reason in irreversible {
+                    self.line(&format!("[{unit}]   irreversible: {reason}"));
                 }
             }
             Event::Step { unit, step } => self.set_status(&unit, &step),

@@ -14,6 +14,8 @@ pub enum Capability {
     Secrets,
     /// `sluice:deploy/containers`: needs `grants.containers` or `grants.images`.
     Containers,
+    /// `sluice:deploy/sql`: needs `grants.databases`.
+    Sql,
 }
 
 impl Capability {
@@ -23,6 +25,7 @@ impl Capability {
             Capability::Http => "http",
             Capability::Secrets => "secrets",
             Capability::Containers => "containers",
+            Capability::Sql => "databases",
         }
     }
 
@@ -31,6 +34,7 @@ impl Capability {
             Capability::Http => !grants.http.is_empty(),
             Capability::Secrets => !grants.secrets.is_empty(),
             Capability::Containers => !grants.containers.is_empty() || !grants.images.is_empty(),
+            Capability::Sql => !grants.databases.is_empty(),
         }
     }
 }
@@ -38,7 +42,8 @@ impl Capability {
 /// What one import needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportNeed {
-    /// Always provided (shared types, `log`, and WASI basics; files see only granted preopens).
+    /// Always provided (shared types, `log`, `plan-notes`, and WASI basics; files see only
+    /// granted preopens).
     Provided,
     /// Provided when the plan grants this capability.
     Grant(Capability),
@@ -50,13 +55,13 @@ pub enum ImportNeed {
 pub fn classify(name: &str) -> ImportNeed {
     let interface = name.split('@').next().unwrap_or(name);
     match interface {
-        "sluice:deploy/types" | "sluice:deploy/log" => ImportNeed::Provided,
+        "sluice:deploy/types" | "sluice:deploy/log" | "sluice:deploy/plan-notes" => {
+            ImportNeed::Provided
+        }
         "sluice:deploy/http" => ImportNeed::Grant(Capability::Http),
         "sluice:deploy/secrets" => ImportNeed::Grant(Capability::Secrets),
         "sluice:deploy/containers" => ImportNeed::Grant(Capability::Containers),
-        "sluice:deploy/sql" => {
-            ImportNeed::Unsupported("this version of sluice does not implement that capability yet")
-        }
+        "sluice:deploy/sql" => ImportNeed::Grant(Capability::Sql),
         _ if interface.starts_with("wasi:sockets/") || interface.starts_with("wasi:http/") => {
             ImportNeed::Unsupported(
                 "plugins get no raw network access; use sluice:deploy/http with granted origins",
@@ -114,6 +119,7 @@ mod tests {
             "wasi:cli/stderr@0.2.6",
             "wasi:filesystem/types@0.2.0",
             "sluice:deploy/log@0.1.0",
+            "sluice:deploy/plan-notes@0.1.1",
         ] {
             assert_eq!(classify(name), ImportNeed::Provided, "{name}");
         }
@@ -157,6 +163,21 @@ mod tests {
             ..Grants::default()
         };
         assert!(check("api", &import, &images_only).is_ok());
+    }
+
+    #[test]
+    fn an_sql_import_needs_a_databases_grant() {
+        let import = vec!["sluice:deploy/sql@0.1.1".to_owned()];
+        let err = check("schema", &import, &Grants::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("needs the `databases` grant"),
+            "{err}"
+        );
+        let granted = Grants {
+            databases: vec!["main".into()],
+            ..Grants::default()
+        };
+        assert!(check("schema", &import, &granted).is_ok());
     }
 
     #[test]

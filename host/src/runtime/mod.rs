@@ -18,6 +18,6 @@ pub use cache::CacheOutcome;
 pub use engine::Runtime;
 pub use error::RuntimeError;
 pub use imports::{Capability, ImportNeed, classify};
-pub use plugin::{Call, Interfaces, LoadedPlugin};
+pub use plugin::{Call, Interfaces, LoadedPlugin, Planned};
 pub use source::ComponentBytes;
 pub use store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES};

@@ -62,6 +62,15 @@ impl Call {
     }
 }
 
+/// What `plan` returned, with the notes the plugin made while planning.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The changes the deployment would make.
+    pub changes: Vec<Change>,
+    /// Why the deployment would be irreversible (empty: it can be rolled back).
+    pub irreversible: Vec<String>,
+}
+
 /// A compiled, grant-checked, pre-linked plugin.
 pub struct LoadedPlugin {
     /// The plugin's name in the plan.
@@ -299,14 +308,14 @@ impl LoadedPlugin {
         r
     }
 
-    /// `plan(ctx, config, current)`.
+    /// `plan(ctx, config, current)`, with the plan notes the plugin made.
     pub async fn plan(
         &self,
         provision: &Provision,
         ctx: &Context,
         config: &str,
         current: Option<&str>,
-    ) -> Result<Result<Vec<Change>, Error>, RuntimeError> {
+    ) -> Result<Result<Planned, Error>, RuntimeError> {
         let mut i = self.instantiate(provision, Call::Plan).await?;
         let strategy = i.plugin.sluice_deploy_strategy();
         let r = self
@@ -317,7 +326,13 @@ impl LoadedPlugin {
             )
             .await;
         self.finish(&i);
-        r
+        let irreversible = i.store.data().irreversible();
+        r.map(|planned| {
+            planned.map(|changes| Planned {
+                changes,
+                irreversible,
+            })
+        })
     }
 
     /// `prepare(ctx, config, current)`.

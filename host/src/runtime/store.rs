@@ -11,7 +11,9 @@ use super::error::RuntimeError;
 use crate::caps::containers::ContainersCap;
 use crate::caps::http::{HttpCap, MAX_HEADER_BYTES, MAX_REQUEST_BODY};
 use crate::caps::log::LogCap;
+use crate::caps::plan_notes::PlanNotesCap;
 use crate::caps::secrets::SecretsCap;
+use crate::caps::sql::SqlCap;
 use crate::caps::{Capabilities, Provision, files};
 use crate::plan::model::Limits;
 use crate::wit;
@@ -42,6 +44,13 @@ pub struct StoreState {
     limits: StoreLimits,
 }
 
+impl StoreState {
+    /// Why the plugin said, in this call, that its planned deployment would be irreversible.
+    pub(super) fn irreversible(&self) -> Vec<String> {
+        self.caps.plan_notes.irreversible().to_vec()
+    }
+}
+
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
@@ -61,6 +70,10 @@ pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
     wit::secrets::add_to_linker::<_, HasSelf<SecretsCap>>(&mut linker, |s| &mut s.caps.secrets)?;
     wit::containers::add_to_linker::<_, HasSelf<ContainersCap>>(&mut linker, |s| {
         &mut s.caps.containers
+    })?;
+    wit::sql::add_to_linker::<_, HasSelf<SqlCap>>(&mut linker, |s| &mut s.caps.sql)?;
+    wit::plan_notes::add_to_linker::<_, HasSelf<PlanNotesCap>>(&mut linker, |s| {
+        &mut s.caps.plan_notes
     })?;
     Ok(linker)
 }

@@ -106,4 +106,8 @@ pub trait Store: Send + Sync {
     fn audit_records(&self) -> Result<Vec<audit::AuditRecord>, StateError>;
     /// Releases the environment's lock if `holder` has it.
     fn unlock(&self, environment: &str, holder: &LockHolder) -> Result<(), StateError>;
+    /// Records a backup taken during a deployment.
+    fn record_snapshot(&self, snapshot: &SnapshotRecord) -> Result<(), StateError>;
+    /// The backup `id`, if one was recorded.
+    fn snapshot(&self, id: &str) -> Result<Option<SnapshotRecord>, StateError>;
 }

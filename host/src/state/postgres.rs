@@ -16,7 +16,7 @@ use crate::report::time::now_ms;
 use super::audit::{AuditEntry, AuditRecord, GENESIS};
 use super::{
     HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, SavedPlan, StateError, Store, UnitCurrent, UnitDeploymentRecord,
+    Outcome, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent, UnitDeploymentRecord,
 };
 use connection::Connection;
 
@@ -283,6 +283,45 @@ impl Store for PostgresStore {
                 Box::new(hash.to_owned()),
             ],
         )
+    }
+
+    fn record_snapshot(&self, snapshot: &SnapshotRecord) -> Result<(), StateError> {
+        let s = snapshot.clone();
+        let bytes = i64::try_from(s.bytes).unwrap_or(i64::MAX);
+        self.connection.run(move |client| {
+            client.execute(
+                "INSERT INTO snapshots
+                     (id, environment, unit, deployment_id, database_name, engine, path, bytes, taken_at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &s.id, &s.environment, &s.unit, &s.deployment_id, &s.database, &s.engine,
+                    &s.path, &bytes, &s.taken_at_ms,
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn snapshot(&self, id: &str) -> Result<Option<SnapshotRecord>, StateError> {
+        let id = id.to_owned();
+        self.connection.run(move |client| {
+            let row = client.query_opt(
+                "SELECT id, environment, unit, deployment_id, database_name, engine, path, bytes, taken_at_ms
+                 FROM snapshots WHERE id = $1",
+                &[&id],
+            )?;
+            Ok(row.map(|row| SnapshotRecord {
+                id: row.get(0),
+                environment: row.get(1),
+                unit: row.get(2),
+                deployment_id: row.get(3),
+                database: row.get(4),
+                engine: row.get(5),
+                path: row.get(6),
+                bytes: u64::try_from(row.get::<_, i64>(7)).unwrap_or(0),
+                taken_at_ms: row.get(8),
+            }))
+        })
     }
 
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError> {

@@ -245,3 +245,26 @@ impl fmt::Display for LockHolder {
         )
     }
 }
+
+/// A backup the host took of a plugin's database during a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SnapshotRecord {
+    /// Its id, as the plugin got it.
+    pub id: String,
+    /// The environment it was taken in.
+    pub environment: String,
+    /// The unit whose plugin took it.
+    pub unit: String,
+    /// The deployment that took it.
+    pub deployment_id: String,
+    /// The database's name in the plan.
+    pub database: String,
+    /// `sqlite` or `postgres`.
+    pub engine: String,
+    /// The file holding it.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// When it was taken, ms since the epoch.
+    pub taken_at_ms: i64,
+}

@@ -9,6 +9,7 @@ mod columns;
 mod history;
 mod lock;
 mod migrations;
+mod snapshots;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +25,7 @@ use crate::report::time::now_ms;
 use super::audit::{AuditEntry, AuditRecord};
 use super::{
     HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, SavedPlan, StateError, Store, UnitCurrent, UnitDeploymentRecord,
+    Outcome, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent, UnitDeploymentRecord,
 };
 
 /// How long SQLite waits for another writer before giving up.
@@ -372,6 +373,14 @@ impl Store for SqliteStore {
 
     fn audit_records(&self) -> Result<Vec<AuditRecord>, StateError> {
         self.run(|connection| audit::all(connection))
+    }
+
+    fn record_snapshot(&self, snapshot: &SnapshotRecord) -> Result<(), StateError> {
+        self.run(|connection| snapshots::record(connection, snapshot))
+    }
+
+    fn snapshot(&self, id: &str) -> Result<Option<SnapshotRecord>, StateError> {
+        self.run(|connection| snapshots::find(connection, id))
     }
 }
 

@@ -1,24 +1,38 @@
 //! The contract, as Rust: bindings generated from `wit/` (package `sluice:deploy`).
 //!
-//! Each released version of the WIT gets its own module here, named after the version it
-//! appeared in (`since_v0_1_0`). When the WIT grows, the new version is added beside the old
-//! ones and the runtime picks the bindings matching what a plugin was built against, so old
-//! plugins keep loading. Only 0.1.0 exists so far.
+//! # Versioning
+//!
+//! The WIT package follows semver, and a release only ever *adds* to it within one compatible
+//! series (`0.1.x`): a new interface, a new function in a new interface, each marked
+//! `@since(version = ...)`. Existing records, variants, resources and functions never change.
+//! Changing one is a breaking change and starts a new series (`0.2.0`).
+//!
+//! The host generates bindings for the newest version of each series it supports, and only
+//! that one: wasmtime's component linker is semver-aware, so a plugin built against an older
+//! release of the same series (importing `sluice:deploy/log@0.1.0`, exporting
+//! `sluice:deploy/strategy@0.1.0`) links against the `0.1.1` definitions: its imports are
+//! satisfied by the compatible newer interfaces and its export is found under the compatible
+//! name. It simply does not import what it did not know about (an old plugin never calls
+//! `plan-notes`). `tests/plugin_loading.rs` loads a component built against `0.1.0` to prove it.
+//!
+//! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
+//! pick the bindings matching what a plugin exports.
 
-/// Bindings for `sluice:deploy@0.1.0`.
-pub mod since_v0_1_0 {
+/// Bindings for the `sluice:deploy@0.1.x` series, generated from the newest release, `0.1.1`.
+pub mod v0_1 {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "sluice:deploy/plugin",
         imports: { default: async | trappable },
         exports: { default: async },
+        with: { "sluice:deploy/sql.database": crate::caps::sql::DatabaseHandle },
     });
 }
 
-pub use since_v0_1_0::sluice::deploy::{containers, http, log, secrets, sql, types};
-pub use since_v0_1_0::{Plugin, PluginPre};
+pub use v0_1::sluice::deploy::{containers, http, log, plan_notes, secrets, sql, types};
+pub use v0_1::{Plugin, PluginPre};
 
-/// The package version this host provides.
-pub const VERSION: &str = "0.1.0";
+/// The package version this host provides (the newest of its series).
+pub const VERSION: &str = "0.1.1";
 /// The WIT package name.
 pub const PACKAGE: &str = "sluice:deploy";

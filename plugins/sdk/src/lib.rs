@@ -8,7 +8,8 @@
 //!   [`Error::InvalidConfig`];
 //! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
 //! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context,
-//!   and [`Error::message`] reads the text of an error without its kind;
+//!   [`Error::context`] adds context to a contract error keeping its kind, and
+//!   [`Error::message`] reads the text of an error without its kind;
 //! - `http::Request::new(..).with_json(..)?.send()` and `Response::json` drive JSON APIs
 //!   through the `http` capability;
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
@@ -34,7 +35,7 @@ pub use self::exports::sluice::deploy::strategy::Guest as Strategy;
 pub use self::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
-pub use self::sluice::deploy::{containers, http, log, secrets, sql};
+pub use self::sluice::deploy::{containers, http, log, plan_notes, secrets, sql};
 pub use failure::OrFailed;
 pub use json::{parse_config, parse_state, to_state};
 pub use rest::encode_component;
@@ -71,6 +72,18 @@ impl Error {
             | Error::Denied(message)
             | Error::Unavailable(message)
             | Error::Failed(message) => message,
+        }
+    }
+
+    /// The same kind of error, its message prefixed with `what` was being done:
+    /// `"{what}: {message}"`. (A lost connection stays `unavailable`, a refusal `denied`.)
+    pub fn context(self, what: impl std::fmt::Display) -> Error {
+        let wrap = |message: String| format!("{what}: {message}");
+        match self {
+            Error::InvalidConfig(message) => Error::InvalidConfig(wrap(message)),
+            Error::Denied(message) => Error::Denied(wrap(message)),
+            Error::Unavailable(message) => Error::Unavailable(wrap(message)),
+            Error::Failed(message) => Error::Failed(wrap(message)),
         }
     }
 }

@@ -48,6 +48,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
         force: args.force,
         parallel: args.parallel,
         lock_wait: args.lock_wait,
+        allow_irreversible: args.allow_irreversible,
     };
     deploy(&deployer, &version, ask, document.as_ref(), &how).await
 }
@@ -60,6 +61,8 @@ pub(super) struct How {
     pub parallel: usize,
     /// How long to wait for the environment's lock.
     pub lock_wait: Duration,
+    /// Start even when a plugin says the deployment would be irreversible.
+    pub allow_irreversible: bool,
 }
 
 /// Deploys `version` of the units `ask` selects under the environment's lock, after recovering
@@ -84,6 +87,7 @@ pub(super) async fn deploy(
             force: how.force,
             parallel: how.parallel,
             approved,
+            allow_irreversible: how.allow_irreversible,
         };
         orchestrate::apply(deployer, &options).await
     })

@@ -100,6 +100,7 @@ fn inspection_provision(cli: &Cli, redactor: &Redactor, name: &str) -> Provision
         log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
         docker: Vec::new(),
         container_labels: Vec::new(),
+        sql: Default::default(),
     }
 }
 

@@ -44,7 +44,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
             Format::Json => serde_json::json!({
                 "event": "plan", "unit": unit.unit, "plugin": unit.plugin, "version": version,
                 "live": unit.live, "depends_on": unit.depends_on, "shift": unit.shift,
-                "changes": unit.changes, "gates": unit.gates,
+                "changes": unit.changes, "irreversible": unit.irreversible, "gates": unit.gates,
             })
             .to_string(),
             Format::Human => human(unit, &version),
@@ -117,6 +117,11 @@ fn human(unit: &PlannedUnit, version: &str) -> String {
     }
     for change in &unit.changes {
         out.push_str(&format!("  {change}\n"));
+    }
+    for reason in &unit.irreversible {
+        out.push_str(&format!(
+            "  irreversible: {reason} (apply needs --allow-irreversible or an approval)\n"
+        ));
     }
     for gate in &unit.gates {
         out.push_str(&format!("  gate {gate}\n"));

@@ -24,8 +24,8 @@ use crate::runtime::{
 pub struct Row {
     /// The plugin's name in the plan.
     pub plugin: String,
-    /// The capability: log, http, secrets, files, containers, sql; `refused` for imports sluice
-    /// does not provide.
+    /// The capability: log, plan-notes, http, secrets, files, containers, sql; `refused` for
+    /// imports sluice does not provide.
     pub capability: &'static str,
     /// The component's imports that use it.
     pub imports: Vec<String>,
@@ -38,12 +38,16 @@ pub struct Row {
 /// The capabilities, with the import prefix that uses each.
 const CAPABILITIES: &[(&str, &str)] = &[
     ("log", "sluice:deploy/log@"),
+    ("plan-notes", "sluice:deploy/plan-notes@"),
     ("http", "sluice:deploy/http@"),
     ("secrets", "sluice:deploy/secrets@"),
     ("files", "wasi:filesystem/"),
     ("containers", "sluice:deploy/containers@"),
     ("sql", "sluice:deploy/sql@"),
 ];
+
+/// The capabilities every plugin has, without a grant.
+const ALWAYS_GRANTED: &[&str] = &["log", "plan-notes"];
 
 /// The rows for one plugin whose component imports `imports`.
 pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
@@ -57,7 +61,7 @@ pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
                 .collect();
             let granted = granted(capability, grants);
             let mut warnings = Vec::new();
-            if imports.is_empty() && !granted.is_empty() && *capability != "log" {
+            if imports.is_empty() && !granted.is_empty() && !ALWAYS_GRANTED.contains(capability) {
                 warnings
                     .push("over-granted: the plugin does not import this capability".to_owned());
             }
@@ -132,7 +136,7 @@ fn http_reach_warning(grant: &HttpGrant) -> Option<String> {
 
 fn granted(capability: &str, grants: &Grants) -> Vec<String> {
     match capability {
-        "log" => vec!["always".to_owned()],
+        _ if ALWAYS_GRANTED.contains(&capability) => vec!["always".to_owned()],
         "http" => grants.http.iter().map(describe_origin).collect(),
         "secrets" => grants.secrets.clone(),
         "files" => grants.files.iter().map(describe_dir).collect(),
@@ -389,5 +393,24 @@ mod tests {
         let secrets = table.iter().find(|r| r.capability == "secrets").unwrap();
         assert!(secrets.warnings.is_empty());
         assert_eq!(secrets.imports, vec!["sluice:deploy/secrets@0.1.0"]);
+    }
+
+    #[test]
+    fn databases_show_under_sql_and_plan_notes_is_always_granted() {
+        let grants = Grants {
+            databases: vec!["main".into()],
+            ..Grants::default()
+        };
+        let table = rows(
+            "migrate",
+            &imports(&["sluice:deploy/sql@0.1.1", "sluice:deploy/plan-notes@0.1.1"]),
+            &grants,
+        );
+        let sql = table.iter().find(|r| r.capability == "sql").unwrap();
+        assert_eq!(sql.granted, vec!["main"]);
+        assert!(sql.warnings.is_empty());
+        let notes = table.iter().find(|r| r.capability == "plan-notes").unwrap();
+        assert_eq!(notes.granted, vec!["always"]);
+        assert!(notes.warnings.is_empty());
     }
 }

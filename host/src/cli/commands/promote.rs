@@ -41,6 +41,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PromoteArgs) -> Result<E
         force: false,
         parallel: args.parallel,
         lock_wait: args.lock_wait,
+        allow_irreversible: args.allow_irreversible,
     };
     deploy(&deployer, &version, args.selector.ask(), None, &how).await
 }

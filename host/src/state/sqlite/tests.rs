@@ -6,8 +6,8 @@ use tempfile::TempDir;
 
 use super::SqliteStore;
 use crate::state::{
-    HistoryFilter, JournalEntry, LockHolder, NewDeployment, NewUnitDeployment, Outcome, StateError,
-    Store, UnitCurrent, this_host,
+    HistoryFilter, JournalEntry, LockHolder, NewDeployment, NewUnitDeployment, Outcome,
+    SnapshotRecord, StateError, Store, UnitCurrent, this_host,
 };
 
 fn open_store() -> (TempDir, SqliteStore) {
@@ -322,6 +322,34 @@ fn opening_the_same_database_twice_keeps_its_data_and_schema() {
         reopened.history(&HistoryFilter::default()).unwrap().len(),
         1
     );
+}
+
+#[test]
+fn a_recorded_snapshot_is_found_by_id_and_belongs_to_its_deployment() {
+    let (_dir, store) = open_store();
+    store
+        .begin_deployment(&deployment("d1", "staging", 100))
+        .unwrap();
+    let snapshot = SnapshotRecord {
+        id: "s1".into(),
+        environment: "staging".into(),
+        unit: "schema".into(),
+        deployment_id: "d1".into(),
+        database: "main".into(),
+        engine: "sqlite".into(),
+        path: "/state/snapshots/s1.sqlite".into(),
+        bytes: 8192,
+        taken_at_ms: 120,
+    };
+    store.record_snapshot(&snapshot).unwrap();
+    assert_eq!(store.snapshot("s1").unwrap(), Some(snapshot.clone()));
+    assert_eq!(store.snapshot("s2").unwrap(), None);
+    let orphan = SnapshotRecord {
+        id: "s3".into(),
+        deployment_id: "never-begun".into(),
+        ..snapshot
+    };
+    assert!(store.record_snapshot(&orphan).is_err());
 }
 
 #[test]

@@ -1,0 +1,2 @@
+-- Undoes V1: run by `sluice rollback` or when a deployment that applied V1 fails.
+DROP TABLE greetings;

@@ -1,0 +1,1 @@
+ALTER TABLE greetings ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
