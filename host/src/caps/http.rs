@@ -6,7 +6,8 @@
 //! never-ending responses. What stops it: a request's origin (scheme, host, port) must equal a
 //! granted origin; redirects are followed by the host only, each hop re-checked against the
 //! grant; request and response bodies and headers are capped, and every request has a connect
-//! and a total timeout.
+//! and a total timeout. `send-all` runs at most [`MAX_IN_FLIGHT`] of a plugin's requests at once,
+//! each checked like a single `send`.
 
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
 /// The longest a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most requests of one `send-all` in flight at once; the rest wait for a free place.
+pub const MAX_IN_FLIGHT: usize = 8;
 
 /// An origin: scheme, host and port. Two URLs may talk to each other's server iff equal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,6 +300,18 @@ fn method_name(method: Method) -> &'static str {
 impl Host for HttpCap {
     async fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, Error>> {
         Ok(HttpCap::send(self, request).await)
+    }
+
+    async fn send_all(
+        &mut self,
+        requests: Vec<Request>,
+    ) -> wasmtime::Result<Vec<Result<Response, Error>>> {
+        let this = &*self;
+        Ok(futures::stream::iter(requests)
+            .map(|request| this.send(request))
+            .buffered(MAX_IN_FLIGHT)
+            .collect()
+            .await)
     }
 }
 

@@ -1,0 +1,280 @@
+//! `cloudflare-pages`: deploys a static site to a Cloudflare Pages project with the Direct
+//! Upload protocol, request for request as `wrangler pages deploy` does it (see
+//! `docs/cloudflare-pages.md`).
+//!
+//! - `plan` hashes the site, asks Pages which hashes it lacks, and reports the files new,
+//!   changed and removed against the live manifest and the bytes to upload.
+//! - `stage` uploads only what Pages lacks (buckets of at most 40 MiB and 2000 files, several in
+//!   flight at once) and creates a *preview* deployment on a branch derived from the version;
+//!   its URL is the staged endpoint, so the gates probe the new site before anyone sees it.
+//! - `shift(100)` creates the *production* deployment from the same manifest (nothing is
+//!   uploaded again); `finalize` records it as `current`.
+//! - `rollback` returns production to the previous production deployment with Pages' rollback
+//!   endpoint, and deletes the staged preview.
+//!
+//! It imports `http` (granted only the API's origin), `secrets` (the API token) and reads the
+//! site from a read-only preopen.
+
+mod api;
+mod buckets;
+mod config;
+mod deploy;
+mod hash;
+mod jwt;
+mod model;
+mod multipart;
+mod naming;
+mod plan;
+mod publish;
+mod retry;
+mod site;
+mod state;
+mod upload;
+
+use api::Api;
+use config::Config;
+use deploy::NewDeployment;
+use model::{DeploymentRef, Project};
+use plan::{Diff, Outlook};
+use publish::Checked;
+use site::mebibytes;
+use sluice_sdk::UnitConfig;
+use sluice_sdk::{
+    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
+    to_state,
+};
+use state::{Current, Snapshot, StagedState};
+use std::collections::BTreeMap;
+
+struct CloudflarePages;
+
+impl Strategy for CloudflarePages {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            name: "cloudflare-pages".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Deploys a static site to Cloudflare Pages (Direct Upload, as wrangler \
+                          does): uploads only what changed, previews it, then publishes the same \
+                          manifest to production; rolls back with Pages' rollback endpoint."
+                .into(),
+            config_schema: config::SCHEMA.into(),
+            features: vec![Feature::Rollback, Feature::Plan],
+        }
+    }
+
+    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
+        let problems = Config::diagnose(&config);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn plan(ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {
+        let config = Config::load(&config)?;
+        let current = parse_current(current.as_deref())?;
+        let api = Api::new(&config)?;
+        let checked = Checked::site(&api, &config)?;
+        let empty = BTreeMap::new();
+        let live_manifest = current.as_ref().map_or(&empty, |c| &c.manifest);
+        Ok(Outlook {
+            project: &config.project,
+            version: &ctx.version,
+            live: current
+                .as_ref()
+                .map(|c| (c.version.as_str(), c.production.id.as_str())),
+            diff: Diff::between(live_manifest, &checked.manifest),
+            files: checked.site.assets.len(),
+            upload: checked.to_upload(),
+        }
+        .changes())
+    }
+
+    fn prepare(_ctx: Context, config: String, _current: Option<String>) -> Result<String, Error> {
+        let config = Config::load(&config)?;
+        let project = deploy::project(&Api::new(&config)?)?;
+        to_state(&Snapshot {
+            production: project.canonical_deployment.map(|d| d.to_ref()),
+        })
+    }
+
+    fn stage(ctx: Context, config: String, _current: Option<String>) -> Result<Staged, Error> {
+        let config = Config::load(&config)?;
+        let api = Api::new(&config)?;
+        let project = deploy::project(&api)?;
+        let branch = naming::preview_branch(&ctx.version);
+        if branch == project.production_branch {
+            return Err(Error::InvalidConfig(format!(
+                "the preview branch of {} would be `{branch}`, which is the project's production branch",
+                ctx.version
+            )));
+        }
+        let (site, manifest, uploaded) =
+            Checked::site(&api, &config)?.upload(config.upload_concurrency)?;
+        let commit_message = naming::commit_message(
+            config.commit_message.as_deref(),
+            &ctx.version,
+            &ctx.deployment_id,
+        );
+        let preview = deploy::create(
+            &api,
+            &NewDeployment {
+                manifest: &manifest,
+                branch: &branch,
+                commit_message: &commit_message,
+                commit_hash: config.commit_hash.as_deref(),
+                headers: site.headers.as_deref(),
+                redirects: site.redirects.as_deref(),
+            },
+        )?;
+        let summary = format!(
+            "preview {}: uploaded {} of {} files ({} of {})",
+            preview.url,
+            uploaded.files,
+            site.assets.len(),
+            mebibytes(uploaded.bytes),
+            mebibytes(site.total_bytes())
+        );
+        sluice_sdk::info!("{summary}");
+        Ok(Staged {
+            endpoints: vec![preview.url.clone()],
+            state: to_state(&StagedState {
+                version: ctx.version,
+                preview: preview.to_ref(),
+                manifest,
+                headers: site.headers,
+                redirects: site.redirects,
+                commit_message,
+                commit_hash: config.commit_hash,
+                uploaded,
+            })?,
+            summary,
+        })
+    }
+
+    fn shift(ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
+        if percent < 100 {
+            sluice_sdk::debug!("Pages cannot split traffic: {percent}% changes nothing");
+            return Ok(());
+        }
+        let config = Config::load(&config)?;
+        let staged: StagedState = parse_state("staged state", &staged)?;
+        let api = Api::new(&config)?;
+        let project = deploy::project(&api)?;
+        if let Some(live) = published_by(&project, &ctx.deployment_id) {
+            sluice_sdk::info!(
+                "production is already deployment {} ({})",
+                live.id,
+                live.url
+            );
+            return Ok(());
+        }
+        let production = deploy::create(
+            &api,
+            &NewDeployment {
+                manifest: &staged.manifest,
+                branch: &project.production_branch,
+                commit_message: &staged.commit_message,
+                commit_hash: staged.commit_hash.as_deref(),
+                headers: staged.headers.as_deref(),
+                redirects: staged.redirects.as_deref(),
+            },
+        )?;
+        sluice_sdk::info!(
+            "production -> deployment {} ({}), the manifest of the preview",
+            production.id,
+            production.url
+        );
+        Ok(())
+    }
+
+    fn finalize(ctx: Context, config: String, staged: String) -> Result<String, Error> {
+        let config = Config::load(&config)?;
+        let staged: StagedState = parse_state("staged state", &staged)?;
+        let project = deploy::project(&Api::new(&config)?)?;
+        let Some(production) = published_by(&project, &ctx.deployment_id) else {
+            return Err(Error::Failed(format!(
+                "production is not the deployment this run published (it is {}): the cut-over did not happen",
+                project
+                    .canonical_deployment
+                    .as_ref()
+                    .map_or("none".to_owned(), |d| format!("deployment {}", d.id))
+            )));
+        };
+        to_state(&Current {
+            production,
+            version: staged.version,
+            manifest: staged.manifest,
+        })
+    }
+
+    fn rollback(
+        ctx: Context,
+        config: String,
+        staged: Option<String>,
+        snapshot: Option<String>,
+        current: Option<String>,
+    ) -> Result<(), Error> {
+        let config = Config::load(&config)?;
+        let api = Api::new(&config)?;
+        if let Some(staged) = staged {
+            let staged: StagedState = parse_state("staged state", &staged)?;
+            if deploy::delete(&api, &staged.preview.id)? {
+                sluice_sdk::info!("deleted the preview deployment {}", staged.preview.id);
+            }
+        }
+        let wanted = production_to_restore(current.as_deref(), snapshot.as_deref())?;
+        let project = deploy::project(&api)?;
+        let live = project.canonical_deployment.as_ref();
+        match (&wanted, live) {
+            (Some(wanted), Some(live)) if wanted.id == live.id => {
+                sluice_sdk::info!("production is deployment {} already", wanted.id);
+            }
+            (Some(wanted), _) => {
+                deploy::roll_back_to(&api, &wanted.id)?;
+                sluice_sdk::info!("production -> deployment {} ({})", wanted.id, wanted.url);
+            }
+            (None, Some(live)) if naming::made_by(live.commit_message(), &ctx.deployment_id) => {
+                return Err(Error::Failed(format!(
+                    "nothing was live before this deployment, and Pages cannot take a project's only production deployment down: {} stays live",
+                    live.url
+                )));
+            }
+            (None, _) => sluice_sdk::info!("nothing was live before: production is unchanged"),
+        }
+        Ok(())
+    }
+}
+
+fn parse_current(current: Option<&str>) -> Result<Option<Current>, Error> {
+    current
+        .map(|current| parse_state("current state", current))
+        .transpose()
+}
+
+/// The live production deployment, if sluice deployment `deployment_id` published it.
+fn published_by(project: &Project, deployment_id: &str) -> Option<DeploymentRef> {
+    project
+        .canonical_deployment
+        .as_ref()
+        .filter(|live| naming::made_by(live.commit_message(), deployment_id))
+        .map(|live| live.to_ref())
+}
+
+/// The production deployment `rollback` makes live: the one in the host's `current` state, else
+/// the one the snapshot saw live, else none.
+fn production_to_restore(
+    current: Option<&str>,
+    snapshot: Option<&str>,
+) -> Result<Option<DeploymentRef>, Error> {
+    if let Some(current) = parse_current(current)? {
+        return Ok(Some(current.production));
+    }
+    match snapshot {
+        Some(snapshot) => Ok(parse_state::<Snapshot>("snapshot", snapshot)?.production),
+        None => Ok(None),
+    }
+}
+
+sluice_sdk::export!(CloudflarePages);
