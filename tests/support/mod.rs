@@ -3,10 +3,12 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod caddy;
+pub mod cloudflare;
 pub mod docker;
 pub mod http;
 pub mod images;
 pub mod load;
+pub mod pages;
 pub mod project;
 pub mod socket_proxy;
 pub mod stack;

@@ -1,0 +1,107 @@
+//! What the `cloudflare-pages` plugin cannot do: reach any origin but the granted API base, or
+//! read anything outside the granted site directory.
+
+mod support;
+
+use std::net::TcpListener;
+
+use support::cloudflare::{API_TOKEN, Endpoint, Fault};
+use support::pages::{PROJECT, PagesProject, VERSION_GATES};
+use support::{EXIT_FAILED, Run};
+
+fn failed_having_published_nothing(project: &PagesProject, run: &Run) {
+    assert_eq!(run.code, EXIT_FAILED, "{}", run.all());
+    assert_eq!(project.emulator.counters().files_uploaded(), 0);
+    assert!(project.emulator.deployments(PROJECT).is_empty());
+}
+
+#[test]
+fn an_api_base_outside_the_grant_is_denied_naming_the_origin() {
+    let project = PagesProject::new();
+    project.write("version.txt", "v1");
+    project.plan(
+        r#", api_base = "https://api.cloudflare.com/client/v4""#,
+        VERSION_GATES,
+    );
+
+    let run = project.apply("v1", &[]);
+
+    failed_having_published_nothing(&project, &run);
+    assert!(
+        run.all().contains("denied")
+            && run.all().contains("origin https://api.cloudflare.com:443 is not granted"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_redirect_from_the_api_to_another_origin_is_denied_and_never_followed() {
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let project = PagesProject::new();
+    project.write("version.txt", "v1");
+    project.plan("", VERSION_GATES);
+    project.emulator.inject(Fault::Redirect {
+        endpoint: Endpoint::CheckMissing,
+        location: format!("http://{}/collect", elsewhere.local_addr().unwrap()),
+    });
+
+    let run = project.apply("v1", &[]);
+
+    failed_having_published_nothing(&project, &run);
+    assert!(
+        run.all().contains("reached by a redirect from"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        elsewhere.accept().is_err(),
+        "nothing connected to the other origin"
+    );
+    assert_eq!(
+        project.emulator.counters().requests_to(Endpoint::CheckMissing),
+        1,
+        "a denial is not retried"
+    );
+}
+
+#[test]
+fn a_directory_that_is_not_granted_cannot_be_read() {
+    let project = PagesProject::new();
+    project.write("version.txt", "v1");
+    project.plan("", VERSION_GATES);
+    let plan = std::fs::read_to_string(project.dir.path().join("sluice.toml")).unwrap();
+    std::fs::write(
+        project.dir.path().join("sluice.toml"),
+        plan.replace(r#"directory = "/site""#, r#"directory = "/etc""#),
+    )
+    .unwrap();
+
+    let run = project.apply("v1", &[]);
+
+    failed_having_published_nothing(&project, &run);
+    assert!(run.all().contains("cannot read /etc"), "{}", run.all());
+}
+
+#[test]
+fn a_symlink_leading_out_of_the_site_is_not_followed_and_its_target_never_uploaded() {
+    let project = PagesProject::new();
+    project.write("version.txt", "v1");
+    std::os::unix::fs::symlink(
+        project.dir.path().join("cf-token"),
+        project.site().join("token.txt"),
+    )
+    .unwrap();
+    project.plan("", VERSION_GATES);
+
+    let run = project.apply("v1", &[]);
+
+    failed_having_published_nothing(&project, &run);
+    assert!(
+        run.all().contains("cannot read /site/token.txt"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains(API_TOKEN), "the secret never shows");
+}

@@ -1,0 +1,184 @@
+//! A Cloudflare Pages emulator for the tests and benchmarks: the Direct Upload API that
+//! `wrangler pages deploy` and the `cloudflare-pages` plugin speak (docs/cloudflare-pages.md
+//! describes the protocol), on 127.0.0.1 with a free port, faithful enough that wrangler 4.86.0 works against it
+//! unmodified. It stores uploaded assets by hash, serves every deployment's files, counts what
+//! clients do, and injects faults on request, deterministically.
+//!
+//! What it implements, as the protocol notes say:
+//! - the envelope `{success, errors: [{code, message}], messages, result}` on every API answer;
+//! - `GET /accounts/A/pages/projects/P` (8000007 and HTTP 404 for an unknown project), with
+//!   `production_branch` and `deployment_configs.{production,preview}`;
+//! - `GET .../upload-token`: a JWT (HS256, three base64url parts) whose payload carries
+//!   `max_file_count_allowed` and `exp`; the `/pages/assets/*` endpoints check its signature,
+//!   expiry and revocation and answer 8000013 otherwise;
+//! - `POST /pages/assets/check-missing`, `upload` (JSON array of `{key, value, metadata, base64}`),
+//!   `upsert-hashes`, all for the project the upload token names (assets are stored per
+//!   project);
+//! - `POST .../deployments` (multipart: `manifest`, `branch`, `commit_message`, `commit_hash`,
+//!   `commit_dirty`, files `_headers` and `_redirects`), `GET`/`DELETE .../deployments/ID`,
+//!   `GET .../deployments` (newest first), `POST .../deployments/ID/rollback`,
+//!   `GET .../deployments/ID/history/logs`;
+//! - `env = branch == production_branch ? production : preview`; a production deployment becomes
+//!   the project's live one.
+//!
+//! What the notes leave open, and what this emulator chose:
+//! - **URLs.** A real deployment lives at `https://<short_id>.<project>.pages.dev`, a branch at
+//!   `https://<branch alias>.<project>.pages.dev`, production at `https://<project>.pages.dev`.
+//!   Here each host name becomes the first path segment on the emulator:
+//!   `http://127.0.0.1:PORT/<short_id>.<project>.pages.dev/index.html`, so gates and tests fetch
+//!   real content. `short_id` is the first 8 hex digits of the id; a branch alias is the branch
+//!   in lowercase with every other character `-`, cut to 28 characters.
+//! - **Serving.** A path is looked up in the deployment's manifest as is, then with `.html`,
+//!   then `/index.html` (Pages' pretty URLs, without its redirects). A miss serves the nearest
+//!   `404.html` with 404, else (Pages' single-page-app rule) `/index.html` with 200, else 404.
+//!   Content types are the ones the client uploaded. `_headers` and `_redirects` are stored
+//!   with the deployment (tests read them back) but not applied.
+//! - **Authentication.** The API token must be the emulator's ([`API_TOKEN`]): else HTTP 403,
+//!   code 10000 "Authentication error". Another account id: HTTP 404, code 7003. An upload token
+//!   that is malformed, badly signed, expired or revoked: HTTP 401, code 8000013.
+//! - **Limits** (the protocol notes' documented client limits, enforced so a client that breaks
+//!   them fails visibly): an upload request over 2000 files or 40 MiB of decoded bytes, or a
+//!   file over 25 MiB, gets HTTP 413 with code 8000010 (code chosen here); a key that is not 32
+//!   lowercase hex digits, HTTP 400 code 8000011 (chosen); a manifest over the token's file
+//!   limit, HTTP 400 code 8000012 (chosen); a manifest naming a hash never uploaded, HTTP 400
+//!   code 8000014 (chosen).
+//! - **Rollback** answers the deployment (the notes assume so); only production deployments can
+//!   be rolled back to (else HTTP 400, code 8000015, chosen). **Delete** refuses the live
+//!   production deployment (HTTP 400, code 8000016, chosen) and a deployment with aliases unless
+//!   `?force=true` (HTTP 400, code 8000017, chosen).
+//! - **Stages.** A new deployment's `latest_stage` is `deploy`/`success` at once (or
+//!   `deploy`/`failure` under [`Fault::FailingDeployStage`], with the message as the last log
+//!   line, which is where wrangler reads the reason).
+//! - **Upload tokens** live 5 minutes unless [`Emulator::set_token_lifetime`] says otherwise; the
+//!   file limit in them is 20,000 unless [`Emulator::set_max_files`] says otherwise.
+//! - Unknown API paths answer HTTP 404, code 7000 "No route for that URI".
+
+mod api;
+mod assets;
+mod deployments;
+mod faults;
+mod jwt;
+mod sites;
+mod state;
+pub mod wrangler;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use faults::{Endpoint, Fault};
+pub use state::{Counters, DeploymentView};
+
+/// The account id every test uses.
+pub const ACCOUNT: &str = "sluice-test-account";
+/// The API token the emulator accepts.
+pub const API_TOKEN: &str = "sluice-test-api-token";
+
+/// A running emulator; stops when dropped.
+pub struct Emulator {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shared: Arc<Mutex<state::State>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Emulator {
+    /// Starts an emulator on a free loopback port.
+    pub fn start() -> Emulator {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Mutex::new(state::State::new(format!("http://{addr}"))));
+        let app = api::router(shared.clone());
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Emulator {
+            addr,
+            shared,
+            _runtime: runtime,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, state::State> {
+        self.shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `http://127.0.0.1:PORT`: the origin to grant.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/client/v4`: the API base (`CLOUDFLARE_API_BASE_URL`).
+    pub fn api_base(&self) -> String {
+        format!("{}/client/v4", self.origin())
+    }
+
+    /// Creates the project `name` whose production branch is `production_branch`.
+    pub fn create_project(&self, name: &str, production_branch: &str) {
+        self.state().create_project(name, production_branch);
+    }
+
+    /// Where the project's production deployment is served (its `<project>.pages.dev`).
+    pub fn production_url(&self, project: &str) -> String {
+        format!("{}/{project}.pages.dev", self.origin())
+    }
+
+    /// Upload tokens issued from now on allow at most `max` files.
+    pub fn set_max_files(&self, max: usize) {
+        self.state().max_files = max;
+    }
+
+    /// Upload tokens issued from now on expire after `lifetime`.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.state().token_lifetime = lifetime;
+    }
+
+    /// Adds a fault; faults apply in the order they were added.
+    pub fn inject(&self, fault: Fault) {
+        self.state().faults.add(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.state().faults = faults::Faults::default();
+    }
+
+    /// What clients did so far.
+    pub fn counters(&self) -> Counters {
+        self.state().counters.clone()
+    }
+
+    /// Starts counting from zero.
+    pub fn reset_counters(&self) {
+        self.state().counters = Counters::default();
+    }
+
+    /// The project's deployments, oldest first.
+    pub fn deployments(&self, project: &str) -> Vec<DeploymentView> {
+        self.state().deployment_views(project)
+    }
+
+    /// The id of the project's live production deployment.
+    pub fn live(&self, project: &str) -> Option<String> {
+        self.state().live(project)
+    }
+
+    /// The deployment `id` (panics when there is none).
+    pub fn deployment(&self, id: &str) -> DeploymentView {
+        self.state()
+            .deployment_view(id)
+            .unwrap_or_else(|| panic!("the emulator has no deployment {id}"))
+    }
+
+    /// The stored bytes of the asset `hash` of `project`.
+    pub fn asset(&self, project: &str, hash: &str) -> Option<Vec<u8>> {
+        self.state().asset(project, hash).map(|a| a.bytes.clone())
+    }
+}
