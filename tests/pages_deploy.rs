@@ -12,7 +12,10 @@ fn site(project: &PagesProject, version: &str) {
     project.write("version.txt", version);
     project.write("index.html", "<h1>shop</h1>\n");
     project.write("_headers", "/*\n  X-Frame-Options: DENY\n");
-    project.write("img/logo.png", (0..=255u8).cycle().take(3000).collect::<Vec<_>>());
+    project.write(
+        "img/logo.png",
+        (0..=255u8).cycle().take(3000).collect::<Vec<_>>(),
+    );
     for i in 0..9 {
         project.write(&format!("docs/page-{i}.html"), format!("<p>page {i}</p>\n"));
     }
@@ -28,7 +31,11 @@ fn production_serves_the_site(project: &PagesProject) {
         if path == "_headers" {
             continue;
         }
-        assert_eq!(project.production(&format!("/{path}")), (200, bytes), "/{path}");
+        assert_eq!(
+            project.production(&format!("/{path}")),
+            (200, bytes),
+            "/{path}"
+        );
     }
 }
 
@@ -42,7 +49,11 @@ fn a_first_deploy_uploads_every_file_previews_it_then_publishes_the_same_manifes
 
     production_serves_the_site(&project);
     let counters = project.emulator.counters();
-    assert_eq!(counters.files_uploaded(), 12, "every asset once, _headers not among them");
+    assert_eq!(
+        counters.files_uploaded(),
+        12,
+        "every asset once, _headers not among them"
+    );
     let deployments = project.emulator.deployments(support::pages::PROJECT);
     let environments: Vec<&str> = deployments.iter().map(|d| d.environment.as_str()).collect();
     assert_eq!(environments, ["preview", "production"]);
@@ -74,19 +85,20 @@ fn a_redeploy_with_three_changed_files_uploads_exactly_those_three() {
     project.write("img/logo.png", b"a new logo");
     let plan = project.sluice(&["plan", "--env", "test", "--version", "v2"]);
     assert!(
-        plan.all().contains("0 new, 3 changed, 0 removed; upload 3 of 12 files"),
+        plan.all()
+            .contains("0 new, 3 changed, 0 removed; upload 3 of 12 files"),
         "{}",
         plan.all()
     );
     succeeded(&project.apply("v2", &[]));
 
     let manifest = project.live_manifest();
-    let mut expected: Vec<&String> = ["/version.txt", "/docs/page-3.html", "/img/logo.png"]
+    let mut expected: Vec<String> = ["/version.txt", "/docs/page-3.html", "/img/logo.png"]
         .iter()
-        .map(|path| &manifest[*path])
+        .map(|path| manifest[*path].clone())
         .collect();
     expected.sort();
-    let mut uploaded: Vec<&String> = project.emulator.counters().uploaded.iter().collect();
+    let mut uploaded = project.emulator.counters().uploaded;
     uploaded.sort();
     assert_eq!(uploaded, expected);
     production_serves_the_site(&project);
@@ -106,7 +118,11 @@ fn a_deploy_with_no_change_uploads_nothing_and_still_publishes() {
     let counters = project.emulator.counters();
     assert_eq!(counters.files_uploaded(), 0);
     assert_eq!(counters.requests_to(Endpoint::Upload), 0);
-    assert_eq!(counters.requests_to(Endpoint::CheckMissing), 2, "plan and stage ask");
+    assert_eq!(
+        counters.requests_to(Endpoint::CheckMissing),
+        2,
+        "plan and stage ask"
+    );
     let after = project.emulator.live(support::pages::PROJECT);
     assert_ne!(after, before, "a new production deployment");
     production_serves_the_site(&project);

@@ -28,16 +28,25 @@ fn deployed(project: &PagesProject, run: &Run) {
 
 #[test]
 fn an_upload_token_revoked_mid_upload_is_fetched_again_and_the_upload_completes() {
-    let project = project(", upload_concurrency = 1");
-    project.emulator.inject(Fault::RevokeTokensOnUpload { nth: 2 });
+    let project = project("");
+    project
+        .emulator
+        .inject(Fault::RevokeTokensOnUpload { nth: 2 });
 
     let run = project.apply("v1", &[]);
 
     deployed(&project, &run);
     let counters = project.emulator.counters();
-    assert_eq!(counters.rejected_tokens, 1);
-    assert_eq!(counters.upload_tokens, 3, "one for plan, one for stage, one refetched");
-    assert_eq!(counters.requests_to(Endpoint::Upload), 4);
+    assert!(counters.rejected_tokens >= 1, "{counters:?}");
+    assert_eq!(
+        counters.requests_to(Endpoint::Upload),
+        3 + counters.rejected_tokens,
+        "each rejected bucket is sent once more"
+    );
+    assert_eq!(
+        counters.upload_tokens, 3,
+        "one for plan, one for stage, one fetched again"
+    );
 }
 
 #[test]
@@ -85,7 +94,10 @@ fn an_unknown_error_creating_a_deployment_is_retried() {
 
     deployed(&project, &run);
     assert_eq!(
-        project.emulator.counters().requests_to(Endpoint::CreateDeployment),
+        project
+            .emulator
+            .counters()
+            .requests_to(Endpoint::CreateDeployment),
         3,
         "the preview twice, production once"
     );

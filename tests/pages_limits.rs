@@ -9,7 +9,11 @@ use support::{EXIT_FAILED, Run};
 
 fn refused_before_any_upload(project: &PagesProject, run: &Run, reason: &str) {
     assert_eq!(run.code, EXIT_FAILED, "{}", run.all());
-    assert!(run.all().contains(reason), "the reason says `{reason}`: {}", run.all());
+    assert!(
+        run.all().contains(reason),
+        "the reason says `{reason}`: {}",
+        run.all()
+    );
     assert!(run.all().contains("nothing was changed"), "{}", run.all());
     let counters = project.emulator.counters();
     assert_eq!(counters.requests_to(Endpoint::Upload), 0);
@@ -32,7 +36,10 @@ fn a_26_mib_file_is_refused_before_any_upload_naming_it() {
         "/site/video.mp4 is 26.0 MiB: Pages accepts files up to 25.0 MiB",
     );
     assert_eq!(
-        project.emulator.counters().requests_to(Endpoint::UploadToken),
+        project
+            .emulator
+            .counters()
+            .requests_to(Endpoint::UploadToken),
         0,
         "refused before asking the API anything"
     );

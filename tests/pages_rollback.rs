@@ -24,7 +24,11 @@ fn production_is_still_v1(project: &PagesProject, live_before: &Option<String>) 
     assert_eq!(project.production("/version.txt"), (200, b"v1".to_vec()));
     assert_eq!(&project.emulator.live(PROJECT), live_before);
     let status = project.sluice(&["status", "--env", "test", "--output", "json"]);
-    assert!(status.stdout.contains(r#""version":"v1""#), "{}", status.all());
+    assert!(
+        status.stdout.contains(r#""version":"v1""#),
+        "{}",
+        status.all()
+    );
 }
 
 #[test]
@@ -57,7 +61,11 @@ fn a_preview_missing_a_file_its_gate_expects_is_deleted_and_production_is_untouc
         .into_iter()
         .map(|d| d.branch)
         .collect();
-    assert_eq!(branches, ["sluice-v1", "main"], "the v2 preview was deleted");
+    assert_eq!(
+        branches,
+        ["sluice-v1", "main"],
+        "the v2 preview was deleted"
+    );
 }
 
 #[test]
@@ -65,7 +73,7 @@ fn a_preview_whose_deploy_stage_fails_stops_before_production_quoting_the_log() 
     let project = v1_live();
     let live_before = project.emulator.live(PROJECT);
     project.emulator.inject(Fault::FailingDeployStage {
-        message: "Error: the build output is corrupt".into(),
+        message: "the build output is corrupt".into(),
     });
     project.write("version.txt", "v2");
 
@@ -73,7 +81,8 @@ fn a_preview_whose_deploy_stage_fails_stops_before_production_quoting_the_log() 
 
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     assert!(
-        run.all().contains("failed its deploy stage: the build output is corrupt"),
+        run.all()
+            .contains("failed its deploy stage: the build output is corrupt"),
         "{}",
         run.all()
     );
@@ -88,15 +97,24 @@ fn sluice_rollback_after_a_good_v2_serves_v1_from_its_old_deployment_again() {
     project.write("index.html", "<h1>shop v2</h1>\n");
     let v2 = project.apply("v2", &[]);
     assert_eq!(v2.code, EXIT_SUCCESS, "{}", v2.all());
-    assert_eq!(project.production("/index.html"), (200, b"<h1>shop v2</h1>\n".to_vec()));
+    assert_eq!(
+        project.production("/index.html"),
+        (200, b"<h1>shop v2</h1>\n".to_vec())
+    );
 
     let back = project.sluice(&["rollback", "--env", "test", "--unit", "web"]);
 
     assert_eq!(back.code, EXIT_SUCCESS, "{}", back.all());
-    assert_eq!(project.production("/index.html"), (200, b"<h1>shop v1</h1>\n".to_vec()));
+    assert_eq!(
+        project.production("/index.html"),
+        (200, b"<h1>shop v1</h1>\n".to_vec())
+    );
     production_is_still_v1(&project, &v1_deployment);
     assert_eq!(
-        project.emulator.counters().requests_to(support::cloudflare::Endpoint::Rollback),
+        project
+            .emulator
+            .counters()
+            .requests_to(support::cloudflare::Endpoint::Rollback),
         1,
         "through Pages' rollback endpoint"
     );

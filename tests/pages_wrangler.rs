@@ -22,7 +22,12 @@ fn site(project: &PagesProject) {
     project.write("version.txt", "v1");
     project.write("index.html", "<!doctype html><h1>shop</h1>\n");
     project.write("logo.png", "foobar");
-    project.write("img/photo.jpg", (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect::<Vec<_>>());
+    project.write(
+        "img/photo.jpg",
+        (0..200_000u32)
+            .map(|i| (i * 7 % 256) as u8)
+            .collect::<Vec<_>>(),
+    );
     project.write("empty.css", "");
     project.write("LICENSE", "Apache-2.0\n");
     project.write("docs/a page.html", "<p>spaces</p>\n");
@@ -34,7 +39,12 @@ fn site(project: &PagesProject) {
 }
 
 fn wrangler_deploys(project: &PagesProject) -> Run {
-    let run = wrangler::pages_deploy(&project.emulator, &project.site(), PROJECT, PRODUCTION_BRANCH);
+    let run = wrangler::pages_deploy(
+        &project.emulator,
+        &project.site(),
+        PROJECT,
+        PRODUCTION_BRANCH,
+    );
     assert_eq!(run.code, EXIT_SUCCESS, "wrangler failed:\n{}", run.all());
     run
 }
@@ -46,7 +56,10 @@ fn wrangler_deploys_to_the_emulator_which_then_serves_every_file_byte_for_byte()
 
     wrangler_deploys(&project);
 
-    let live = project.emulator.live(PROJECT).expect("a production deployment");
+    let live = project
+        .emulator
+        .live(PROJECT)
+        .expect("a production deployment");
     let deployment = project.emulator.deployment(&live);
     let served: Vec<(String, Vec<u8>)> = files_under(&project.site())
         .into_iter()
@@ -54,16 +67,26 @@ fn wrangler_deploys_to_the_emulator_which_then_serves_every_file_byte_for_byte()
         .collect();
     let mut paths: Vec<String> = served.iter().map(|(path, _)| format!("/{path}")).collect();
     paths.sort();
-    assert_eq!(deployment.manifest.keys().cloned().collect::<Vec<_>>(), paths);
+    assert_eq!(
+        deployment.manifest.keys().cloned().collect::<Vec<_>>(),
+        paths
+    );
     for (path, bytes) in served {
         let escaped = path.replace(' ', "%20");
-        assert_eq!(project.production(&format!("/{escaped}")), (200, bytes), "/{path}");
+        assert_eq!(
+            project.production(&format!("/{escaped}")),
+            (200, bytes),
+            "/{path}"
+        );
     }
     assert_eq!(
         deployment.manifest["/logo.png"], "2082190357cfd3617ccfe04f340c6247",
         "wrangler hashes the protocol notes' test vector as documented"
     );
-    assert_eq!(deployment.headers.as_deref(), Some("/*\n  X-Frame-Options: DENY\n"));
+    assert_eq!(
+        deployment.headers.as_deref(),
+        Some("/*\n  X-Frame-Options: DENY\n")
+    );
     assert_eq!(deployment.redirects.as_deref(), Some("/old /new 301\n"));
 }
 

@@ -76,14 +76,20 @@ fn row(what: &str, sluice: &Figures, wrangler: &Figures) {
         wrangler.wall.as_secs_f64(),
         mib(wrangler.bytes),
         sluice.wall.as_secs_f64() / wrangler.wall.as_secs_f64(),
-        if wrangler.bytes == 0 { f64::NAN } else { sluice.bytes as f64 / wrangler.bytes as f64 },
+        if wrangler.bytes == 0 {
+            f64::NAN
+        } else {
+            sluice.bytes as f64 / wrangler.bytes as f64
+        },
     );
 }
 
 fn main() {
     let mut project = PagesProject::new();
     project.retry_delay_ms = 1000;
-    project.emulator.create_project(WRANGLER_PROJECT, PRODUCTION_BRANCH);
+    project
+        .emulator
+        .create_project(WRANGLER_PROJECT, PRODUCTION_BRANCH);
     project.plan("", VERSION_GATES);
     write_site(&project, "v1", 0);
     let total: u64 = support::pages::files_under(&project.site())
@@ -93,7 +99,12 @@ fn main() {
     let warm = project.sluice(&["validate"]);
     assert_eq!(warm.code, EXIT_SUCCESS, "{}", warm.all());
     let by_wrangler = || {
-        wrangler::pages_deploy(&project.emulator, &project.site(), WRANGLER_PROJECT, PRODUCTION_BRANCH)
+        wrangler::pages_deploy(
+            &project.emulator,
+            &project.site(),
+            WRANGLER_PROJECT,
+            PRODUCTION_BRANCH,
+        )
     };
 
     let wrangler_first = measured(&project, by_wrangler);
@@ -108,5 +119,9 @@ fn main() {
         wrangler::VERSION
     );
     row("first deploy", &sluice_first, &wrangler_first);
-    row(&format!("redeploy, {CHANGED} changed"), &sluice_again, &wrangler_again);
+    row(
+        &format!("redeploy, {CHANGED} changed"),
+        &sluice_again,
+        &wrangler_again,
+    );
 }

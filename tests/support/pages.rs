@@ -130,7 +130,11 @@ pub fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
             if path.is_dir() {
                 dirs.push(path);
             } else {
-                let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 files.push((relative, std::fs::read(&path).unwrap()));
             }
         }

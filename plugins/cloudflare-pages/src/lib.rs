@@ -37,7 +37,7 @@ use deploy::NewDeployment;
 use model::{DeploymentRef, Project};
 use plan::{Diff, Outlook};
 use publish::Checked;
-use site::mebibytes;
+use site::human_size;
 use sluice_sdk::UnitConfig;
 use sluice_sdk::{
     Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
@@ -133,10 +133,9 @@ impl Strategy for CloudflarePages {
             preview.url,
             uploaded.files,
             site.assets.len(),
-            mebibytes(uploaded.bytes),
-            mebibytes(site.total_bytes())
+            human_size(uploaded.bytes),
+            human_size(site.total_bytes())
         );
-        sluice_sdk::info!("{summary}");
         Ok(Staged {
             endpoints: vec![preview.url.clone()],
             state: to_state(&StagedState {

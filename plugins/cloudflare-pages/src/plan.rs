@@ -1,7 +1,7 @@
 //! What a deployment would change, for `sluice plan`: files new, changed and removed against
 //! the live manifest, and what would be uploaded.
 
-use crate::site::mebibytes;
+use crate::site::human_size;
 use crate::upload::Uploaded;
 use sluice_sdk::{Change, ChangeAction};
 use std::collections::BTreeMap;
@@ -132,16 +132,19 @@ impl Outlook<'_> {
     }
 
     fn upload_line(&self) -> Change {
-        let detail = format!(
-            "{} new, {} changed, {} removed; upload {} of {} files, {} bytes ({}); the project has the rest",
+        let kept = self.files - self.upload.files;
+        let mut detail = format!(
+            "{} new, {} changed, {} removed; upload {} of {} files ({})",
             self.diff.new.len(),
             self.diff.changed.len(),
             self.diff.removed.len(),
             self.upload.files,
             self.files,
-            self.upload.bytes,
-            mebibytes(self.upload.bytes),
+            human_size(self.upload.bytes),
         );
+        if kept > 0 {
+            detail.push_str(&format!("; Pages has the other {kept}"));
+        }
         let action = if self.upload.files == 0 {
             ChangeAction::NoOp
         } else {
@@ -212,7 +215,8 @@ mod tests {
         let details: Vec<&str> = changes.iter().map(|c| c.detail.as_str()).collect();
         assert_eq!(details[..3], ["changed", "changed", "changed"]);
         assert!(
-            details[3].contains("0 new, 3 changed, 0 removed; upload 3 of 10 files, 1536 bytes"),
+            details[3]
+                == "0 new, 3 changed, 0 removed; upload 3 of 10 files (1.5 KiB); Pages has the other 7",
             "{details:?}"
         );
         assert_eq!(details[5], "v1 (deployment d1) -> v2");

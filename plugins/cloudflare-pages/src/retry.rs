@@ -165,7 +165,10 @@ mod tests {
         let second = retries.after(Failure::Gateway, false).unwrap();
         assert_eq!(second.wait_units, 1 + 10);
         let rest = std::iter::from_fn(|| retries.after(Failure::Gateway, false)).count();
-        assert_eq!(2 + rest, FREE_GATEWAY_ERRORS as usize + UPLOAD_RETRIES as usize);
+        assert_eq!(
+            2 + rest,
+            FREE_GATEWAY_ERRORS as usize + UPLOAD_RETRIES as usize
+        );
     }
 
     #[test]

@@ -138,8 +138,8 @@ fn asset(path: &Path, relative: String, size: u64) -> Result<Asset, Error> {
         return Err(Error::InvalidConfig(format!(
             "{} is {}: Pages accepts files up to {}",
             path.display(),
-            mebibytes(size),
-            mebibytes(MAX_FILE_BYTES)
+            human_size(size),
+            human_size(MAX_FILE_BYTES)
         )));
     }
     let file = fs::File::open(path).map_err(|e| unreadable(path, &e))?;
@@ -156,9 +156,14 @@ fn asset(path: &Path, relative: String, size: u64) -> Result<Asset, Error> {
     })
 }
 
-/// `12.0 MiB`.
-pub fn mebibytes(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+/// A size for people: `18 B`, `3.5 KiB`, `26.0 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    match bytes as f64 {
+        b if b < KIB => format!("{bytes} B"),
+        b if b < KIB * KIB => format!("{:.1} KiB", b / KIB),
+        b => format!("{:.1} MiB", b / (KIB * KIB)),
+    }
 }
 
 /// A read failure, saying that a path outside the granted directory cannot be read.
@@ -248,6 +253,13 @@ mod tests {
             error.contains("video.mp4") && error.contains("up to 25.0 MiB"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn sizes_read_in_the_unit_that_fits() {
+        assert_eq!(human_size(18), "18 B");
+        assert_eq!(human_size(3584), "3.5 KiB");
+        assert_eq!(human_size(26 * 1024 * 1024), "26.0 MiB");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::api::{Api, ApiError, Auth, Call};
 use crate::buckets::Bucket;
 use crate::jwt::UploadToken;
 use crate::retry::{self, Retries};
-use crate::site::{Site, mebibytes};
+use crate::site::{Site, human_size};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,7 @@ impl<'a> Uploads<'a> {
                     return Err(error.into_error(format!(
                         "uploading a bucket of {} files ({}) failed; giving up after the documented retries",
                         bucket.assets.len(),
-                        mebibytes(bucket.bytes)
+                        human_size(bucket.bytes)
                     )));
                 };
                 sluice_sdk::debug!("{error}; retrying");

@@ -147,7 +147,9 @@ pub fn authorized_project<'s>(
         return Err(fail(
             404,
             7003,
-            &format!("Could not route to /accounts/{account}, perhaps your object identifier is invalid?"),
+            &format!(
+                "Could not route to /accounts/{account}, perhaps your object identifier is invalid?"
+            ),
         ));
     }
     state.projects.get(project).ok_or_else(|| {
@@ -163,7 +165,10 @@ pub fn authorized_project<'s>(
 pub fn authorized_upload(state: &mut State, headers: &HeaderMap) -> Result<String, Response> {
     let refusal = match bearer(headers).map(|jwt| state.tokens.check(jwt)) {
         Some(Ok(claims)) => {
-            return Ok(claims["project_name"].as_str().unwrap_or_default().to_owned());
+            return Ok(claims["project_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned());
         }
         Some(Err(refusal)) => refusal,
         None => Refusal::Malformed,

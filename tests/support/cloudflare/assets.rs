@@ -42,7 +42,10 @@ struct Metadata {
 }
 
 fn is_hash(key: &str) -> bool {
-    key.len() == 32 && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    key.len() == 32
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
@@ -118,7 +121,11 @@ pub async fn upload(Extract(shared): Extract<Shared>, headers: HeaderMap, body: 
     for (key, asset) in decoded {
         state.counters.bytes_uploaded += asset.bytes.len() as u64;
         state.counters.uploaded.push(key.clone());
-        state.assets.entry(project.clone()).or_default().insert(key, asset);
+        state
+            .assets
+            .entry(project.clone())
+            .or_default()
+            .insert(key, asset);
     }
     ok(json!({ "successful_key_count": count, "unsuccessful_keys": [] }))
 }
@@ -129,7 +136,10 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
         return Err(fail(
             413,
             8_000_010,
-            &format!("An upload may hold at most {MAX_REQUEST_FILES} files, this one holds {}", entries.len()),
+            &format!(
+                "An upload may hold at most {MAX_REQUEST_FILES} files, this one holds {}",
+                entries.len()
+            ),
         ));
     }
     let mut decoded = Vec::with_capacity(entries.len());
@@ -139,12 +149,19 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
             return Err(fail(
                 400,
                 8_000_011,
-                &format!("Invalid asset key {:?}: expected 32 lowercase hex digits", entry.key),
+                &format!(
+                    "Invalid asset key {:?}: expected 32 lowercase hex digits",
+                    entry.key
+                ),
             ));
         }
         let bytes = if entry.base64 {
             STANDARD.decode(entry.value.as_bytes()).map_err(|e| {
-                fail(400, 8_000_011, &format!("The value of {} is not base64: {e}", entry.key))
+                fail(
+                    400,
+                    8_000_011,
+                    &format!("The value of {} is not base64: {e}", entry.key),
+                )
             })?
         } else {
             entry.value.into_bytes()
@@ -153,7 +170,11 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
             return Err(fail(
                 413,
                 8_000_010,
-                &format!("Asset {} is {} bytes; the limit is {MAX_FILE_BYTES}", entry.key, bytes.len()),
+                &format!(
+                    "Asset {} is {} bytes; the limit is {MAX_FILE_BYTES}",
+                    entry.key,
+                    bytes.len()
+                ),
             ));
         }
         total += bytes.len();
@@ -161,13 +182,21 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
             .metadata
             .content_type
             .unwrap_or_else(|| "application/octet-stream".to_owned());
-        decoded.push((entry.key, Asset { bytes, content_type }));
+        decoded.push((
+            entry.key,
+            Asset {
+                bytes,
+                content_type,
+            },
+        ));
     }
     if total > MAX_REQUEST_BYTES {
         return Err(fail(
             413,
             8_000_010,
-            &format!("An upload may hold at most {MAX_REQUEST_BYTES} bytes, this one holds {total}"),
+            &format!(
+                "An upload may hold at most {MAX_REQUEST_BYTES} bytes, this one holds {total}"
+            ),
         ));
     }
     Ok(decoded)

@@ -18,7 +18,11 @@ type Fields = BTreeMap<String, String>;
 async fn read_form(mut form: Multipart) -> Result<Fields, Response> {
     let mut fields = Fields::new();
     let invalid = |e: axum::extract::multipart::MultipartError| {
-        fail(400, 8_000_000, &format!("The request is not valid multipart/form-data: {e}"))
+        fail(
+            400,
+            8_000_000,
+            &format!("The request is not valid multipart/form-data: {e}"),
+        )
     };
     while let Some(field) = form.next_field().await.map_err(invalid)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -37,17 +41,29 @@ fn manifest_of(
         .get("manifest")
         .ok_or_else(|| fail(400, 8_000_018, "The form has no `manifest` field"))?;
     let manifest: BTreeMap<String, String> = serde_json::from_str(text).map_err(|e| {
-        fail(400, 8_000_018, &format!("The manifest is not a JSON object of paths to hashes: {e}"))
+        fail(
+            400,
+            8_000_018,
+            &format!("The manifest is not a JSON object of paths to hashes: {e}"),
+        )
     })?;
     if manifest.len() > state.max_files {
         return Err(fail(
             400,
             8_000_012,
-            &format!("A deployment may hold at most {} files, this manifest names {}", state.max_files, manifest.len()),
+            &format!(
+                "A deployment may hold at most {} files, this manifest names {}",
+                state.max_files,
+                manifest.len()
+            ),
         ));
     }
     if let Some((path, _)) = manifest.iter().find(|(path, _)| !path.starts_with('/')) {
-        return Err(fail(400, 8_000_018, &format!("Manifest path {path:?} does not start with /")));
+        return Err(fail(
+            400,
+            8_000_018,
+            &format!("Manifest path {path:?} does not start with /"),
+        ));
     }
     if let Some((path, hash)) = manifest
         .iter()
@@ -184,11 +200,19 @@ pub async fn delete(
         Err(answer) => return answer,
     };
     if state.live(&name).as_deref() == Some(id.as_str()) {
-        return fail(400, 8_000_016, "Cannot delete the live production deployment");
+        return fail(
+            400,
+            8_000_016,
+            "Cannot delete the live production deployment",
+        );
     }
     let forced = query_value(query.as_deref(), "force").as_deref() == Some("true");
     if !production && !forced {
-        return fail(400, 8_000_017, "This deployment has aliases; delete it with ?force=true");
+        return fail(
+            400,
+            8_000_017,
+            "This deployment has aliases; delete it with ?force=true",
+        );
     }
     state.deployments.retain(|d| d.id != id);
     ok(json!(null))
@@ -206,7 +230,11 @@ pub async fn rollback(
     let target = match find(&state, &headers, (&account, &name, &id)) {
         Ok(d) if d.production && d.failure.is_none() => d.clone(),
         Ok(_) => {
-            return fail(400, 8_000_015, "Only a successful production deployment can be rolled back to");
+            return fail(
+                400,
+                8_000_015,
+                "Only a successful production deployment can be rolled back to",
+            );
         }
         Err(answer) => return answer,
     };
@@ -229,7 +257,9 @@ pub async fn logs(
         Ok(d) => d,
         Err(answer) => return answer,
     };
-    let mut lines = vec![json!({ "line": "Deploying your site to Cloudflare's global network...", "ts": d.created_on })];
+    let mut lines = vec![
+        json!({ "line": "Deploying your site to Cloudflare's global network...", "ts": d.created_on }),
+    ];
     if let Some(failure) = &d.failure {
         lines.push(json!({ "line": format!("Error: {failure}"), "ts": d.created_on }));
     }

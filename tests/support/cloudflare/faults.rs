@@ -52,7 +52,10 @@ pub enum Fault {
     /// Deployments created from now on fail their deploy stage; `message` is their last log line.
     FailingDeployStage { message: String },
     /// Requests to `endpoint` are answered with a 307 redirect to `location`.
-    Redirect { endpoint: Endpoint, location: String },
+    Redirect {
+        endpoint: Endpoint,
+        location: String,
+    },
 }
 
 /// What a fault does to one request.
@@ -94,7 +97,9 @@ impl Faults {
                     *seen += 1;
                     decision.revoke_tokens |= *seen == *nth;
                 }
-                Fault::GatewayTimeouts { endpoint: e, count } if *e == endpoint && *seen < *count => {
+                Fault::GatewayTimeouts { endpoint: e, count }
+                    if *e == endpoint && *seen < *count =>
+                {
                     *seen += 1;
                     react(&mut decision, Reaction::GatewayTimeout);
                 }
@@ -107,7 +112,10 @@ impl Faults {
                 Fault::Slow { endpoint: e, delay } if *e == endpoint => {
                     decision.delay = decision.delay.max(*delay);
                 }
-                Fault::Redirect { endpoint: e, location } if *e == endpoint => {
+                Fault::Redirect {
+                    endpoint: e,
+                    location,
+                } if *e == endpoint => {
                     react(&mut decision, Reaction::Redirect(location.clone()));
                 }
                 _ => {}

@@ -35,7 +35,13 @@ impl Tokens {
     }
 
     /// A token for `project` allowing `max_files`, expiring after `lifetime`.
-    pub fn issue(&mut self, account: &str, project: &str, max_files: usize, lifetime: Duration) -> String {
+    pub fn issue(
+        &mut self,
+        account: &str,
+        project: &str,
+        max_files: usize,
+        lifetime: Duration,
+    ) -> String {
         self.issued += 1;
         let now = seconds_now();
         let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "HS256", "typ": "JWT" }).to_string());

@@ -26,31 +26,50 @@
 //!   `https://<branch alias>.<project>.pages.dev`, production at `https://<project>.pages.dev`.
 //!   Here each host name becomes the first path segment on the emulator:
 //!   `http://127.0.0.1:PORT/<short_id>.<project>.pages.dev/index.html`, so gates and tests fetch
-//!   real content. `short_id` is the first 8 hex digits of the id; a branch alias is the branch
-//!   in lowercase with every other character `-`, cut to 28 characters.
+//!   real content. Ids are UUID-shaped; `short_id` is their first 8 hex digits; a branch alias is
+//!   the branch in lowercase with every other character `-`, cut to 28 characters. A preview
+//!   deployment's `aliases` holds its branch URL, a production one's is empty.
 //! - **Serving.** A path is looked up in the deployment's manifest as is, then with `.html`,
 //!   then `/index.html` (Pages' pretty URLs, without its redirects). A miss serves the nearest
 //!   `404.html` with 404, else (Pages' single-page-app rule) `/index.html` with 200, else 404.
 //!   Content types are the ones the client uploaded. `_headers` and `_redirects` are stored
 //!   with the deployment (tests read them back) but not applied.
+//! - **Projects** carry `canonical_deployment` (the live production deployment, or null) and
+//!   `latest_deployment`, as the real API's project object does; `deployment_configs` hold a
+//!   `compatibility_date` and empty flags.
 //! - **Authentication.** The API token must be the emulator's ([`API_TOKEN`]): else HTTP 403,
-//!   code 10000 "Authentication error". Another account id: HTTP 404, code 7003. An upload token
-//!   that is malformed, badly signed, expired or revoked: HTTP 401, code 8000013.
-//! - **Limits** (the protocol notes' documented client limits, enforced so a client that breaks
-//!   them fails visibly): an upload request over 2000 files or 40 MiB of decoded bytes, or a
-//!   file over 25 MiB, gets HTTP 413 with code 8000010 (code chosen here); a key that is not 32
-//!   lowercase hex digits, HTTP 400 code 8000011 (chosen); a manifest over the token's file
-//!   limit, HTTP 400 code 8000012 (chosen); a manifest naming a hash never uploaded, HTTP 400
-//!   code 8000014 (chosen).
-//! - **Rollback** answers the deployment (the notes assume so); only production deployments can
-//!   be rolled back to (else HTTP 400, code 8000015, chosen). **Delete** refuses the live
-//!   production deployment (HTTP 400, code 8000016, chosen) and a deployment with aliases unless
-//!   `?force=true` (HTTP 400, code 8000017, chosen).
+//!   code 10000 "Authentication error". Another account id: HTTP 404, code 7003. Unknown project:
+//!   HTTP 404, code 8000007. An upload token that is missing, malformed, badly signed, expired
+//!   or revoked: HTTP 401, code 8000013. Upload tokens carry `account_id`, `project_name`,
+//!   `max_file_count_allowed`, `iat`, `exp` and `jti`, live 5 minutes unless
+//!   [`Emulator::set_token_lifetime`] says otherwise, and allow 20,000 files unless
+//!   [`Emulator::set_max_files`] says otherwise.
+//! - **Assets** are stored per project (the one the upload token names). `check-missing`
+//!   answers the missing hashes in the order asked; `upload` answers
+//!   `{"successful_key_count", "unsuccessful_keys": []}`, all or nothing; `upsert-hashes`
+//!   answers `true` without checking the hashes.
+//! - **Limits** (the notes' documented client limits, enforced so a client that breaks them
+//!   fails visibly; the codes are this emulator's choice): an upload of more than 2000 files or
+//!   40 MiB of decoded bytes, or with a file over 25 MiB: HTTP 413, code 8000010; a key that is
+//!   not 32 lowercase hex digits or a value that is not base64: HTTP 400, code 8000011; a
+//!   manifest over the file limit: HTTP 400, code 8000012; a manifest naming a hash the project
+//!   never received: HTTP 400, code 8000014; a form without a JSON `manifest` of `/`-rooted
+//!   paths: HTTP 400, code 8000018. A body that is not JSON or multipart: HTTP 400, 8000000.
+//! - **Deployments.** `branch` defaults to the production branch. `commit_message`,
+//!   `commit_hash` and `commit_dirty` end up in `deployment_trigger.metadata`. Other form fields
+//!   (`_worker.bundle`, `_routes.json`, ...) are accepted and ignored. Lists are newest first on
+//!   one page, filtered by `?env=production|preview`.
 //! - **Stages.** A new deployment's `latest_stage` is `deploy`/`success` at once (or
-//!   `deploy`/`failure` under [`Fault::FailingDeployStage`], with the message as the last log
-//!   line, which is where wrangler reads the reason).
-//! - **Upload tokens** live 5 minutes unless [`Emulator::set_token_lifetime`] says otherwise; the
-//!   file limit in them is 20,000 unless [`Emulator::set_max_files`] says otherwise.
+//!   `deploy`/`failure` under [`Fault::FailingDeployStage`]; then the last line of its log is
+//!   `Error: <message>`, which is where wrangler reads the reason). Only a successful production
+//!   deployment becomes live.
+//! - **Rollback** answers the deployment (the notes assume so) and makes it live; only a
+//!   successful production deployment can be rolled back to (else HTTP 400, code 8000015).
+//!   **Delete** refuses the live production deployment (HTTP 400, code 8000016) and a preview
+//!   (which has an alias) unless `?force=true` (HTTP 400, code 8000017); an unknown deployment
+//!   is HTTP 404, code 8000009.
+//! - **Faults** ([`Fault`]) apply in the order added, counted per request: 524 answers carry
+//!   an HTML page (as Cloudflare's edge sends), 500 answers the envelope with code 8000000.
 //! - Unknown API paths answer HTTP 404, code 7000 "No route for that URI".
 
 mod api;

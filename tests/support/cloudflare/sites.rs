@@ -17,15 +17,17 @@ pub async fn fallback(Extract(shared): Extract<Shared>, uri: Uri) -> Response {
         return fail(404, 7000, "No route for that URI");
     }
     let state = lock(&shared);
-    let (host, file) = path
-        .trim_start_matches('/')
-        .split_once('/')
-        .map_or((path.trim_start_matches('/'), "/".to_owned()), |(host, rest)| {
-            (host, format!("/{}", percent_decode(rest)))
-        });
+    let (host, file) = path.trim_start_matches('/').split_once('/').map_or(
+        (path.trim_start_matches('/'), "/".to_owned()),
+        |(host, rest)| (host, format!("/{}", percent_decode(rest))),
+    );
     match deployment_at(&state, host) {
         Some(deployment) => serve(&state, deployment, &file),
-        None => (StatusCode::NOT_FOUND, format!("no deployment is served at {host}\n")).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            format!("no deployment is served at {host}\n"),
+        )
+            .into_response(),
     }
 }
 
@@ -36,7 +38,12 @@ fn deployment_at<'s>(state: &'s State, host: &str) -> Option<&'s Deployment> {
         return state.deployment(project.canonical.as_deref()?);
     }
     let (sub, project) = name.split_once('.')?;
-    let of_project = || state.deployments.iter().filter(move |d| d.project == project);
+    let of_project = || {
+        state
+            .deployments
+            .iter()
+            .filter(move |d| d.project == project)
+    };
     of_project()
         .find(|d| d.short_id() == sub)
         .or_else(|| of_project().rev().find(|d| d.alias() == sub))
@@ -48,7 +55,11 @@ fn serve(state: &State, deployment: &Deployment, path: &str) -> Response {
     let candidates = if path.ends_with('/') {
         vec![format!("{path}index.html")]
     } else {
-        vec![path.to_owned(), format!("{path}.html"), format!("{path}/index.html")]
+        vec![
+            path.to_owned(),
+            format!("{path}.html"),
+            format!("{path}/index.html"),
+        ]
     };
     if let Some(found) = candidates.iter().find_map(|c| file(state, deployment, c)) {
         return found;

@@ -213,9 +213,7 @@ impl State {
             Some(_) => ("failure", d.created_on.clone()),
             None => ("success", d.created_on.clone()),
         };
-        let stage = |name: &str, status: &str| {
-            json!({ "name": name, "started_on": d.created_on, "ended_on": ended, "status": status })
-        };
+        let stage = |name: &str, status: &str| json!({ "name": name, "started_on": d.created_on, "ended_on": ended, "status": status });
         let aliases: Vec<String> = if d.production {
             Vec::new()
         } else {
@@ -279,7 +277,12 @@ impl State {
         Some(DeploymentView {
             id: d.id.clone(),
             url: self.site_url(&format!("{}.{}.pages.dev", d.short_id(), d.project)),
-            environment: if d.production { "production" } else { "preview" }.to_owned(),
+            environment: if d.production {
+                "production"
+            } else {
+                "preview"
+            }
+            .to_owned(),
             branch: d.branch.clone(),
             manifest: d.manifest.clone(),
             commit_message: d.commit_message.clone(),
