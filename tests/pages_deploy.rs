@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::cloudflare::Endpoint;
+use support::cloudflare::faults::Endpoint;
 use support::pages::{PagesProject, VERSION_GATES, files_under};
 use support::{EXIT_SUCCESS, Run};
 

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::cloudflare::{Endpoint, Fault};
+use support::cloudflare::faults::{Endpoint, Fault};
 use support::pages::{PROJECT, PagesProject, VERSION_GATES};
 use support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 

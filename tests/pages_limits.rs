@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::cloudflare::Endpoint;
+use support::cloudflare::faults::Endpoint;
 use support::pages::{PROJECT, PagesProject, VERSION_GATES};
 use support::{EXIT_FAILED, Run};
 

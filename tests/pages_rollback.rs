@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::cloudflare::Fault;
+use support::cloudflare::faults::{Endpoint, Fault};
 use support::pages::{PROJECT, PagesProject, VERSION_GATES};
 use support::{EXIT_ROLLED_BACK, EXIT_SUCCESS};
 
@@ -111,10 +111,7 @@ fn sluice_rollback_after_a_good_v2_serves_v1_from_its_old_deployment_again() {
     );
     production_is_still_v1(&project, &v1_deployment);
     assert_eq!(
-        project
-            .emulator
-            .counters()
-            .requests_to(support::cloudflare::Endpoint::Rollback),
+        project.emulator.counters().requests_to(Endpoint::Rollback),
         1,
         "through Pages' rollback endpoint"
     );

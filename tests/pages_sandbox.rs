@@ -5,7 +5,7 @@ mod support;
 
 use std::net::TcpListener;
 
-use support::cloudflare::{Endpoint, Fault};
+use support::cloudflare::faults::{Endpoint, Fault};
 use support::pages::{PROJECT, PagesProject, VERSION_GATES};
 use support::{EXIT_FAILED, Run};
 

@@ -4,7 +4,8 @@
 
 mod support;
 
-use support::cloudflare::{Endpoint, wrangler};
+use support::cloudflare::faults::Endpoint;
+use support::cloudflare::wrangler;
 use support::pages::{PRODUCTION_BRANCH, PROJECT, PagesProject, VERSION_GATES, files_under};
 use support::{EXIT_SUCCESS, Run};
 

@@ -83,21 +83,71 @@ pub fn ok_list(results: Vec<Value>) -> Response {
     .into_response()
 }
 
+/// An answer other than success: the API's failure envelope, or what a fault puts in its place.
+#[derive(Debug)]
+pub enum Answer {
+    /// `{"success": false, "errors": [{code, message}], ...}` with HTTP `status`.
+    Failure {
+        status: u16,
+        code: u64,
+        message: String,
+    },
+    /// HTTP 524 with an HTML page, as Cloudflare's edge answers when the origin times out.
+    GatewayTimeout,
+    /// A 307 redirect to the location.
+    Redirect(String),
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self {
+            Answer::Failure {
+                status,
+                code,
+                message,
+            } => {
+                let body = json!({
+                    "success": false,
+                    "errors": [{ "code": code, "message": message }],
+                    "messages": [],
+                    "result": null,
+                });
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                (status, axum::Json(body)).into_response()
+            }
+            Answer::GatewayTimeout => (
+                StatusCode::from_u16(524).unwrap_or(StatusCode::GATEWAY_TIMEOUT),
+                Html(
+                    "<!DOCTYPE html><html><head><title>A timeout occurred</title></head>\
+                     <body><h1>Error 524: A timeout occurred</h1></body></html>",
+                ),
+            )
+                .into_response(),
+            Answer::Redirect(location) => (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(header::LOCATION, location)],
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// What a handler answers: success, or another [`Answer`].
+pub type Handled = Result<Response, Answer>;
+
 /// A failed answer: HTTP `status`, error `code` and `message`.
-pub fn fail(status: u16, code: u64, message: &str) -> Response {
-    let body = json!({
-        "success": false,
-        "errors": [{ "code": code, "message": message }],
-        "messages": [],
-        "result": null,
-    });
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(body)).into_response()
+pub fn fail(status: u16, code: u64, message: impl Into<String>) -> Answer {
+    Answer::Failure {
+        status,
+        code,
+        message: message.into(),
+    }
 }
 
 /// Counts a request to `endpoint` and applies the faults in force: a delay, revoked tokens,
 /// or an answer instead of the real one.
-pub async fn intercept(shared: &Shared, endpoint: Endpoint) -> Result<(), Response> {
+pub async fn intercept(shared: &Shared, endpoint: Endpoint) -> Result<(), Answer> {
     let decision = {
         let mut state = lock(shared);
         state.count(endpoint);
@@ -112,15 +162,9 @@ pub async fn intercept(shared: &Shared, endpoint: Endpoint) -> Result<(), Respon
     }
     match decision.reaction {
         None => Ok(()),
-        Some(Reaction::GatewayTimeout) => Err((
-            StatusCode::from_u16(524).unwrap_or(StatusCode::GATEWAY_TIMEOUT),
-            Html("<!DOCTYPE html><html><head><title>A timeout occurred</title></head><body><h1>Error 524: A timeout occurred</h1></body></html>"),
-        )
-            .into_response()),
+        Some(Reaction::GatewayTimeout) => Err(Answer::GatewayTimeout),
         Some(Reaction::ServerError) => Err(fail(500, 8_000_000, "An unknown error occurred")),
-        Some(Reaction::Redirect(location)) => {
-            Err((StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response())
-        }
+        Some(Reaction::Redirect(location)) => Err(Answer::Redirect(location)),
     }
 }
 
@@ -139,7 +183,7 @@ pub fn authorized_project<'s>(
     headers: &HeaderMap,
     account: &str,
     project: &str,
-) -> Result<&'s Project, Response> {
+) -> Result<&'s Project, Answer> {
     if bearer(headers) != Some(API_TOKEN) {
         return Err(fail(403, 10_000, "Authentication error"));
     }
@@ -147,7 +191,7 @@ pub fn authorized_project<'s>(
         return Err(fail(
             404,
             7003,
-            &format!(
+            format!(
                 "Could not route to /accounts/{account}, perhaps your object identifier is invalid?"
             ),
         ));
@@ -162,7 +206,7 @@ pub fn authorized_project<'s>(
 }
 
 /// Checks the upload token of an assets request; the project it is for, or the 8000013 answer.
-pub fn authorized_upload(state: &mut State, headers: &HeaderMap) -> Result<String, Response> {
+pub fn authorized_upload(state: &mut State, headers: &HeaderMap) -> Result<String, Answer> {
     let refusal = match bearer(headers).map(|jwt| state.tokens.check(jwt)) {
         Some(Ok(claims)) => {
             return Ok(claims["project_name"]
@@ -180,42 +224,30 @@ pub fn authorized_upload(state: &mut State, headers: &HeaderMap) -> Result<Strin
         Refusal::Expired => "the upload token has expired",
         Refusal::Revoked => "the upload token was revoked",
     };
-    Err(fail(
-        401,
-        8_000_013,
-        &format!("Authorization failed: {why}"),
-    ))
+    Err(fail(401, 8_000_013, format!("Authorization failed: {why}")))
 }
 
 async fn project(
     Extract(shared): Extract<Shared>,
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::Project).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::Project).await?;
     let state = lock(&shared);
-    match authorized_project(&state, &headers, &account, &name) {
-        Ok(project) => ok(state.project_json(project)),
-        Err(answer) => answer,
-    }
+    let project = authorized_project(&state, &headers, &account, &name)?;
+    Ok(ok(state.project_json(project)))
 }
 
 async fn upload_token(
     Extract(shared): Extract<Shared>,
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::UploadToken).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::UploadToken).await?;
     let mut state = lock(&shared);
-    if let Err(answer) = authorized_project(&state, &headers, &account, &name) {
-        return answer;
-    }
+    authorized_project(&state, &headers, &account, &name)?;
     let (max_files, lifetime) = (state.max_files, state.token_lifetime);
     let jwt = state.tokens.issue(&account, &name, max_files, lifetime);
     state.counters.upload_tokens += 1;
-    ok(json!({ "jwt": jwt }))
+    Ok(ok(json!({ "jwt": jwt })))
 }

@@ -3,13 +3,12 @@
 use axum::body::Bytes;
 use axum::extract::State as Extract;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::{Shared, authorized_upload, fail, intercept, lock, ok};
+use super::api::{Answer, Handled, Shared, authorized_upload, fail, intercept, lock, ok};
 use super::faults::Endpoint;
 use super::state::Asset;
 
@@ -48,34 +47,26 @@ fn is_hash(key: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Answer> {
     serde_json::from_slice(body)
-        .map_err(|e| fail(400, 8_000_000, &format!("Request body is not valid: {e}")))
+        .map_err(|e| fail(400, 8_000_000, format!("Request body is not valid: {e}")))
 }
 
 pub async fn check_missing(
     Extract(shared): Extract<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::CheckMissing).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::CheckMissing).await?;
     let mut state = lock(&shared);
-    let project = match authorized_upload(&mut state, &headers) {
-        Ok(project) => project,
-        Err(answer) => return answer,
-    };
-    let hashes: Hashes = match parse(&body) {
-        Ok(hashes) => hashes,
-        Err(answer) => return answer,
-    };
+    let project = authorized_upload(&mut state, &headers)?;
+    let hashes: Hashes = parse(&body)?;
     let missing: Vec<&String> = hashes
         .hashes
         .iter()
         .filter(|hash| state.asset(&project, hash).is_none())
         .collect();
-    ok(json!(missing))
+    Ok(ok(json!(missing)))
 }
 
 /// Counts an upload being handled, for the most-in-flight counter.
@@ -99,23 +90,11 @@ impl Drop for InFlight {
     }
 }
 
-pub async fn upload(Extract(shared): Extract<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn upload(Extract(shared): Extract<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
     let _in_flight = InFlight::enter(&shared);
-    if let Err(answer) = intercept(&shared, Endpoint::Upload).await {
-        return answer;
-    }
-    let project = match authorized_upload(&mut lock(&shared), &headers) {
-        Ok(project) => project,
-        Err(answer) => return answer,
-    };
-    let entries: Vec<Entry> = match parse(&body) {
-        Ok(entries) => entries,
-        Err(answer) => return answer,
-    };
-    let decoded = match decode(entries) {
-        Ok(decoded) => decoded,
-        Err(answer) => return answer,
-    };
+    intercept(&shared, Endpoint::Upload).await?;
+    let project = authorized_upload(&mut lock(&shared), &headers)?;
+    let decoded = decode(parse(&body)?)?;
     let mut state = lock(&shared);
     let count = decoded.len();
     for (key, asset) in decoded {
@@ -127,16 +106,18 @@ pub async fn upload(Extract(shared): Extract<Shared>, headers: HeaderMap, body: 
             .or_default()
             .insert(key, asset);
     }
-    ok(json!({ "successful_key_count": count, "unsuccessful_keys": [] }))
+    Ok(ok(
+        json!({ "successful_key_count": count, "unsuccessful_keys": [] }),
+    ))
 }
 
 /// Checks an upload against the limits and decodes it, all or nothing.
-fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
+fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Answer> {
     if entries.len() > MAX_REQUEST_FILES {
         return Err(fail(
             413,
             8_000_010,
-            &format!(
+            format!(
                 "An upload may hold at most {MAX_REQUEST_FILES} files, this one holds {}",
                 entries.len()
             ),
@@ -149,7 +130,7 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
             return Err(fail(
                 400,
                 8_000_011,
-                &format!(
+                format!(
                     "Invalid asset key {:?}: expected 32 lowercase hex digits",
                     entry.key
                 ),
@@ -160,7 +141,7 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
                 fail(
                     400,
                     8_000_011,
-                    &format!("The value of {} is not base64: {e}", entry.key),
+                    format!("The value of {} is not base64: {e}", entry.key),
                 )
             })?
         } else {
@@ -170,7 +151,7 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
             return Err(fail(
                 413,
                 8_000_010,
-                &format!(
+                format!(
                     "Asset {} is {} bytes; the limit is {MAX_FILE_BYTES}",
                     entry.key,
                     bytes.len()
@@ -194,9 +175,7 @@ fn decode(entries: Vec<Entry>) -> Result<Vec<(String, Asset)>, Response> {
         return Err(fail(
             413,
             8_000_010,
-            &format!(
-                "An upload may hold at most {MAX_REQUEST_BYTES} bytes, this one holds {total}"
-            ),
+            format!("An upload may hold at most {MAX_REQUEST_BYTES} bytes, this one holds {total}"),
         ));
     }
     Ok(decoded)
@@ -206,15 +185,9 @@ pub async fn upsert_hashes(
     Extract(shared): Extract<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::UpsertHashes).await {
-        return answer;
-    }
-    if let Err(answer) = authorized_upload(&mut lock(&shared), &headers) {
-        return answer;
-    }
-    match parse::<Hashes>(&body) {
-        Ok(_) => ok(json!(true)),
-        Err(answer) => answer,
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::UpsertHashes).await?;
+    authorized_upload(&mut lock(&shared), &headers)?;
+    parse::<Hashes>(&body)?;
+    Ok(ok(json!(true)))
 }

@@ -5,23 +5,22 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Multipart, Path, RawQuery, State as Extract};
 use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::json;
 
-use super::api::{Shared, authorized_project, fail, intercept, lock, ok, ok_list};
+use super::api::{Answer, Handled, Shared, authorized_project, fail, intercept, lock, ok, ok_list};
 use super::faults::Endpoint;
 use super::state::{Deployment, State, now};
 
 /// The form fields of a new deployment (files by field name too).
 type Fields = BTreeMap<String, String>;
 
-async fn read_form(mut form: Multipart) -> Result<Fields, Response> {
+async fn read_form(mut form: Multipart) -> Result<Fields, Answer> {
     let mut fields = Fields::new();
     let invalid = |e: axum::extract::multipart::MultipartError| {
         fail(
             400,
             8_000_000,
-            &format!("The request is not valid multipart/form-data: {e}"),
+            format!("The request is not valid multipart/form-data: {e}"),
         )
     };
     while let Some(field) = form.next_field().await.map_err(invalid)? {
@@ -36,7 +35,7 @@ fn manifest_of(
     fields: &Fields,
     state: &State,
     project: &str,
-) -> Result<BTreeMap<String, String>, Response> {
+) -> Result<BTreeMap<String, String>, Answer> {
     let text = fields
         .get("manifest")
         .ok_or_else(|| fail(400, 8_000_018, "The form has no `manifest` field"))?;
@@ -44,25 +43,25 @@ fn manifest_of(
         fail(
             400,
             8_000_018,
-            &format!("The manifest is not a JSON object of paths to hashes: {e}"),
+            format!("The manifest is not a JSON object of paths to hashes: {e}"),
         )
     })?;
     if manifest.len() > state.max_files {
         return Err(fail(
             400,
             8_000_012,
-            &format!(
+            format!(
                 "A deployment may hold at most {} files, this manifest names {}",
                 state.max_files,
                 manifest.len()
             ),
         ));
     }
-    if let Some((path, _)) = manifest.iter().find(|(path, _)| !path.starts_with('/')) {
+    if let Some(path) = manifest.keys().find(|path| !path.starts_with('/')) {
         return Err(fail(
             400,
             8_000_018,
-            &format!("Manifest path {path:?} does not start with /"),
+            format!("Manifest path {path:?} does not start with /"),
         ));
     }
     if let Some((path, hash)) = manifest
@@ -72,7 +71,7 @@ fn manifest_of(
         return Err(fail(
             400,
             8_000_014,
-            &format!("The asset {hash} of {path} was never uploaded"),
+            format!("The asset {hash} of {path} was never uploaded"),
         ));
     }
     Ok(manifest)
@@ -83,23 +82,14 @@ pub async fn create(
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
     form: Multipart,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::CreateDeployment).await {
-        return answer;
-    }
-    let fields = match read_form(form).await {
-        Ok(fields) => fields,
-        Err(answer) => return answer,
-    };
+) -> Handled {
+    intercept(&shared, Endpoint::CreateDeployment).await?;
+    let fields = read_form(form).await?;
     let mut state = lock(&shared);
-    let production_branch = match authorized_project(&state, &headers, &account, &name) {
-        Ok(project) => project.production_branch.clone(),
-        Err(answer) => return answer,
-    };
-    let manifest = match manifest_of(&fields, &state, &name) {
-        Ok(manifest) => manifest,
-        Err(answer) => return answer,
-    };
+    let production_branch = authorized_project(&state, &headers, &account, &name)?
+        .production_branch
+        .clone();
+    let manifest = manifest_of(&fields, &state, &name)?;
     let branch = fields
         .get("branch")
         .cloned()
@@ -118,22 +108,23 @@ pub async fn create(
         created_on: now(),
         failure: state.faults.deploy_failure(),
     };
-    if deployment.production && deployment.failure.is_none() {
-        if let Some(project) = state.projects.get_mut(&name) {
-            project.canonical = Some(deployment.id.clone());
-        }
+    if deployment.production
+        && deployment.failure.is_none()
+        && let Some(project) = state.projects.get_mut(&name)
+    {
+        project.canonical = Some(deployment.id.clone());
     }
     let answer = state.deployment_json(&deployment);
     state.deployments.push(deployment);
-    ok(answer)
+    Ok(ok(answer))
 }
 
-/// The deployment `id` of the authorized project, or the answer.
+/// The deployment `id` of the authorized project.
 fn find<'s>(
     state: &'s State,
     headers: &HeaderMap,
     (account, name, id): (&str, &str, &str),
-) -> Result<&'s Deployment, Response> {
+) -> Result<&'s Deployment, Answer> {
     authorized_project(state, headers, account, name)?;
     state
         .deployment(id)
@@ -145,15 +136,11 @@ pub async fn one(
     Extract(shared): Extract<Shared>,
     Path((account, name, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::GetDeployment).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::GetDeployment).await?;
     let state = lock(&shared);
-    match find(&state, &headers, (&account, &name, &id)) {
-        Ok(d) => ok(state.deployment_json(d)),
-        Err(answer) => answer,
-    }
+    let deployment = find(&state, &headers, (&account, &name, &id))?;
+    Ok(ok(state.deployment_json(deployment)))
 }
 
 pub async fn list(
@@ -161,16 +148,12 @@ pub async fn list(
     Path((account, name)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::ListDeployments).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::ListDeployments).await?;
     let state = lock(&shared);
-    if let Err(answer) = authorized_project(&state, &headers, &account, &name) {
-        return answer;
-    }
+    authorized_project(&state, &headers, &account, &name)?;
     let env = query_value(query.as_deref(), "env");
-    let found: Vec<_> = state
+    let found = state
         .deployments
         .iter()
         .rev()
@@ -182,7 +165,7 @@ pub async fn list(
         })
         .map(|d| state.deployment_json(d))
         .collect();
-    ok_list(found)
+    Ok(ok_list(found))
 }
 
 pub async fn delete(
@@ -190,80 +173,71 @@ pub async fn delete(
     Path((account, name, id)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::DeleteDeployment).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::DeleteDeployment).await?;
     let mut state = lock(&shared);
-    let production = match find(&state, &headers, (&account, &name, &id)) {
-        Ok(d) => d.production,
-        Err(answer) => return answer,
-    };
+    let production = find(&state, &headers, (&account, &name, &id))?.production;
     if state.live(&name).as_deref() == Some(id.as_str()) {
-        return fail(
+        return Err(fail(
             400,
             8_000_016,
             "Cannot delete the live production deployment",
-        );
+        ));
     }
     let forced = query_value(query.as_deref(), "force").as_deref() == Some("true");
     if !production && !forced {
-        return fail(
+        return Err(fail(
             400,
             8_000_017,
             "This deployment has aliases; delete it with ?force=true",
-        );
+        ));
     }
     state.deployments.retain(|d| d.id != id);
-    ok(json!(null))
+    Ok(ok(json!(null)))
 }
 
 pub async fn rollback(
     Extract(shared): Extract<Shared>,
     Path((account, name, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::Rollback).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::Rollback).await?;
     let mut state = lock(&shared);
-    let target = match find(&state, &headers, (&account, &name, &id)) {
-        Ok(d) if d.production && d.failure.is_none() => d.clone(),
-        Ok(_) => {
-            return fail(
-                400,
-                8_000_015,
-                "Only a successful production deployment can be rolled back to",
-            );
-        }
-        Err(answer) => return answer,
-    };
-    if let Some(project) = state.projects.get_mut(&name) {
-        project.canonical = Some(target.id.clone());
+    let target = find(&state, &headers, (&account, &name, &id))?;
+    if !target.production || target.failure.is_some() {
+        return Err(fail(
+            400,
+            8_000_015,
+            "Only a successful production deployment can be rolled back to",
+        ));
     }
-    ok(state.deployment_json(&target))
+    let answer = state.deployment_json(target);
+    if let Some(project) = state.projects.get_mut(&name) {
+        project.canonical = Some(id);
+    }
+    Ok(ok(answer))
 }
 
 pub async fn logs(
     Extract(shared): Extract<Shared>,
     Path((account, name, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(answer) = intercept(&shared, Endpoint::Logs).await {
-        return answer;
-    }
+) -> Handled {
+    intercept(&shared, Endpoint::Logs).await?;
     let state = lock(&shared);
-    let d = match find(&state, &headers, (&account, &name, &id)) {
-        Ok(d) => d,
-        Err(answer) => return answer,
-    };
-    let mut lines = vec![
-        json!({ "line": "Deploying your site to Cloudflare's global network...", "ts": d.created_on }),
-    ];
-    if let Some(failure) = &d.failure {
-        lines.push(json!({ "line": format!("Error: {failure}"), "ts": d.created_on }));
+    let deployment = find(&state, &headers, (&account, &name, &id))?;
+    let mut lines = vec![json!({
+        "line": "Deploying your site to Cloudflare's global network...",
+        "ts": deployment.created_on,
+    })];
+    if let Some(failure) = &deployment.failure {
+        lines.push(json!({ "line": format!("Error: {failure}"), "ts": deployment.created_on }));
     }
-    ok(json!({ "total": lines.len(), "includes_container_logs": false, "data": lines }))
+    Ok(ok(json!({
+        "total": lines.len(),
+        "includes_container_logs": false,
+        "data": lines,
+    })))
 }
 
 /// The value of `key` in a query string (no percent-decoding: the values here need none).

@@ -103,11 +103,11 @@ impl Faults {
                     *seen += 1;
                     react(&mut decision, Reaction::GatewayTimeout);
                 }
-                Fault::ServerErrors { endpoint: e, count } if *e == endpoint => {
-                    if count.is_none_or(|count| *seen < count) {
-                        *seen += 1;
-                        react(&mut decision, Reaction::ServerError);
-                    }
+                Fault::ServerErrors { endpoint: e, count }
+                    if *e == endpoint && count.is_none_or(|count| *seen < count) =>
+                {
+                    *seen += 1;
+                    react(&mut decision, Reaction::ServerError);
                 }
                 Fault::Slow { endpoint: e, delay } if *e == endpoint => {
                     decision.delay = decision.delay.max(*delay);

@@ -60,7 +60,7 @@
 //!   (`_worker.bundle`, `_routes.json`, ...) are accepted and ignored. Lists are newest first on
 //!   one page, filtered by `?env=production|preview`.
 //! - **Stages.** A new deployment's `latest_stage` is `deploy`/`success` at once (or
-//!   `deploy`/`failure` under [`Fault::FailingDeployStage`]; then the last line of its log is
+//!   `deploy`/`failure` under [`faults::Fault::FailingDeployStage`]; then the last line of its log is
 //!   `Error: <message>`, which is where wrangler reads the reason). Only a successful production
 //!   deployment becomes live.
 //! - **Rollback** answers the deployment (the notes assume so) and makes it live; only a
@@ -68,14 +68,14 @@
 //!   **Delete** refuses the live production deployment (HTTP 400, code 8000016) and a preview
 //!   (which has an alias) unless `?force=true` (HTTP 400, code 8000017); an unknown deployment
 //!   is HTTP 404, code 8000009.
-//! - **Faults** ([`Fault`]) apply in the order added, counted per request: 524 answers carry
+//! - **Faults** ([`faults::Fault`]) apply in the order added, counted per request: 524 answers carry
 //!   an HTML page (as Cloudflare's edge sends), 500 answers the envelope with code 8000000.
 //! - Unknown API paths answer HTTP 404, code 7000 "No route for that URI".
 
 mod api;
 mod assets;
 mod deployments;
-mod faults;
+pub mod faults;
 mod jwt;
 mod sites;
 mod state;
@@ -85,7 +85,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-pub use faults::{Endpoint, Fault};
 pub use state::{Counters, DeploymentView};
 
 /// The account id every test uses.
@@ -160,7 +159,7 @@ impl Emulator {
     }
 
     /// Adds a fault; faults apply in the order they were added.
-    pub fn inject(&self, fault: Fault) {
+    pub fn inject(&self, fault: faults::Fault) {
         self.state().faults.add(fault);
     }
 

@@ -14,7 +14,7 @@ pub async fn fallback(Extract(shared): Extract<Shared>, uri: Uri) -> Response {
     let path = uri.path();
     if path == "/client/v4" || path.starts_with("/client/v4/") {
         lock(&shared).count(Endpoint::Unknown);
-        return fail(404, 7000, "No route for that URI");
+        return fail(404, 7000, "No route for that URI").into_response();
     }
     let state = lock(&shared);
     let (host, file) = path.trim_start_matches('/').split_once('/').map_or(
