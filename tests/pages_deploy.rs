@@ -25,6 +25,15 @@ fn succeeded(run: &Run) {
     assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
 }
 
+/// A project whose site, as v1, is live.
+fn v1_live() -> PagesProject {
+    let project = PagesProject::new();
+    site(&project, "v1");
+    project.plan("", VERSION_GATES);
+    succeeded(&project.apply("v1", &[]));
+    project
+}
+
 /// Every file of the site (but `_headers`) is served by production, byte for byte.
 fn production_serves_the_site(project: &PagesProject) {
     for (path, bytes) in files_under(&project.site()) {
@@ -41,11 +50,7 @@ fn production_serves_the_site(project: &PagesProject) {
 
 #[test]
 fn a_first_deploy_uploads_every_file_previews_it_then_publishes_the_same_manifest() {
-    let project = PagesProject::new();
-    site(&project, "v1");
-    project.plan("", VERSION_GATES);
-
-    succeeded(&project.apply("v1", &[]));
+    let project = v1_live();
 
     production_serves_the_site(&project);
     let counters = project.emulator.counters();
@@ -74,10 +79,7 @@ fn a_first_deploy_uploads_every_file_previews_it_then_publishes_the_same_manifes
 
 #[test]
 fn a_redeploy_with_three_changed_files_uploads_exactly_those_three() {
-    let project = PagesProject::new();
-    site(&project, "v1");
-    project.plan("", VERSION_GATES);
-    succeeded(&project.apply("v1", &[]));
+    let project = v1_live();
     project.emulator.reset_counters();
 
     project.write("version.txt", "v2");
@@ -106,10 +108,7 @@ fn a_redeploy_with_three_changed_files_uploads_exactly_those_three() {
 
 #[test]
 fn a_deploy_with_no_change_uploads_nothing_and_still_publishes() {
-    let project = PagesProject::new();
-    site(&project, "v1");
-    project.plan("", VERSION_GATES);
-    succeeded(&project.apply("v1", &[]));
+    let project = v1_live();
     let before = project.emulator.live(support::pages::PROJECT);
     project.emulator.reset_counters();
 

@@ -9,15 +9,18 @@ use support::cloudflare::faults::{Endpoint, Fault};
 use support::pages::{PROJECT, PagesProject, VERSION_GATES};
 use support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
-/// A project with a nine-file site (three upload buckets) and the version gates.
-fn project(extra_config: &str) -> PagesProject {
+/// Applies v1 of a nine-file site (three upload buckets), with the version gates, while the
+/// emulator has `fault`.
+fn apply_with(fault: Fault) -> (PagesProject, Run) {
     let project = PagesProject::new();
     project.write("version.txt", "v1");
     for i in 0..8 {
         project.write(&format!("assets/{i}.js"), format!("console.log({i});\n"));
     }
-    project.plan(extra_config, VERSION_GATES);
-    project
+    project.plan("", VERSION_GATES);
+    project.emulator.inject(fault);
+    let run = project.apply("v1", &[]);
+    (project, run)
 }
 
 fn deployed(project: &PagesProject, run: &Run) {
@@ -28,12 +31,7 @@ fn deployed(project: &PagesProject, run: &Run) {
 
 #[test]
 fn an_upload_token_revoked_mid_upload_is_fetched_again_and_the_upload_completes() {
-    let project = project("");
-    project
-        .emulator
-        .inject(Fault::RevokeTokensOnUpload { nth: 2 });
-
-    let run = project.apply("v1", &[]);
+    let (project, run) = apply_with(Fault::RevokeTokensOnUpload { nth: 2 });
 
     deployed(&project, &run);
     let counters = project.emulator.counters();
@@ -51,13 +49,10 @@ fn an_upload_token_revoked_mid_upload_is_fetched_again_and_the_upload_completes(
 
 #[test]
 fn a_burst_of_gateway_timeouts_drops_to_one_stream_and_completes() {
-    let project = project("");
-    project.emulator.inject(Fault::GatewayTimeouts {
+    let (project, run) = apply_with(Fault::GatewayTimeouts {
         endpoint: Endpoint::Upload,
         count: 3,
     });
-
-    let run = project.apply("v1", &[]);
 
     deployed(&project, &run);
     assert_eq!(project.emulator.counters().requests_to(Endpoint::Upload), 6);
@@ -70,13 +65,10 @@ fn a_burst_of_gateway_timeouts_drops_to_one_stream_and_completes() {
 
 #[test]
 fn slow_uploads_are_waited_for_with_several_buckets_in_flight() {
-    let project = project("");
-    project.emulator.inject(Fault::Slow {
+    let (project, run) = apply_with(Fault::Slow {
         endpoint: Endpoint::Upload,
         delay: Duration::from_millis(300),
     });
-
-    let run = project.apply("v1", &[]);
 
     deployed(&project, &run);
     assert_eq!(project.emulator.counters().max_uploads_in_flight, 3);
@@ -84,13 +76,10 @@ fn slow_uploads_are_waited_for_with_several_buckets_in_flight() {
 
 #[test]
 fn an_unknown_error_creating_a_deployment_is_retried() {
-    let project = project("");
-    project.emulator.inject(Fault::ServerErrors {
+    let (project, run) = apply_with(Fault::ServerErrors {
         endpoint: Endpoint::CreateDeployment,
         count: Some(1),
     });
-
-    let run = project.apply("v1", &[]);
 
     deployed(&project, &run);
     assert_eq!(
@@ -105,13 +94,10 @@ fn an_unknown_error_creating_a_deployment_is_retried() {
 
 #[test]
 fn uploads_that_keep_failing_give_up_after_the_documented_retries_and_publish_nothing() {
-    let project = project("");
-    project.emulator.inject(Fault::ServerErrors {
+    let (project, run) = apply_with(Fault::ServerErrors {
         endpoint: Endpoint::Upload,
         count: None,
     });
-
-    let run = project.apply("v1", &[]);
 
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     assert!(

@@ -15,17 +15,10 @@ pub struct StaticServer {
 impl StaticServer {
     /// Starts serving `dir` on a free loopback port.
     pub fn start(dir: &Path) -> StaticServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let (addr, runtime) = serve(
+            axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir)),
+            1,
+        );
         StaticServer {
             addr,
             _runtime: runtime,
@@ -36,6 +29,22 @@ impl StaticServer {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+}
+
+/// Serves `app` on a free loopback port from a runtime of its own with `workers` threads, until
+/// that runtime is dropped: the address and the runtime.
+pub fn serve(app: axum::Router, workers: usize) -> (SocketAddr, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (addr, runtime)
 }
 
 /// How long a request may take before it counts as failed: generous, because a slow answer on a

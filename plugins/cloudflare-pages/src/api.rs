@@ -33,24 +33,41 @@ pub enum Auth<'a> {
 #[derive(Debug)]
 pub struct Call<'a> {
     /// The method.
-    pub method: Method,
+    method: Method,
+    /// The method's name, for messages.
+    verb: &'static str,
     /// The path below the API base, e.g. `/pages/assets/upload`.
-    pub path: String,
+    path: String,
     /// How it authenticates.
-    pub auth: Auth<'a>,
+    auth: Auth<'a>,
     /// Its body and content type, if any.
-    pub body: Option<(String, Vec<u8>)>,
+    body: Option<(String, Vec<u8>)>,
 }
 
 impl<'a> Call<'a> {
-    /// A request without a body.
-    pub fn new(method: Method, path: impl Into<String>, auth: Auth<'a>) -> Call<'a> {
+    fn new(method: Method, verb: &'static str, path: String, auth: Auth<'a>) -> Call<'a> {
         Call {
             method,
-            path: path.into(),
+            verb,
+            path,
             auth,
             body: None,
         }
+    }
+
+    /// A GET request.
+    pub fn get(path: impl Into<String>, auth: Auth<'a>) -> Call<'a> {
+        Call::new(Method::Get, "GET", path.into(), auth)
+    }
+
+    /// A POST request, without a body until one is added.
+    pub fn post(path: impl Into<String>, auth: Auth<'a>) -> Call<'a> {
+        Call::new(Method::Post, "POST", path.into(), auth)
+    }
+
+    /// A DELETE request.
+    pub fn delete(path: impl Into<String>, auth: Auth<'a>) -> Call<'a> {
+        Call::new(Method::Delete, "DELETE", path.into(), auth)
     }
 
     /// The same request with a JSON body.
@@ -66,7 +83,7 @@ impl<'a> Call<'a> {
 
     /// `POST /pages/assets/upload`, for messages.
     pub fn describe(&self) -> String {
-        format!("{} {}", method_name(self.method), self.path)
+        format!("{} {}", self.verb, self.path)
     }
 }
 
@@ -284,18 +301,6 @@ fn decode<T: DeserializeOwned>(
     })
 }
 
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Get => "GET",
-        Method::Head => "HEAD",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Patch => "PATCH",
-        Method::Delete => "DELETE",
-        Method::Options => "OPTIONS",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,7 +315,7 @@ mod tests {
     }
 
     fn call() -> String {
-        Call::new(Method::Post, "/pages/assets/upload", Auth::Upload("jwt")).describe()
+        Call::post("/pages/assets/upload", Auth::Upload("jwt")).describe()
     }
 
     #[test]

@@ -7,7 +7,6 @@ use crate::multipart::Form;
 use crate::retry::{self, Retries};
 use serde::Deserialize;
 use sluice_sdk::Error;
-use sluice_sdk::http::Method;
 use std::collections::BTreeMap;
 
 /// Polls of a new deployment's stage before the plugin stops waiting (the first at once, then
@@ -57,7 +56,7 @@ impl NewDeployment<'_> {
 
 /// The project, with its production branch and live deployment.
 pub fn project(api: &Api) -> Result<Project, Error> {
-    api.send(Call::new(Method::Get, api.project_path(""), Auth::ApiToken))
+    api.send(Call::get(api.project_path(""), Auth::ApiToken))
         .map_err(|e| e.into_error(format!("reading Pages project `{}`", api.project_name())))
 }
 
@@ -67,12 +66,8 @@ pub fn create(api: &Api, new: &NewDeployment) -> Result<Deployment, Error> {
     let (content_type, body) = new.form().encode();
     let mut retries = Retries::new(retry::Call::CreateDeployment);
     let created: Deployment = loop {
-        let call = Call::new(
-            Method::Post,
-            api.project_path("/deployments"),
-            Auth::ApiToken,
-        )
-        .with_body(&content_type, body.clone());
+        let call = Call::post(api.project_path("/deployments"), Auth::ApiToken)
+            .with_body(&content_type, body.clone());
         match api.send(call) {
             Ok(deployment) => break deployment,
             Err(error) => match retries.after(error.failure(), false) {
@@ -97,7 +92,7 @@ fn wait_until_deployed(api: &Api, created: Deployment) -> Result<Deployment, Err
             api.wait(1 << (poll - 1));
         }
         let path = api.project_path(&format!("/deployments/{}", latest.id));
-        match api.send::<Deployment>(Call::new(Method::Get, path, Auth::ApiToken)) {
+        match api.send::<Deployment>(Call::get(path, Auth::ApiToken)) {
             Ok(deployment) => latest = deployment,
             Err(error) => {
                 sluice_sdk::debug!("{error}; asking again");
@@ -138,7 +133,7 @@ struct LogLine {
 /// The last line of a deployment's log (where Pages says why a direct upload failed).
 fn last_log_line(api: &Api, id: &str) -> String {
     let path = api.project_path(&format!("/deployments/{id}/history/logs?size=10000000"));
-    match api.send::<Logs>(Call::new(Method::Get, path, Auth::ApiToken)) {
+    match api.send::<Logs>(Call::get(path, Auth::ApiToken)) {
         Ok(logs) => logs
             .data
             .last()
@@ -151,7 +146,7 @@ fn last_log_line(api: &Api, id: &str) -> String {
 /// Makes the production deployment `id` live again (Pages' rollback).
 pub fn roll_back_to(api: &Api, id: &str) -> Result<(), Error> {
     let path = api.project_path(&format!("/deployments/{id}/rollback"));
-    api.send::<serde_json::Value>(Call::new(Method::Post, path, Auth::ApiToken))
+    api.send::<serde_json::Value>(Call::post(path, Auth::ApiToken))
         .map(drop)
         .map_err(|e| e.into_error(format!("rolling production back to deployment {id}")))
 }
@@ -159,7 +154,7 @@ pub fn roll_back_to(api: &Api, id: &str) -> Result<(), Error> {
 /// Deletes the (preview) deployment `id` with its aliases; says whether it was there.
 pub fn delete(api: &Api, id: &str) -> Result<bool, Error> {
     let path = api.project_path(&format!("/deployments/{id}?force=true"));
-    match api.send::<serde_json::Value>(Call::new(Method::Delete, path, Auth::ApiToken)) {
+    match api.send::<serde_json::Value>(Call::delete(path, Auth::ApiToken)) {
         Ok(_) => Ok(true),
         Err(error) if error.is_not_found() => Ok(false),
         Err(error) => Err(ApiError::into_error(

@@ -63,12 +63,7 @@ impl Strategy for CloudflarePages {
     }
 
     fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        let problems = Config::diagnose(&config);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        Config::validate(&config)
     }
 
     fn plan(ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {

@@ -2,7 +2,7 @@
 //! hashes, sizes and content types, the `_headers` and `_redirects` files, and the limits.
 
 use crate::hash;
-use sluice_sdk::{Error, OrFailed};
+use sluice_sdk::{Error, OrFailed, read_entries};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
@@ -102,24 +102,14 @@ fn is_ignored(relative: &str, name: &str) -> bool {
 }
 
 fn walk(dir: &Path, prefix: &str, assets: &mut Vec<Asset>) -> Result<(), Error> {
-    let entries = fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| unreadable(dir, &e))?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name
-            .to_str()
-            .ok_or_else(|| Error::Failed(format!("{} is not UTF-8", path.display())))?;
-        let relative = format!("{prefix}{name}");
-        if is_ignored(&relative, name) {
+    for entry in read_entries(dir, unreadable)? {
+        let relative = format!("{prefix}{}", entry.name);
+        if is_ignored(&relative, &entry.name) {
             continue;
         }
-        let metadata = fs::metadata(&path).map_err(|e| unreadable(&path, &e))?;
-        let is_link = entry
-            .file_type()
-            .map_err(|e| unreadable(&path, &e))?
-            .is_symlink();
-        if metadata.is_dir() && !is_link {
+        let path = entry.path;
+        let metadata = fs::metadata(&path).map_err(|e| unreadable(&path, e))?;
+        if metadata.is_dir() && !entry.is_symlink {
             walk(&path, &format!("{relative}/"), assets)?;
         } else if metadata.is_file() {
             assets.push(asset(&path, relative, metadata.len())?);
@@ -142,8 +132,8 @@ fn asset(path: &Path, relative: String, size: u64) -> Result<Asset, Error> {
             human_size(MAX_FILE_BYTES)
         )));
     }
-    let file = fs::File::open(path).map_err(|e| unreadable(path, &e))?;
-    let hash = hash::hash_reader(file, &relative).map_err(|e| unreadable(path, &e))?;
+    let file = fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let hash = hash::hash_reader(file, &relative).map_err(|e| unreadable(path, e))?;
     let content_type = mime_guess::from_path(&relative)
         .first_raw()
         .unwrap_or("application/octet-stream")
@@ -167,7 +157,7 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 /// A read failure, saying that a path outside the granted directory cannot be read.
-fn unreadable(path: &Path, error: &std::io::Error) -> Error {
+fn unreadable(path: &Path, error: std::io::Error) -> Error {
     let hint = match error.kind() {
         ErrorKind::PermissionDenied | ErrorKind::NotFound => {
             " (only the directory granted to the plugin can be read; a symlink may not lead out of it)"
@@ -182,7 +172,7 @@ fn special_file(path: &Path) -> Result<Option<String>, Error> {
         Ok(bytes) if bytes.is_empty() => Ok(None),
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(unreadable(path, &e)),
+        Err(e) => Err(unreadable(path, e)),
     }
 }
 

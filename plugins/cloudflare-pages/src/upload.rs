@@ -11,7 +11,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use sluice_sdk::Error;
-use sluice_sdk::http::Method;
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -158,8 +157,7 @@ impl<'a> Uploads<'a> {
         loop {
             self.refresh_if_expired()?;
             attempts += 1;
-            let request =
-                Call::new(Method::Post, path, Auth::Upload(&self.token.jwt)).json(body.to_vec());
+            let request = Call::post(path, Auth::Upload(&self.token.jwt)).json(body.to_vec());
             let error = match self.api.send(request) {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
@@ -195,11 +193,7 @@ impl<'a> Uploads<'a> {
 
 fn fetch_token(api: &Api) -> Result<UploadToken, Error> {
     let result: TokenResult = api
-        .send(Call::new(
-            Method::Get,
-            api.project_path("/upload-token"),
-            Auth::ApiToken,
-        ))
+        .send(Call::get(api.project_path("/upload-token"), Auth::ApiToken))
         .map_err(|e: ApiError| e.into_error("fetching an upload token"))?;
     UploadToken::parse(&result.jwt)
 }
@@ -234,7 +228,7 @@ fn upload_call<'t>(site: &Site, bucket: &Bucket, jwt: &'t str) -> Result<Call<'t
         ));
     }
     body.push(']');
-    Ok(Call::new(Method::Post, "/pages/assets/upload", Auth::Upload(jwt)).json(body.into_bytes()))
+    Ok(Call::post("/pages/assets/upload", Auth::Upload(jwt)).json(body.into_bytes()))
 }
 
 /// Seconds since the Unix epoch.

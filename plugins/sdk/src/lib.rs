@@ -9,10 +9,12 @@
 //! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
 //! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context,
 //!   and [`Error::message`] reads the text of an error without its kind;
+//! - [`read_entries`] lists a granted directory (UTF-8 names, symlinks marked) for tree walks;
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
 //!
 //! See `docs/writing-a-plugin.md` for a walk-through.
 
+mod dir;
 mod failure;
 mod json;
 mod logging;
@@ -32,6 +34,7 @@ pub use self::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
 pub use self::sluice::deploy::{containers, http, log, secrets, sql};
+pub use dir::{DirEntry, read_entries};
 pub use failure::OrFailed;
 pub use json::{parse_config, parse_state, to_state};
 pub use unit_config::UnitConfig;

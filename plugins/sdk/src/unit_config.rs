@@ -5,7 +5,8 @@ use serde::de::DeserializeOwned;
 use crate::{Diagnostic, Error};
 
 /// A plugin's config type: parsed from the unit's config JSON, then checked by [`problems`].
-/// Implement `problems`; `load` (for lifecycle calls) and `diagnose` (for `validate`) come free.
+/// Implement `problems`; `load` (for lifecycle calls), `diagnose` and `validate` (for the
+/// strategy's `validate`) come free.
 ///
 /// [`problems`]: UnitConfig::problems
 pub trait UnitConfig: DeserializeOwned {
@@ -29,6 +30,16 @@ pub trait UnitConfig: DeserializeOwned {
         match serde_json::from_str::<Self>(config) {
             Ok(parsed) => parsed.problems(),
             Err(e) => vec![Diagnostic::new("", e.to_string())],
+        }
+    }
+
+    /// What the strategy's `validate` answers: nothing, or every problem.
+    fn validate(config: &str) -> Result<(), Vec<Diagnostic>> {
+        let problems = Self::diagnose(config);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
         }
     }
 }

@@ -43,12 +43,7 @@ impl Strategy for StaticSite {
     }
 
     fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        let problems = Config::diagnose(&config);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        Config::validate(&config)
     }
 
     fn plan(ctx: Context, config: String, _current: Option<String>) -> Result<Vec<Change>, Error> {

@@ -26,9 +26,15 @@ pub enum Refusal {
 }
 
 impl Tokens {
-    pub fn new(seed: &str) -> Tokens {
+    /// Tokens signed with a key of this emulator's own.
+    pub fn new() -> Tokens {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         Tokens {
-            key: Sha256::digest(format!("upload tokens of {seed}").as_bytes()).into(),
+            key: Sha256::digest(format!("upload tokens {seed} {}", std::process::id()).as_bytes())
+                .into(),
             issued: 0,
             revoked_up_to: 0,
         }

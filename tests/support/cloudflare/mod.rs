@@ -85,6 +85,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::http::serve;
+
 pub use state::{Counters, DeploymentView};
 
 /// The account id every test uses.
@@ -103,23 +105,15 @@ pub struct Emulator {
 impl Emulator {
     /// Starts an emulator on a free loopback port.
     pub fn start() -> Emulator {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Mutex::new(state::State::new(format!("http://{addr}"))));
-        let app = api::router(shared.clone());
-        runtime.spawn(async move { axum::serve(listener, app).await });
-        Emulator {
+        let shared = Arc::new(Mutex::new(state::State::default()));
+        let (addr, runtime) = serve(api::router(shared.clone()), 2);
+        let emulator = Emulator {
             addr,
             shared,
             _runtime: runtime,
-        }
+        };
+        emulator.state().origin = emulator.origin();
+        emulator
     }
 
     fn state(&self) -> MutexGuard<'_, state::State> {

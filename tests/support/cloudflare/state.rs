@@ -125,7 +125,7 @@ pub struct DeploymentView {
 
 /// The emulator's whole state.
 pub struct State {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, set once the emulator listens.
     pub origin: String,
     pub projects: BTreeMap<String, Project>,
     /// Every deployment, oldest first.
@@ -141,23 +141,25 @@ pub struct State {
     next_id: u64,
 }
 
-impl State {
-    pub fn new(origin: String) -> State {
+impl Default for State {
+    fn default() -> State {
         State {
-            tokens: Tokens::new(&origin),
-            origin,
+            origin: String::new(),
             projects: BTreeMap::new(),
             deployments: Vec::new(),
             assets: HashMap::new(),
             max_files: DEFAULT_MAX_FILES,
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            tokens: Tokens::new(),
             faults: Faults::default(),
             counters: Counters::default(),
             uploads_in_flight: 0,
             next_id: 0,
         }
     }
+}
 
+impl State {
     /// A new id in the API's UUID shape, unique in this emulator.
     pub fn new_id(&mut self) -> String {
         self.next_id += 1;
