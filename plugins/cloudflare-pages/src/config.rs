@@ -186,7 +186,10 @@ mod tests {
     #[test]
     fn an_unknown_key_is_named_and_the_published_schema_forbids_it_too() {
         let problems = Config::diagnose(&MINIMAL.replace("}", r#", "projekt": "x"}"#));
-        assert!(problems[0].message.contains("unknown field `projekt`"), "{problems:?}");
+        assert!(
+            problems[0].message.contains("unknown field `projekt`"),
+            "{problems:?}"
+        );
         let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
         assert_eq!(
             (&schema["additionalProperties"], &schema["required"]),

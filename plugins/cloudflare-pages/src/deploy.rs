@@ -5,53 +5,34 @@ use crate::api::{Api, ApiError, Auth, Call};
 use crate::model::{Deployment, Project};
 use crate::multipart::Form;
 use crate::retry::{self, Retries};
+use crate::state::Release;
 use serde::Deserialize;
 use sluice_sdk::Error;
-use std::collections::BTreeMap;
 
 /// Polls of a new deployment's stage before the plugin stops waiting (the first at once, then
 /// after 1, 2, 4, 8 and 16 retry delays, as wrangler waits).
 const STAGE_POLLS: u32 = 6;
 
-/// What a new deployment is made of.
-#[derive(Debug)]
-pub struct NewDeployment<'a> {
-    /// `/path` to asset hash.
-    pub manifest: &'a BTreeMap<String, String>,
-    /// The branch: the project's production branch, or a preview branch.
-    pub branch: &'a str,
-    /// The commit message (with the sluice line).
-    pub commit_message: &'a str,
-    /// The commit hash, if configured.
-    pub commit_hash: Option<&'a str>,
-    /// The `_headers` file, if the site has one.
-    pub headers: Option<&'a str>,
-    /// The `_redirects` file, if the site has one.
-    pub redirects: Option<&'a str>,
-}
-
-impl NewDeployment<'_> {
-    /// The form wrangler sends: `manifest`, `branch`, `commit_message`, `commit_hash`, then the
-    /// `_headers` and `_redirects` files.
-    fn form(&self) -> Form {
-        let mut form = Form::default();
-        form.text(
-            "manifest",
-            &serde_json::to_string(self.manifest).unwrap_or_default(),
-        );
-        form.text("branch", self.branch);
-        form.text("commit_message", self.commit_message);
-        if let Some(hash) = self.commit_hash {
-            form.text("commit_hash", hash);
-        }
-        if let Some(headers) = self.headers {
-            form.file("_headers", headers.as_bytes());
-        }
-        if let Some(redirects) = self.redirects {
-            form.file("_redirects", redirects.as_bytes());
-        }
-        form
+/// The form wrangler sends to create a deployment of `release` on `branch`: `manifest`,
+/// `branch`, `commit_message`, `commit_hash`, then the `_headers` and `_redirects` files.
+fn form(release: &Release, branch: &str) -> Form {
+    let mut form = Form::default();
+    form.text(
+        "manifest",
+        &serde_json::to_string(&release.manifest).unwrap_or_default(),
+    );
+    form.text("branch", branch);
+    form.text("commit_message", &release.commit_message);
+    if let Some(hash) = &release.commit_hash {
+        form.text("commit_hash", hash);
     }
+    if let Some(headers) = &release.headers {
+        form.file("_headers", headers.as_bytes());
+    }
+    if let Some(redirects) = &release.redirects {
+        form.file("_redirects", redirects.as_bytes());
+    }
+    form
 }
 
 /// The project, with its production branch and live deployment.
@@ -60,10 +41,11 @@ pub fn project(api: &Api) -> Result<Project, Error> {
         .map_err(|e| e.into_error(format!("reading Pages project `{}`", api.project_name())))
 }
 
-/// Creates a deployment (retrying the unknown error, as wrangler does) and waits for its
-/// deploy stage; a failed stage is an error quoting the deployment's last log line.
-pub fn create(api: &Api, new: &NewDeployment) -> Result<Deployment, Error> {
-    let (content_type, body) = new.form().encode();
+/// Creates a deployment of `release` on `branch` (retrying the unknown error, as wrangler does)
+/// and waits for its deploy stage; a failed stage is an error quoting the deployment's last log
+/// line.
+pub fn create(api: &Api, release: &Release, branch: &str) -> Result<Deployment, Error> {
+    let (content_type, body) = form(release, branch).encode();
     let mut retries = Retries::new(retry::Call::CreateDeployment);
     let created: Deployment = loop {
         let call = Call::post(api.project_path("/deployments"), Auth::ApiToken)
@@ -76,8 +58,9 @@ pub fn create(api: &Api, new: &NewDeployment) -> Result<Deployment, Error> {
                     api.wait(retry.wait_units);
                 }
                 None => {
-                    return Err(error
-                        .into_error(format!("creating a deployment of branch `{}`", new.branch)));
+                    return Err(
+                        error.into_error(format!("creating a deployment of branch `{branch}`"))
+                    );
                 }
             },
         }

@@ -33,15 +33,12 @@ mod upload;
 
 use api::Api;
 use config::Config;
-use deploy::NewDeployment;
-use model::{DeploymentRef, Project};
 use plan::{Diff, Outlook};
 use publish::Checked;
-use site::human_size;
 use sluice_sdk::UnitConfig;
 use sluice_sdk::{
     Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
-    to_state,
+    restore_target, to_state,
 };
 use state::{Current, Snapshot, StagedState};
 use std::collections::BTreeMap;
@@ -96,55 +93,7 @@ impl Strategy for CloudflarePages {
 
     fn stage(ctx: Context, config: String, _current: Option<String>) -> Result<Staged, Error> {
         let config = Config::load(&config)?;
-        let api = Api::new(&config)?;
-        let project = deploy::project(&api)?;
-        let branch = naming::preview_branch(&ctx.version);
-        if branch == project.production_branch {
-            return Err(Error::InvalidConfig(format!(
-                "the preview branch of {} would be `{branch}`, which is the project's production branch",
-                ctx.version
-            )));
-        }
-        let (site, manifest, uploaded) =
-            Checked::site(&api, &config)?.upload(config.upload_concurrency)?;
-        let commit_message = naming::commit_message(
-            config.commit_message.as_deref(),
-            &ctx.version,
-            &ctx.deployment_id,
-        );
-        let preview = deploy::create(
-            &api,
-            &NewDeployment {
-                manifest: &manifest,
-                branch: &branch,
-                commit_message: &commit_message,
-                commit_hash: config.commit_hash.as_deref(),
-                headers: site.headers.as_deref(),
-                redirects: site.redirects.as_deref(),
-            },
-        )?;
-        let summary = format!(
-            "preview {}: uploaded {} of {} files ({} of {})",
-            preview.url,
-            uploaded.files,
-            site.assets.len(),
-            human_size(uploaded.bytes),
-            human_size(site.total_bytes())
-        );
-        Ok(Staged {
-            endpoints: vec![preview.url.clone()],
-            state: to_state(&StagedState {
-                version: ctx.version,
-                preview: preview.to_ref(),
-                manifest,
-                headers: site.headers,
-                redirects: site.redirects,
-                commit_message,
-                commit_hash: config.commit_hash,
-                uploaded,
-            })?,
-            summary,
-        })
+        publish::preview(&Api::new(&config)?, &config, &ctx)
     }
 
     fn shift(ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
@@ -154,40 +103,14 @@ impl Strategy for CloudflarePages {
         }
         let config = Config::load(&config)?;
         let staged: StagedState = parse_state("staged state", &staged)?;
-        let api = Api::new(&config)?;
-        let project = deploy::project(&api)?;
-        if let Some(live) = published_by(&project, &ctx.deployment_id) {
-            sluice_sdk::info!(
-                "production is already deployment {} ({})",
-                live.id,
-                live.url
-            );
-            return Ok(());
-        }
-        let production = deploy::create(
-            &api,
-            &NewDeployment {
-                manifest: &staged.manifest,
-                branch: &project.production_branch,
-                commit_message: &staged.commit_message,
-                commit_hash: staged.commit_hash.as_deref(),
-                headers: staged.headers.as_deref(),
-                redirects: staged.redirects.as_deref(),
-            },
-        )?;
-        sluice_sdk::info!(
-            "production -> deployment {} ({}), the manifest of the preview",
-            production.id,
-            production.url
-        );
-        Ok(())
+        publish::production(&Api::new(&config)?, &ctx.deployment_id, &staged)
     }
 
     fn finalize(ctx: Context, config: String, staged: String) -> Result<String, Error> {
         let config = Config::load(&config)?;
         let staged: StagedState = parse_state("staged state", &staged)?;
         let project = deploy::project(&Api::new(&config)?)?;
-        let Some(production) = published_by(&project, &ctx.deployment_id) else {
+        let Some(production) = publish::published_by(&project, &ctx.deployment_id) else {
             return Err(Error::Failed(format!(
                 "production is not the deployment this run published (it is {}): the cut-over did not happen",
                 project
@@ -199,7 +122,7 @@ impl Strategy for CloudflarePages {
         to_state(&Current {
             production,
             version: staged.version,
-            manifest: staged.manifest,
+            manifest: staged.release.manifest,
         })
     }
 
@@ -218,7 +141,12 @@ impl Strategy for CloudflarePages {
                 sluice_sdk::info!("deleted the preview deployment {}", staged.preview.id);
             }
         }
-        let wanted = production_to_restore(current.as_deref(), snapshot.as_deref())?;
+        let wanted = restore_target(
+            current.as_deref(),
+            snapshot.as_deref(),
+            |current: Current| current.production,
+            |snapshot: Snapshot| snapshot.production,
+        )?;
         let project = deploy::project(&api)?;
         let live = project.canonical_deployment.as_ref();
         match (&wanted, live) {
@@ -245,30 +173,6 @@ fn parse_current(current: Option<&str>) -> Result<Option<Current>, Error> {
     current
         .map(|current| parse_state("current state", current))
         .transpose()
-}
-
-/// The live production deployment, if sluice deployment `deployment_id` published it.
-fn published_by(project: &Project, deployment_id: &str) -> Option<DeploymentRef> {
-    project
-        .canonical_deployment
-        .as_ref()
-        .filter(|live| naming::made_by(live.commit_message(), deployment_id))
-        .map(|live| live.to_ref())
-}
-
-/// The production deployment `rollback` makes live: the one in the host's `current` state, else
-/// the one the snapshot saw live, else none.
-fn production_to_restore(
-    current: Option<&str>,
-    snapshot: Option<&str>,
-) -> Result<Option<DeploymentRef>, Error> {
-    if let Some(current) = parse_current(current)? {
-        return Ok(Some(current.production));
-    }
-    match snapshot {
-        Some(snapshot) => Ok(parse_state::<Snapshot>("snapshot", snapshot)?.production),
-        None => Ok(None),
-    }
 }
 
 sluice_sdk::export!(CloudflarePages);

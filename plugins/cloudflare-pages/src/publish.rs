@@ -1,12 +1,17 @@
-//! The steps `plan` and `stage` share: scan the site, check it against the upload token's
-//! limit, and find out (or upload) what the project lacks.
+//! Publishing a version: checking the site against the project's limits and finding out what
+//! the project lacks (`plan` and `stage`), uploading it and making the preview (`stage`), then
+//! the production deployment of the same release (`shift(100)`).
 
 use crate::api::Api;
 use crate::buckets;
 use crate::config::Config;
-use crate::site::Site;
+use crate::deploy;
+use crate::model::{DeploymentRef, Project};
+use crate::naming;
+use crate::site::{Site, human_size};
+use crate::state::{Release, StagedState};
 use crate::upload::{Uploaded, Uploads};
-use sluice_sdk::Error;
+use sluice_sdk::{Context, Error, Staged, to_state};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A scanned site, checked against the project's limits, and the hashes the project lacks.
@@ -65,4 +70,79 @@ impl<'a> Checked<'a> {
         self.uploads.upsert(&self.hashes)?;
         Ok((self.site, self.manifest, uploaded))
     }
+}
+
+/// `stage`: uploads what the project lacks and creates the preview deployment of `ctx.version`
+/// on its own branch; its URL is the staged endpoint.
+pub fn preview(api: &Api, config: &Config, ctx: &Context) -> Result<Staged, Error> {
+    let project = deploy::project(api)?;
+    let branch = naming::preview_branch(&ctx.version);
+    if branch == project.production_branch {
+        return Err(Error::InvalidConfig(format!(
+            "the preview branch of {} would be `{branch}`, which is the project's production branch",
+            ctx.version
+        )));
+    }
+    let (site, manifest, uploaded) =
+        Checked::site(api, config)?.upload(config.upload_concurrency)?;
+    let release = Release {
+        manifest,
+        headers: site.headers.clone(),
+        redirects: site.redirects.clone(),
+        commit_message: naming::commit_message(
+            config.commit_message.as_deref(),
+            &ctx.version,
+            &ctx.deployment_id,
+        ),
+        commit_hash: config.commit_hash.clone(),
+    };
+    let preview = deploy::create(api, &release, &branch)?;
+    let summary = format!(
+        "preview {}: uploaded {} of {} files ({} of {})",
+        preview.url,
+        uploaded.files,
+        site.assets.len(),
+        human_size(uploaded.bytes),
+        human_size(site.total_bytes())
+    );
+    Ok(Staged {
+        endpoints: vec![preview.url.clone()],
+        state: to_state(&StagedState {
+            version: ctx.version.clone(),
+            preview: preview.to_ref(),
+            release,
+            uploaded,
+        })?,
+        summary,
+    })
+}
+
+/// `shift(100)`: the production deployment of the staged release, made once per sluice
+/// deployment (`deployment_id`): a repeated call finds it live and does nothing.
+pub fn production(api: &Api, deployment_id: &str, staged: &StagedState) -> Result<(), Error> {
+    let project = deploy::project(api)?;
+    if let Some(live) = published_by(&project, deployment_id) {
+        sluice_sdk::info!(
+            "production is already deployment {} ({})",
+            live.id,
+            live.url
+        );
+        return Ok(());
+    }
+    let production = deploy::create(api, &staged.release, &project.production_branch)?;
+    sluice_sdk::info!(
+        "production -> deployment {} ({}), the manifest of the preview",
+        production.id,
+        production.url
+    );
+    Ok(())
+}
+
+/// The live production deployment, if sluice deployment `deployment_id` published it.
+pub fn published_by(project: &Project, deployment_id: &str) -> Option<DeploymentRef> {
+    project
+        .canonical_deployment
+        .as_ref()
+        .filter(|live| naming::made_by(live.commit_message(), deployment_id))
+        .map(|live| live.to_ref())
 }

@@ -12,15 +12,10 @@ pub struct Snapshot {
     pub production: Option<DeploymentRef>,
 }
 
-/// What `stage` returns and the host hands to `shift`, `finalize` and `rollback`: the preview
-/// deployment and everything needed to publish the same manifest to production.
+/// What both deployments of a version are made of: the preview and, at the cut-over, production.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StagedState {
-    /// The version staged.
-    pub version: String,
-    /// The preview deployment.
-    pub preview: DeploymentRef,
-    /// `/path` to asset hash: what both deployments serve.
+pub struct Release {
+    /// `/path` to asset hash.
     pub manifest: BTreeMap<String, String>,
     /// The site's `_headers`, if any.
     #[serde(default)]
@@ -28,11 +23,24 @@ pub struct StagedState {
     /// The site's `_redirects`, if any.
     #[serde(default)]
     pub redirects: Option<String>,
-    /// The commit message both deployments carry.
+    /// The commit message (with the `sluice-deployment:` line).
     pub commit_message: String,
-    /// The commit hash both deployments carry, if configured.
+    /// The commit hash, if configured.
     #[serde(default)]
     pub commit_hash: Option<String>,
+}
+
+/// What `stage` returns and the host hands to `shift`, `finalize` and `rollback`: the preview
+/// deployment and everything needed to publish the same release to production.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StagedState {
+    /// The version staged.
+    pub version: String,
+    /// The preview deployment.
+    pub preview: DeploymentRef,
+    /// What the preview serves, and production will.
+    #[serde(flatten)]
+    pub release: Release,
     /// What staging uploaded.
     pub uploaded: Uploaded,
 }

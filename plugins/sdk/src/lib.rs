@@ -6,7 +6,8 @@
 //!
 //! - [`parse_config`] turns the unit's config JSON into a serde type, failing with
 //!   [`Error::InvalidConfig`];
-//! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
+//! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps,
+//!   and [`restore_target`] picks what `rollback` restores from `current` or the snapshot;
 //! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context,
 //!   and [`Error::message`] reads the text of an error without its kind;
 //! - [`read_entries`] lists a granted directory (UTF-8 names, symlinks marked) for tree walks;
@@ -36,7 +37,7 @@ pub use self::sluice::deploy::types::{
 pub use self::sluice::deploy::{containers, http, log, secrets, sql};
 pub use dir::{DirEntry, read_entries};
 pub use failure::OrFailed;
-pub use json::{parse_config, parse_state, to_state};
+pub use json::{parse_config, parse_state, restore_target, to_state};
 pub use unit_config::UnitConfig;
 
 /// Exports `$plugin` (a type implementing [`Strategy`]) as this component's strategy.
