@@ -67,7 +67,7 @@ fn a_burst_of_gateway_timeouts_drops_to_one_stream_and_completes() {
 fn slow_uploads_are_waited_for_with_several_buckets_in_flight() {
     let (project, run) = apply_with(Fault::Slow {
         endpoint: Endpoint::Upload,
-        delay: Duration::from_millis(300),
+        delay: Duration::from_secs(1),
     });
 
     deployed(&project, &run);
