@@ -366,4 +366,25 @@ mod tests {
             Err(Error::Denied(_))
         ));
     }
+
+    #[tokio::test]
+    async fn send_all_answers_each_request_in_order_checked_like_send() {
+        let get = |url: &str| Request {
+            method: Method::Get,
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: None,
+            timeout_ms: Some(2000),
+            follow_redirects: false,
+        };
+        let mut c = cap(&["http://127.0.0.1:1"]);
+        let results = Host::send_all(
+            &mut c,
+            vec![get("http://169.254.169.254/"), get("http://127.0.0.1:1/")],
+        )
+        .await
+        .unwrap();
+        assert!(matches!(&results[0], Err(Error::Denied(_))), "{results:?}");
+        assert!(matches!(&results[1], Err(Error::Unavailable(_))), "{results:?}");
+    }
 }
