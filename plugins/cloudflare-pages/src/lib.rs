@@ -135,37 +135,21 @@ impl Strategy for CloudflarePages {
     ) -> Result<(), Error> {
         let config = Config::load(&config)?;
         let api = Api::new(&config)?;
-        if let Some(staged) = staged {
-            let staged: StagedState = parse_state("staged state", &staged)?;
-            if deploy::delete(&api, &staged.preview.id)? {
-                sluice_sdk::info!("deleted the preview deployment {}", staged.preview.id);
-            }
-        }
         let wanted = restore_target(
             current.as_deref(),
             snapshot.as_deref(),
             |current: Current| current.production,
             |snapshot: Snapshot| snapshot.production,
         )?;
-        let project = deploy::project(&api)?;
-        let live = project.canonical_deployment.as_ref();
-        match (&wanted, live) {
-            (Some(wanted), Some(live)) if wanted.id == live.id => {
-                sluice_sdk::info!("production is deployment {} already", wanted.id);
+        let production = publish::restore(&api, &ctx.deployment_id, wanted.as_ref());
+        let preview = match staged {
+            Some(staged) => {
+                let staged: StagedState = parse_state("staged state", &staged)?;
+                publish::remove_preview(&api, &staged.preview)
             }
-            (Some(wanted), _) => {
-                deploy::roll_back_to(&api, &wanted.id)?;
-                sluice_sdk::info!("production -> deployment {} ({})", wanted.id, wanted.url);
-            }
-            (None, Some(live)) if naming::made_by(live.commit_message(), &ctx.deployment_id) => {
-                return Err(Error::Failed(format!(
-                    "nothing was live before this deployment, and Pages cannot take a project's only production deployment down: {} stays live",
-                    live.url
-                )));
-            }
-            (None, _) => sluice_sdk::info!("nothing was live before: production is unchanged"),
-        }
-        Ok(())
+            None => Ok(()),
+        };
+        production.and(preview)
     }
 }
 

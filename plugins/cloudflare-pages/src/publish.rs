@@ -1,6 +1,6 @@
 //! Publishing a version: checking the site against the project's limits and finding out what
-//! the project lacks (`plan` and `stage`), uploading it and making the preview (`stage`), then
-//! the production deployment of the same release (`shift(100)`).
+//! the project lacks (`plan` and `stage`), uploading it and making the preview (`stage`), the
+//! production deployment of the same release (`shift(100)`), and going back (`rollback`).
 
 use crate::api::Api;
 use crate::buckets;
@@ -145,4 +145,41 @@ pub fn published_by(project: &Project, deployment_id: &str) -> Option<Deployment
         .as_ref()
         .filter(|live| naming::made_by(live.commit_message(), deployment_id))
         .map(|live| live.to_ref())
+}
+
+/// `rollback`: makes `wanted` the live production deployment again (Pages' rollback), unless it
+/// is live already. With nothing to restore, production is left alone, unless sluice deployment
+/// `deployment_id` published it: Pages cannot take a project's only production deployment down.
+pub fn restore(
+    api: &Api,
+    deployment_id: &str,
+    wanted: Option<&DeploymentRef>,
+) -> Result<(), Error> {
+    let project = deploy::project(api)?;
+    let live = project.canonical_deployment.as_ref();
+    match (wanted, live) {
+        (Some(wanted), Some(live)) if wanted.id == live.id => {
+            sluice_sdk::info!("production is deployment {} already", wanted.id);
+        }
+        (Some(wanted), _) => {
+            deploy::roll_back_to(api, &wanted.id)?;
+            sluice_sdk::info!("production -> deployment {} ({})", wanted.id, wanted.url);
+        }
+        (None, Some(live)) if naming::made_by(live.commit_message(), deployment_id) => {
+            return Err(Error::Failed(format!(
+                "nothing was live before this deployment, and Pages cannot take a project's only production deployment down: {} stays live",
+                live.url
+            )));
+        }
+        (None, _) => sluice_sdk::info!("nothing was live before: production is unchanged"),
+    }
+    Ok(())
+}
+
+/// `rollback`: deletes the staged preview deployment, aliases included (gone already is fine).
+pub fn remove_preview(api: &Api, preview: &DeploymentRef) -> Result<(), Error> {
+    if deploy::delete(api, &preview.id)? {
+        sluice_sdk::info!("deleted the preview deployment {}", preview.id);
+    }
+    Ok(())
 }
