@@ -385,6 +385,9 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(&results[0], Err(Error::Denied(_))), "{results:?}");
-        assert!(matches!(&results[1], Err(Error::Unavailable(_))), "{results:?}");
+        assert!(
+            matches!(&results[1], Err(Error::Unavailable(_))),
+            "{results:?}"
+        );
     }
 }
