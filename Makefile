@@ -12,7 +12,7 @@ demo: deps build
 ## test: install what the tests need, then run every test.
 test: services
 	$(CARGO) test -p sluice --no-fail-fast
-	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate --target $(HOST_TARGET) --target-dir target/guest-tests
+	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages --target $(HOST_TARGET) --target-dir target/guest-tests
 
 ## bench: build optimised and print the benchmark figures.
 bench: services

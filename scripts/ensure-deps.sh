@@ -10,7 +10,8 @@
 #     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
 #     and a throwaway PostgreSQL cluster under build/postgres listening on
 #     127.0.0.1:$SLUICE_TEST_PG_PORT (default 55432) when nothing answers there, for the
-#     migration tests (the URL they use is in tests/support/database.rs)
+#     migration tests (the URL they use is in tests/support/database.rs); and wrangler from
+#     npm (into build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -102,4 +103,19 @@ if ! "$bindir/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then
     "${as_postgres[@]}" "$bindir/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $pg_port -k '' -c max_connections=200" start >/dev/null \
         || { echo "ensure-deps: PostgreSQL did not start; see build/postgres/server.log" >&2; tail -20 "$cluster/server.log" >&2; exit 1; }
+fi
+
+# wrangler, the real Cloudflare client, proves the Pages emulator faithful (tests/pages_wrangler.rs).
+# 4.86.0 is the newest that runs on Node 20; it is installed once into build/npm and reused.
+wrangler_version=4.86.0
+for tool in node npm; do
+    command -v "$tool" >/dev/null || { echo "ensure-deps: $tool is required (Node >= 20.3 with npm) to install wrangler" >&2; exit 1; }
+done
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 3) ? 0 : 1)' \
+    || { echo "ensure-deps: wrangler $wrangler_version needs Node >= 20.3, found $(node --version)" >&2; exit 1; }
+installed=$(node -p 'require(process.argv[1]).version' "$build/npm/node_modules/wrangler/package.json" 2>/dev/null || true)
+if [ "$installed" != "$wrangler_version" ]; then
+    echo "ensure-deps: installing wrangler $wrangler_version into build/npm"
+    mkdir -p "$build/npm"
+    npm install --prefix "$build/npm" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >/dev/null
 fi

@@ -50,7 +50,7 @@ source = "builtin:container"
 containers = ["{name}-*"]
 images = ["{repository}"]
 docker = ["default", "west"]
-http = ["http://127.0.0.1:1"]
+http = []
 [units.web]
 plugin = "container"
 engines = ["default", "west"]

@@ -16,7 +16,7 @@ impl StaticServer {
     /// Starts serving `dir` on a free loopback port.
     pub fn start(dir: &Path) -> StaticServer {
         let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        let (addr, runtime) = serve(app);
+        let (addr, runtime) = serve(app, 1);
         StaticServer {
             addr,
             _runtime: runtime,
@@ -58,9 +58,10 @@ pub fn json_reply(status: u16, body: &serde_json::Value) -> axum::response::Resp
         .into_response()
 }
 
-/// Serves `app` on a free loopback port from a runtime of its own, which stops it when dropped.
-pub fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
-    let runtime = runtime(1);
+/// Serves `app` on a free loopback port from a runtime of its own with `workers` threads, which
+/// stops it when dropped.
+pub fn serve(app: axum::Router, workers: usize) -> (SocketAddr, tokio::runtime::Runtime) {
+    let runtime = runtime(workers);
     let listener = listen(&runtime);
     let addr = listener.local_addr().unwrap();
     runtime.spawn(async move { axum::serve(listener, app).await });
@@ -73,26 +74,32 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// GETs `path` from `addr`: the status and the body (status 0 when nothing answers).
 pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let (status, body) = get_bytes(addr, path);
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// GETs `path` from `addr`: the status and the body's bytes (status 0 when nothing answers).
+pub fn get_bytes(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, CLIENT_TIMEOUT) else {
-        return (0, String::new());
+        return (0, Vec::new());
     };
     let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     let sent = stream
         .set_read_timeout(Some(CLIENT_TIMEOUT))
         .and_then(|()| stream.write_all(request.as_bytes()));
     if sent.is_err() {
-        return (0, String::new());
+        return (0, Vec::new());
     }
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let status = response
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return (0, Vec::new());
+    };
+    let head = String::from_utf8_lossy(&response[..split]);
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    (status, response[split + 4..].to_vec())
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod caddy;
+pub mod cloudflare;
 pub mod database;
 pub mod docker;
 pub mod figures;
@@ -12,8 +13,9 @@ pub mod images;
 pub mod keycloak;
 pub mod kong;
 pub mod load;
-pub mod plans;
 pub mod migrations;
+pub mod pages;
+pub mod plans;
 pub mod project;
 pub mod scripted;
 pub mod socket_proxy;

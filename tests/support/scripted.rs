@@ -47,7 +47,10 @@ impl ScriptedServer {
             body: body.to_owned(),
             requests: Arc::clone(&requests),
         };
-        let (addr, runtime) = serve(axum::Router::new().fallback(answer_with).with_state(answer));
+        let (addr, runtime) = serve(
+            axum::Router::new().fallback(answer_with).with_state(answer),
+            1,
+        );
         ScriptedServer {
             addr,
             requests,

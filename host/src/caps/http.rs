@@ -25,6 +25,7 @@ mod tests;
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use url::Url;
 
 pub use address::{AddressClass, METADATA_ADDRESSES, classify};
@@ -50,12 +51,15 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
 /// The longest a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most requests of one `send-all` in flight at once; the rest wait for a free place.
+pub const MAX_IN_FLIGHT: usize = 8;
 
 /// The http capability of one lifecycle call.
 pub struct HttpCap {
     plugin: String,
     granted: Vec<Grant>,
-    connector: Connector,
+    /// Shared by the requests of one `send-all`; held only while a client is picked.
+    connector: tokio::sync::Mutex<Connector>,
 }
 
 impl HttpCap {
@@ -64,7 +68,7 @@ impl HttpCap {
         Ok(HttpCap {
             plugin: plugin.to_owned(),
             granted: grants.iter().map(Grant::parse).collect::<Result<_, _>>()?,
-            connector: Connector::new(plugin),
+            connector: tokio::sync::Mutex::new(Connector::new(plugin)),
         })
     }
 
@@ -97,7 +101,7 @@ impl HttpCap {
     }
 
     /// Sends `request`, following redirects (each hop checked like the first) when asked.
-    pub async fn send(&mut self, request: Request) -> Result<Response, Error> {
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
         message::check_request(&request)?;
         let timeout = request
             .timeout_ms
@@ -112,7 +116,7 @@ impl HttpCap {
         })?
     }
 
-    async fn send_following(&mut self, request: Request) -> Result<Response, Error> {
+    async fn send_following(&self, request: Request) -> Result<Response, Error> {
         let (mut url, mut grant) = self.permitted(&request.url)?;
         let mut method = request.method;
         let mut body = request.body;
@@ -159,14 +163,14 @@ impl HttpCap {
     }
 
     async fn send_once(
-        &mut self,
+        &self,
         grant: &Grant,
         method: Method,
         url: &Url,
         headers: &[(String, String)],
         body: Option<Vec<u8>>,
     ) -> Result<reqwest::Response, Error> {
-        let client = self.connector.client(grant).await?;
+        let client = self.connector.lock().await.client(grant).await?;
         let mut builder = client.request(reqwest_method(method), url.clone());
         for (name, value) in headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -224,5 +228,17 @@ fn method_name(method: Method) -> &'static str {
 impl Host for HttpCap {
     async fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, Error>> {
         Ok(HttpCap::send(self, request).await)
+    }
+
+    async fn send_all(
+        &mut self,
+        requests: Vec<Request>,
+    ) -> wasmtime::Result<Vec<Result<Response, Error>>> {
+        let this = &*self;
+        Ok(futures::stream::iter(requests)
+            .map(|request| this.send(request))
+            .buffered(MAX_IN_FLIGHT)
+            .collect()
+            .await)
     }
 }

@@ -126,7 +126,7 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
         )?;
     }
     let results = schedule::run(&d.plan, selected, options.parallel, |unit, blocked| {
-        deploy_unit(d, &deployment_id, unit, options, blocked)
+        deploy_unit(d, &deployment_id, unit, options, &resolved, blocked)
     })
     .await;
     let run = RunOutcome {
@@ -137,13 +137,14 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     Ok(run)
 }
 
-/// Deploys one plan unit (each member of a fleet), or skips it when a unit it depends on in
-/// `blocked` did not deploy.
+/// Deploys one plan unit (each member of a fleet) as `resolved` planned it, or skips it when a
+/// unit it depends on in `blocked` did not deploy.
 async fn deploy_unit(
     d: &Deployer,
     deployment_id: &str,
     unit: &Unit,
     options: &ApplyOptions,
+    resolved: &ResolvedPlan,
     blocked: Vec<String>,
 ) -> Vec<UnitResult> {
     let version = options.version.as_str();
@@ -156,9 +157,10 @@ async fn deploy_unit(
         return skipped;
     }
     if unit.is_fleet() {
-        fleet::deploy(d, deployment_id, unit, version, options.force).await
+        fleet::deploy(d, deployment_id, unit, version, options.force, resolved).await
     } else {
-        vec![unit::deploy(d, deployment_id, unit, version, options.force).await]
+        let planned = resolved.unit(&unit.name);
+        vec![unit::deploy(d, deployment_id, unit, version, options.force, planned).await]
     }
 }
 

@@ -7,18 +7,21 @@
 use futures::future::join_all;
 
 use super::outcome::UnitResult;
+use super::resolved::ResolvedPlan;
 use super::setup::Deployer;
 use super::unit;
 use crate::plan::model::Unit;
 use crate::state::{Outcome, UnitCurrent};
 
-/// Deploys the fleet `unit` at `version`; one result per member.
+/// Deploys the fleet `unit` at `version`, each member as `resolved` planned it; one result per
+/// member.
 pub(super) async fn deploy(
     d: &Deployer,
     deployment_id: &str,
     unit: &Unit,
     version: &str,
     force: bool,
+    resolved: &ResolvedPlan,
 ) -> Vec<UnitResult> {
     let members = unit.members();
     let mut results: Vec<UnitResult> = Vec::new();
@@ -29,11 +32,10 @@ pub(super) async fn deploy(
             .iter()
             .map(|member| d.store.current(&d.environment, &member.name).ok().flatten())
             .collect();
-        let outcomes = join_all(
-            batch
-                .iter()
-                .map(|member| unit::deploy(d, deployment_id, member, version, force)),
-        )
+        let outcomes = join_all(batch.iter().map(|member| {
+            let planned = resolved.unit(&member.name);
+            unit::deploy(d, deployment_id, member, version, force, planned)
+        }))
         .await;
         for ((member, before), result) in batch.iter().zip(before).zip(&outcomes) {
             if result.outcome == Outcome::Succeeded {

@@ -51,6 +51,9 @@ pub struct PlannedUnit {
     /// Why the plugin says the deployment would be irreversible (empty: it could be undone).
     #[serde(default)]
     pub irreversible: Vec<String>,
+    /// Why the plugin could not plan (then `changes` says so too), if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     /// Its gates, every setting shown.
     pub gates: Vec<String>,
     /// Units it depends on.
@@ -77,6 +80,11 @@ impl ResolvedPlan {
             .map(|value| value.to_string())
             .unwrap_or_default();
         hex::encode(Sha256::digest(canonical.as_bytes()))
+    }
+
+    /// The planned unit (or fleet member) named `unit`.
+    pub fn unit(&self, unit: &str) -> Option<&PlannedUnit> {
+        self.units.iter().find(|planned| planned.unit == unit)
     }
 
     /// The plan as a document to write.
@@ -186,7 +194,7 @@ async fn planned(
         )
         .await;
     let redacted = |text: &str| d.redactor.redact(text).into_owned();
-    let (changes, irreversible) = match reason_of("plan", planned) {
+    let (changes, irreversible, failure) = match reason_of("plan", planned) {
         Ok(planned) => (
             planned
                 .changes
@@ -195,10 +203,12 @@ async fn planned(
                 .map(|change| redacted(&change_line(change)))
                 .collect(),
             planned.irreversible.iter().map(|r| redacted(r)).collect(),
+            None,
         ),
         Err(reason) => (
             vec![format!("cannot plan: {}", redacted(&reason))],
             Vec::new(),
+            Some(redacted(&reason)),
         ),
     };
     Ok(PlannedUnit {
@@ -209,6 +219,7 @@ async fn planned(
         live: current.map(|c| c.version),
         changes,
         irreversible,
+        failure,
         gates: unit.gates.iter().map(|gate| gate.describe()).collect(),
         depends_on: unit.depends_on.clone(),
         shift: unit.shift_steps.clone(),

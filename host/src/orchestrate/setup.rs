@@ -198,12 +198,16 @@ impl Deployer {
         provision
     }
 
-    /// Where database backups are kept: `snapshots/` beside the state database.
+    /// Where database backups are kept: `snapshots/` beside an SQLite state database; with
+    /// PostgreSQL state, `.sluice/snapshots/` beside the plan (on the machine that ran the
+    /// deployment, which is where a rollback must run to restore one).
     fn snapshot_dir(&self) -> PathBuf {
-        let StateConfig::Sqlite(state) = &self.plan.state;
-        state
-            .parent()
-            .map_or_else(|| PathBuf::from("snapshots"), |dir| dir.join("snapshots"))
+        match &self.plan.state {
+            StateConfig::Sqlite(state) => state
+                .parent()
+                .map_or_else(|| PathBuf::from("snapshots"), |dir| dir.join("snapshots")),
+            StateConfig::Postgres(_) => self.plan.dir.join(".sluice").join("snapshots"),
+        }
     }
 
     /// The databases granted to `unit`'s plugin, their urls resolved for this environment.

@@ -6,24 +6,30 @@ use sha2::{Digest, Sha256};
 
 use super::gating::{self, Target};
 use super::outcome::UnitResult;
+use super::resolved::PlannedUnit;
 use super::setup::{Deployer, resolve_config};
 use crate::caps::Provision;
 use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
-use crate::runtime::{LoadedPlugin, Planned, RuntimeError};
+use crate::runtime::{LoadedPlugin, RuntimeError};
 use crate::state::{NewUnitDeployment, Outcome, UnitCurrent};
 use crate::wit::types::{Change, ChangeAction, Context, Error};
 
-/// Deploys `unit` at `version` as part of deployment `deployment_id`. Never fails: every problem
-/// becomes the unit's outcome and reason.
+/// Deploys `unit` at `version` as part of deployment `deployment_id`, as `planned` (what its
+/// plugin planned before the deployment began) says. Never fails: every problem becomes the
+/// unit's outcome and reason.
 pub(super) async fn deploy(
     d: &Deployer,
     deployment_id: &str,
     unit: &Unit,
     version: &str,
     force: bool,
+    planned: Option<&PlannedUnit>,
 ) -> UnitResult {
-    reported(d, deployment_id, unit, version, |run| run.execute(force)).await
+    reported(d, deployment_id, unit, version, |run| {
+        run.execute(force, planned)
+    })
+    .await
 }
 
 /// Announces `unit`, runs `body` on it and reports how it ended (reason redacted).
@@ -232,7 +238,11 @@ impl<'a> UnitRun<'a> {
             .map_err(|e| e.to_string())
     }
 
-    async fn execute(self, force: bool) -> (Outcome, Option<String>) {
+    async fn execute(
+        self,
+        force: bool,
+        planned: Option<&PlannedUnit>,
+    ) -> (Outcome, Option<String>) {
         if let Err(reason) = self.record_start(self.version, &self.config_hash) {
             return (Outcome::Failed, Some(reason));
         }
@@ -242,7 +252,7 @@ impl<'a> UnitRun<'a> {
                 Some(format!("{} is already live", self.version)),
             );
         }
-        if let Err(reason) = self.plan().await {
+        if let Err(reason) = self.report_plan(planned) {
             return self.record_end(
                 Outcome::Failed,
                 Some(format!("{reason}; nothing was changed")),
@@ -261,41 +271,23 @@ impl<'a> UnitRun<'a> {
         }
     }
 
-    /// Asks the plugin what the deployment will change (its databases read-only), journals it
-    /// and shows it, with any reason the plugin gives why it would be irreversible.
-    async fn plan(&self) -> Result<(), String> {
+    /// Journals and shows what the plugin planned before the deployment began (the plan an
+    /// approval covers), with any reason it gave why the deployment would be irreversible; fails
+    /// when it could not plan.
+    fn report_plan(&self, planned: Option<&PlannedUnit>) -> Result<(), String> {
         self.step("plan")?;
-        let current = self.current.as_ref().map(|c| c.state.as_str());
-        let planning = self
-            .d
-            .provision(self.unit, self.version, self.deployment_id);
-        let Planned {
-            changes,
-            irreversible,
-        } = reason_of(
-            "plan",
-            self.plugin
-                .plan(
-                    &planning,
-                    &self.ctx(self.version, true),
-                    &self.config,
-                    current,
-                )
-                .await,
-        )?;
-        let changes: Vec<String> = changes
-            .iter()
-            .filter(|c| c.action != ChangeAction::NoOp)
-            .map(change_line)
-            .collect();
-        if !irreversible.is_empty() {
-            let detail = serde_json::json!({ "irreversible": irreversible });
+        let planned = planned.ok_or("plan: the unit was not planned before the deployment")?;
+        if let Some(failure) = &planned.failure {
+            return Err(failure.clone());
+        }
+        if !planned.irreversible.is_empty() {
+            let detail = serde_json::json!({ "irreversible": planned.irreversible });
             self.journal("irreversible", &detail.to_string())?;
         }
         self.d.reporter.event(Event::Planned {
             unit: self.unit.name.clone(),
-            changes,
-            irreversible,
+            changes: planned.changes.clone(),
+            irreversible: planned.irreversible.clone(),
         });
         Ok(())
     }

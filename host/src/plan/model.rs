@@ -125,6 +125,9 @@ pub enum PluginSource {
 pub struct Grants {
     /// `http`: origins such as `https://api.cloudflare.com` or `http://127.0.0.1:2019`.
     pub http: Vec<HttpGrant>,
+    /// Whether the plan has an `http` key at all: `http = []` lets a plugin that imports the
+    /// capability load (a mode that never sends a request) while reaching no origin.
+    pub http_granted: bool,
     /// `secrets`: names declared in `[secrets]`.
     pub secrets: Vec<String>,
     /// `files`: directories preopened for the plugin.

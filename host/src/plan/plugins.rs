@@ -65,8 +65,10 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
         http: raw
             .http
             .iter()
+            .flatten()
             .map(|entry| http_grant(cx, entry))
             .collect::<Result<_, _>>()?,
+        http_granted: raw.http.is_some(),
         secrets: raw.secrets.clone(),
         files: raw
             .files

@@ -86,7 +86,8 @@ pub(super) struct RawPlugin {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawGrants {
-    pub http: Vec<Spanned<RawHttpGrant>>,
+    /// `None` when the key is absent; `Some([])` grants the capability with no origin.
+    pub http: Option<Vec<Spanned<RawHttpGrant>>>,
     pub secrets: Vec<String>,
     pub files: Vec<RawFileGrant>,
     pub containers: Vec<Spanned<String>>,

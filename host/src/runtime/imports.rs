@@ -31,7 +31,7 @@ impl Capability {
 
     fn granted_by(self, grants: &Grants) -> bool {
         match self {
-            Capability::Http => !grants.http.is_empty(),
+            Capability::Http => grants.http_granted,
             Capability::Secrets => !grants.secrets.is_empty(),
             Capability::Containers => !grants.containers.is_empty() || !grants.images.is_empty(),
             Capability::Sql => !grants.databases.is_empty(),
@@ -147,10 +147,23 @@ mod tests {
                 origin: "http://127.0.0.1:1".into(),
                 internal: false,
             }],
+            http_granted: true,
             ..Grants::default()
         };
         let err = check("p", &["wasi:sockets/tcp@0.2.6".into()], &grants).unwrap_err();
         assert!(err.to_string().contains("no raw network access"));
+    }
+
+    #[test]
+    fn an_http_import_loads_with_an_empty_http_list_but_not_without_the_key() {
+        let import = vec!["sluice:deploy/http@0.1.1".to_owned()];
+        let err = check("api", &import, &Grants::default()).unwrap_err();
+        assert!(err.to_string().contains("`http` grant"), "{err}");
+        let no_origins = Grants {
+            http_granted: true,
+            ..Grants::default()
+        };
+        assert!(check("api", &import, &no_origins).is_ok());
     }
 
     #[test]

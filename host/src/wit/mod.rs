@@ -3,7 +3,7 @@
 //! # Versioning
 //!
 //! The WIT package follows semver, and a release only ever *adds* to it within one compatible
-//! series (`0.1.x`): a new interface, a new function in a new interface, each marked
+//! series (`0.1.x`): a new interface, a new function in an interface, each marked
 //! `@since(version = ...)`. Existing records, variants, resources and functions never change.
 //! Changing one is a breaking change and starts a new series (`0.2.0`).
 //!
@@ -13,7 +13,7 @@
 //! `sluice:deploy/strategy@0.1.0`) links against the `0.1.1` definitions: its imports are
 //! satisfied by the compatible newer interfaces and its export is found under the compatible
 //! name. It simply does not import what it did not know about (an old plugin never calls
-//! `plan-notes`). `tests/plugin_loading.rs` loads a component built against `0.1.0` to prove it.
+//! `plan-notes` or `http.send-all`). `tests/plugin_loading.rs` loads a component built against `0.1.0` to prove it.
 //!
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
 //! pick the bindings matching what a plugin exports.

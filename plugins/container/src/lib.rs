@@ -29,9 +29,9 @@ use replace::Replace;
 use sluice_sdk::UnitConfig;
 use sluice_sdk::{
     Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
-    to_state,
+    restore_target, to_state,
 };
-use state::{Current, Deployed, Snapshot, StagedState};
+use state::{Current, Snapshot, StagedState};
 
 struct Container;
 
@@ -122,7 +122,13 @@ impl Strategy for Container {
         current: Option<String>,
     ) -> Result<(), Error> {
         let config = Config::load(&config)?;
-        let target = rollback_target(current.as_deref(), snapshot.as_deref())?;
+        // The staged container needs no naming: whatever is not the target is removed.
+        let target = restore_target(
+            current.as_deref(),
+            snapshot.as_deref(),
+            |current: Current| current.live,
+            |snapshot: Snapshot| snapshot.live,
+        )?;
         match Unit::new(&config)? {
             Unit::BlueGreen(unit) => unit.rollback(target.as_ref()),
             Unit::Replace(unit) => unit.rollback(target.as_ref()),
@@ -134,22 +140,6 @@ fn parse_current(current: Option<&str>) -> Result<Option<Current>, Error> {
     current
         .map(|current| parse_state("current state", current))
         .transpose()
-}
-
-/// What `rollback` makes live: the container in the host's `current` state, else the one the
-/// snapshot saw live, else nothing. The staged container needs no naming: whatever is not the
-/// target is removed.
-fn rollback_target(
-    current: Option<&str>,
-    snapshot: Option<&str>,
-) -> Result<Option<Deployed>, Error> {
-    if let Some(current) = parse_current(current)? {
-        return Ok(Some(current.live));
-    }
-    match snapshot {
-        Some(snapshot) => Ok(parse_state::<Snapshot>("snapshot", snapshot)?.live),
-        None => Ok(None),
-    }
 }
 
 sluice_sdk::export!(Container);

@@ -20,3 +20,24 @@ pub fn parse_state<T: DeserializeOwned>(what: &str, state: &str) -> Result<T, Er
 pub fn to_state<T: Serialize>(state: &T) -> Result<String, Error> {
     serde_json::to_string(state).map_err(|e| Error::Failed(format!("cannot write state: {e}")))
 }
+
+/// What `rollback` makes live: `from_current` of the host's `current` state when there is one,
+/// else `from_snapshot` of the snapshot `prepare` took, else nothing.
+pub fn restore_target<C, S, T>(
+    current: Option<&str>,
+    snapshot: Option<&str>,
+    from_current: impl FnOnce(C) -> T,
+    from_snapshot: impl FnOnce(S) -> Option<T>,
+) -> Result<Option<T>, Error>
+where
+    C: DeserializeOwned,
+    S: DeserializeOwned,
+{
+    if let Some(current) = current {
+        return Ok(Some(from_current(parse_state("current state", current)?)));
+    }
+    match snapshot {
+        Some(snapshot) => Ok(from_snapshot(parse_state("snapshot", snapshot)?)),
+        None => Ok(None),
+    }
+}

@@ -6,16 +6,19 @@
 //!
 //! - [`parse_config`] turns the unit's config JSON into a serde type, failing with
 //!   [`Error::InvalidConfig`];
-//! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps;
+//! - [`to_state`] and [`parse_state`] write and read the opaque state strings the host keeps,
+//!   and [`restore_target`] picks what `rollback` restores from `current` or the snapshot;
 //! - [`OrFailed::or_failed`] turns any displayable error into [`Error::Failed`] with context,
 //!   [`Error::context`] adds context to a contract error keeping its kind, and
 //!   [`Error::message`] reads the text of an error without its kind;
 //! - `http::Request::new(..).with_json(..)?.send()` and `Response::json` drive JSON APIs
 //!   through the `http` capability;
+//! - [`read_entries`] lists a granted directory (UTF-8 names, symlinks marked) for tree walks;
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
 //!
 //! See `docs/writing-a-plugin.md` for a walk-through.
 
+mod dir;
 mod failure;
 mod json;
 mod logging;
@@ -36,8 +39,9 @@ pub use self::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
 pub use self::sluice::deploy::{containers, http, log, plan_notes, secrets, sql};
+pub use dir::{DirEntry, read_entries};
 pub use failure::OrFailed;
-pub use json::{parse_config, parse_state, to_state};
+pub use json::{parse_config, parse_state, restore_target, to_state};
 pub use rest::encode_component;
 pub use unit_config::UnitConfig;
 

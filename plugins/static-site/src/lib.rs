@@ -22,7 +22,7 @@ use releases::Releases;
 use sluice_sdk::UnitConfig;
 use sluice_sdk::{
     Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
-    to_state,
+    restore_target, to_state,
 };
 use state::{ReleaseState, Snapshot};
 use tree::Tree;
@@ -128,7 +128,12 @@ impl Strategy for StaticSite {
     ) -> Result<(), Error> {
         let config = Config::load(&config)?;
         let releases = Releases::at(&config.target);
-        let wanted = release_to_restore(current.as_deref(), snapshot.as_deref())?;
+        let wanted = restore_target(
+            current.as_deref(),
+            snapshot.as_deref(),
+            |current: ReleaseState| current.release,
+            |snapshot: Snapshot| snapshot.release,
+        )?;
         match &wanted {
             Some(name) => {
                 releases.require(name, "roll back")?;
@@ -151,23 +156,6 @@ impl Strategy for StaticSite {
             }
         }
         releases.clear_leftovers()
-    }
-}
-
-/// The release `rollback` makes live: the one in the host's `current` state, else the one the
-/// snapshot saw live, else none.
-fn release_to_restore(
-    current: Option<&str>,
-    snapshot: Option<&str>,
-) -> Result<Option<String>, Error> {
-    if let Some(current) = current {
-        return Ok(Some(
-            parse_state::<ReleaseState>("current state", current)?.release,
-        ));
-    }
-    match snapshot {
-        Some(snapshot) => Ok(parse_state::<Snapshot>("snapshot", snapshot)?.release),
-        None => Ok(None),
     }
 }
 

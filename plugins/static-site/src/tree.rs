@@ -1,6 +1,6 @@
 //! A directory tree as a list of files: scanning, copying, and comparing two of them.
 
-use sluice_sdk::{Error, OrFailed};
+use sluice_sdk::{Error, OrFailed, read_entries};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -96,21 +96,12 @@ impl Tree {
     }
 
     fn scan_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), Error> {
-        let entries = fs::read_dir(dir).or_failed(|| format!("reading {}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.or_failed(|| format!("reading {}", dir.display()))?;
-            let path = entry.path();
-            let name = entry.file_name();
-            let name = name
-                .to_str()
-                .ok_or_else(|| Error::Failed(format!("{} is not UTF-8", path.display())))?;
-            let relative = format!("{prefix}{name}");
+        let unreadable = |path: &Path, e| Error::Failed(format!("reading {}: {e}", path.display()));
+        for entry in read_entries(dir, unreadable)? {
+            let (path, is_link) = (entry.path, entry.is_symlink);
+            let relative = format!("{prefix}{}", entry.name);
             let metadata =
                 fs::metadata(&path).or_failed(|| format!("reading {}", path.display()))?;
-            let is_link = entry
-                .file_type()
-                .or_failed(|| format!("reading {}", path.display()))?
-                .is_symlink();
             if metadata.is_file() {
                 self.files.insert(relative, metadata.len());
             } else if metadata.is_dir() && !is_link {

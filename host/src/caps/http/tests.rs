@@ -147,6 +147,22 @@ async fn a_granted_literal_origin_is_reached() {
 }
 
 #[tokio::test]
+async fn send_all_answers_each_request_in_order_checked_like_send() {
+    let server = Server::reply(200, &[], "hello").await;
+    let mut c = cap(&[server.origin()]);
+    let results = Host::send_all(
+        &mut c,
+        vec![get("http://169.254.169.254/"), get(&server.url("/x"))],
+    )
+    .await
+    .unwrap();
+    let mut results = results.into_iter();
+    denied(results.next().unwrap());
+    assert_eq!(results.next().unwrap().unwrap().body, b"hello".to_vec());
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
 async fn a_localhost_grant_reaches_the_loopback_server_without_a_lookup() {
     let server = Server::reply(200, &[], "local").await;
     let origin = format!("http://localhost:{}", server.addr.port());
@@ -233,7 +249,7 @@ async fn response_headers_over_the_cap_are_refused() {
 #[tokio::test]
 async fn request_headers_or_a_body_over_the_cap_are_refused_before_anything_is_sent() {
     let server = Server::reply(200, &[], "").await;
-    let mut c = cap(&[server.origin()]);
+    let c = cap(&[server.origin()]);
     let mut many_headers = get(&server.url("/"));
     many_headers.headers = (0..=MAX_HEADERS)
         .map(|i| (format!("x-{i}"), "v".into()))

@@ -137,6 +137,9 @@ fn http_reach_warning(grant: &HttpGrant) -> Option<String> {
 fn granted(capability: &str, grants: &Grants) -> Vec<String> {
     match capability {
         _ if ALWAYS_GRANTED.contains(&capability) => vec!["always".to_owned()],
+        "http" if grants.http_granted && grants.http.is_empty() => {
+            vec!["no origin (`http = []`: loads, reaches nothing)".to_owned()]
+        }
         "http" => grants.http.iter().map(describe_origin).collect(),
         "secrets" => grants.secrets.clone(),
         "files" => grants.files.iter().map(describe_dir).collect(),

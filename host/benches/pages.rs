@@ -1,0 +1,127 @@
+//! `make bench` for the Cloudflare Pages strategy: a generated site of 2,000 files (about 50 MB),
+//! deployed first and again with 10 files changed, by `sluice apply` and by wrangler 4.86.0,
+//! against the same emulator in one run (two projects, so each starts empty). Prints wall
+//! times, bytes uploaded and the ratios; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::cloudflare::wrangler;
+use support::pages::{PRODUCTION_BRANCH, PagesProject, VERSION_GATES};
+use support::{EXIT_SUCCESS, Run};
+
+const FILES: usize = 2_000;
+/// Large files (images) among them; the rest are small text files.
+const LARGE: usize = 100;
+const LARGE_BYTES: usize = 400 * 1024;
+const SMALL_BYTES: usize = 5 * 1024;
+const CHANGED: usize = 10;
+/// The project wrangler deploys to, beside sluice's.
+const WRANGLER_PROJECT: &str = "shop-wrangler";
+
+/// `len` pseudo-random bytes from `seed` (xorshift), so every file has its own hash.
+fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Writes the site of `version`: `version.txt`, large images, small pages and scripts; the
+/// first `changed` small files get content of this version.
+fn write_site(project: &PagesProject, version: &str, changed: usize) {
+    project.write("version.txt", version);
+    for i in 0..LARGE {
+        project.write(&format!("img/{i:03}.jpg"), bytes(i as u64, LARGE_BYTES));
+    }
+    for i in 0..FILES - LARGE - 1 {
+        let salt = if i < changed { version } else { "" };
+        let mut content = format!("/* {salt} */\n").into_bytes();
+        content.extend(bytes(10_000 + i as u64, SMALL_BYTES));
+        let ext = ["html", "js", "css"][i % 3];
+        project.write(&format!("s/{:02}/{i:04}.{ext}", i / 100), content);
+    }
+}
+
+struct Figures {
+    wall: Duration,
+    bytes: u64,
+}
+
+fn measured(project: &PagesProject, deploy: impl FnOnce() -> Run) -> Figures {
+    project.emulator.reset_counters();
+    let started = Instant::now();
+    let run = deploy();
+    let wall = started.elapsed();
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    Figures {
+        wall,
+        bytes: project.emulator.counters().bytes_uploaded,
+    }
+}
+
+fn row(what: &str, sluice: &Figures, wrangler: &Figures) {
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "  {what:<22} sluice {:>7.2} s {:>7.2} MiB | wrangler {:>7.2} s {:>7.2} MiB | time ratio {:.2}, bytes ratio {:.2}",
+        sluice.wall.as_secs_f64(),
+        mib(sluice.bytes),
+        wrangler.wall.as_secs_f64(),
+        mib(wrangler.bytes),
+        sluice.wall.as_secs_f64() / wrangler.wall.as_secs_f64(),
+        if wrangler.bytes == 0 {
+            f64::NAN
+        } else {
+            sluice.bytes as f64 / wrangler.bytes as f64
+        },
+    );
+}
+
+fn main() {
+    let mut project = PagesProject::new();
+    project.retry_delay_ms = 1000;
+    project
+        .emulator
+        .create_project(WRANGLER_PROJECT, PRODUCTION_BRANCH);
+    project.plan("", VERSION_GATES);
+    write_site(&project, "v1", 0);
+    let total: u64 = support::pages::files_under(&project.site())
+        .iter()
+        .map(|(_, b)| b.len() as u64)
+        .sum();
+    let warm = project.sluice(&["validate"]);
+    assert_eq!(warm.code, EXIT_SUCCESS, "{}", warm.all());
+    let by_wrangler = || {
+        wrangler::pages_deploy(
+            &project.emulator,
+            &project.site(),
+            WRANGLER_PROJECT,
+            PRODUCTION_BRANCH,
+        )
+    };
+
+    let wrangler_first = measured(&project, by_wrangler);
+    let sluice_first = measured(&project, || project.apply("v1", &[]));
+    write_site(&project, "v2", CHANGED);
+    let wrangler_again = measured(&project, by_wrangler);
+    let sluice_again = measured(&project, || project.apply("v2", &[]));
+
+    println!(
+        "Cloudflare Pages: {FILES} files, {:.1} MB, sluice (cloudflare-pages plugin, preview + gates + production) vs wrangler {} (production only), same emulator",
+        total as f64 / 1e6,
+        wrangler::VERSION
+    );
+    row("first deploy", &sluice_first, &wrangler_first);
+    row(
+        &format!("redeploy, {CHANGED} changed"),
+        &sluice_again,
+        &wrangler_again,
+    );
+}
