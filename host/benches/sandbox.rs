@@ -41,11 +41,11 @@ fn http_costs(rt: &tokio::runtime::Runtime, grant: HttpGrant) -> (Duration, Dura
     let mut first = Vec::new();
     for _ in 0..100 {
         let start = Instant::now();
-        let mut cap = HttpCap::new("bench", &grants).unwrap();
+        let cap = HttpCap::new("bench", &grants).unwrap();
         rt.block_on(cap.send(get(&url))).unwrap();
         first.push(start.elapsed());
     }
-    let mut cap = HttpCap::new("bench", &grants).unwrap();
+    let cap = HttpCap::new("bench", &grants).unwrap();
     let mut further = Vec::new();
     for _ in 0..500 {
         let start = Instant::now();
@@ -100,6 +100,7 @@ fn huge_host_call(rt: &tokio::runtime::Runtime) {
         log_budget: Arc::new(LogBudget::new(u64::MAX)),
         docker: Vec::new(),
         container_labels: Vec::new(),
+        sql: Default::default(),
     };
     let ctx = Context {
         deployment_id: "bench".into(),
