@@ -21,7 +21,7 @@ fn migration(n: usize) -> (String, String) {
     (
         format!("V{n}__create_t{n}.sql"),
         format!(
-            "CREATE TABLE t{n} (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO t{n} (name) VALUES ('row {n}');\n"
+            "CREATE TABLE t{n} (id INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO t{n} (id, name) VALUES (1, 'row {n}');\n"
         ),
     )
 }

@@ -34,6 +34,10 @@ pub fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCt
         .allow_udp(false)
         .allow_ip_name_lookup(false)
         .max_random_size(MAX_RANDOM_BYTES)
+        // File calls run on the calling runtime thread instead of a blocking-pool hand-off each:
+        // local file calls are short, and a plugin reading a thousand small files (migrations, a
+        // site) otherwise spends most of its time in hand-offs (no-op migrate: 760 ms -> 100 ms).
+        .allow_blocking_current_thread(true)
         .socket_addr_check(|_, _| Box::pin(async { false }));
     for grant in files {
         let perms = if grant.writable {
