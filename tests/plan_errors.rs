@@ -202,7 +202,7 @@ fn a_full_plan_loads_with_the_values_it_spells_out() {
     assert_eq!(site.source, PluginSource::Builtin("static-site".to_owned()));
     assert_eq!(
         site.grants.http,
-        vec![
+        Some(vec![
             HttpGrant {
                 origin: "http://127.0.0.1:2019".to_owned(),
                 internal: false
@@ -211,7 +211,7 @@ fn a_full_plan_loads_with_the_values_it_spells_out() {
                 origin: "http://kong.internal:8001".to_owned(),
                 internal: true
             }
-        ]
+        ])
     );
     assert_eq!(site.grants.docker, vec!["remote"]);
     assert_eq!(plan.docker["remote"].url, "tcp://10.0.0.5:2375");

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sluice::caps::Provision;
-use sluice::caps::log::LogBudget;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
 use support::DiscardLogs;
@@ -27,17 +26,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         .unwrap();
     let cold = cold_start.elapsed();
 
-    let provision = Provision {
-        plugin: "site".into(),
-        unit: "bench".into(),
-        grants: grants.clone(),
-        secrets: Default::default(),
-        log: Arc::new(DiscardLogs),
-        log_budget: Arc::new(LogBudget::new(u64::MAX)),
-        docker: Vec::new(),
-        container_labels: Vec::new(),
-        sql: Default::default(),
-    };
+    let provision = Provision::deny_all("site", "bench", Arc::new(DiscardLogs));
     let mut cached_first_call = Vec::new();
     for _ in 0..20 {
         let start = Instant::now();

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use sluice::caps::Provision;
 use sluice::caps::http::HttpCap;
-use sluice::caps::log::LogBudget;
 use sluice::plan::model::{Grants, HttpGrant, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
 use sluice::wit::http::{Method, Request};
@@ -91,17 +90,7 @@ fn huge_host_call(rt: &tokio::runtime::Runtime) {
     let plugin = runtime
         .load("hostile", &bytes, Some(&Grants::default()), limits)
         .unwrap();
-    let provision = Provision {
-        plugin: "hostile".into(),
-        unit: "bench".into(),
-        grants: Grants::default(),
-        secrets: Default::default(),
-        log: Arc::new(DiscardLogs),
-        log_budget: Arc::new(LogBudget::new(u64::MAX)),
-        docker: Vec::new(),
-        container_labels: Vec::new(),
-        sql: Default::default(),
-    };
+    let provision = Provision::deny_all("hostile", "bench", Arc::new(DiscardLogs));
     let ctx = Context {
         deployment_id: "bench".into(),
         environment: "bench".into(),

@@ -1,22 +1,28 @@
 //! sluice: a deployment orchestrator whose deploy strategies are sandboxed WebAssembly components.
+//! `docs/architecture.md` is the guided tour; this is the map.
 //!
-//! Data flows one way, top to bottom:
+//! Each module depends only on modules listed after it (the one exception: [`wit`]'s generated
+//! bindings name [`caps`]' resource types):
 //!
 //! - [`cli`] parses the command line and drives everything below;
-//! - [`plan`] reads the plan file (TOML) into a validated [`plan::Plan`];
 //! - [`orchestrate`] runs each unit through the lifecycle, with gates and rollback;
-//! - [`runtime`] loads and runs plugins in wasmtime;
-//! - [`caps`] implements the capabilities the host grants plugins;
 //! - [`gates`] evaluates health gates;
-//! - [`state`] keeps history, current state, the journal and locks;
+//! - [`runtime`] loads and runs plugins in wasmtime, linking the capabilities;
 //! - [`report`] shows progress to people and emits JSON events for CI;
-//! - [`wit`] is the contract (generated bindings), shared by `runtime` and `caps`.
+//! - [`state`] keeps history, current state, the journal, locks and the audit log;
+//! - [`caps`] implements the capabilities the host grants plugins, one module each, listed by
+//!   [`caps::registry`];
+//! - [`plan`] reads the plan file (TOML) into a validated [`plan::Plan`];
+//! - [`wit`] is the contract (generated bindings);
+//! - [`redact`] hides secret values from everything written, and [`clock`] says what time it is.
 
 pub mod caps;
 pub mod cli;
+pub mod clock;
 pub mod gates;
 pub mod orchestrate;
 pub mod plan;
+pub mod redact;
 pub mod report;
 pub mod runtime;
 pub mod state;

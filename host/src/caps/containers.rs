@@ -20,6 +20,7 @@
 //! `logs` is capped at [`MAX_LOG_LINES`] lines and [`MAX_LOG_BYTES`] bytes, a stop timeout at
 //! [`MAX_STOP_TIMEOUT_SECS`], and the host never pulls images.
 
+mod capability;
 mod convert;
 mod engine;
 mod grant;
@@ -35,6 +36,7 @@ use bollard::query_parameters::{
     RemoveImageOptions, RenameContainerOptions, StopContainerOptions, TagImageOptions,
 };
 
+pub use capability::Containers;
 pub use convert::{DEFAULT_HOST_IP, HOST_LABEL_PREFIX};
 pub use engine::{EngineAddress, LOCAL_SOCKET, default_url, granted_engines};
 pub use grant::NameGrant;

@@ -10,22 +10,101 @@
 //! to both directories;
 //! the plugin gets no environment variables, no arguments and no stdin; its stdout and stderr
 //! go to a bounded buffer the host reads after the call; sockets and name lookups are refused;
-//! a request for random bytes is capped at [`MAX_RANDOM_BYTES`]. How many files it may hold open
-//! at once is capped by the runtime (`runtime::MAX_OPEN_RESOURCES`).
+//! a request for random bytes is capped at [`MAX_RANDOM_BYTES`]; it may hold at most
+//! [`MAX_OPEN_RESOURCES`] files, directories and streams open at once.
+//!
+//! wasmtime-wasi links WASI 0.2 as a whole, so this capability also links its basics (`cli`,
+//! `io`, `clocks`, `random`: see `runtime::classify`) and the `sockets` interfaces, which a
+//! plugin importing them is refused at load.
 
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiView};
 
 use super::CapError;
-use crate::plan::model::FileGrant;
+use super::capability::{Access, CallSetup, Capability, Provide};
+use crate::plan::model::{FileGrant, Grants};
 
 /// How much of a plugin's stdout and stderr is kept per call.
 pub const OUTPUT_CAPTURE_BYTES: usize = 64 * 1024;
 /// The most random bytes one `wasi:random` call may ask the host for.
 pub const MAX_RANDOM_BYTES: u64 = 1024 * 1024;
+/// The most host resources (open files and directories, streams, pollables) a plugin may hold
+/// at once; opening one more traps the call. Each open file holds a host file descriptor.
+pub const MAX_OPEN_RESOURCES: usize = 256;
+
+/// Files (WASI 0.2): always provided; the `files` grant decides which directories it sees.
+pub struct Files;
+
+impl Capability for Files {
+    fn name(&self) -> &'static str {
+        "files"
+    }
+    fn interfaces(&self) -> &'static [&'static str] {
+        &["wasi:filesystem/"]
+    }
+    fn access(&self) -> Access {
+        Access::Scoped { key: "files" }
+    }
+    fn describe(&self, grants: &Grants) -> Vec<String> {
+        grants.files.iter().map(describe_dir).collect()
+    }
+    fn warnings(&self, grants: &Grants) -> Vec<String> {
+        grants
+            .files
+            .iter()
+            .filter(|grant| grant.writable)
+            .map(|grant| {
+                format!(
+                    "writable directory {} at {}",
+                    grant.host.display(),
+                    grant.guest
+                )
+            })
+            .collect()
+    }
+}
+
+fn describe_dir(grant: &FileGrant) -> String {
+    let mode = if grant.writable {
+        "read-write"
+    } else {
+        "read-only"
+    };
+    format!("{} at {} ({mode})", grant.host.display(), grant.guest)
+}
+
+/// The WASI state of one call: its context (preopens, output) and its resource table.
+pub struct WasiState {
+    /// The context.
+    pub ctx: WasiCtx,
+    /// Open files, directories, streams and pollables.
+    pub table: ResourceTable,
+}
+
+impl Provide for Files {
+    type State = WasiState;
+
+    fn state(&self, call: &CallSetup<'_>) -> Result<WasiState, CapError> {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_OPEN_RESOURCES);
+        Ok(WasiState {
+            ctx: wasi_ctx(&call.provision.grants.files, call.output)?,
+            table,
+        })
+    }
+
+    /// Links all of WASI 0.2; the store's [`WasiView`] is expected to show this state.
+    fn add_to_linker<T: WasiView + 'static>(
+        linker: &mut Linker<T>,
+        _get: fn(&mut T) -> &mut WasiState,
+    ) -> wasmtime::Result<()> {
+        wasmtime_wasi::p2::add_to_linker_async(linker)
+    }
+}
 
 /// The WASI context for one call: the granted preopens, output captured into `output`.
-pub fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCtx, CapError> {
+fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCtx, CapError> {
     let mut builder = WasiCtxBuilder::new();
     builder
         .stdout(output.clone())

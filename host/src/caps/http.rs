@@ -17,6 +17,7 @@
 //! headers are capped, and every request has a connect and a total timeout.
 
 mod address;
+mod capability;
 mod connect;
 mod message;
 mod origin;
@@ -29,6 +30,7 @@ use futures::StreamExt;
 use url::Url;
 
 pub use address::{AddressClass, METADATA_ADDRESSES, classify};
+pub use capability::Http;
 pub use origin::{Grant, Origin, Reach};
 
 use super::{CapError, error_chain};

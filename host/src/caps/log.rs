@@ -7,6 +7,11 @@
 //! control characters other than newline and tab are removed; every message goes through the
 //! sink, which redacts secret values before writing anything.
 
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime_wasi::WasiView;
+
+use super::CapError;
+use super::capability::{Access, CallSetup, Capability, Provide};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -146,6 +151,37 @@ impl Host for LogCap {
             self.sink.progress(&self.unit, done, total, &text);
         }
         Ok(())
+    }
+}
+
+/// `sluice:deploy/log`, always provided.
+pub struct Log;
+
+impl Capability for Log {
+    fn name(&self) -> &'static str {
+        "log"
+    }
+    fn interfaces(&self) -> &'static [&'static str] {
+        &["sluice:deploy/log"]
+    }
+    fn access(&self) -> Access {
+        Access::Always
+    }
+}
+
+impl Provide for Log {
+    type State = LogCap;
+
+    fn state(&self, call: &CallSetup<'_>) -> Result<LogCap, CapError> {
+        let p = call.provision;
+        Ok(LogCap::new(&p.unit, p.log.clone(), p.log_budget.clone()))
+    }
+
+    fn add_to_linker<T: WasiView + 'static>(
+        linker: &mut Linker<T>,
+        get: fn(&mut T) -> &mut LogCap,
+    ) -> wasmtime::Result<()> {
+        crate::wit::log::add_to_linker::<T, HasSelf<LogCap>>(linker, get)
     }
 }
 

@@ -1,14 +1,21 @@
 //! The capabilities the host grants plugins: one module per capability, each opening with its
 //! threat model (what a hostile plugin could try, and what stops it).
 //!
+//! Each capability is one module: its threat model, its host implementation, and a unit struct
+//! implementing [`capability::Capability`] (its interfaces, how the plan grants it, its audit
+//! lines) and [`capability::Provide`] (its state for one call, its linking). [`registry`] lists
+//! them all; nothing else does.
+//!
 //! A [`Provision`] is everything the host decided a plugin may reach for one unit: built once per
 //! unit from the plan, it makes a fresh [`Capabilities`] for every lifecycle call.
 
+pub mod capability;
 pub mod containers;
 pub mod files;
 pub mod http;
 pub mod log;
 pub mod plan_notes;
+pub mod registry;
 pub mod secrets;
 pub mod sql;
 
@@ -16,6 +23,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::plan::model::Grants;
+
+pub use registry::Capabilities;
 
 /// Errors setting a capability up (never a plugin's fault: the plan or the machine).
 #[derive(Debug, thiserror::Error)]
@@ -60,38 +69,21 @@ pub struct Provision {
     pub sql: sql::SqlGrant,
 }
 
-/// The host side of the sluice capabilities for one lifecycle call.
-pub struct Capabilities {
-    /// `sluice:deploy/log`.
-    pub log: log::LogCap,
-    /// `sluice:deploy/http`.
-    pub http: http::HttpCap,
-    /// `sluice:deploy/secrets`.
-    pub secrets: secrets::SecretsCap,
-    /// `sluice:deploy/containers`.
-    pub containers: containers::ContainersCap,
-    /// `sluice:deploy/sql`.
-    pub sql: sql::SqlCap,
-    /// `sluice:deploy/plan-notes`.
-    pub plan_notes: plan_notes::PlanNotesCap,
-}
-
 impl Provision {
-    /// Fresh capability state for one call.
-    pub fn capabilities(&self) -> Result<Capabilities, CapError> {
-        Ok(Capabilities {
-            log: log::LogCap::new(&self.unit, self.log.clone(), self.log_budget.clone()),
-            http: http::HttpCap::new(&self.plugin, &self.grants.http)?,
-            secrets: secrets::SecretsCap::new(&self.plugin, self.secrets.clone()),
-            containers: containers::ContainersCap::new(
-                &self.plugin,
-                &self.grants,
-                &self.docker,
-                &self.container_labels,
-            ),
-            sql: sql::SqlCap::new(&self.plugin, self.sql.clone()),
-            plan_notes: plan_notes::PlanNotesCap::default(),
-        })
+    /// What a plugin reaches when nothing is granted: the log alone (for inspection and
+    /// benchmarks), as plugin `plugin` deploying `unit`.
+    pub fn deny_all(plugin: &str, unit: &str, log: Arc<dyn log::LogSink>) -> Provision {
+        Provision {
+            plugin: plugin.to_owned(),
+            unit: unit.to_owned(),
+            grants: Grants::default(),
+            secrets: BTreeMap::new(),
+            log,
+            log_budget: Arc::new(log::LogBudget::new(log::DEFAULT_BUDGET_BYTES)),
+            docker: Vec::new(),
+            container_labels: Vec::new(),
+            sql: sql::SqlGrant::default(),
+        }
     }
 }
 

@@ -9,6 +9,11 @@
 //! plugin that hides irreversibility is a defect the plan's reviewer has to catch, as with any
 //! plugin that lies in its plan.
 
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime_wasi::WasiView;
+
+use super::CapError;
+use super::capability::{Access, CallSetup, Capability, Provide};
 use crate::wit::plan_notes::Host;
 
 /// The most notes kept from one call.
@@ -41,6 +46,36 @@ impl Host for PlanNotesCap {
     async fn irreversible(&mut self, reason: String) -> wasmtime::Result<()> {
         self.note_irreversible(&reason);
         Ok(())
+    }
+}
+
+/// `sluice:deploy/plan-notes`, always provided.
+pub struct PlanNotes;
+
+impl Capability for PlanNotes {
+    fn name(&self) -> &'static str {
+        "plan-notes"
+    }
+    fn interfaces(&self) -> &'static [&'static str] {
+        &["sluice:deploy/plan-notes"]
+    }
+    fn access(&self) -> Access {
+        Access::Always
+    }
+}
+
+impl Provide for PlanNotes {
+    type State = PlanNotesCap;
+
+    fn state(&self, _call: &CallSetup<'_>) -> Result<PlanNotesCap, CapError> {
+        Ok(PlanNotesCap::default())
+    }
+
+    fn add_to_linker<T: WasiView + 'static>(
+        linker: &mut Linker<T>,
+        get: fn(&mut T) -> &mut PlanNotesCap,
+    ) -> wasmtime::Result<()> {
+        crate::wit::plan_notes::add_to_linker::<T, HasSelf<PlanNotesCap>>(linker, get)
     }
 }
 

@@ -6,6 +6,12 @@
 //! value ever being read; every granted value is registered with the run's redactor, which
 //! replaces it in everything sluice writes (terminal, JSON events, state, journal, errors).
 
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime_wasi::WasiView;
+
+use super::CapError;
+use super::capability::{Access, CallSetup, Capability, Provide};
+use crate::plan::model::Grants;
 use std::collections::BTreeMap;
 
 use crate::wit::secrets::Host;
@@ -44,6 +50,43 @@ impl SecretsCap {
 impl Host for SecretsCap {
     async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, Error>> {
         Ok(SecretsCap::get(self, &name))
+    }
+}
+
+/// `sluice:deploy/secrets`: needs the `secrets` grant.
+pub struct Secrets;
+
+impl Capability for Secrets {
+    fn name(&self) -> &'static str {
+        "secrets"
+    }
+    fn interfaces(&self) -> &'static [&'static str] {
+        &["sluice:deploy/secrets"]
+    }
+    fn access(&self) -> Access {
+        Access::Granted {
+            key: "secrets",
+            by: |grants| !grants.secrets.is_empty(),
+        }
+    }
+    fn describe(&self, grants: &Grants) -> Vec<String> {
+        grants.secrets.clone()
+    }
+}
+
+impl Provide for Secrets {
+    type State = SecretsCap;
+
+    fn state(&self, call: &CallSetup<'_>) -> Result<SecretsCap, CapError> {
+        let p = call.provision;
+        Ok(SecretsCap::new(&p.plugin, p.secrets.clone()))
+    }
+
+    fn add_to_linker<T: WasiView + 'static>(
+        linker: &mut Linker<T>,
+        get: fn(&mut T) -> &mut SecretsCap,
+    ) -> wasmtime::Result<()> {
+        crate::wit::secrets::add_to_linker::<T, HasSelf<SecretsCap>>(linker, get)
     }
 }
 

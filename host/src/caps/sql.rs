@@ -24,6 +24,7 @@
 //! SQLite an exclusive `flock(2)` on the file `<database>.sluice-lock-<key>` beside it. Both are
 //! held by the handle's session and released when the handle is dropped or the process ends.
 
+mod capability;
 mod fault;
 mod handle;
 mod postgres;
@@ -37,6 +38,7 @@ use std::collections::BTreeMap;
 
 use wasmtime::component::{Resource, ResourceTable};
 
+pub use capability::Sql;
 pub use handle::DatabaseHandle;
 pub use snapshot::{Snapshot, SnapshotLedger, Snapshots};
 pub use target::{DatabaseTarget, PostgresTarget};

@@ -14,7 +14,7 @@ pub use args::Cli;
 pub use exit::Exit;
 
 use crate::orchestrate::OrchestrateError;
-use crate::report::Redactor;
+use crate::redact::Redactor;
 use crate::state::StateError;
 
 /// A command's failure: what to print and which exit code.

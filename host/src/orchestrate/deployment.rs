@@ -60,7 +60,7 @@ pub(super) fn begin(
         plan_hash: d.plan.hash.clone(),
         actor: d.actor.clone(),
         commit: d.commit.clone(),
-        started_at_ms: crate::report::time::now_ms(),
+        started_at_ms: crate::clock::now_ms(),
         approved_by: approved_by.clone(),
     })?;
     d.audit(

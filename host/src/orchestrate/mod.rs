@@ -7,7 +7,9 @@
 //! did not succeed is skipped.
 
 mod approval;
+mod audit;
 pub mod changes;
+mod databases;
 mod deployment;
 mod error;
 mod fleet;
@@ -15,6 +17,7 @@ mod gating;
 pub mod git;
 mod outcome;
 pub mod promotion;
+mod provision;
 mod recover;
 mod resolved;
 mod revert;
@@ -23,13 +26,17 @@ mod schema;
 mod setup;
 mod snapshots;
 mod unit;
+mod validation;
+mod variables;
 
 pub use approval::authorize;
 pub use deployment::{ApplyOptions, Approved, apply};
 pub use error::OrchestrateError;
 pub use outcome::{RunOutcome, UnitResult};
+pub use provision::engines_of;
 pub use recover::recover;
 pub use resolved::{PLAN_FORMAT, PlanDocument, PlannedUnit, ResolvedPlan, resolve};
 pub use revert::{RevertOptions, revert};
-pub use setup::{Deployer, Inputs, engines_of, read_secrets, resolve_config};
+pub use setup::{Deployer, Inputs, read_secrets};
 pub use unit::{change_line, reason_of};
+pub use variables::resolve_config;

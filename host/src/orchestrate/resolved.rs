@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::OrchestrateError;
-use super::setup::{Deployer, resolve_config};
+use super::setup::Deployer;
 use super::unit::{change_line, config_hash, reason_of};
+use super::variables::resolve_config;
 use crate::plan::model::Unit;
 use crate::wit::types::ChangeAction;
 

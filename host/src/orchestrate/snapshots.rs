@@ -44,7 +44,7 @@ impl SnapshotLedger for JournaledSnapshots {
                 engine: snapshot.engine.clone(),
                 path: snapshot.path.display().to_string(),
                 bytes: snapshot.bytes,
-                taken_at_ms: crate::report::time::now_ms(),
+                taken_at_ms: crate::clock::now_ms(),
             })
             .map_err(|e| e.to_string())?;
         self.journal("backup", snapshot)

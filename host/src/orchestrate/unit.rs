@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use super::gating::{self, Target};
 use super::outcome::UnitResult;
 use super::resolved::PlannedUnit;
-use super::setup::{Deployer, resolve_config};
+use super::setup::Deployer;
+use super::variables::resolve_config;
 use crate::caps::Provision;
 use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
@@ -179,7 +180,7 @@ impl<'a> UnitRun<'a> {
                 version: version.to_owned(),
                 plugin_sha256: self.plugin.sha256.clone(),
                 config_hash: config_hash.to_owned(),
-                started_at_ms: crate::report::time::now_ms(),
+                started_at_ms: crate::clock::now_ms(),
             })
             .map_err(|e| e.to_string())
     }
@@ -230,7 +231,7 @@ impl<'a> UnitRun<'a> {
             deployment_id: self.deployment_id.to_owned(),
             plugin_sha256: self.plugin.sha256.clone(),
             config_hash: config_hash.to_owned(),
-            since_ms: crate::report::time::now_ms(),
+            since_ms: crate::clock::now_ms(),
         };
         self.d
             .store

@@ -123,11 +123,10 @@ pub enum PluginSource {
 /// What a plugin may reach. Empty means nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
-    /// `http`: origins such as `https://api.cloudflare.com` or `http://127.0.0.1:2019`.
-    pub http: Vec<HttpGrant>,
-    /// Whether the plan has an `http` key at all: `http = []` lets a plugin that imports the
-    /// capability load (a mode that never sends a request) while reaching no origin.
-    pub http_granted: bool,
+    /// `http`: origins such as `https://api.cloudflare.com` or `http://127.0.0.1:2019`; none
+    /// without an `http` key. `http = []` lets a plugin that imports the capability load (a mode
+    /// that never sends a request) while reaching no origin.
+    pub http: Option<Vec<HttpGrant>>,
     /// `secrets`: names declared in `[secrets]`.
     pub secrets: Vec<String>,
     /// `files`: directories preopened for the plugin.

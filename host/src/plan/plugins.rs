@@ -64,11 +64,9 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
     Ok(Grants {
         http: raw
             .http
-            .iter()
-            .flatten()
-            .map(|entry| http_grant(cx, entry))
-            .collect::<Result<_, _>>()?,
-        http_granted: raw.http.is_some(),
+            .as_ref()
+            .map(|entries| entries.iter().map(|entry| http_grant(cx, entry)).collect())
+            .transpose()?,
         secrets: raw.secrets.clone(),
         files: raw
             .files
@@ -209,6 +207,7 @@ mod tests {
             .grants
             .http
             .iter()
+            .flatten()
             .map(|g| (g.origin.clone(), g.internal))
             .collect()
     }

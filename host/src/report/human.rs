@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::time::format_duration;
-use super::{Event, Reporter, redact::Redactor};
+use super::{Event, Reporter};
 use crate::caps::log::Level;
+use crate::clock::format_duration;
+use crate::redact::Redactor;
 use crate::state::Outcome;
 
 /// One row of the summary table.

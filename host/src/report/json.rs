@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::sync::Mutex;
 
-use super::{Event, Reporter, redact::Redactor};
+use super::{Event, Reporter};
+use crate::redact::Redactor;
 
 /// Writes each event as one JSON line to stdout, redacted.
 pub struct JsonReporter {

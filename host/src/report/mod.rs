@@ -4,17 +4,15 @@
 mod event;
 mod human;
 mod json;
-mod redact;
-pub mod time;
 
 use std::sync::Arc;
 
 pub use event::Event;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
-pub use redact::{REDACTED, Redactor};
 
 use crate::caps::log::{Level, LogSink};
+use crate::redact::Redactor;
 
 /// Where events go. Implementations redact before writing.
 pub trait Reporter: Send + Sync {

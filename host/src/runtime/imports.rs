@@ -1,85 +1,88 @@
-//! What a component's imports require, and whether the plan grants it.
+//! What a component's imports require, and whether the plan grants it: each import is either
+//! one of the capabilities in [`crate::caps::registry`], one of the few interfaces every plugin
+//! has besides them, or refused.
 
+use crate::caps::capability::{Access, Capability, interface_matches};
+use crate::caps::registry;
 use crate::plan::model::Grants;
 
 use super::error::RuntimeError;
 
-/// A capability the plan must grant before a plugin may import it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Capability {
-    /// `sluice:deploy/http`: needs `grants.http`.
-    Http,
-    /// `sluice:deploy/secrets`: needs `grants.secrets`.
-    Secrets,
-    /// `sluice:deploy/containers`: needs `grants.containers` or `grants.images`.
-    Containers,
-    /// `sluice:deploy/sql`: needs `grants.databases`.
-    Sql,
-}
+/// Interfaces every plugin has that are not capabilities: the contract's shared types, and the
+/// basics of WASI 0.2 (linked with the `files` capability) that every toolchain's output imports.
+const ALWAYS_PROVIDED: &[&str] = &[
+    "sluice:deploy/types",
+    "wasi:cli/",
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+];
 
-impl Capability {
-    /// The grant's key in the plan.
-    pub fn grant_key(self) -> &'static str {
-        match self {
-            Capability::Http => "http",
-            Capability::Secrets => "secrets",
-            Capability::Containers => "containers",
-            Capability::Sql => "databases",
-        }
-    }
-
-    fn granted_by(self, grants: &Grants) -> bool {
-        match self {
-            Capability::Http => grants.http_granted,
-            Capability::Secrets => !grants.secrets.is_empty(),
-            Capability::Containers => !grants.containers.is_empty() || !grants.images.is_empty(),
-            Capability::Sql => !grants.databases.is_empty(),
-        }
-    }
-}
+/// Interfaces refused at load, with why: they would give a plugin a way around the capabilities.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "wasi:sockets/",
+        "plugins get no raw network access; use sluice:deploy/http with granted origins",
+    ),
+    (
+        "wasi:http/",
+        "plugins get no raw network access; use sluice:deploy/http with granted origins",
+    ),
+];
 
 /// What one import needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum ImportNeed {
-    /// Always provided (shared types, `log`, `plan-notes`, and WASI basics; files see only
-    /// granted preopens).
+    /// Always provided (shared types, WASI basics, and the capabilities every plugin has; files
+    /// see only granted directories).
     Provided,
-    /// Provided when the plan grants this capability.
-    Grant(Capability),
+    /// Provided when the plan has the capability's grant.
+    Grant {
+        /// The capability.
+        capability: &'static dyn Capability,
+        /// The grant's key in the plan.
+        key: &'static str,
+    },
     /// Not provided by this sluice; the text says why and what to use instead.
     Unsupported(&'static str),
+}
+
+impl std::fmt::Debug for ImportNeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportNeed::Provided => f.write_str("Provided"),
+            ImportNeed::Grant { capability, key } => {
+                write!(f, "Grant({} by `{key}`)", capability.name())
+            }
+            ImportNeed::Unsupported(why) => write!(f, "Unsupported({why:?})"),
+        }
+    }
 }
 
 /// What the import named `name` (e.g. `wasi:cli/stdout@0.2.6`) needs.
 pub fn classify(name: &str) -> ImportNeed {
     let interface = name.split('@').next().unwrap_or(name);
-    match interface {
-        "sluice:deploy/types" | "sluice:deploy/log" | "sluice:deploy/plan-notes" => {
-            ImportNeed::Provided
-        }
-        "sluice:deploy/http" => ImportNeed::Grant(Capability::Http),
-        "sluice:deploy/secrets" => ImportNeed::Grant(Capability::Secrets),
-        "sluice:deploy/containers" => ImportNeed::Grant(Capability::Containers),
-        "sluice:deploy/sql" => ImportNeed::Grant(Capability::Sql),
-        _ if interface.starts_with("wasi:sockets/") || interface.starts_with("wasi:http/") => {
-            ImportNeed::Unsupported(
-                "plugins get no raw network access; use sluice:deploy/http with granted origins",
-            )
-        }
-        _ if [
-            "wasi:cli/",
-            "wasi:io/",
-            "wasi:clocks/",
-            "wasi:random/",
-            "wasi:filesystem/",
-        ]
+    if let Some(cap) = registry::providing(interface) {
+        return match cap.access() {
+            Access::Always | Access::Scoped { .. } => ImportNeed::Provided,
+            Access::Granted { key, .. } => ImportNeed::Grant {
+                capability: cap,
+                key,
+            },
+        };
+    }
+    if ALWAYS_PROVIDED
         .iter()
-        .any(|p| interface.starts_with(p)) =>
-        {
-            ImportNeed::Provided
-        }
-        _ => ImportNeed::Unsupported("it is not part of the sluice:deploy world or WASI 0.2"),
+        .any(|p| interface_matches(interface, p))
+    {
+        return ImportNeed::Provided;
+    }
+    match REFUSED
+        .iter()
+        .find(|(p, _)| interface_matches(interface, p))
+    {
+        Some((_, why)) => ImportNeed::Unsupported(why),
+        None => ImportNeed::Unsupported("it is not part of the sluice:deploy world or WASI 0.2"),
     }
 }
 
@@ -88,12 +91,12 @@ pub(super) fn check(plugin: &str, imports: &[String], grants: &Grants) -> Result
     for import in imports {
         match classify(import) {
             ImportNeed::Provided => {}
-            ImportNeed::Grant(cap) if cap.granted_by(grants) => {}
-            ImportNeed::Grant(cap) => {
+            ImportNeed::Grant { capability, .. } if capability.access().allows(grants) => {}
+            ImportNeed::Grant { key, .. } => {
                 return Err(RuntimeError::NotGranted {
                     plugin: plugin.to_owned(),
                     import: import.clone(),
-                    capability: cap.grant_key().to_owned(),
+                    capability: key.to_owned(),
                 });
             }
             ImportNeed::Unsupported(why) => {
@@ -121,7 +124,7 @@ mod tests {
             "sluice:deploy/log@0.1.0",
             "sluice:deploy/plan-notes@0.1.1",
         ] {
-            assert_eq!(classify(name), ImportNeed::Provided, "{name}");
+            assert!(matches!(classify(name), ImportNeed::Provided), "{name}");
         }
     }
 
@@ -143,11 +146,10 @@ mod tests {
     #[test]
     fn raw_sockets_are_refused_even_with_an_http_grant() {
         let grants = Grants {
-            http: vec![HttpGrant {
+            http: Some(vec![HttpGrant {
                 origin: "http://127.0.0.1:1".into(),
                 internal: false,
-            }],
-            http_granted: true,
+            }]),
             ..Grants::default()
         };
         let err = check("p", &["wasi:sockets/tcp@0.2.6".into()], &grants).unwrap_err();
@@ -160,7 +162,7 @@ mod tests {
         let err = check("api", &import, &Grants::default()).unwrap_err();
         assert!(err.to_string().contains("`http` grant"), "{err}");
         let no_origins = Grants {
-            http_granted: true,
+            http: Some(Vec::new()),
             ..Grants::default()
         };
         assert!(check("api", &import, &no_origins).is_ok());

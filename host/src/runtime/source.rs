@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::builtin::{builtin, builtin_names};
 use super::error::RuntimeError;
+use crate::plan::model::{PluginDecl, PluginSource};
 
 /// A component's bytes and their sha256 (hex).
 pub struct ComponentBytes {
@@ -17,6 +18,15 @@ pub struct ComponentBytes {
 }
 
 impl ComponentBytes {
+    /// The component the plan declares as plugin `name`: builtin, or a file checked against its
+    /// pinned sha256.
+    pub fn declared(name: &str, decl: &PluginDecl) -> Result<ComponentBytes, RuntimeError> {
+        match &decl.source {
+            PluginSource::Builtin(builtin) => ComponentBytes::builtin(builtin),
+            PluginSource::Path(path) => ComponentBytes::file(name, path, decl.sha256.as_deref()),
+        }
+    }
+
     /// The builtin plugin `name`.
     pub fn builtin(name: &str) -> Result<ComponentBytes, RuntimeError> {
         let bytes = builtin(name).ok_or_else(|| RuntimeError::UnknownBuiltin {

@@ -1,22 +1,20 @@
 //! A fresh `Store` per lifecycle call: capabilities, WASI context, memory cap, deadline, and caps
 //! on the bytes passed to one host call and on the resources held open.
 
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use super::engine::EPOCH_TICK;
 use super::error::RuntimeError;
-use crate::caps::containers::ContainersCap;
-use crate::caps::http::{HttpCap, MAX_HEADER_BYTES, MAX_REQUEST_BODY};
-use crate::caps::log::LogCap;
-use crate::caps::plan_notes::PlanNotesCap;
-use crate::caps::secrets::SecretsCap;
-use crate::caps::sql::SqlCap;
-use crate::caps::{Capabilities, Provision, files};
+use crate::caps::capability::CallSetup;
+use crate::caps::http::{MAX_HEADER_BYTES, MAX_REQUEST_BODY};
+use crate::caps::registry::{self, HasCapabilities};
+use crate::caps::{Capabilities, Provision};
 use crate::plan::model::Limits;
-use crate::wit;
+
+pub use crate::caps::files::MAX_OPEN_RESOURCES;
 
 /// Instances, tables and memories one plugin store may create.
 const MAX_INSTANCES: usize = 16;
@@ -30,17 +28,12 @@ const MAX_TABLE_ELEMENTS: usize = 100_000;
 pub const MAX_HOST_CALL_BYTES: usize = 80 * 1024 * 1024;
 const _: () = assert!(MAX_HOST_CALL_BYTES > MAX_REQUEST_BODY + 2 * MAX_HEADER_BYTES);
 
-/// The most host resources (open files and directories, streams, pollables) a plugin may hold
-/// at once; opening one more traps the call. Each open file holds a host file descriptor.
-pub const MAX_OPEN_RESOURCES: usize = 256;
 /// The most component-model handles (to host resources or its own) a plugin may hold at once.
 const MAX_COMPONENT_HANDLES: usize = 4 * MAX_OPEN_RESOURCES;
 
 /// Everything a plugin's store holds.
 pub struct StoreState {
     caps: Capabilities,
-    wasi: WasiCtx,
-    table: ResourceTable,
     limits: StoreLimits,
 }
 
@@ -51,30 +44,28 @@ impl StoreState {
     }
 }
 
+impl HasCapabilities for StoreState {
+    fn capabilities(&mut self) -> &mut Capabilities {
+        &mut self.caps
+    }
+}
+
+/// WASI sees the `files` capability's state (linked by it: see `caps::files`).
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        let wasi = &mut self.caps.files;
         WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
+            ctx: &mut wasi.ctx,
+            table: &mut wasi.table,
         }
     }
 }
 
-/// A linker providing WASI 0.2 and the sluice capabilities this host implements.
-/// Which of them a plugin may really use was checked against its grants before linking.
+/// A linker providing every capability in the registry. Which of them a plugin may really use
+/// was checked against its grants before linking.
 pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
     let mut linker = Linker::<StoreState>::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wit::log::add_to_linker::<_, HasSelf<LogCap>>(&mut linker, |s| &mut s.caps.log)?;
-    wit::http::add_to_linker::<_, HasSelf<HttpCap>>(&mut linker, |s| &mut s.caps.http)?;
-    wit::secrets::add_to_linker::<_, HasSelf<SecretsCap>>(&mut linker, |s| &mut s.caps.secrets)?;
-    wit::containers::add_to_linker::<_, HasSelf<ContainersCap>>(&mut linker, |s| {
-        &mut s.caps.containers
-    })?;
-    wit::sql::add_to_linker::<_, HasSelf<SqlCap>>(&mut linker, |s| &mut s.caps.sql)?;
-    wit::plan_notes::add_to_linker::<_, HasSelf<PlanNotesCap>>(&mut linker, |s| {
-        &mut s.caps.plan_notes
-    })?;
+    registry::add_to_linker(&mut linker)?;
     Ok(linker)
 }
 
@@ -87,9 +78,7 @@ pub(super) fn new_store(
     output: &MemoryOutputPipe,
 ) -> Result<Store<StoreState>, RuntimeError> {
     let state = StoreState {
-        caps: provision.capabilities()?,
-        wasi: files::wasi_ctx(&provision.grants.files, output)?,
-        table: resource_table(),
+        caps: Capabilities::new(&CallSetup { provision, output })?,
         limits: StoreLimitsBuilder::new()
             .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
             .instances(MAX_INSTANCES)
@@ -106,12 +95,6 @@ pub(super) fn new_store(
     store.set_epoch_deadline(deadline_ticks(limits));
     store.epoch_deadline_trap();
     Ok(store)
-}
-
-fn resource_table() -> ResourceTable {
-    let mut table = ResourceTable::new();
-    table.set_max_capacity(MAX_OPEN_RESOURCES);
-    table
 }
 
 fn deadline_ticks(limits: &Limits) -> u64 {

@@ -1,9 +1,10 @@
 //! History, current state, the journal and environment locks.
 //!
-//! One [`Store`] trait; [`sqlite::SqliteStore`] is the embedded default. The schema is designed
-//! so that a PostgreSQL backend, promotions and approvals fit without a rewrite: a deployment
-//! (one `sluice apply` of one environment) has unit deployments; each unit's `current` state is
-//! kept per environment; the journal is append-only.
+//! One [`Store`] trait with two backends: [`sqlite::SqliteStore`], the embedded default (a file
+//! beside the plan), and [`postgres::PostgresStore`], shared by every runner of a team. Both keep
+//! the same versioned schema (`schema/`): a deployment (one `sluice apply` of one environment)
+//! has unit deployments; each unit's `current` state is kept per environment; the journal and
+//! the audit log are append-only; saved plans carry their approvals.
 
 pub mod audit;
 mod machine;

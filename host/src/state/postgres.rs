@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use postgres::Row;
 
-use crate::report::time::now_ms;
+use crate::clock::now_ms;
 
 use super::audit::{AuditEntry, AuditRecord, GENESIS};
 use super::{

@@ -241,7 +241,7 @@ impl fmt::Display for LockHolder {
             self.actor,
             self.host,
             self.pid,
-            crate::report::time::format_ms(self.since_ms)
+            crate::clock::format_ms(self.since_ms)
         )
     }
 }

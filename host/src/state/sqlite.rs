@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::report::time::now_ms;
+use crate::clock::now_ms;
 
 use super::audit::{AuditEntry, AuditRecord};
 use super::{

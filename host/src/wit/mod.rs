@@ -31,8 +31,3 @@ pub mod v0_1 {
 
 pub use v0_1::sluice::deploy::{containers, http, log, plan_notes, secrets, sql, types};
 pub use v0_1::{Plugin, PluginPre};
-
-/// The package version this host provides (the newest of its series).
-pub const VERSION: &str = "0.1.1";
-/// The WIT package name.
-pub const PACKAGE: &str = "sluice:deploy";

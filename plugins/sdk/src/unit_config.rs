@@ -42,14 +42,4 @@ pub trait UnitConfig: DeserializeOwned {
             Err(e) => vec![Diagnostic::new("", e.to_string())],
         }
     }
-
-    /// What the strategy's `validate` answers: nothing, or every problem.
-    fn validate(config: &str) -> Result<(), Vec<Diagnostic>> {
-        let problems = Self::diagnose(config);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
-    }
 }

@@ -331,7 +331,7 @@ impl DatabaseHandle {
 /// The WIT error for `fault` of database `name`, with `password` (if any) blanked out.
 fn error_for(name: &str, password: Option<&str>, fault: Fault) -> Error {
     let hide = |text: String| match password.filter(|p| !p.is_empty()) {
-        Some(password) => text.replace(password, crate::report::REDACTED),
+        Some(password) => text.replace(password, crate::redact::REDACTED),
         None => text,
     };
     match fault {

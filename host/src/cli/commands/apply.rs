@@ -10,7 +10,8 @@ use crate::orchestrate::changes::{self, Ask};
 use crate::orchestrate::{
     self, ApplyOptions, Deployer, OrchestrateError, PLAN_FORMAT, PlanDocument, RunOutcome,
 };
-use crate::report::{Event, Redactor};
+use crate::redact::Redactor;
+use crate::report::Event;
 use crate::state::{LockHolder, Outcome};
 
 /// Runs `sluice apply`: `--env` (and `--version`, `--unit`), or a plan file written by
@@ -142,7 +143,7 @@ pub(super) async fn locked<T>(
         actor: deployer.actor.clone(),
         host: crate::state::this_host(),
         pid: std::process::id(),
-        since_ms: crate::report::time::now_ms(),
+        since_ms: crate::clock::now_ms(),
     };
     let store = deployer.store.clone();
     let environment = deployer.environment.clone();

@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, args: &ApproveArgs) -> Result<Exit, CliError> {
     }
     store.approve_plan(hash, &actor)?;
     store.audit_append(&AuditEntry {
-        at_ms: crate::report::time::now_ms(),
+        at_ms: crate::clock::now_ms(),
         actor: actor.clone(),
         environment: saved.environment.clone(),
         deployment_id: String::new(),

@@ -3,8 +3,8 @@
 use super::super::args::{Cli, HistoryArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
+use crate::clock::format_ms;
 use crate::report::Format;
-use crate::report::time::format_ms;
 use crate::state::HistoryFilter;
 
 /// Runs `sluice history`.

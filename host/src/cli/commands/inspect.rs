@@ -8,9 +8,9 @@ use super::super::args::Cli;
 use super::super::session;
 use super::super::{CliError, Exit};
 use crate::caps::Provision;
-use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
-use crate::plan::model::{Grants, Limits};
-use crate::report::{Format, PluginLogs, Redactor};
+use crate::plan::model::Limits;
+use crate::redact::Redactor;
+use crate::report::{Format, PluginLogs};
 use crate::runtime::{ComponentBytes, ImportNeed, classify};
 use crate::wit::types::Feature;
 
@@ -91,23 +91,14 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
 
 /// What `info()` may reach while inspecting: nothing but the log.
 fn inspection_provision(cli: &Cli, redactor: &Redactor, name: &str) -> Provision {
-    Provision {
-        plugin: name.to_owned(),
-        unit: "inspect".into(),
-        grants: Grants::default(),
-        secrets: Default::default(),
-        log: Arc::new(PluginLogs(session::reporter(cli, redactor))),
-        log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
-        docker: Vec::new(),
-        container_labels: Vec::new(),
-        sql: Default::default(),
-    }
+    let log = Arc::new(PluginLogs(session::reporter(cli, redactor)));
+    Provision::deny_all(name, "inspect", log)
 }
 
 fn need(import: &str) -> String {
     match classify(import) {
         ImportNeed::Provided => "always provided".to_owned(),
-        ImportNeed::Grant(cap) => format!("needs grant `{}`", cap.grant_key()),
+        ImportNeed::Grant { key, .. } => format!("needs grant `{key}`"),
         ImportNeed::Unsupported(why) => format!("refused: {why}"),
     }
 }

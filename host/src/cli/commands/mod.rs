@@ -15,7 +15,7 @@ mod validate;
 
 use super::args::{AuditCommand, Cli, Command, PluginsCommand};
 use super::{CliError, Exit};
-use crate::report::Redactor;
+use crate::redact::Redactor;
 
 /// Runs the chosen subcommand.
 pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {

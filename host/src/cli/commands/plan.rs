@@ -11,7 +11,8 @@ use super::super::session;
 use super::super::{CliError, Exit};
 use crate::orchestrate::changes;
 use crate::orchestrate::{self, PlannedUnit, ResolvedPlan};
-use crate::report::{Format, Redactor};
+use crate::redact::Redactor;
+use crate::report::Format;
 use crate::state::SavedPlan;
 
 /// Runs `sluice plan`.
@@ -74,7 +75,7 @@ fn save(
         environment: resolved.environment.clone(),
         body: serde_json::to_string(&resolved).map_err(CliError::failed)?,
         created_by: deployer.actor.clone(),
-        created_at_ms: crate::report::time::now_ms(),
+        created_at_ms: crate::clock::now_ms(),
         approved_by: None,
         approved_at_ms: None,
     })?;

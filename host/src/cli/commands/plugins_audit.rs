@@ -4,15 +4,15 @@
 //! directory, every HTTP grant that reaches this machine or an internal network, and every
 //! import sluice refuses (the plugin will not load).
 
-use std::net::IpAddr;
 use std::path::Path;
 
 use super::super::args::Cli;
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::caps::http::classify;
+use crate::caps::capability::{Access, Capability};
 use crate::caps::log::DEFAULT_BUDGET_BYTES;
-use crate::plan::model::{FileGrant, Grants, HttpGrant, LOCALHOST, PluginDecl, PluginSource};
+use crate::caps::registry;
+use crate::plan::model::{Grants, PluginDecl, PluginSource};
 use crate::report::Format;
 use crate::runtime::{
     ComponentBytes, ImportNeed, MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES,
@@ -24,8 +24,8 @@ use crate::runtime::{
 pub struct Row {
     /// The plugin's name in the plan.
     pub plugin: String,
-    /// The capability: log, plan-notes, http, secrets, files, containers, sql; `refused` for
-    /// imports sluice does not provide.
+    /// The capability's name (see `caps::registry`); `refused` for imports sluice does not
+    /// provide.
     pub capability: &'static str,
     /// The component's imports that use it.
     pub imports: Vec<String>,
@@ -35,56 +35,11 @@ pub struct Row {
     pub warnings: Vec<String>,
 }
 
-/// The capabilities, with the import prefix that uses each.
-const CAPABILITIES: &[(&str, &str)] = &[
-    ("log", "sluice:deploy/log@"),
-    ("plan-notes", "sluice:deploy/plan-notes@"),
-    ("http", "sluice:deploy/http@"),
-    ("secrets", "sluice:deploy/secrets@"),
-    ("files", "wasi:filesystem/"),
-    ("containers", "sluice:deploy/containers@"),
-    ("sql", "sluice:deploy/sql@"),
-];
-
-/// The capabilities every plugin has, without a grant.
-const ALWAYS_GRANTED: &[&str] = &["log", "plan-notes"];
-
 /// The rows for one plugin whose component imports `imports`.
 pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
-    let mut rows: Vec<Row> = CAPABILITIES
+    let mut rows: Vec<Row> = registry::ALL
         .iter()
-        .map(|(capability, prefix)| {
-            let imports: Vec<String> = imports
-                .iter()
-                .filter(|i| i.starts_with(prefix))
-                .cloned()
-                .collect();
-            let granted = granted(capability, grants);
-            let mut warnings = Vec::new();
-            if imports.is_empty() && !granted.is_empty() && !ALWAYS_GRANTED.contains(capability) {
-                warnings
-                    .push("over-granted: the plugin does not import this capability".to_owned());
-            }
-            for grant in granted.iter().filter(|g| g.contains('*')) {
-                warnings.push(format!("wildcard grant `{grant}`"));
-            }
-            for grant in granted.iter().filter(|g| g.ends_with("(read-write)")) {
-                warnings.push(format!(
-                    "writable directory {}",
-                    grant.trim_end_matches(" (read-write)")
-                ));
-            }
-            if *capability == "http" {
-                warnings.extend(grants.http.iter().filter_map(http_reach_warning));
-            }
-            Row {
-                plugin: plugin.to_owned(),
-                capability,
-                imports,
-                granted,
-                warnings,
-            }
-        })
+        .map(|cap| row(plugin, *cap, imports, grants))
         .collect();
     let refused: Vec<(String, &str)> = imports
         .iter()
@@ -110,66 +65,31 @@ pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
     rows
 }
 
-/// A warning when `grant` reaches this machine or an internal network.
-fn http_reach_warning(grant: &HttpGrant) -> Option<String> {
-    let origin = &grant.origin;
-    if grant.internal {
-        return Some(format!(
-            "{origin} is marked internal: its name may resolve to this machine or an internal \
-             network (never to a metadata address)"
-        ));
-    }
-    let host = url::Url::parse(origin).ok()?.host_str()?.to_owned();
-    if host == LOCALHOST {
-        return Some(format!(
-            "{origin} reaches a service on this machine (loopback)"
-        ));
-    }
-    let ip: IpAddr = host.trim_matches(['[', ']']).parse().ok()?;
-    classify(ip).map(|class| {
-        format!(
-            "{origin} reaches {} (not the public internet)",
-            class.describe()
-        )
-    })
-}
-
-fn granted(capability: &str, grants: &Grants) -> Vec<String> {
-    match capability {
-        _ if ALWAYS_GRANTED.contains(&capability) => vec!["always".to_owned()],
-        "http" if grants.http_granted && grants.http.is_empty() => {
-            vec!["no origin (`http = []`: loads, reaches nothing)".to_owned()]
-        }
-        "http" => grants.http.iter().map(describe_origin).collect(),
-        "secrets" => grants.secrets.clone(),
-        "files" => grants.files.iter().map(describe_dir).collect(),
-        "containers" => grants
-            .containers
-            .iter()
-            .map(|c| format!("container {c}"))
-            .chain(grants.images.iter().map(|i| format!("image {i}")))
-            .chain(grants.docker.iter().map(|e| format!("engine {e}")))
-            .collect(),
-        "sql" => grants.databases.clone(),
-        _ => Vec::new(),
-    }
-}
-
-fn describe_origin(grant: &HttpGrant) -> String {
-    if grant.internal {
-        format!("{} (internal)", grant.origin)
+/// The row of capability `cap`.
+fn row(plugin: &str, cap: &dyn Capability, imports: &[String], grants: &Grants) -> Row {
+    let imports: Vec<String> = imports
+        .iter()
+        .filter(|i| cap.provides(i.split('@').next().unwrap_or(i)))
+        .cloned()
+        .collect();
+    let always = matches!(cap.access(), Access::Always);
+    let granted = if always {
+        vec!["always".to_owned()]
     } else {
-        grant.origin.clone()
-    }
-}
-
-fn describe_dir(grant: &FileGrant) -> String {
-    let mode = if grant.writable {
-        "read-write"
-    } else {
-        "read-only"
+        cap.describe(grants)
     };
-    format!("{} at {} ({mode})", grant.host.display(), grant.guest)
+    let mut warnings = Vec::new();
+    if imports.is_empty() && !granted.is_empty() && !always {
+        warnings.push("over-granted: the plugin does not import this capability".to_owned());
+    }
+    warnings.extend(cap.warnings(grants));
+    Row {
+        plugin: plugin.to_owned(),
+        capability: cap.name(),
+        imports,
+        granted,
+        warnings,
+    }
 }
 
 /// The limits every plugin has, whatever its plan says.
@@ -187,7 +107,7 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
     let plan = crate::plan::load(plan.unwrap_or(&cli.plan)).map_err(CliError::invalid)?;
     let runtime = session::runtime()?;
     for (name, decl) in &plan.plugins {
-        let bytes = component(name, decl).map_err(CliError::invalid)?;
+        let bytes = ComponentBytes::declared(name, decl).map_err(CliError::invalid)?;
         let interfaces = runtime
             .interfaces(name, &bytes)
             .map_err(CliError::invalid)?;
@@ -257,19 +177,10 @@ fn print_table(
     println!();
 }
 
-fn component(
-    name: &str,
-    decl: &PluginDecl,
-) -> Result<ComponentBytes, crate::runtime::RuntimeError> {
-    match &decl.source {
-        PluginSource::Builtin(builtin) => ComponentBytes::builtin(builtin),
-        PluginSource::Path(path) => ComponentBytes::file(name, path, decl.sha256.as_deref()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::model::{FileGrant, HttpGrant};
 
     fn imports(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
@@ -278,10 +189,10 @@ mod tests {
     #[test]
     fn a_grant_the_plugin_does_not_import_is_flagged_as_over_granted() {
         let grants = Grants {
-            http: vec![HttpGrant {
+            http: Some(vec![HttpGrant {
                 origin: "https://api.example.com".into(),
                 internal: false,
-            }],
+            }]),
             ..Grants::default()
         };
         let table = rows("p", &imports(&["sluice:deploy/log@0.1.0"]), &grants);
@@ -328,13 +239,13 @@ mod tests {
             internal,
         };
         let grants = Grants {
-            http: vec![
+            http: Some(vec![
                 grant("https://api.example.com", false),
                 grant("http://127.0.0.1:2019", false),
                 grant("http://localhost:8001", false),
                 grant("http://kong.internal:8001", true),
                 grant("http://[fd00:ec2::254]", false),
-            ],
+            ]),
             ..Grants::default()
         };
         let table = rows("p", &imports(&["sluice:deploy/http@0.1.0"]), &grants);

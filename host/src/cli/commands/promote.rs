@@ -7,7 +7,7 @@ use super::super::{CliError, Exit};
 use super::apply::{How, deploy};
 use crate::orchestrate::changes;
 use crate::orchestrate::promotion;
-use crate::report::Redactor;
+use crate::redact::Redactor;
 
 /// Runs `sluice promote`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &PromoteArgs) -> Result<Exit, CliError> {

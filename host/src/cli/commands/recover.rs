@@ -4,7 +4,8 @@ use super::super::args::{Cli, RecoverArgs};
 use super::super::session;
 use super::super::{CliError, Exit};
 use super::apply::{locked, recovered};
-use crate::report::{Format, Redactor};
+use crate::redact::Redactor;
+use crate::report::Format;
 
 /// Runs `sluice recover`: under the environment's lock, every unfinished deployment is rolled back
 /// or completed as its journal allows. Exits as a deployment with the worst recovered outcome

@@ -5,7 +5,7 @@ use super::super::session;
 use super::super::{CliError, Exit};
 use super::apply::{finish, locked, recovered};
 use crate::orchestrate::{self, RevertOptions};
-use crate::report::Redactor;
+use crate::redact::Redactor;
 
 /// Runs `sluice rollback`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &RollbackArgs) -> Result<Exit, CliError> {

@@ -10,11 +10,11 @@ use super::super::{CliError, Exit};
 use crate::caps::containers::{
     ContainersCap, LABEL_DEPLOYMENT, LABEL_ENVIRONMENT, LABEL_UNIT, LABEL_VERSION,
 };
+use crate::clock::format_ms;
 use crate::orchestrate::engines_of;
 use crate::plan::Plan;
 use crate::plan::model::Unit;
 use crate::report::Format;
-use crate::report::time::format_ms;
 use crate::state::UnitCurrent;
 use crate::wit::containers::{ContainerInfo, ContainerStatus, HealthStatus};
 use crate::wit::types::Error;

@@ -4,7 +4,8 @@
 use super::super::args::Cli;
 use super::super::session;
 use super::super::{CliError, Exit};
-use crate::report::{Format, Redactor};
+use crate::redact::Redactor;
+use crate::report::Format;
 
 /// The version `${version}` stands for while validating.
 const VALIDATION_VERSION: &str = "0.0.0-validate";

@@ -1,4 +1,5 @@
-//! Time as sluice stores and prints it: milliseconds since the Unix epoch.
+//! Time as sluice stores and prints it: milliseconds since the Unix epoch, and durations for
+//! people.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,0 +1,46 @@
+//! The sql capability's registration: `sluice:deploy/sql` needs the plan's `databases` grant.
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime_wasi::WasiView;
+
+use super::SqlCap;
+use crate::caps::CapError;
+use crate::caps::capability::{Access, CallSetup, Capability, Provide};
+use crate::plan::model::Grants;
+
+/// `sluice:deploy/sql`: needs the `databases` grant.
+pub struct Sql;
+
+impl Capability for Sql {
+    fn name(&self) -> &'static str {
+        "sql"
+    }
+    fn interfaces(&self) -> &'static [&'static str] {
+        &["sluice:deploy/sql"]
+    }
+    fn access(&self) -> Access {
+        Access::Granted {
+            key: "databases",
+            by: |grants| !grants.databases.is_empty(),
+        }
+    }
+    fn describe(&self, grants: &Grants) -> Vec<String> {
+        grants.databases.clone()
+    }
+}
+
+impl Provide for Sql {
+    type State = SqlCap;
+
+    fn state(&self, call: &CallSetup<'_>) -> Result<SqlCap, CapError> {
+        let p = call.provision;
+        Ok(SqlCap::new(&p.plugin, p.sql.clone()))
+    }
+
+    fn add_to_linker<T: WasiView + 'static>(
+        linker: &mut Linker<T>,
+        get: fn(&mut T) -> &mut SqlCap,
+    ) -> wasmtime::Result<()> {
+        crate::wit::sql::add_to_linker::<T, HasSelf<SqlCap>>(linker, get)
+    }
+}

@@ -1,0 +1,86 @@
+//! What a unit's plugin may reach: its [`Provision`] while planning or validating (databases
+//! read-only, no backups) and while deploying, and the Docker engines it may use.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::setup::Deployer;
+use super::snapshots::JournaledSnapshots;
+use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
+use crate::caps::sql::{Snapshots, SqlGrant};
+use crate::caps::{Provision, containers};
+use crate::plan::Plan;
+use crate::plan::model::{StateConfig, Unit};
+use crate::report::PluginLogs;
+
+impl Deployer {
+    /// What `unit`'s plugin may reach while planning or validating `version` in deployment
+    /// `deployment_id` (a fresh log budget each time); a fleet member reaches its own engine
+    /// only. Its databases open read-only, and it cannot take backups.
+    pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
+        let decl = &self.plan.plugins[&unit.plugin];
+        Provision {
+            plugin: unit.plugin.clone(),
+            unit: unit.name.clone(),
+            grants: decl.grants.clone(),
+            secrets: decl
+                .grants
+                .secrets
+                .iter()
+                .map(|name| (name.clone(), self.secret(name)))
+                .collect(),
+            log: Arc::new(PluginLogs(self.reporter.clone())),
+            log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
+            docker: engines_of(&self.plan, unit),
+            container_labels: containers::host_labels(
+                &unit.name,
+                &self.environment,
+                version,
+                deployment_id,
+            ),
+            sql: SqlGrant {
+                databases: self.databases(unit),
+                read_only: true,
+                snapshots: None,
+            },
+        }
+    }
+
+    /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`:
+    /// as [`Deployer::provision`], with its databases writable and backups recorded in this
+    /// deployment.
+    pub fn deploying(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
+        let mut provision = self.provision(unit, version, deployment_id);
+        provision.sql.read_only = false;
+        provision.sql.snapshots = Some(Snapshots {
+            dir: self.snapshot_dir(),
+            ledger: Arc::new(JournaledSnapshots {
+                store: self.store.clone(),
+                environment: self.environment.clone(),
+                unit: unit.name.clone(),
+                deployment_id: deployment_id.to_owned(),
+            }),
+        });
+        provision
+    }
+
+    /// Where database backups are kept: `snapshots/` beside an SQLite state database; with
+    /// PostgreSQL state, `.sluice/snapshots/` beside the plan (on the machine that ran the
+    /// deployment, which is where a rollback must run to restore one).
+    fn snapshot_dir(&self) -> PathBuf {
+        match &self.plan.state {
+            StateConfig::Sqlite(state) => state
+                .parent()
+                .map_or_else(|| PathBuf::from("snapshots"), |dir| dir.join("snapshots")),
+            StateConfig::Postgres(_) => self.plan.dir.join(".sluice").join("snapshots"),
+        }
+    }
+}
+
+/// The Docker engines `unit`'s plugin may use: its granted ones, or a fleet member's own.
+pub fn engines_of(plan: &Plan, unit: &Unit) -> Vec<containers::EngineAddress> {
+    containers::granted_engines(&plan.docker, &plan.plugin_for(unit).grants)
+        .into_iter()
+        .filter(|engine| unit.engine().is_none_or(|only| engine.name == only))
+        .collect()
+}
