@@ -49,7 +49,8 @@ impl From<OrchestrateError> for CliError {
             | OrchestrateError::Invalid(_)
             | OrchestrateError::Irreversible(_)
             | OrchestrateError::Secret { .. } => Exit::Invalid,
-            OrchestrateError::Runtime(_) => Exit::Invalid,
+            OrchestrateError::Runtime(e) if e.is_invalid_input() => Exit::Invalid,
+            OrchestrateError::Runtime(_) => Exit::Failed,
             OrchestrateError::State(StateError::Locked { .. }) => Exit::LockHeld,
             OrchestrateError::State(_) => Exit::Failed,
             OrchestrateError::AwaitingApproval(_) => Exit::AwaitingApproval,

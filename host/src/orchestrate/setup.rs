@@ -17,7 +17,7 @@ use crate::plan::{Plan, PlanError};
 use crate::report::{PluginLogs, Redactor, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
 use crate::state::audit::AuditEntry;
-use crate::state::{JournalEntry, StateError, Store};
+use crate::state::{StateError, Store};
 use crate::wit::types::Context;
 
 /// A plan, ready to deploy to one environment.
@@ -112,30 +112,6 @@ impl Deployer {
             detail: self.redactor.redact(&detail.to_string()).into_owned(),
         };
         self.store.audit_append(&entry).map(|_| ())
-    }
-
-    /// Writes the transition `step` of `unit` in deployment `deployment_id` to the journal (its
-    /// detail redacted) before it is acted on. A crash-recovery drill: with
-    /// `SLUICE_CRASH_AFTER=STEP` set, sluice kills itself (SIGKILL) right after writing that step.
-    pub fn journal(
-        &self,
-        deployment_id: &str,
-        unit: &str,
-        step: &str,
-        detail: &str,
-    ) -> Result<(), String> {
-        self.store
-            .journal(&JournalEntry {
-                deployment_id: deployment_id.to_owned(),
-                unit: unit.to_owned(),
-                step: step.to_owned(),
-                detail: self.redactor.redact(detail).into_owned(),
-            })
-            .map_err(|e| e.to_string())?;
-        if std::env::var(CRASH_AFTER).is_ok_and(|wanted| wanted == step) {
-            crash();
-        }
-        Ok(())
     }
 
     /// The loaded plugin that deploys `unit`.
@@ -361,18 +337,6 @@ pub fn engines_of(plan: &Plan, unit: &Unit) -> Vec<containers::EngineAddress> {
         .into_iter()
         .filter(|engine| unit.engine().is_none_or(|only| engine.name == only))
         .collect()
-}
-
-/// The environment variable naming the journal step after which sluice kills itself.
-pub const CRASH_AFTER: &str = "SLUICE_CRASH_AFTER";
-
-/// Ends this process the way a power cut or `kill -9` would: no cleanup, no lock release.
-fn crash() -> ! {
-    let pid = std::process::id().to_string();
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", &pid])
-        .status();
-    std::process::abort()
 }
 
 /// `unit`'s config with `${...}` resolved for `version`.

@@ -9,6 +9,7 @@ mod cache;
 mod engine;
 mod error;
 mod imports;
+mod limits;
 mod plugin;
 mod source;
 mod store;

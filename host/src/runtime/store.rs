@@ -2,12 +2,13 @@
 //! on the bytes passed to one host call and on the resources held open.
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::engine::EPOCH_TICK;
 use super::error::RuntimeError;
+use super::limits::{Limiter, Refused};
 use crate::caps::containers::ContainersCap;
 use crate::caps::http::{HttpCap, MAX_HEADER_BYTES, MAX_REQUEST_BODY};
 use crate::caps::log::LogCap;
@@ -17,12 +18,6 @@ use crate::caps::sql::SqlCap;
 use crate::caps::{Capabilities, Provision, files};
 use crate::plan::model::Limits;
 use crate::wit;
-
-/// Instances, tables and memories one plugin store may create.
-const MAX_INSTANCES: usize = 16;
-const MAX_TABLES: usize = 16;
-const MAX_MEMORIES: usize = 16;
-const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// The most bytes a plugin may pass to one host call (all its string and list arguments
 /// together, counted before anything is copied: wasmtime's hostcall fuel). Room for the largest
@@ -41,13 +36,18 @@ pub struct StoreState {
     caps: Capabilities,
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limiter,
 }
 
 impl StoreState {
     /// Why the plugin said, in this call, that its planned deployment would be irreversible.
     pub(super) fn irreversible(&self) -> Vec<String> {
         self.caps.plan_notes.irreversible().to_vec()
+    }
+
+    /// The limit that refused to let the plugin grow in this store, if one did.
+    pub(super) fn refused(&self) -> Option<Refused> {
+        self.limits.refused()
     }
 }
 
@@ -90,14 +90,7 @@ pub(super) fn new_store(
         caps: provision.capabilities()?,
         wasi: files::wasi_ctx(&provision.grants.files, output)?,
         table: resource_table(),
-        limits: StoreLimitsBuilder::new()
-            .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
-            .instances(MAX_INSTANCES)
-            .tables(MAX_TABLES)
-            .memories(MAX_MEMORIES)
-            .table_elements(MAX_TABLE_ELEMENTS)
-            .trap_on_grow_failure(true)
-            .build(),
+        limits: Limiter::new(usize::try_from(limits.memory).unwrap_or(usize::MAX)),
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);

@@ -6,12 +6,14 @@
 //! kept per environment; the journal is append-only.
 
 pub mod audit;
+mod journal_step;
 mod machine;
 pub mod postgres;
 mod records;
 mod schema;
 pub mod sqlite;
 
+pub use journal_step::{JournalStep, UnknownStep};
 pub use machine::this_host;
 pub use records::*;
 
