@@ -437,3 +437,45 @@ fn output_tail(output: &MemoryOutputPipe) -> String {
     let start = bytes.len().saturating_sub(OUTPUT_TAIL_BYTES);
     String::from_utf8_lossy(&bytes[start..]).trim().to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_is_told_by_the_interrupt_trap_whatever_else_was_recorded() {
+        let interrupted = wasmtime::Error::from(Trap::Interrupt).context("in stage");
+        assert_eq!(Stop::of(&interrupted, None), Stop::Deadline);
+        assert_eq!(
+            Stop::of(&interrupted, Some(Refused::Memory)),
+            Stop::Deadline
+        );
+    }
+
+    #[test]
+    fn a_limit_the_limiter_recorded_is_the_cause() {
+        let error = wasmtime::Error::msg("Memory limit: growing to 2147483648 refused");
+        assert_eq!(
+            Stop::of(&error, Some(Refused::Memory)),
+            Stop::Limit(Refused::Memory)
+        );
+        assert_eq!(
+            Stop::of(&error, Some(Refused::TableElements)),
+            Stop::Limit(Refused::TableElements)
+        );
+    }
+
+    #[test]
+    fn a_full_resource_table_is_told_by_its_error_type_under_any_context() {
+        let full = wasmtime::Error::new(ResourceTableError::Full).context("open-at failed");
+        assert_eq!(Stop::of(&full, None), Stop::OpenResources);
+        let absent = wasmtime::Error::new(ResourceTableError::NotPresent);
+        assert_eq!(Stop::of(&absent, None), Stop::Trapped);
+    }
+
+    #[test]
+    fn any_other_failure_is_a_trap_of_the_plugins_own() {
+        let panic = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        assert_eq!(Stop::of(&panic, None), Stop::Trapped);
+    }
+}
