@@ -9,9 +9,12 @@ use crate::state::Outcome;
 pub enum Exit {
     /// 0: done (deployed, or already live).
     Success = 0,
-    /// 1: a deployment failed and could not be rolled back, or sluice itself failed.
+    /// 1: a deployment failed and could not be rolled back, or sluice itself failed, or a plugin
+    /// trapped or hit a limit outside a deployment (in `info` or `validate`).
     Failed = 1,
-    /// 2: invalid input: the command line, the plan, a plugin's config or a pinned digest.
+    /// 2: invalid input: the command line, the plan, a plugin's config, a pinned digest, or a
+    /// plugin that cannot be loaded as the plan says (unknown builtin, unreadable file, not a
+    /// component, an ungranted or unsupported import).
     Invalid = 2,
     /// 3: a deployment failed and was rolled back: the previous version is serving.
     RolledBack = 3,
@@ -44,4 +47,4 @@ impl From<Exit> for ExitCode {
 }
 
 /// The help text listing the codes.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, or an internal error\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, or a plugin trapping while the plan is checked\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan";

@@ -49,7 +49,8 @@ impl From<OrchestrateError> for CliError {
             | OrchestrateError::Invalid(_)
             | OrchestrateError::Irreversible(_)
             | OrchestrateError::Secret { .. } => Exit::Invalid,
-            OrchestrateError::Runtime(_) => Exit::Invalid,
+            OrchestrateError::Runtime(e) if e.is_invalid_input() => Exit::Invalid,
+            OrchestrateError::Runtime(_) => Exit::Failed,
             OrchestrateError::State(StateError::Locked { .. }) => Exit::LockHeld,
             OrchestrateError::State(_) => Exit::Failed,
             OrchestrateError::AwaitingApproval(_) => Exit::AwaitingApproval,
@@ -104,4 +105,43 @@ fn init_tracing(verbose: u8) {
         .with_writer(std::io::stderr)
         .without_time()
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::RuntimeError;
+
+    fn exit_for(error: RuntimeError) -> Exit {
+        CliError::from(OrchestrateError::Runtime(error)).exit
+    }
+
+    #[test]
+    fn a_plugin_the_plan_cannot_load_is_invalid_input() {
+        let ungranted = RuntimeError::NotGranted {
+            plugin: "site".into(),
+            import: "sluice:deploy/http@0.1.1".into(),
+            capability: "http".into(),
+        };
+        assert_eq!(exit_for(ungranted), Exit::Invalid);
+        let unknown = RuntimeError::UnknownBuiltin {
+            name: "nope".into(),
+            available: "static-site".into(),
+        };
+        assert_eq!(exit_for(unknown), Exit::Invalid);
+    }
+
+    #[test]
+    fn a_plugin_trapping_or_the_engine_failing_is_a_failure_not_invalid_input() {
+        let trap = RuntimeError::Trap {
+            plugin: "site".into(),
+            call: "validate",
+            message: "trapped: unreachable".into(),
+        };
+        assert_eq!(exit_for(trap), Exit::Failed);
+        assert_eq!(
+            exit_for(RuntimeError::Engine("no memory".into())),
+            Exit::Failed
+        );
+    }
 }

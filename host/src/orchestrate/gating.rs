@@ -1,10 +1,12 @@
 //! Runs a unit's gates for one phase, with `${...}` resolved, reporting each probe and verdict.
 
+use super::failure::UnitFailure;
 use super::setup::Deployer;
 use crate::gates::{self, Probe};
 use crate::plan::interpolate;
 use crate::plan::model::{GateCheck, GatePhase, Unit};
 use crate::report::Event;
+use crate::state::JournalStep;
 
 /// Where the gates look: the version they expect and the staged endpoints, if any.
 pub(super) struct Target<'a> {
@@ -20,8 +22,8 @@ pub(super) fn phase_name(phase: GatePhase) -> &'static str {
     }
 }
 
-/// Evaluates every gate of `unit` in `phase`, in order; the first failure is the error, as a
-/// reason naming the gate, the phase and the last probe. `soak` applies each gate's soak.
+/// Evaluates every gate of `unit` in `phase`, in order; the first failure is the error, naming
+/// the gate, the phase and the last probe. `soak` applies each gate's soak.
 pub(super) async fn run(
     d: &Deployer,
     deployment_id: &str,
@@ -29,17 +31,19 @@ pub(super) async fn run(
     phase: GatePhase,
     target: &Target<'_>,
     soak: bool,
-) -> Result<(), String> {
+) -> Result<(), UnitFailure> {
     let lookup = |name: &str| d.variable(unit, target.version, target.staged, name);
     for gate in unit.gates.iter().filter(|g| g.phase == phase) {
-        let check =
-            resolve(&gate.check, &lookup).map_err(|e| format!("gate cannot be resolved: {e}"))?;
+        let check = resolve(&gate.check, &lookup).map_err(UnitFailure::GateUnresolved)?;
         let label = match &check {
             GateCheck::Http { url, .. } => url.clone(),
             GateCheck::Tcp { address } => format!("tcp {address}"),
         };
-        let phase = phase_name(phase);
-        d.journal(deployment_id, &unit.name, &format!("gate:{phase}"), &label)?;
+        let step = match phase {
+            GatePhase::Staged => JournalStep::StagedGate,
+            GatePhase::Live => JournalStep::LiveGate,
+        };
+        d.journal(deployment_id, &unit.name, step, &label)?;
         let observe = |probe: &Probe| {
             d.reporter.event(Event::Probe {
                 unit: unit.name.clone(),
@@ -53,12 +57,16 @@ pub(super) async fn run(
         d.reporter.event(Event::Gate {
             unit: unit.name.clone(),
             gate: label.clone(),
-            phase: phase.to_owned(),
+            phase: phase_name(phase).to_owned(),
             passed: verdict.passed,
             reason: verdict.reason.clone(),
         });
         if !verdict.passed {
-            return Err(format!("{phase} gate {label} {}", verdict.reason));
+            return Err(UnitFailure::Gate {
+                phase,
+                gate: label,
+                reason: verdict.reason,
+            });
         }
     }
     Ok(())

@@ -23,7 +23,7 @@ use super::setup::Deployer;
 use super::unit::{Progress, UnitRun, reported};
 use crate::plan::model::Unit;
 use crate::report::Event;
-use crate::state::{HistoryFilter, JournalRecord, Outcome};
+use crate::state::{HistoryFilter, JournalRecord, JournalStep, Outcome};
 
 /// What the journal says one interrupted unit had done.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -42,22 +42,65 @@ struct Interrupted {
     recorded: Option<String>,
 }
 
+/// How recovery ends an interrupted unit.
+#[derive(Debug, PartialEq, Eq)]
+enum Resumption {
+    /// Make the state it was recording live (again): it succeeded.
+    Record(String),
+    /// Do the cut-over again from the staged state, then the live gates and `finalize`; roll
+    /// back with `progress` if that fails.
+    CompleteCutOver { staged: String, progress: Progress },
+    /// Call `rollback` with what the journal holds.
+    RollBack(Progress),
+    /// Nothing was changed: nothing to undo.
+    NothingToUndo,
+}
+
 impl Interrupted {
-    /// Reads `unit`'s entries of a deployment's journal.
+    /// Reads `unit`'s entries of a deployment's journal. A step this sluice does not write (left
+    /// by another version) says nothing about how far the unit got, and is passed over.
     fn read(journal: &[JournalRecord], unit: &str) -> Interrupted {
         let mut seen = Interrupted::default();
         for entry in journal.iter().filter(|entry| entry.unit == unit) {
-            match entry.step.as_str() {
-                "prepared" => seen.snapshot = Some(entry.detail.clone()),
-                "stage" => seen.staging = true,
-                "staged" => seen.staged = Some(entry.detail.clone()),
-                "shift 100" => seen.cut_over = true,
-                "rollback" => seen.rolling_back = true,
-                "record" => seen.recorded = Some(entry.detail.clone()),
-                _ => {}
+            let Ok(step) = entry.journal_step() else {
+                continue;
+            };
+            match step {
+                JournalStep::Prepared => seen.snapshot = Some(entry.detail.clone()),
+                JournalStep::Stage => seen.staging = true,
+                JournalStep::Staged => seen.staged = Some(entry.detail.clone()),
+                JournalStep::Shift(100) => seen.cut_over = true,
+                JournalStep::Rollback => seen.rolling_back = true,
+                JournalStep::Record => seen.recorded = Some(entry.detail.clone()),
+                JournalStep::Plan
+                | JournalStep::Irreversible
+                | JournalStep::Prepare
+                | JournalStep::StagedGate
+                | JournalStep::LiveGate
+                | JournalStep::Shift(_)
+                | JournalStep::Finalize
+                | JournalStep::Forget
+                | JournalStep::Backup
+                | JournalStep::Restore => {}
             }
         }
         seen
+    }
+
+    /// What recovery does with it (see the module's documentation).
+    fn resumption(self) -> Resumption {
+        if let Some(state) = self.recorded {
+            return Resumption::Record(state);
+        }
+        let progress = Progress {
+            snapshot: self.snapshot,
+            staged: self.staged.clone(),
+        };
+        match (self.cut_over, self.rolling_back, self.staged) {
+            (true, false, Some(staged)) => Resumption::CompleteCutOver { staged, progress },
+            _ if self.staging => Resumption::RollBack(progress),
+            _ => Resumption::NothingToUndo,
+        }
     }
 }
 
@@ -137,53 +180,48 @@ async fn recover_deployment(
 impl UnitRun<'_> {
     /// Ends one interrupted unit as its journal allows (see the module's documentation).
     async fn resume(self, seen: Interrupted) -> (Outcome, Option<String>) {
-        if let Some(state) = &seen.recorded {
-            return match self.record_current(self.version, state, &self.config_hash) {
-                Ok(()) => self.record_end(
-                    Outcome::Succeeded,
-                    Some("interrupted while it was recorded live; recovery recorded it".into()),
-                ),
-                Err(reason) => self.record_end(Outcome::Failed, Some(reason)),
-            };
-        }
-        if let (true, false, Some(staged)) = (seen.cut_over, seen.rolling_back, &seen.staged) {
-            let target = Target {
-                version: self.version,
-                staged: &[],
-            };
-            let finished = self
-                .cut_over(staged, &target)
-                .await
-                .and_then(|state| self.record_current(self.version, &state, &self.config_hash));
-            let reason = match finished {
-                Ok(()) => {
-                    return self.record_end(
+        let (progress, reason) = match seen.resumption() {
+            Resumption::Record(state) => {
+                return match self.record_current(self.version, &state, &self.config_hash) {
+                    Ok(()) => self.record_end(
                         Outcome::Succeeded,
-                        Some("interrupted at the cut-over; recovery completed it".into()),
-                    );
+                        Some("interrupted while it was recorded live; recovery recorded it".into()),
+                    ),
+                    Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
+                };
+            }
+            Resumption::NothingToUndo => {
+                return self.record_end(
+                    Outcome::RolledBack,
+                    Some("interrupted before it changed anything: nothing to undo".into()),
+                );
+            }
+            Resumption::CompleteCutOver { staged, progress } => {
+                let target = Target {
+                    version: self.version,
+                    staged: &[],
+                };
+                let finished = self.cut_over(&staged, &target).await.and_then(|state| {
+                    Ok(self.record_current(self.version, &state, &self.config_hash)?)
+                });
+                match finished {
+                    Ok(()) => {
+                        return self.record_end(
+                            Outcome::Succeeded,
+                            Some("interrupted at the cut-over; recovery completed it".into()),
+                        );
+                    }
+                    Err(failure) => (
+                        progress,
+                        format!("interrupted at the cut-over; completing it failed: {failure}"),
+                    ),
                 }
-                Err(reason) => {
-                    format!("interrupted at the cut-over; completing it failed: {reason}")
-                }
-            };
-            let progress = Progress {
-                snapshot: seen.snapshot,
-                staged: seen.staged,
-            };
-            let (outcome, reason) = self.roll_back(&progress, reason).await;
-            return self.record_end(outcome, Some(reason));
-        }
-        if !seen.staging {
-            return self.record_end(
-                Outcome::RolledBack,
-                Some("interrupted before it changed anything: nothing to undo".into()),
-            );
-        }
-        let progress = Progress {
-            snapshot: seen.snapshot,
-            staged: seen.staged,
+            }
+            Resumption::RollBack(progress) => (
+                progress,
+                "interrupted before the cut-over; recovery rolled it back".to_owned(),
+            ),
         };
-        let reason = "interrupted before the cut-over; recovery rolled it back".to_owned();
         let (outcome, reason) = self.roll_back(&progress, reason).await;
         self.record_end(outcome, Some(reason))
     }
@@ -243,5 +281,147 @@ mod tests {
         let seen = Interrupted::read(&entries, "web");
         assert!(seen.cut_over && seen.rolling_back);
         assert_eq!(seen.recorded.as_deref(), Some("s"));
+    }
+
+    /// What recovery does for a unit whose journal holds `steps` (as `JournalStep`s).
+    fn resumption_after(steps: &[(JournalStep, &str)]) -> Resumption {
+        let texts: Vec<(String, &str)> = steps
+            .iter()
+            .map(|(step, detail)| (step.to_string(), *detail))
+            .collect();
+        let texts: Vec<(&str, &str)> = texts.iter().map(|(s, d)| (s.as_str(), *d)).collect();
+        Interrupted::read(&journal(&texts), "web").resumption()
+    }
+
+    const BEFORE_STAGING: [(JournalStep, &str); 4] = [
+        (JournalStep::Plan, ""),
+        (JournalStep::Irreversible, "{}"),
+        (JournalStep::Prepare, ""),
+        (JournalStep::Prepared, "snap"),
+    ];
+
+    #[test]
+    fn a_unit_interrupted_before_staging_has_nothing_to_undo() {
+        assert_eq!(resumption_after(&[]), Resumption::NothingToUndo);
+        for end in 1..=BEFORE_STAGING.len() {
+            assert_eq!(
+                resumption_after(&BEFORE_STAGING[..end]),
+                Resumption::NothingToUndo,
+                "after {}",
+                BEFORE_STAGING[end - 1].0
+            );
+        }
+    }
+
+    #[test]
+    fn a_unit_interrupted_while_staging_is_rolled_back_with_its_snapshot() {
+        let mut steps = BEFORE_STAGING.to_vec();
+        steps.push((JournalStep::Stage, ""));
+        assert_eq!(
+            resumption_after(&steps),
+            Resumption::RollBack(Progress {
+                snapshot: Some("snap".into()),
+                staged: None,
+            })
+        );
+    }
+
+    #[test]
+    fn a_unit_interrupted_after_staging_and_before_the_cut_over_is_rolled_back() {
+        let mut steps = BEFORE_STAGING.to_vec();
+        steps.extend([
+            (JournalStep::Stage, ""),
+            (JournalStep::Staged, "new"),
+            (JournalStep::Backup, "{}"),
+            (JournalStep::StagedGate, "http://x"),
+            (JournalStep::Shift(10), ""),
+            (JournalStep::LiveGate, "http://x"),
+            (JournalStep::Shift(50), ""),
+        ]);
+        assert_eq!(
+            resumption_after(&steps),
+            Resumption::RollBack(Progress {
+                snapshot: Some("snap".into()),
+                staged: Some("new".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn a_unit_interrupted_at_or_after_the_cut_over_has_it_completed() {
+        let mut steps = BEFORE_STAGING.to_vec();
+        steps.extend([
+            (JournalStep::Stage, ""),
+            (JournalStep::Staged, "new"),
+            (JournalStep::Shift(100), ""),
+        ]);
+        let completed = Resumption::CompleteCutOver {
+            staged: "new".into(),
+            progress: Progress {
+                snapshot: Some("snap".into()),
+                staged: Some("new".into()),
+            },
+        };
+        assert_eq!(resumption_after(&steps), completed);
+        steps.extend([
+            (JournalStep::LiveGate, "http://x"),
+            (JournalStep::Finalize, ""),
+        ]);
+        assert_eq!(resumption_after(&steps), completed);
+    }
+
+    #[test]
+    fn a_unit_interrupted_while_rolling_back_is_rolled_back_again_not_completed() {
+        let mut steps = BEFORE_STAGING.to_vec();
+        steps.extend([
+            (JournalStep::Stage, ""),
+            (JournalStep::Staged, "new"),
+            (JournalStep::Shift(100), ""),
+            (JournalStep::Rollback, "live gate failed"),
+            (JournalStep::Restore, "{}"),
+        ]);
+        assert_eq!(
+            resumption_after(&steps),
+            Resumption::RollBack(Progress {
+                snapshot: Some("snap".into()),
+                staged: Some("new".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn a_unit_interrupted_while_it_was_recorded_live_has_that_state_recorded() {
+        let mut steps = BEFORE_STAGING.to_vec();
+        steps.extend([
+            (JournalStep::Stage, ""),
+            (JournalStep::Staged, "new"),
+            (JournalStep::Shift(100), ""),
+            (JournalStep::Finalize, ""),
+            (JournalStep::Record, "final"),
+        ]);
+        assert_eq!(resumption_after(&steps), Resumption::Record("final".into()));
+    }
+
+    #[test]
+    fn a_rollback_without_a_stage_before_it_has_nothing_to_undo() {
+        assert_eq!(
+            resumption_after(&[(JournalStep::Rollback, ""), (JournalStep::Forget, "")]),
+            Resumption::NothingToUndo
+        );
+    }
+
+    #[test]
+    fn steps_this_sluice_does_not_write_are_passed_over() {
+        let seen = Interrupted::read(
+            &journal(&[("stage", ""), ("shift:100", ""), ("teleport", "x")]),
+            "web",
+        );
+        assert_eq!(
+            seen,
+            Interrupted {
+                staging: true,
+                ..Interrupted::default()
+            }
+        );
     }
 }

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::OrchestrateError;
+use super::failure::UnitFailure;
 use super::setup::Deployer;
-use super::unit::{change_line, config_hash, reason_of};
+use super::unit::{change_line, config_hash};
 use super::variables::resolve_config;
 use crate::plan::model::Unit;
+use crate::runtime::Call;
 use crate::wit::types::ChangeAction;
 
 /// The format tag of a plan document (`sluice plan --out`).
@@ -195,7 +197,7 @@ async fn planned(
         )
         .await;
     let redacted = |text: &str| d.redactor.redact(text).into_owned();
-    let (changes, irreversible, failure) = match reason_of("plan", planned) {
+    let (changes, irreversible, failure) = match UnitFailure::from_call(Call::Plan, planned) {
         Ok(planned) => (
             planned
                 .changes
@@ -206,11 +208,14 @@ async fn planned(
             planned.irreversible.iter().map(|r| redacted(r)).collect(),
             None,
         ),
-        Err(reason) => (
-            vec![format!("cannot plan: {}", redacted(&reason))],
-            Vec::new(),
-            Some(redacted(&reason)),
-        ),
+        Err(failure) => {
+            let reason = redacted(&failure.to_string());
+            (
+                vec![format!("cannot plan: {reason}")],
+                Vec::new(),
+                Some(reason),
+            )
+        }
     };
     Ok(PlannedUnit {
         unit: unit.name.clone(),

@@ -13,7 +13,7 @@ use crate::plan::{Plan, PlanError};
 use crate::redact::Redactor;
 use crate::report::Reporter;
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
-use crate::state::{JournalEntry, Store};
+use crate::state::Store;
 
 /// A plan, ready to deploy to one environment.
 pub struct Deployer {
@@ -91,30 +91,6 @@ impl Deployer {
         Ok(deployer)
     }
 
-    /// Writes the transition `step` of `unit` in deployment `deployment_id` to the journal (its
-    /// detail redacted) before it is acted on. A crash-recovery drill: with
-    /// `SLUICE_CRASH_AFTER=STEP` set, sluice kills itself (SIGKILL) right after writing that step.
-    pub fn journal(
-        &self,
-        deployment_id: &str,
-        unit: &str,
-        step: &str,
-        detail: &str,
-    ) -> Result<(), String> {
-        self.store
-            .journal(&JournalEntry {
-                deployment_id: deployment_id.to_owned(),
-                unit: unit.to_owned(),
-                step: step.to_owned(),
-                detail: self.redactor.redact(detail).into_owned(),
-            })
-            .map_err(|e| e.to_string())?;
-        if std::env::var(CRASH_AFTER).is_ok_and(|wanted| wanted == step) {
-            crash();
-        }
-        Ok(())
-    }
-
     /// The value of the secret `name`, if the plan declares it and it is set.
     pub(super) fn secret(&self, name: &str) -> Option<String> {
         self.secrets.get(name).cloned().flatten()
@@ -129,18 +105,6 @@ impl Deployer {
             ))
         })
     }
-}
-
-/// The environment variable naming the journal step after which sluice kills itself.
-pub const CRASH_AFTER: &str = "SLUICE_CRASH_AFTER";
-
-/// Ends this process the way a power cut or `kill -9` would: no cleanup, no lock release.
-fn crash() -> ! {
-    let pid = std::process::id().to_string();
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", &pid])
-        .status();
-    std::process::abort()
 }
 
 /// The value of every secret the plan declares (none: not set), each registered with `redactor`.

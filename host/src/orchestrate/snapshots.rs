@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::caps::sql::{Snapshot, SnapshotLedger};
-use crate::state::{JournalEntry, SnapshotRecord, Store};
+use crate::state::{JournalEntry, JournalStep, SnapshotRecord, Store};
 
 /// The ledger of one unit's deployment.
 pub(super) struct JournaledSnapshots {
@@ -16,7 +16,7 @@ pub(super) struct JournaledSnapshots {
 }
 
 impl JournaledSnapshots {
-    fn journal(&self, step: &str, snapshot: &Snapshot) -> Result<(), String> {
+    fn journal(&self, step: JournalStep, snapshot: &Snapshot) -> Result<(), String> {
         let detail = serde_json::json!({
             "snapshot": snapshot.id, "database": snapshot.database, "engine": snapshot.engine,
             "bytes": snapshot.bytes,
@@ -25,7 +25,7 @@ impl JournaledSnapshots {
             .journal(&JournalEntry {
                 deployment_id: self.deployment_id.clone(),
                 unit: self.unit.clone(),
-                step: step.to_owned(),
+                step: step.to_string(),
                 detail: detail.to_string(),
             })
             .map_err(|e| e.to_string())
@@ -47,7 +47,7 @@ impl SnapshotLedger for JournaledSnapshots {
                 taken_at_ms: crate::clock::now_ms(),
             })
             .map_err(|e| e.to_string())?;
-        self.journal("backup", snapshot)
+        self.journal(JournalStep::Backup, snapshot)
     }
 
     fn find(&self, id: &str) -> Result<Option<Snapshot>, String> {
@@ -64,6 +64,6 @@ impl SnapshotLedger for JournaledSnapshots {
     }
 
     fn restoring(&self, snapshot: &Snapshot) -> Result<(), String> {
-        self.journal("restore", snapshot)
+        self.journal(JournalStep::Restore, snapshot)
     }
 }

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
+use super::failure::UnitFailure;
 use super::gating::{self, Target};
 use super::outcome::UnitResult;
 use super::resolved::PlannedUnit;
@@ -12,9 +13,9 @@ use super::variables::resolve_config;
 use crate::caps::Provision;
 use crate::plan::model::{GatePhase, Unit};
 use crate::report::Event;
-use crate::runtime::{LoadedPlugin, RuntimeError};
-use crate::state::{NewUnitDeployment, Outcome, UnitCurrent};
-use crate::wit::types::{Change, ChangeAction, Context, Error};
+use crate::runtime::{Call, LoadedPlugin};
+use crate::state::{JournalStep, NewUnitDeployment, Outcome, StateError, UnitCurrent};
+use crate::wit::types::{Change, ChangeAction, Context};
 
 /// Deploys `unit` at `version` as part of deployment `deployment_id`, as `planned` (what its
 /// plugin planned before the deployment began) says. Never fails: every problem becomes the
@@ -52,7 +53,7 @@ where
     });
     let (outcome, reason) = match UnitRun::new(d, deployment_id, unit, version) {
         Ok(run) => body(run).await,
-        Err(reason) => (Outcome::Failed, Some(reason)),
+        Err(failure) => (Outcome::Failed, Some(failure.to_string())),
     };
     let reason = reason.map(|r| d.redactor.redact(&r).into_owned());
     d.reporter.event(Event::UnitFinished {
@@ -70,23 +71,6 @@ where
     }
 }
 
-/// Flattens a lifecycle call's two layers of failure into one reason.
-pub fn reason_of<T>(
-    call: &str,
-    result: Result<Result<T, Error>, RuntimeError>,
-) -> Result<T, String> {
-    match result {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(match error {
-            Error::InvalidConfig(m) => format!("{call}: invalid config: {m}"),
-            Error::Denied(m) => format!("{call}: denied: {m}"),
-            Error::Unavailable(m) => format!("{call}: unavailable: {m}"),
-            Error::Failed(m) => format!("{call}: {m}"),
-        }),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// sha256 of the plugin digest and the resolved config: what "the same inputs" means.
 pub(crate) fn config_hash(plugin_sha256: &str, config: &str) -> String {
     let mut hasher = Sha256::new();
@@ -97,7 +81,7 @@ pub(crate) fn config_hash(plugin_sha256: &str, config: &str) -> String {
 }
 
 /// What had been done when something failed: rollback needs it.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct Progress {
     pub(super) snapshot: Option<String>,
     pub(super) staged: Option<String>,
@@ -122,15 +106,10 @@ impl<'a> UnitRun<'a> {
         deployment_id: &'a str,
         unit: &'a Unit,
         version: &'a str,
-    ) -> Result<Self, String> {
-        let plugin = d.plugin(unit).map_err(|e| e.to_string())?;
-        let config = resolve_config(d, unit, version)
-            .map_err(|e| e.to_string())?
-            .to_string();
-        let current = d
-            .store
-            .current(&d.environment, &unit.name)
-            .map_err(|e| e.to_string())?;
+    ) -> Result<Self, UnitFailure> {
+        let plugin = d.plugin(unit)?;
+        let config = resolve_config(d, unit, version)?.to_string();
+        let current = d.store.current(&d.environment, &unit.name)?;
         Ok(UnitRun {
             d,
             deployment_id,
@@ -149,15 +128,16 @@ impl<'a> UnitRun<'a> {
             .context(self.deployment_id, self.unit, version, dry_run)
     }
 
-    pub(super) fn journal(&self, step: &str, detail: &str) -> Result<(), String> {
+    pub(super) fn journal(&self, step: JournalStep, detail: &str) -> Result<(), StateError> {
         self.d
             .journal(self.deployment_id, &self.unit.name, step, detail)
     }
 
-    fn step(&self, step: &str) -> Result<(), String> {
+    /// Shows `step` beginning and journals it.
+    fn step(&self, step: JournalStep) -> Result<(), StateError> {
         self.d.reporter.event(Event::Step {
             unit: self.unit.name.clone(),
-            step: step.to_owned(),
+            step: step.to_string(),
         });
         self.journal(step, "")
     }
@@ -170,19 +150,16 @@ impl<'a> UnitRun<'a> {
         })
     }
 
-    fn record_start(&self, version: &str, config_hash: &str) -> Result<(), String> {
-        self.d
-            .store
-            .begin_unit(&NewUnitDeployment {
-                deployment_id: self.deployment_id.to_owned(),
-                environment: self.d.environment.clone(),
-                unit: self.unit.name.clone(),
-                version: version.to_owned(),
-                plugin_sha256: self.plugin.sha256.clone(),
-                config_hash: config_hash.to_owned(),
-                started_at_ms: crate::clock::now_ms(),
-            })
-            .map_err(|e| e.to_string())
+    fn record_start(&self, version: &str, config_hash: &str) -> Result<(), StateError> {
+        self.d.store.begin_unit(&NewUnitDeployment {
+            deployment_id: self.deployment_id.to_owned(),
+            environment: self.d.environment.clone(),
+            unit: self.unit.name.clone(),
+            version: version.to_owned(),
+            plugin_sha256: self.plugin.sha256.clone(),
+            config_hash: config_hash.to_owned(),
+            started_at_ms: crate::clock::now_ms(),
+        })
     }
 
     pub(super) fn record_end(
@@ -223,8 +200,8 @@ impl<'a> UnitRun<'a> {
         version: &str,
         state: &str,
         config_hash: &str,
-    ) -> Result<(), String> {
-        self.journal("record", state)?;
+    ) -> Result<(), StateError> {
+        self.journal(JournalStep::Record, state)?;
         let current = UnitCurrent {
             version: version.to_owned(),
             state: self.d.redactor.redact(state).into_owned(),
@@ -236,7 +213,6 @@ impl<'a> UnitRun<'a> {
         self.d
             .store
             .set_current(&self.d.environment, &self.unit.name, &current)
-            .map_err(|e| e.to_string())
     }
 
     async fn execute(
@@ -244,8 +220,8 @@ impl<'a> UnitRun<'a> {
         force: bool,
         planned: Option<&PlannedUnit>,
     ) -> (Outcome, Option<String>) {
-        if let Err(reason) = self.record_start(self.version, &self.config_hash) {
-            return (Outcome::Failed, Some(reason));
+        if let Err(e) = self.record_start(self.version, &self.config_hash) {
+            return (Outcome::Failed, Some(e.to_string()));
         }
         if !force && self.is_live() {
             return self.record_end(
@@ -263,10 +239,10 @@ impl<'a> UnitRun<'a> {
         match self.lifecycle(&mut progress).await {
             Ok(state) => match self.record_current(self.version, &state, &self.config_hash) {
                 Ok(()) => self.record_end(Outcome::Succeeded, None),
-                Err(reason) => self.record_end(Outcome::Failed, Some(reason)),
+                Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
             },
-            Err(reason) => {
-                let (outcome, reason) = self.roll_back(&progress, reason).await;
+            Err(failure) => {
+                let (outcome, reason) = self.roll_back(&progress, failure.to_string()).await;
                 self.record_end(outcome, Some(reason))
             }
         }
@@ -275,15 +251,15 @@ impl<'a> UnitRun<'a> {
     /// Journals and shows what the plugin planned before the deployment began (the plan an
     /// approval covers), with any reason it gave why the deployment would be irreversible; fails
     /// when it could not plan.
-    fn report_plan(&self, planned: Option<&PlannedUnit>) -> Result<(), String> {
-        self.step("plan")?;
-        let planned = planned.ok_or("plan: the unit was not planned before the deployment")?;
+    fn report_plan(&self, planned: Option<&PlannedUnit>) -> Result<(), UnitFailure> {
+        self.step(JournalStep::Plan)?;
+        let planned = planned.ok_or(UnitFailure::NotPlanned)?;
         if let Some(failure) = &planned.failure {
-            return Err(failure.clone());
+            return Err(UnitFailure::PlanFailed(failure.clone()));
         }
         if !planned.irreversible.is_empty() {
             let detail = serde_json::json!({ "irreversible": planned.irreversible });
-            self.journal("irreversible", &detail.to_string())?;
+            self.journal(JournalStep::Irreversible, &detail.to_string())?;
         }
         self.d.reporter.event(Event::Planned {
             unit: self.unit.name.clone(),
@@ -293,31 +269,31 @@ impl<'a> UnitRun<'a> {
         Ok(())
     }
 
-    async fn lifecycle(&self, progress: &mut Progress) -> Result<String, String> {
+    async fn lifecycle(&self, progress: &mut Progress) -> Result<String, UnitFailure> {
         let current = self.current.as_ref().map(|c| c.state.as_str());
         let ctx = self.ctx(self.version, false);
-        self.step("prepare")?;
-        let snapshot = reason_of(
-            "prepare",
+        self.step(JournalStep::Prepare)?;
+        let snapshot = UnitFailure::from_call(
+            Call::Prepare,
             self.plugin
                 .prepare(&self.provision, &ctx, &self.config, current)
                 .await,
         )?;
-        self.journal("prepared", &snapshot)?;
+        self.journal(JournalStep::Prepared, &snapshot)?;
         progress.snapshot = Some(snapshot);
 
-        self.step("stage")?;
-        let staged = reason_of(
-            "stage",
+        self.step(JournalStep::Stage)?;
+        let staged = UnitFailure::from_call(
+            Call::Stage,
             self.plugin
                 .stage(&self.provision, &ctx, &self.config, current)
                 .await,
         )?;
-        self.journal("staged", &staged.state)?;
+        self.journal(JournalStep::Staged, &staged.state)?;
         progress.staged = Some(staged.state.clone());
         self.d.reporter.event(Event::StepDone {
             unit: self.unit.name.clone(),
-            step: "stage".into(),
+            step: JournalStep::Stage.to_string(),
             summary: staged.summary.clone(),
         });
         let target = Target {
@@ -341,11 +317,16 @@ impl<'a> UnitRun<'a> {
     }
 
     /// `shift(percent)`, then the live gates (soaking after the cut-over at 100).
-    async fn shift(&self, staged: &str, percent: u8, target: &Target<'_>) -> Result<(), String> {
-        self.step(&format!("shift {percent}"))?;
+    async fn shift(
+        &self,
+        staged: &str,
+        percent: u8,
+        target: &Target<'_>,
+    ) -> Result<(), UnitFailure> {
+        self.step(JournalStep::Shift(percent))?;
         let ctx = self.ctx(self.version, false);
-        reason_of(
-            "shift",
+        UnitFailure::from_call(
+            Call::Shift,
             self.plugin
                 .shift(&self.provision, &ctx, &self.config, staged, percent)
                 .await,
@@ -367,12 +348,12 @@ impl<'a> UnitRun<'a> {
         &self,
         staged: &str,
         target: &Target<'_>,
-    ) -> Result<String, String> {
+    ) -> Result<String, UnitFailure> {
         self.shift(staged, 100, target).await?;
-        self.step("finalize")?;
+        self.step(JournalStep::Finalize)?;
         let ctx = self.ctx(self.version, false);
-        reason_of(
-            "finalize",
+        UnitFailure::from_call(
+            Call::Finalize,
             self.plugin
                 .finalize(&self.provision, &ctx, &self.config, staged)
                 .await,
@@ -381,7 +362,7 @@ impl<'a> UnitRun<'a> {
 
     /// Puts the previous version back after `reason`; returns the outcome and the full reason.
     pub(super) async fn roll_back(&self, progress: &Progress, reason: String) -> (Outcome, String) {
-        if let Err(e) = self.journal("rollback", &reason) {
+        if let Err(e) = self.journal(JournalStep::Rollback, &reason) {
             return (
                 Outcome::Failed,
                 format!("{reason}; cannot journal the rollback: {e}"),
@@ -389,7 +370,7 @@ impl<'a> UnitRun<'a> {
         }
         self.d.reporter.event(Event::Step {
             unit: self.unit.name.clone(),
-            step: "rollback".into(),
+            step: JournalStep::Rollback.to_string(),
         });
         let current = self.current.as_ref().map(|c| c.state.as_str());
         let ctx = self.ctx(self.version, false);
@@ -404,7 +385,7 @@ impl<'a> UnitRun<'a> {
                 current,
             )
             .await;
-        if let Err(e) = reason_of("rollback", result) {
+        if let Err(e) = UnitFailure::from_call(Call::Rollback, result) {
             return (Outcome::Failed, format!("{reason}; then {e}"));
         }
         let Some(live) = &self.current else {
@@ -474,7 +455,7 @@ pub(super) async fn skip(
     reported(d, deployment_id, unit, version, |run| async move {
         match run.record_start(version, &run.config_hash) {
             Ok(()) => run.record_end(Outcome::Skipped, Some(reason.to_owned())),
-            Err(e) => (Outcome::Failed, Some(e)),
+            Err(e) => (Outcome::Failed, Some(e.to_string())),
         }
     })
     .await
@@ -514,6 +495,7 @@ pub(super) async fn undo(
             Some(before) => run.bring_back(&before.state).await.and_then(|()| {
                 run.record_current(&before.version, &before.state, &before.config_hash)
                     .map(|()| format!("rolled back to {}", before.version))
+                    .map_err(UnitFailure::from)
             }),
             None => run.remove_all().await,
         };
@@ -533,44 +515,45 @@ pub(super) async fn undo(
 
 impl UnitRun<'_> {
     /// Removes everything the unit runs (nothing ran before it) and forgets its current state.
-    async fn remove_all(&self) -> Result<String, String> {
-        self.step("rollback")?;
+    async fn remove_all(&self) -> Result<String, UnitFailure> {
+        self.step(JournalStep::Rollback)?;
         let ctx = self.ctx(self.version, false);
-        reason_of(
-            "rollback",
+        UnitFailure::from_call(
+            Call::Rollback,
             self.plugin
                 .rollback(&self.provision, &ctx, &self.config, None, None, None)
                 .await,
         )?;
-        self.journal("forget", "")?;
+        self.journal(JournalStep::Forget, "")?;
         self.d
             .store
-            .clear_current(&self.d.environment, &self.unit.name)
-            .map_err(|e| e.to_string())?;
+            .clear_current(&self.d.environment, &self.unit.name)?;
         Ok("removed: nothing ran there before".to_owned())
     }
 
     async fn restore(self, state: &str, config_hash: &str) -> (Outcome, Option<String>) {
-        if let Err(reason) = self.record_start(self.version, config_hash) {
-            return (Outcome::Failed, Some(reason));
+        if let Err(e) = self.record_start(self.version, config_hash) {
+            return (Outcome::Failed, Some(e.to_string()));
         }
         match self.bring_back(state).await {
             Ok(()) => match self.record_current(self.version, state, config_hash) {
                 Ok(()) => self.record_end(Outcome::Succeeded, None),
-                Err(reason) => self.record_end(Outcome::Failed, Some(reason)),
+                Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
             },
-            Err(reason) => {
-                let (outcome, reason) = self.roll_back(&Progress::default(), reason).await;
+            Err(failure) => {
+                let (outcome, reason) = self
+                    .roll_back(&Progress::default(), failure.to_string())
+                    .await;
                 self.record_end(outcome, Some(reason))
             }
         }
     }
 
-    async fn bring_back(&self, state: &str) -> Result<(), String> {
-        self.step("rollback")?;
+    async fn bring_back(&self, state: &str) -> Result<(), UnitFailure> {
+        self.step(JournalStep::Rollback)?;
         let ctx = self.ctx(self.version, false);
-        reason_of(
-            "rollback",
+        UnitFailure::from_call(
+            Call::Rollback,
             self.plugin
                 .rollback(&self.provision, &ctx, &self.config, None, None, Some(state))
                 .await,

@@ -1,5 +1,6 @@
 //! The wasmtime engine and the epoch ticker that enforces call deadlines.
 
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,20 +19,27 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub struct Runtime {
     pub(super) engine: Engine,
     pub(super) cache: ComponentCache,
-    ticker: Ticker,
+    /// Kept for as long as the runtime lives: dropping it stops the thread.
+    _ticker: Ticker,
 }
 
 impl Runtime {
-    /// An engine whose compiled components are cached under `cache_dir`.
+    /// An engine whose compiled components are cached under `cache_dir`; an error if the
+    /// ticker thread cannot start (without it, no call would ever reach its deadline).
     pub fn new(cache_dir: PathBuf) -> Result<Runtime, RuntimeError> {
+        Runtime::with_ticker(cache_dir, |thread, tick| thread.spawn(tick))
+    }
+
+    /// As [`Runtime::new`], starting the ticker thread with `spawn`.
+    fn with_ticker(cache_dir: PathBuf, spawn: Spawn) -> Result<Runtime, RuntimeError> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
-        let ticker = Ticker::start(engine.clone());
+        let ticker = Ticker::start(engine.clone(), spawn).map_err(RuntimeError::Ticker)?;
         Ok(Runtime {
             cache: ComponentCache::new(cache_dir, &engine),
             engine,
-            ticker,
+            _ticker: ticker,
         })
     }
 
@@ -49,15 +57,10 @@ impl Runtime {
             None => PathBuf::from(".sluice").join("cache"),
         }
     }
-
-    /// Whether the ticker thread is still advancing epochs (false only if it died).
-    pub fn is_ticking(&self) -> bool {
-        self.ticker
-            .handle
-            .as_ref()
-            .is_some_and(|h| !h.is_finished())
-    }
 }
+
+/// Starts a thread (`std::thread::Builder::spawn`, unless a test needs it to fail).
+type Spawn = fn(std::thread::Builder, Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>>;
 
 /// A thread that advances the engine's epoch every [`EPOCH_TICK`] until dropped.
 struct Ticker {
@@ -66,19 +69,22 @@ struct Ticker {
 }
 
 impl Ticker {
-    fn start(engine: Engine) -> Ticker {
+    fn start(engine: Engine, spawn: Spawn) -> io::Result<Ticker> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let handle = std::thread::Builder::new()
-            .name("sluice-epoch".into())
-            .spawn(move || {
+        let handle = spawn(
+            std::thread::Builder::new().name("sluice-epoch".into()),
+            Box::new(move || {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
                     engine.increment_epoch();
                 }
-            })
-            .ok();
-        Ticker { stop, handle }
+            }),
+        )?;
+        Ok(Ticker {
+            stop,
+            handle: Some(handle),
+        })
     }
 }
 
@@ -87,6 +93,24 @@ impl Drop for Ticker {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticker_that_cannot_start_is_an_error_at_startup() {
+        let cache = tempfile::tempdir().unwrap();
+        let started = Runtime::with_ticker(cache.path().to_owned(), |_, _| {
+            Err(io::Error::other("no threads left"))
+        });
+        match started {
+            Err(RuntimeError::Ticker(e)) => assert_eq!(e.to_string(), "no threads left"),
+            Err(other) => panic!("another error: {other}"),
+            Ok(_) => panic!("the runtime started without its ticker"),
         }
     }
 }

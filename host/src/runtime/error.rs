@@ -75,6 +75,9 @@ pub enum RuntimeError {
     /// The engine or the cache could not be set up.
     #[error("wasm runtime: {0}")]
     Engine(String),
+    /// The thread that enforces call deadlines cannot start.
+    #[error("wasm runtime: cannot start the deadline ticker thread: {0}")]
+    Ticker(std::io::Error),
     /// Setting up a capability failed.
     #[error(transparent)]
     Capability(#[from] crate::caps::CapError),
@@ -88,4 +91,22 @@ pub enum RuntimeError {
         /// What happened, including the tail of its stderr when it printed something.
         message: String,
     },
+}
+
+impl RuntimeError {
+    /// Whether the plan can fix it (a plugin's source, digest, grants or granted directories),
+    /// rather than the plugin misbehaving at run time or the machine failing.
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            RuntimeError::UnknownBuiltin { .. }
+            | RuntimeError::Read { .. }
+            | RuntimeError::DigestMismatch { .. }
+            | RuntimeError::Compile { .. }
+            | RuntimeError::NotGranted { .. }
+            | RuntimeError::Unsupported { .. }
+            | RuntimeError::Link { .. }
+            | RuntimeError::Capability(_) => true,
+            RuntimeError::Engine(_) | RuntimeError::Ticker(_) | RuntimeError::Trap { .. } => false,
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod cache;
 mod engine;
 mod error;
 mod imports;
+mod limits;
 mod plugin;
 mod source;
 mod store;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use wasmtime::component::Component;
+use wasmtime::component::{Component, ResourceTableError};
 use wasmtime::{Engine, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
@@ -10,13 +10,15 @@ use super::cache::CacheOutcome;
 use super::engine::Runtime;
 use super::error::RuntimeError;
 use super::imports;
+use super::limits::{MAX_TABLE_ELEMENTS, Refused};
 use super::source::ComponentBytes;
 use super::store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES, StoreState, linker, new_store};
 use crate::caps::Provision;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
+use crate::wit::PluginPre;
 use crate::wit::types::{Change, Context, Diagnostic, Error, PluginInfo, Staged};
-use crate::wit::{Plugin, PluginPre};
+use crate::wit::v0_1::exports::sluice::deploy::strategy::Guest as Strategy;
 
 /// Extra time allowed past the epoch deadline for a call blocked in a host function
 /// (an HTTP request) before the host gives up on it.
@@ -59,6 +61,12 @@ impl Call {
             Call::Finalize => "finalize",
             Call::Rollback => "rollback",
         }
+    }
+}
+
+impl std::fmt::Display for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -179,43 +187,32 @@ fn interface_names(engine: &Engine, component: &Component) -> Interfaces {
     }
 }
 
-/// One instance, alive for one call.
-struct Instance {
-    plugin: Plugin,
-    store: Store<StoreState>,
-    output: MemoryOutputPipe,
-}
-
 impl LoadedPlugin {
-    async fn instantiate(
+    /// Runs `call` in a fresh instance reaching what `provision` allows: `work` calls into the
+    /// plugin's strategy, within the deadline; a trap, the deadline or a limit becomes a
+    /// [`RuntimeError::Trap`] naming the cause.
+    async fn call<R>(
         &self,
         provision: &Provision,
         call: Call,
-    ) -> Result<Instance, RuntimeError> {
+        work: impl AsyncFnOnce(&Strategy, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
         let output = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let mut store = new_store(&self.engine, provision, &self.limits, &output)?;
-        let plugin = self
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| self.trap(call, &e, &output))?;
-        Ok(Instance {
-            plugin,
-            store,
-            output,
-        })
-    }
-
-    /// Runs `work` (a call into the instance) within the deadline and maps traps.
-    async fn guarded<R>(
-        &self,
-        call: Call,
-        output: &MemoryOutputPipe,
-        work: impl Future<Output = wasmtime::Result<R>>,
-    ) -> Result<R, RuntimeError> {
-        match tokio::time::timeout(self.limits.deadline + HOST_CALL_GRACE, work).await {
+        let plugin = match self.pre.instantiate_async(&mut store).await {
+            Ok(plugin) => plugin,
+            Err(e) => return Err(self.trap(call, &e, &store, &output)),
+        };
+        let deadline = self.limits.deadline + HOST_CALL_GRACE;
+        let worked =
+            tokio::time::timeout(deadline, work(plugin.sluice_deploy_strategy(), &mut store)).await;
+        let tail = output_tail(&output);
+        if !tail.is_empty() {
+            tracing::debug!(plugin = %self.name, "plugin output: {tail}");
+        }
+        match worked {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(self.trap(call, &e, output)),
+            Ok(Err(e)) => Err(self.trap(call, &e, &store, &output)),
             Err(_) => Err(RuntimeError::Trap {
                 plugin: self.name.clone(),
                 call: call.name(),
@@ -227,33 +224,36 @@ impl LoadedPlugin {
         }
     }
 
-    fn trap(&self, call: Call, error: &wasmtime::Error, output: &MemoryOutputPipe) -> RuntimeError {
-        let text = format!("{error:#}");
-        let message = if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
-            format!(
+    /// What stopped `call` with `error`, for people, with the tail of the plugin's output.
+    fn trap(
+        &self,
+        call: Call,
+        error: &wasmtime::Error,
+        store: &Store<StoreState>,
+        output: &MemoryOutputPipe,
+    ) -> RuntimeError {
+        let message = match Stop::of(error, store.data().refused()) {
+            Stop::Deadline => format!(
                 "ran past its deadline of {} and was stopped",
                 humantime::format_duration(self.limits.deadline)
-            )
-        } else if text.contains("forcing trap when growing memory") {
-            format!(
+            ),
+            Stop::Limit(Refused::Memory) => format!(
                 "exceeded its memory limit of {} MiB and was stopped",
                 self.limits.memory / MIB
-            )
-        } else if text.contains("fuel allocated for hostcalls has been exhausted") {
-            format!(
+            ),
+            Stop::Limit(Refused::TableElements) => {
+                format!("grew a table past {MAX_TABLE_ELEMENTS} elements and was stopped")
+            }
+            Stop::HostCallBytes => format!(
                 "passed more than {} MiB to one host call (the cap on bytes a call may hand the \
                  host) and was stopped before the host copied them",
                 MAX_HOST_CALL_BYTES / MIB as usize
-            )
-        } else if text.contains("resource table has no free keys")
-            || text.contains("store handle limit exceeded")
-        {
-            format!(
+            ),
+            Stop::OpenResources => format!(
                 "held more than {MAX_OPEN_RESOURCES} resources open at once (files, directories, \
                  streams) and was stopped"
-            )
-        } else {
-            format!("trapped: {text}")
+            ),
+            Stop::Trapped => format!("trapped: {error:#}"),
         };
         let tail = output_tail(output);
         RuntimeError::Trap {
@@ -267,26 +267,12 @@ impl LoadedPlugin {
         }
     }
 
-    /// What the plugin printed to stdout/stderr during the call, if anything (for debugging).
-    fn finish(&self, instance: &Instance) {
-        let tail = output_tail(&instance.output);
-        if !tail.is_empty() {
-            tracing::debug!(plugin = %self.name, "plugin output: {tail}");
-        }
-    }
-
     /// `info()`.
     pub async fn info(&self, provision: &Provision) -> Result<PluginInfo, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Info).await?;
-        let r = self
-            .guarded(
-                Call::Info,
-                &i.output,
-                i.plugin.sluice_deploy_strategy().call_info(&mut i.store),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Info, async |strategy, store| {
+            strategy.call_info(store).await
+        })
+        .await
     }
 
     /// `validate(config)`.
@@ -295,17 +281,10 @@ impl LoadedPlugin {
         provision: &Provision,
         config: &str,
     ) -> Result<Result<(), Vec<Diagnostic>>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Validate).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Validate,
-                &i.output,
-                strategy.call_validate(&mut i.store, config),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Validate, async |strategy, store| {
+            strategy.call_validate(store, config).await
+        })
+        .await
     }
 
     /// `plan(ctx, config, current)`, with the plan notes the plugin made.
@@ -316,23 +295,16 @@ impl LoadedPlugin {
         config: &str,
         current: Option<&str>,
     ) -> Result<Result<Planned, Error>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Plan).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Plan,
-                &i.output,
-                strategy.call_plan(&mut i.store, ctx, config, current),
-            )
-            .await;
-        self.finish(&i);
-        let irreversible = i.store.data().irreversible();
-        r.map(|planned| {
-            planned.map(|changes| Planned {
+        self.call(provision, Call::Plan, async |strategy, store| {
+            let planned = strategy
+                .call_plan(&mut *store, ctx, config, current)
+                .await?;
+            Ok(planned.map(|changes| Planned {
                 changes,
-                irreversible,
-            })
+                irreversible: store.data().irreversible(),
+            }))
         })
+        .await
     }
 
     /// `prepare(ctx, config, current)`.
@@ -343,17 +315,10 @@ impl LoadedPlugin {
         config: &str,
         current: Option<&str>,
     ) -> Result<Result<String, Error>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Prepare).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Prepare,
-                &i.output,
-                strategy.call_prepare(&mut i.store, ctx, config, current),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Prepare, async |strategy, store| {
+            strategy.call_prepare(store, ctx, config, current).await
+        })
+        .await
     }
 
     /// `stage(ctx, config, current)`.
@@ -364,17 +329,10 @@ impl LoadedPlugin {
         config: &str,
         current: Option<&str>,
     ) -> Result<Result<Staged, Error>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Stage).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Stage,
-                &i.output,
-                strategy.call_stage(&mut i.store, ctx, config, current),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Stage, async |strategy, store| {
+            strategy.call_stage(store, ctx, config, current).await
+        })
+        .await
     }
 
     /// `shift(ctx, config, staged, percent)`.
@@ -386,17 +344,12 @@ impl LoadedPlugin {
         staged: &str,
         percent: u8,
     ) -> Result<Result<(), Error>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Shift).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Shift,
-                &i.output,
-                strategy.call_shift(&mut i.store, ctx, config, staged, percent),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Shift, async |strategy, store| {
+            strategy
+                .call_shift(store, ctx, config, staged, percent)
+                .await
+        })
+        .await
     }
 
     /// `finalize(ctx, config, staged)`.
@@ -407,17 +360,10 @@ impl LoadedPlugin {
         config: &str,
         staged: &str,
     ) -> Result<Result<String, Error>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Finalize).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Finalize,
-                &i.output,
-                strategy.call_finalize(&mut i.store, ctx, config, staged),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Finalize, async |strategy, store| {
+            strategy.call_finalize(store, ctx, config, staged).await
+        })
+        .await
     }
 
     /// `rollback(ctx, config, staged, snapshot, current)`.
@@ -430,17 +376,59 @@ impl LoadedPlugin {
         snapshot: Option<&str>,
         current: Option<&str>,
     ) -> Result<Result<(), Error>, RuntimeError> {
-        let mut i = self.instantiate(provision, Call::Rollback).await?;
-        let strategy = i.plugin.sluice_deploy_strategy();
-        let r = self
-            .guarded(
-                Call::Rollback,
-                &i.output,
-                strategy.call_rollback(&mut i.store, ctx, config, staged, snapshot, current),
-            )
-            .await;
-        self.finish(&i);
-        r
+        self.call(provision, Call::Rollback, async |strategy, store| {
+            strategy
+                .call_rollback(store, ctx, config, staged, snapshot, current)
+                .await
+        })
+        .await
+    }
+}
+
+/// What stopped a call that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// The epoch deadline interrupted it.
+    Deadline,
+    /// The store's limiter refused to let it grow.
+    Limit(Refused),
+    /// It passed more than [`MAX_HOST_CALL_BYTES`] to one host call.
+    HostCallBytes,
+    /// It held more than [`MAX_OPEN_RESOURCES`] resources (or component handles) at once.
+    OpenResources,
+    /// Anything else: a trap of its own (a panic, `unreachable`), a failed host call.
+    Trapped,
+}
+
+impl Stop {
+    /// Why a call failed with `error`, in a store whose limiter recorded `refused`.
+    ///
+    /// Two causes are recognised by wasmtime's message, because wasmtime 48 gives them no type to
+    /// downcast to and no counter to read: running out of hostcall fuel (its error type,
+    /// `HostcallFuelExhausted` in `component/func/options.rs`, is private, and the fuel left is
+    /// kept per lift, not in the store) and the store's cap on component handles (a plain
+    /// `bail!` in `vm/component/handle_table.rs`; the live count is private).
+    fn of(error: &wasmtime::Error, refused: Option<Refused>) -> Stop {
+        if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            return Stop::Deadline;
+        }
+        if let Some(refused) = refused {
+            return Stop::Limit(refused);
+        }
+        if matches!(
+            error.downcast_ref::<ResourceTableError>(),
+            Some(ResourceTableError::Full)
+        ) {
+            return Stop::OpenResources;
+        }
+        let text = format!("{error:#}");
+        if text.contains("fuel allocated for hostcalls has been exhausted") {
+            Stop::HostCallBytes
+        } else if text.contains("store handle limit exceeded") {
+            Stop::OpenResources
+        } else {
+            Stop::Trapped
+        }
     }
 }
 
@@ -448,4 +436,46 @@ fn output_tail(output: &MemoryOutputPipe) -> String {
     let bytes = output.contents();
     let start = bytes.len().saturating_sub(OUTPUT_TAIL_BYTES);
     String::from_utf8_lossy(&bytes[start..]).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_is_told_by_the_interrupt_trap_whatever_else_was_recorded() {
+        let interrupted = wasmtime::Error::from(Trap::Interrupt).context("in stage");
+        assert_eq!(Stop::of(&interrupted, None), Stop::Deadline);
+        assert_eq!(
+            Stop::of(&interrupted, Some(Refused::Memory)),
+            Stop::Deadline
+        );
+    }
+
+    #[test]
+    fn a_limit_the_limiter_recorded_is_the_cause() {
+        let error = wasmtime::Error::msg("Memory limit: growing to 2147483648 refused");
+        assert_eq!(
+            Stop::of(&error, Some(Refused::Memory)),
+            Stop::Limit(Refused::Memory)
+        );
+        assert_eq!(
+            Stop::of(&error, Some(Refused::TableElements)),
+            Stop::Limit(Refused::TableElements)
+        );
+    }
+
+    #[test]
+    fn a_full_resource_table_is_told_by_its_error_type_under_any_context() {
+        let full = wasmtime::Error::new(ResourceTableError::Full).context("open-at failed");
+        assert_eq!(Stop::of(&full, None), Stop::OpenResources);
+        let absent = wasmtime::Error::new(ResourceTableError::NotPresent);
+        assert_eq!(Stop::of(&absent, None), Stop::Trapped);
+    }
+
+    #[test]
+    fn any_other_failure_is_a_trap_of_the_plugins_own() {
+        let panic = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        assert_eq!(Stop::of(&panic, None), Stop::Trapped);
+    }
 }

@@ -2,12 +2,13 @@
 //! on the bytes passed to one host call and on the resources held open.
 
 use wasmtime::component::Linker;
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use super::engine::EPOCH_TICK;
 use super::error::RuntimeError;
+use super::limits::{Limiter, Refused};
 use crate::caps::capability::CallSetup;
 use crate::caps::http::{MAX_HEADER_BYTES, MAX_REQUEST_BODY};
 use crate::caps::registry::{self, HasCapabilities};
@@ -15,12 +16,6 @@ use crate::caps::{Capabilities, Provision};
 use crate::plan::model::Limits;
 
 pub use crate::caps::files::MAX_OPEN_RESOURCES;
-
-/// Instances, tables and memories one plugin store may create.
-const MAX_INSTANCES: usize = 16;
-const MAX_TABLES: usize = 16;
-const MAX_MEMORIES: usize = 16;
-const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// The most bytes a plugin may pass to one host call (all its string and list arguments
 /// together, counted before anything is copied: wasmtime's hostcall fuel). Room for the largest
@@ -34,13 +29,18 @@ const MAX_COMPONENT_HANDLES: usize = 4 * MAX_OPEN_RESOURCES;
 /// Everything a plugin's store holds.
 pub struct StoreState {
     caps: Capabilities,
-    limits: StoreLimits,
+    limits: Limiter,
 }
 
 impl StoreState {
     /// Why the plugin said, in this call, that its planned deployment would be irreversible.
     pub(super) fn irreversible(&self) -> Vec<String> {
         self.caps.plan_notes.irreversible().to_vec()
+    }
+
+    /// The limit that refused to let the plugin grow in this store, if one did.
+    pub(super) fn refused(&self) -> Option<Refused> {
+        self.limits.refused()
     }
 }
 
@@ -79,14 +79,7 @@ pub(super) fn new_store(
 ) -> Result<Store<StoreState>, RuntimeError> {
     let state = StoreState {
         caps: Capabilities::new(&CallSetup { provision, output })?,
-        limits: StoreLimitsBuilder::new()
-            .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
-            .instances(MAX_INSTANCES)
-            .tables(MAX_TABLES)
-            .memories(MAX_MEMORIES)
-            .table_elements(MAX_TABLE_ELEMENTS)
-            .trap_on_grow_failure(true)
-            .build(),
+        limits: Limiter::new(usize::try_from(limits.memory).unwrap_or(usize::MAX)),
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);

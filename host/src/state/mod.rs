@@ -7,12 +7,14 @@
 //! the audit log are append-only; saved plans carry their approvals.
 
 pub mod audit;
+mod journal_step;
 mod machine;
 pub mod postgres;
 mod records;
 mod schema;
 pub mod sqlite;
 
+pub use journal_step::{JournalStep, UnknownStep};
 pub use machine::this_host;
 pub use records::*;
 

@@ -197,7 +197,7 @@ pub struct JournalEntry {
     pub deployment_id: String,
     /// The unit (empty for deployment-wide steps).
     pub unit: String,
-    /// The transition, e.g. `stage`, `gate:staged`, `shift:100`, `finalize`, `rollback`.
+    /// The transition: a [`super::JournalStep`]'s text, e.g. `stage`, `gate:staged`, `shift 100`.
     pub step: String,
     /// Detail: plugin state, snapshot, reason (JSON or text).
     pub detail: String,
@@ -210,12 +210,19 @@ pub struct JournalRecord {
     pub seq: i64,
     /// The unit.
     pub unit: String,
-    /// The transition.
+    /// The transition, as text (see [`JournalRecord::journal_step`]).
     pub step: String,
     /// Its detail.
     pub detail: String,
     /// When it was written, ms since the epoch.
     pub at_ms: i64,
+}
+
+impl JournalRecord {
+    /// The transition, typed; an error for text this sluice does not write.
+    pub fn journal_step(&self) -> Result<super::JournalStep, super::UnknownStep> {
+        self.step.parse()
+    }
 }
 
 /// Who holds (or wants) an environment lock.
