@@ -15,6 +15,7 @@ pub use exit::Exit;
 
 use crate::orchestrate::OrchestrateError;
 use crate::redact::Redactor;
+use crate::runtime::RuntimeError;
 use crate::state::StateError;
 
 /// A command's failure: what to print and which exit code.
@@ -65,6 +66,12 @@ impl From<OrchestrateError> for CliError {
 impl From<StateError> for CliError {
     fn from(error: StateError) -> CliError {
         OrchestrateError::State(error).into()
+    }
+}
+
+impl From<RuntimeError> for CliError {
+    fn from(error: RuntimeError) -> CliError {
+        OrchestrateError::Runtime(error).into()
     }
 }
 

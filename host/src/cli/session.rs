@@ -44,7 +44,7 @@ pub fn open_store(plan: &Plan) -> Result<Arc<dyn Store>, CliError> {
 
 /// The wasm runtime with the default component cache.
 pub fn runtime() -> Result<Runtime, CliError> {
-    Runtime::new(Runtime::default_cache_dir()).map_err(CliError::failed)
+    Ok(Runtime::new(Runtime::default_cache_dir())?)
 }
 
 /// The reporter for the chosen output format.

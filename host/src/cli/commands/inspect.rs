@@ -23,17 +23,15 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
             ComponentBytes::file(file, Path::new(file), None),
         ),
     };
-    let bytes = bytes.map_err(CliError::invalid)?;
+    let bytes = bytes?;
     let runtime = session::runtime()?;
-    let interfaces = runtime
-        .interfaces(&name, &bytes)
-        .map_err(CliError::invalid)?;
+    let interfaces = runtime.interfaces(&name, &bytes)?;
     let info = match runtime.load(&name, &bytes, None, Limits::default()) {
         Ok(plugin) => plugin
             .info(&inspection_provision(cli, redactor, &name))
             .await
-            .map_err(CliError::invalid),
-        Err(refused) => Err(CliError::invalid(refused)),
+            .map_err(CliError::from),
+        Err(refused) => Err(CliError::from(refused)),
     };
     let imports: Vec<(String, String)> = interfaces
         .imports

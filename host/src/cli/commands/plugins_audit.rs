@@ -107,10 +107,8 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
     let plan = crate::plan::load(plan.unwrap_or(&cli.plan)).map_err(CliError::invalid)?;
     let runtime = session::runtime()?;
     for (name, decl) in &plan.plugins {
-        let bytes = ComponentBytes::declared(name, decl).map_err(CliError::invalid)?;
-        let interfaces = runtime
-            .interfaces(name, &bytes)
-            .map_err(CliError::invalid)?;
+        let bytes = ComponentBytes::declared(name, decl)?;
+        let interfaces = runtime.interfaces(name, &bytes)?;
         let table = rows(name, &interfaces.imports, &decl.grants);
         let source = match &decl.source {
             PluginSource::Builtin(b) => format!("builtin:{b}"),
