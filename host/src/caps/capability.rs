@@ -21,6 +21,9 @@ pub enum Access {
         /// The grant's key in `[plugins.NAME.grants]`.
         key: &'static str,
     },
+    /// Every plugin may import it, and every call fails: what toolchains import whether a plugin
+    /// uses it or not (`wasi:sockets`).
+    Inert,
     /// A plugin that imports it loads only when the plan has the `key` grant.
     Granted {
         /// The grant's key in `[plugins.NAME.grants]`.
@@ -34,7 +37,7 @@ impl Access {
     /// Whether a plugin with `grants` that imports the capability may load.
     pub fn allows(self, grants: &Grants) -> bool {
         match self {
-            Access::Always | Access::Scoped { .. } => true,
+            Access::Always | Access::Scoped { .. } | Access::Inert => true,
             Access::Granted { by, .. } => by(grants),
         }
     }

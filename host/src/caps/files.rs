@@ -9,13 +9,14 @@
 //! directory is read-only unless the plan says `read-write`, and a hard link needs write access
 //! to both directories;
 //! the plugin gets no environment variables, no arguments and no stdin; its stdout and stderr
-//! go to a bounded buffer the host reads after the call; sockets and name lookups are refused;
+//! go to a bounded buffer the host reads after the call; every socket call and name lookup fails
+//! (see `sockets`);
 //! a request for random bytes is capped at [`MAX_RANDOM_BYTES`]; it may hold at most
 //! [`MAX_OPEN_RESOURCES`] files, directories and streams open at once.
 //!
 //! wasmtime-wasi links WASI 0.2 as a whole, so this capability also links its basics (`cli`,
-//! `io`, `clocks`, `random`: see `runtime::classify`) and the `sockets` interfaces, which a
-//! plugin importing them is refused at load.
+//! `io`, `clocks`, `random`: see `runtime::classify`) and the `sockets` interfaces, whose every
+//! call its context denies.
 
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -109,15 +110,12 @@ fn wasi_ctx(files: &[FileGrant], output: &MemoryOutputPipe) -> Result<WasiCtx, C
     builder
         .stdout(output.clone())
         .stderr(output.clone())
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false)
         .max_random_size(MAX_RANDOM_BYTES)
         // File calls run on the calling runtime thread instead of a blocking-pool hand-off each:
         // local file calls are short, and a plugin reading a thousand small files (migrations, a
         // site) otherwise spends most of its time in hand-offs (no-op migrate: 760 ms -> 100 ms).
-        .allow_blocking_current_thread(true)
-        .socket_addr_check(|_, _| Box::pin(async { false }));
+        .allow_blocking_current_thread(true);
+    super::sockets::deny_all(&mut builder);
     for grant in files {
         let perms = if grant.writable {
             FsPerms::ReadWrite

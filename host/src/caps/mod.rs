@@ -17,6 +17,7 @@ pub mod log;
 pub mod plan_notes;
 pub mod registry;
 pub mod secrets;
+pub mod sockets;
 pub mod sql;
 
 use std::collections::BTreeMap;

@@ -7,7 +7,7 @@ use wasmtime::component::Linker;
 use wasmtime_wasi::WasiView;
 
 use super::capability::{CallSetup, Capability, Provide};
-use super::{CapError, containers, files, http, log, plan_notes, secrets, sql};
+use super::{CapError, containers, files, http, log, plan_notes, secrets, sockets, sql};
 
 /// Lists each capability once as `field: Type`, in the order audits show them, and generates
 /// from it [`Capabilities`] (one field of state per capability), [`ALL`] and [`add_to_linker`].
@@ -52,6 +52,7 @@ registry! {
     files: files::Files,
     containers: containers::Containers,
     sql: sql::Sql,
+    sockets: sockets::Sockets,
 }
 
 /// A store that holds a call's [`Capabilities`].

@@ -19,16 +19,10 @@ const ALWAYS_PROVIDED: &[&str] = &[
 ];
 
 /// Interfaces refused at load, with why: they would give a plugin a way around the capabilities.
-const REFUSED: &[(&str, &str)] = &[
-    (
-        "wasi:sockets/",
-        "plugins get no raw network access; use sluice:deploy/http with granted origins",
-    ),
-    (
-        "wasi:http/",
-        "plugins get no raw network access; use sluice:deploy/http with granted origins",
-    ),
-];
+const REFUSED: &[(&str, &str)] = &[(
+    "wasi:http/",
+    "plugins get no raw network access; use sluice:deploy/http with granted origins",
+)];
 
 /// What one import needs.
 #[derive(Clone, Copy)]
@@ -43,6 +37,8 @@ pub enum ImportNeed {
         /// The grant's key in the plan.
         key: &'static str,
     },
+    /// Linked, and every call fails (`wasi:sockets`).
+    Inert,
     /// Not provided by this sluice; the text says why and what to use instead.
     Unsupported(&'static str),
 }
@@ -51,6 +47,7 @@ impl std::fmt::Debug for ImportNeed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ImportNeed::Provided => f.write_str("Provided"),
+            ImportNeed::Inert => f.write_str("Inert"),
             ImportNeed::Grant { capability, key } => {
                 write!(f, "Grant({} by `{key}`)", capability.name())
             }
@@ -65,6 +62,7 @@ pub fn classify(name: &str) -> ImportNeed {
     if let Some(cap) = registry::providing(interface) {
         return match cap.access() {
             Access::Always | Access::Scoped { .. } => ImportNeed::Provided,
+            Access::Inert => ImportNeed::Inert,
             Access::Granted { key, .. } => ImportNeed::Grant {
                 capability: cap,
                 key,
@@ -90,7 +88,7 @@ pub fn classify(name: &str) -> ImportNeed {
 pub(super) fn check(plugin: &str, imports: &[String], grants: &Grants) -> Result<(), RuntimeError> {
     for import in imports {
         match classify(import) {
-            ImportNeed::Provided => {}
+            ImportNeed::Provided | ImportNeed::Inert => {}
             ImportNeed::Grant { capability, .. } if capability.access().allows(grants) => {}
             ImportNeed::Grant { key, .. } => {
                 return Err(RuntimeError::NotGranted {
@@ -144,7 +142,20 @@ mod tests {
     }
 
     #[test]
-    fn raw_sockets_are_refused_even_with_an_http_grant() {
+    fn raw_sockets_load_without_any_grant_and_are_inert() {
+        let imports = [
+            "wasi:sockets/tcp@0.2.6",
+            "wasi:sockets/ip-name-lookup@0.2.9",
+        ];
+        for import in imports {
+            assert!(matches!(classify(import), ImportNeed::Inert), "{import}");
+        }
+        let imports: Vec<String> = imports.iter().map(|i| i.to_string()).collect();
+        assert!(check("p", &imports, &Grants::default()).is_ok());
+    }
+
+    #[test]
+    fn wasi_http_is_refused_even_with_an_http_grant() {
         let grants = Grants {
             http: Some(vec![HttpGrant {
                 origin: "http://127.0.0.1:1".into(),
@@ -152,8 +163,9 @@ mod tests {
             }]),
             ..Grants::default()
         };
-        let err = check("p", &["wasi:sockets/tcp@0.2.6".into()], &grants).unwrap_err();
-        assert!(err.to_string().contains("no raw network access"));
+        let import = ["wasi:http/outgoing-handler@0.2.6".to_owned()];
+        let err = check("p", &import, &grants).unwrap_err();
+        assert!(err.to_string().contains("no raw network access"), "{err}");
     }
 
     #[test]

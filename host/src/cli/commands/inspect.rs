@@ -96,6 +96,7 @@ fn inspection_provision(cli: &Cli, redactor: &Redactor, name: &str) -> Provision
 fn need(import: &str) -> String {
     match classify(import) {
         ImportNeed::Provided => "always provided".to_owned(),
+        ImportNeed::Inert => super::plugins_audit::INERT.to_owned(),
         ImportNeed::Grant { key, .. } => format!("needs grant `{key}`"),
         ImportNeed::Unsupported(why) => format!("refused: {why}"),
     }

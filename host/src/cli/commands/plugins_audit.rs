@@ -35,6 +35,9 @@ pub struct Row {
     pub warnings: Vec<String>,
 }
 
+/// What a plugin importing an inert capability gets.
+pub const INERT: &str = "linked, every call denied";
+
 /// The rows for one plugin whose component imports `imports`.
 pub fn rows(plugin: &str, imports: &[String], grants: &Grants) -> Vec<Row> {
     let mut rows: Vec<Row> = registry::ALL
@@ -72,14 +75,13 @@ fn row(plugin: &str, cap: &dyn Capability, imports: &[String], grants: &Grants) 
         .filter(|i| cap.provides(i.split('@').next().unwrap_or(i)))
         .cloned()
         .collect();
-    let always = matches!(cap.access(), Access::Always);
-    let granted = if always {
-        vec!["always".to_owned()]
-    } else {
-        cap.describe(grants)
+    let (granted, grantable) = match cap.access() {
+        Access::Always => (vec!["always".to_owned()], false),
+        Access::Inert => (vec![INERT.to_owned()], false),
+        Access::Scoped { .. } | Access::Granted { .. } => (cap.describe(grants), true),
     };
     let mut warnings = Vec::new();
-    if imports.is_empty() && !granted.is_empty() && !always {
+    if imports.is_empty() && !granted.is_empty() && grantable {
         warnings.push("over-granted: the plugin does not import this capability".to_owned());
     }
     warnings.extend(cap.warnings(grants));
@@ -270,7 +272,7 @@ mod tests {
             "p",
             &imports(&[
                 "sluice:deploy/log@0.1.0",
-                "wasi:sockets/tcp@0.2.6",
+                "wasi:http/outgoing-handler@0.2.6",
                 "acme:x/y@1.0.0",
             ]),
             &Grants::default(),
@@ -278,11 +280,11 @@ mod tests {
         let refused = table.iter().find(|r| r.capability == "refused").unwrap();
         assert_eq!(
             refused.imports,
-            vec!["wasi:sockets/tcp@0.2.6", "acme:x/y@1.0.0"]
+            vec!["wasi:http/outgoing-handler@0.2.6", "acme:x/y@1.0.0"]
         );
         assert!(
             refused.warnings[0].starts_with(
-                "sluice will not load this plugin: it imports `wasi:sockets/tcp@0.2.6`"
+                "sluice will not load this plugin: it imports `wasi:http/outgoing-handler@0.2.6`"
             ),
             "{:?}",
             refused.warnings
@@ -293,6 +295,23 @@ mod tests {
             &Grants::default(),
         );
         assert!(clean.iter().all(|r| r.capability != "refused"));
+    }
+
+    #[test]
+    fn socket_imports_show_as_linked_with_every_call_denied_and_not_refused() {
+        let table = rows(
+            "p",
+            &imports(&[
+                "wasi:sockets/tcp@0.2.6",
+                "wasi:sockets/ip-name-lookup@0.2.6",
+            ]),
+            &Grants::default(),
+        );
+        let sockets = table.iter().find(|r| r.capability == "sockets").unwrap();
+        assert_eq!(sockets.imports.len(), 2);
+        assert_eq!(sockets.granted, vec![INERT]);
+        assert!(sockets.warnings.is_empty());
+        assert!(table.iter().all(|r| r.capability != "refused"));
     }
 
     #[test]

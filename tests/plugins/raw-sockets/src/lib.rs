@@ -1,5 +1,6 @@
 //! `raw-sockets`: in `stage`, looks a name up and opens a TCP connection with the standard
-//! library, which makes the component import `wasi:sockets/*`; sluice must refuse to load it.
+//! library, which makes the component import `wasi:sockets/*`; sluice links those imports but
+//! must deny every call.
 
 use std::net::{TcpStream, ToSocketAddrs};
 
