@@ -7,7 +7,7 @@ use wasmtime::component::Linker;
 use wasmtime_wasi::WasiView;
 
 use super::capability::{CallSetup, Capability, Provide};
-use super::{CapError, containers, files, http, log, plan_notes, secrets, sockets, sql};
+use super::CapError;
 
 /// Lists each capability once as `field: Type`, in the order audits show them, and generates
 /// from it [`Capabilities`] (one field of state per capability), [`ALL`] and [`add_to_linker`].
@@ -45,14 +45,14 @@ macro_rules! registry {
 }
 
 registry! {
-    log: log::Log,
-    plan_notes: plan_notes::PlanNotes,
-    http: http::Http,
-    secrets: secrets::Secrets,
-    files: files::Files,
-    containers: containers::Containers,
-    sql: sql::Sql,
-    sockets: sockets::Sockets,
+    log: super::log::Log,
+    plan_notes: super::plan_notes::PlanNotes,
+    http: super::http::Http,
+    secrets: super::secrets::Secrets,
+    files: super::files::Files,
+    containers: super::containers::Containers,
+    sql: super::sql::Sql,
+    sockets: super::sockets::Sockets,
 }
 
 /// A store that holds a call's [`Capabilities`].

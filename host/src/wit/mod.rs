@@ -29,5 +29,5 @@ pub mod v0_1 {
     });
 }
 
-pub use v0_1::sluice::deploy::{containers, http, log, plan_notes, secrets, sql, types};
+pub use v0_1::sluice::deploy::*;
 pub use v0_1::{Plugin, PluginPre};
