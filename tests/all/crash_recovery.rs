@@ -129,7 +129,7 @@ fn a_static_site_deploy_killed_after_any_transition_is_recovered_to_one_complete
 
 #[test]
 fn a_blue_green_deploy_killed_after_any_transition_is_recovered_to_one_container() {
-    let stack = Stack::new("crash");
+    let stack = Stack::new("recovery");
     stack.plan("blue-green", "", None, None);
     deploy_ok(&stack, "v1");
     let mut live = "v1";
