@@ -9,7 +9,9 @@ HOST_TARGET := $(shell rustc -vV | sed -n 's/^host: //p')
 demo: deps build
 	examples/quickstart/demo.sh target/debug/sluice
 
-## test: install what the tests need, then run every test.
+## test: install what the tests need, then run every test: the library's unit tests and the one
+## integration test binary (tests/all; the test plugins are built for it by tests/artifacts), then
+## the plugins' own unit tests, natively.
 test: services
 	$(CARGO) test -p sluice --no-fail-fast
 	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages --target $(HOST_TARGET) --target-dir target/guest-tests

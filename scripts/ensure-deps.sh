@@ -105,7 +105,7 @@ if ! "$bindir/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then
         || { echo "ensure-deps: PostgreSQL did not start; see build/postgres/server.log" >&2; tail -20 "$cluster/server.log" >&2; exit 1; }
 fi
 
-# wrangler, the real Cloudflare client, proves the Pages emulator faithful (tests/pages_wrangler.rs).
+# wrangler, the real Cloudflare client, proves the Pages emulator faithful (tests/all/pages_wrangler.rs).
 # 4.86.0 is the newest that runs on Node 20; it is installed once into build/npm and reused.
 wrangler_version=4.86.0
 for tool in node npm; do

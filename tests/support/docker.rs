@@ -1,8 +1,10 @@
 //! The `docker` CLI for assertions about what really runs, and a guard that removes a test's
 //! containers however the test ends. Talks to the engine `DOCKER_HOST` names.
 
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::process::Command;
+use std::sync::{Mutex, PoisonError};
 
 /// A `docker` CLI command (legacy builder: the engine has no BuildKit frontend to pull).
 pub fn docker() -> Command {
@@ -62,8 +64,18 @@ impl Drop for ContainersGuard {
     }
 }
 
-/// A container name no other test (or test process) uses: `sluice-t-<what>-<pid>`.
+/// A container name no other test (or test process) uses: `sluice-t-<what>-<pid>`. Every test
+/// shares the process, hence the pid: a `what` asked for twice panics rather than collide.
 pub fn unique_name(what: &str) -> String {
+    static TAKEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let fresh = TAKEN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(what.to_owned());
+    assert!(
+        fresh,
+        "unique_name({what:?}) was already given out in this process"
+    );
     format!("sluice-t-{what}-{}", std::process::id())
 }
 

@@ -1,6 +1,10 @@
-//! Helpers shared by the integration tests: a project directory with a plan and a site, a static
-//! file server for the gates to probe, running the real `sluice` binary, and the test plugins.
-#![allow(dead_code)] // each test file uses its own subset
+//! Helpers shared by the integration tests (`tests/all`) and the benches: a project directory with
+//! a plan and a site, a static file server for the gates to probe, running the real `sluice`
+//! binary, and the test plugins.
+//!
+//! The tests share one process, so nothing here measures or names things per process where a
+//! test needs them per test: a run's peak memory is that child's own ([`output_with_peak_memory`]).
+#![allow(dead_code)] // each bench uses its own subset
 
 pub mod caddy;
 pub mod cloudflare;
@@ -22,8 +26,10 @@ pub mod socket_proxy;
 pub mod stack;
 pub mod tcp_proxy;
 
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 use sha2::{Digest, Sha256};
 
@@ -80,9 +86,9 @@ pub fn sluice(dir: &Path) -> Command {
     cmd
 }
 
-/// The compiled test plugin `name` (a crate in tests/plugins/).
+/// The compiled test plugin `name` (a crate in tests/plugins/); panics on an unknown name.
 pub fn test_plugin(name: &str) -> PathBuf {
-    Path::new(env!("SLUICE_GUEST_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
+    sluice_test_plugins::path(name).to_path_buf()
 }
 
 /// sha256 of a file, hex.
@@ -91,14 +97,53 @@ pub fn sha256_file(path: &Path) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The most memory (peak resident set, KiB) any finished child process of this test binary used.
-pub fn peak_child_memory_kib() -> i64 {
+/// Runs `cmd` to the end as [`Command::output`] does, and returns with its output the most memory
+/// (peak resident set, KiB) that child used: its own figure from `wait4`, which other tests'
+/// children, running alongside in this process, do not touch (`RUSAGE_CHILDREN` would count them).
+pub fn output_with_peak_memory(cmd: &mut Command) -> (Output, i64) {
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which std's Child cannot see"
+    )]
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).map(|_| bytes)
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the rusage it is pointed at; zeroed is a valid rusage anyway.
-    unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
-        usage.assume_init().ru_maxrss
+    loop {
+        // SAFETY: wait4 reaps our own child `pid` and fills the status and rusage it is pointed
+        // at; `child` is never waited for again (dropping a Child does not wait).
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::Interrupted,
+            "wait4: {error}"
+        );
     }
+    // SAFETY: wait4 succeeded, so it filled the rusage (zeroed is a valid rusage anyway).
+    let peak = unsafe { usage.assume_init() }.ru_maxrss;
+    let output = Output {
+        status: ExitStatus::from_raw(status),
+        stdout: stdout.join().unwrap().unwrap(),
+        stderr: stderr.join().unwrap().unwrap(),
+    };
+    (output, peak)
 }
 
 /// A plugin log sink that drops everything (benchmarks call plugins in-process).

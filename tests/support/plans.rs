@@ -1,7 +1,7 @@
 //! Plans more than one test file reads.
 
-/// A plan that uses every section and every kind of grant: `tests/plan_errors.rs` checks each
-/// value it spells out, `tests/robust_input.rs` mutates it.
+/// A plan that uses every section and every kind of grant: `tests/all/plan_errors.rs` checks each
+/// value it spells out, `tests/all/robust_input.rs` mutates it.
 pub const FULL_PLAN: &str = r#"[project]
 name = "shop"
 

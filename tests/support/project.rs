@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::http::{StaticServer, get};
-use super::{EXIT_SUCCESS, Run, sha256_file, sluice, test_plugin};
+use super::{EXIT_SUCCESS, Run, output_with_peak_memory, sha256_file, sluice, test_plugin};
 
 /// The environment every test plan declares.
 pub const ENV: &str = "test";
@@ -57,6 +57,12 @@ impl Project {
     /// Runs `sluice ARGS` in the project.
     pub fn sluice(&self, args: &[&str]) -> Run {
         sluice(self.path()).args(args).output().unwrap().into()
+    }
+
+    /// Runs `sluice ARGS` in the project; also returns the run's peak memory (KiB).
+    pub fn sluice_with_peak_memory(&self, args: &[&str]) -> (Run, i64) {
+        let (output, peak) = output_with_peak_memory(sluice(self.path()).args(args));
+        (output.into(), peak)
     }
 
     /// Writes the site as `version` and applies it to the test environment.

@@ -6,8 +6,8 @@ use super::docker::{ContainersGuard, containers_named, free_ports, unique_name};
 use super::project::ENV;
 use super::{EXIT_SUCCESS, Run, images, sluice};
 
-/// Stacks exist one at a time (per test binary): each drives a real engine, a real Caddy and, for the
-/// zero-failed-requests proofs, a load on the same two cores.
+/// Stacks exist one at a time (in the one test process): each drives a real engine, a real Caddy
+/// and, for the zero-failed-requests proofs, a load on the same two cores.
 pub static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A deployment of the test web image behind a real Caddy, with its own containers and plan.

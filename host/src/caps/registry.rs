@@ -6,8 +6,8 @@
 use wasmtime::component::Linker;
 use wasmtime_wasi::WasiView;
 
-use super::capability::{CallSetup, Capability, Provide};
 use super::CapError;
+use super::capability::{CallSetup, Capability, Provide};
 
 /// Lists each capability once as `field: Type`, in the order audits show them, and generates
 /// from it [`Capabilities`] (one field of state per capability), [`ALL`] and [`add_to_linker`].

@@ -13,7 +13,7 @@
 //! `sluice:deploy/strategy@0.1.0`) links against the `0.1.1` definitions: its imports are
 //! satisfied by the compatible newer interfaces and its export is found under the compatible
 //! name. It simply does not import what it did not know about (an old plugin never calls
-//! `plan-notes` or `http.send-all`). `tests/plugin_loading.rs` loads a component built against `0.1.0` to prove it.
+//! `plan-notes` or `http.send-all`). `tests/all/plugin_loading.rs` loads a component built against `0.1.0` to prove it.
 //!
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
 //! pick the bindings matching what a plugin exports.

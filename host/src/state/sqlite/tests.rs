@@ -1,550 +1,63 @@
-use std::process::{Child, Command};
-use std::sync::Arc;
-use std::time::Duration;
-
-use tempfile::TempDir;
+//! What only the SQLite backend does. The behaviour both backends share is the `Store` contract,
+//! run on each: `tests/all/store_contract.rs`.
 
 use super::SqliteStore;
-use crate::state::{
-    HistoryFilter, JournalEntry, LockHolder, NewDeployment, NewUnitDeployment, Outcome,
-    SnapshotRecord, StateError, Store, UnitCurrent, this_host,
-};
+use crate::state::{HistoryFilter, NewDeployment, NewUnitDeployment, Store};
 
-fn open_store() -> (TempDir, SqliteStore) {
+fn open_store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join(".sluice/state.db")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("state.db")).unwrap();
     (dir, store)
 }
 
-fn deployment(id: &str, environment: &str, started_at_ms: i64) -> NewDeployment {
-    NewDeployment {
-        id: id.to_owned(),
-        environment: environment.to_owned(),
-        kind: "apply".to_owned(),
-        plan_hash: "plan-hash".to_owned(),
-        actor: "ci".to_owned(),
-        commit: Some("abc123".to_owned()),
-        started_at_ms,
-        approved_by: None,
-    }
-}
-
-fn unit(
-    deployment_id: &str,
-    environment: &str,
-    unit: &str,
-    version: &str,
-    started_at_ms: i64,
-) -> NewUnitDeployment {
-    NewUnitDeployment {
-        deployment_id: deployment_id.to_owned(),
-        environment: environment.to_owned(),
-        unit: unit.to_owned(),
-        version: version.to_owned(),
-        plugin_sha256: "plugin-sha".to_owned(),
-        config_hash: "config-hash".to_owned(),
-        started_at_ms,
-    }
-}
-
-fn holder(token: &str, host: &str, pid: u32) -> LockHolder {
-    LockHolder {
-        token: token.to_owned(),
-        actor: format!("actor-{token}"),
-        host: host.to_owned(),
-        pid,
-        since_ms: 1_700_000_000_000,
-    }
-}
-
-/// A process that is alive until the returned child is killed.
-fn live_process() -> Child {
-    Command::new("sleep").arg("60").spawn().unwrap()
-}
-
-/// The pid of a process that has exited and been reaped.
-fn dead_pid() -> u32 {
-    let mut child = Command::new("true").spawn().unwrap();
-    child.wait().unwrap();
-    child.id()
-}
-
 #[test]
-fn a_finished_unit_deployment_reads_back_through_history_with_its_deployment() {
-    let (_dir, store) = open_store();
-    store
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
-    store
-        .begin_unit(&unit("d1", "staging", "web", "v1", 110))
-        .unwrap();
-    store
-        .finish_unit("d1", "web", Outcome::RolledBack, Some("gate failed"))
-        .unwrap();
-    store
-        .finish_deployment("d1", Outcome::RolledBack, Some("gate failed"))
-        .unwrap();
-
-    let history = store.history(&HistoryFilter::default()).unwrap();
-
-    assert_eq!(history.len(), 1);
-    let record = &history[0];
-    assert_eq!(record.deployment_id, "d1");
-    assert_eq!(record.kind, "apply");
-    assert_eq!(record.environment, "staging");
-    assert_eq!(record.unit, "web");
-    assert_eq!(record.version, "v1");
-    assert_eq!(record.plugin_sha256, "plugin-sha");
-    assert_eq!(record.config_hash, "config-hash");
-    assert_eq!(record.plan_hash, "plan-hash");
-    assert_eq!(record.actor, "ci");
-    assert_eq!(record.commit.as_deref(), Some("abc123"));
-    assert_eq!(record.started_at_ms, 110);
-    assert!(record.finished_at_ms.is_some());
-    assert_eq!(record.outcome, Outcome::RolledBack);
-    assert_eq!(record.reason.as_deref(), Some("gate failed"));
-}
-
-#[test]
-fn a_running_unit_has_no_end_and_no_reason() {
-    let (_dir, store) = open_store();
-    store
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
-    store
-        .begin_unit(&unit("d1", "staging", "web", "v1", 110))
-        .unwrap();
-
-    let history = store.history(&HistoryFilter::default()).unwrap();
-
-    assert_eq!(history[0].outcome, Outcome::Running);
-    assert_eq!(history[0].finished_at_ms, None);
-    assert_eq!(history[0].reason, None);
-}
-
-#[test]
-fn history_is_newest_first_and_filters_by_environment_unit_outcome_and_limit() {
-    let (_dir, store) = open_store();
-    store
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
-    store
-        .begin_unit(&unit("d1", "staging", "web", "v1", 100))
-        .unwrap();
-    store
-        .begin_unit(&unit("d1", "staging", "api", "v1", 100))
-        .unwrap();
-    store
-        .finish_unit("d1", "web", Outcome::Succeeded, None)
-        .unwrap();
-    store
-        .finish_unit("d1", "api", Outcome::Failed, Some("boom"))
-        .unwrap();
-    store
-        .begin_deployment(&deployment("d2", "production", 200))
-        .unwrap();
-    store
-        .begin_unit(&unit("d2", "production", "web", "v1", 200))
-        .unwrap();
-    store
-        .finish_unit("d2", "web", Outcome::Succeeded, None)
-        .unwrap();
-    store
-        .begin_deployment(&deployment("d3", "staging", 300))
-        .unwrap();
-    store
-        .begin_unit(&unit("d3", "staging", "web", "v2", 300))
-        .unwrap();
-    store
-        .finish_unit("d3", "web", Outcome::Succeeded, None)
-        .unwrap();
-    let keys = |filter: HistoryFilter| -> Vec<(String, String)> {
-        let history = store.history(&filter).unwrap();
-        history
-            .into_iter()
-            .map(|r| (r.deployment_id, r.unit))
-            .collect()
-    };
-    let key = |d: &str, u: &str| (d.to_owned(), u.to_owned());
-
-    assert_eq!(
-        keys(HistoryFilter::default()),
-        [
-            key("d3", "web"),
-            key("d2", "web"),
-            key("d1", "api"),
-            key("d1", "web")
-        ]
-    );
-    assert_eq!(
-        keys(HistoryFilter {
-            environment: Some("staging".into()),
-            ..Default::default()
-        }),
-        [key("d3", "web"), key("d1", "api"), key("d1", "web")]
-    );
-    assert_eq!(
-        keys(HistoryFilter {
-            unit: Some("web".into()),
-            ..Default::default()
-        }),
-        [key("d3", "web"), key("d2", "web"), key("d1", "web")]
-    );
-    assert_eq!(
-        keys(HistoryFilter {
-            outcomes: vec![Outcome::Failed, Outcome::RolledBack],
-            ..Default::default()
-        }),
-        [key("d1", "api")]
-    );
-    assert_eq!(
-        keys(HistoryFilter {
-            environment: Some("staging".into()),
-            unit: Some("web".into()),
-            limit: 1,
-            ..Default::default()
-        }),
-        [key("d3", "web")]
-    );
-}
-
-#[test]
-fn finishing_a_deployment_that_was_never_begun_is_not_found() {
-    let (_dir, store) = open_store();
-
-    let error = store
-        .finish_deployment("missing", Outcome::Succeeded, None)
-        .unwrap_err();
-
-    assert!(
-        matches!(error, StateError::NotFound { what: "deployment", ref id } if id == "missing")
-    );
-}
-
-#[test]
-fn a_unit_cannot_be_recorded_for_a_deployment_that_does_not_exist() {
-    let (_dir, store) = open_store();
-
-    let error = store
-        .begin_unit(&unit("missing", "staging", "web", "v1", 1))
-        .unwrap_err();
-
-    assert!(matches!(error, StateError::Backend { .. }), "{error}");
-}
-
-#[test]
-fn current_is_none_until_set_then_the_latest_set_wins_until_cleared() {
-    let (_dir, store) = open_store();
-    store
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
-    store
-        .begin_deployment(&deployment("d2", "staging", 200))
-        .unwrap();
-    let first = UnitCurrent {
-        version: "v1".into(),
-        state: r#"{"release":"v1"}"#.into(),
-        deployment_id: "d1".into(),
-        plugin_sha256: "plugin-sha".into(),
-        config_hash: "config-hash".into(),
-        since_ms: 150,
-    };
-    let second = UnitCurrent {
-        version: "v2".into(),
-        deployment_id: "d2".into(),
-        since_ms: 250,
-        ..first.clone()
-    };
-
-    assert_eq!(store.current("staging", "web").unwrap(), None);
-    store.set_current("staging", "web", &first).unwrap();
-    assert_eq!(store.current("staging", "web").unwrap(), Some(first));
-    store.set_current("staging", "web", &second).unwrap();
-    assert_eq!(store.current("staging", "web").unwrap(), Some(second));
-    assert_eq!(store.current("production", "web").unwrap(), None);
-    store.clear_current("staging", "web").unwrap();
-    assert_eq!(store.current("staging", "web").unwrap(), None);
-}
-
-#[test]
-fn the_journal_keeps_entries_in_the_order_they_were_written_per_deployment() {
-    let (_dir, store) = open_store();
-    store
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
-    store
-        .begin_deployment(&deployment("d2", "staging", 200))
-        .unwrap();
-    let entry = |deployment_id: &str, step: &str| JournalEntry {
-        deployment_id: deployment_id.to_owned(),
-        unit: "web".to_owned(),
-        step: step.to_owned(),
-        detail: format!("detail of {step}"),
-    };
-    for step in ["prepare", "stage", "gate:staged", "shift:100", "finalize"] {
-        store.journal(&entry("d1", step)).unwrap();
-    }
-    store.journal(&entry("d2", "prepare")).unwrap();
-
-    let journal = store.journal_of("d1").unwrap();
-
-    let steps: Vec<(i64, &str)> = journal.iter().map(|r| (r.seq, r.step.as_str())).collect();
-    assert_eq!(
-        steps,
-        [
-            (1, "prepare"),
-            (2, "stage"),
-            (3, "gate:staged"),
-            (4, "shift:100"),
-            (5, "finalize")
-        ]
-    );
-    assert_eq!(journal[1].detail, "detail of stage");
-    assert_eq!(journal[1].unit, "web");
-    assert_eq!(store.journal_of("d2").unwrap().len(), 1);
-}
-
-#[test]
-fn opening_the_same_database_twice_keeps_its_data_and_schema() {
+fn opening_a_database_whose_directory_does_not_exist_yet_creates_the_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    SqliteStore::open(&path)
-        .unwrap()
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
+    let path = dir.path().join(".sluice/nested/state.db");
 
-    let reopened = SqliteStore::open(&path).unwrap();
-    reopened
-        .begin_unit(&unit("d1", "staging", "web", "v1", 110))
-        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
 
-    assert_eq!(
-        reopened.history(&HistoryFilter::default()).unwrap().len(),
-        1
-    );
+    assert!(path.is_file());
+    assert!(store.history(&HistoryFilter::default()).unwrap().is_empty());
 }
 
+/// PostgreSQL has no insertion order to fall back on: there, such units are listed by name,
+/// descending.
 #[test]
-fn a_recorded_snapshot_is_found_by_id_and_belongs_to_its_deployment() {
+fn units_begun_in_the_same_millisecond_are_listed_last_begun_first() {
     let (_dir, store) = open_store();
     store
-        .begin_deployment(&deployment("d1", "staging", 100))
-        .unwrap();
-    let snapshot = SnapshotRecord {
-        id: "s1".into(),
-        environment: "staging".into(),
-        unit: "schema".into(),
-        deployment_id: "d1".into(),
-        database: "main".into(),
-        engine: "sqlite".into(),
-        path: "/state/snapshots/s1.sqlite".into(),
-        bytes: 8192,
-        taken_at_ms: 120,
-    };
-    store.record_snapshot(&snapshot).unwrap();
-    assert_eq!(store.snapshot("s1").unwrap(), Some(snapshot.clone()));
-    assert_eq!(store.snapshot("s2").unwrap(), None);
-    let orphan = SnapshotRecord {
-        id: "s3".into(),
-        deployment_id: "never-begun".into(),
-        ..snapshot
-    };
-    assert!(store.record_snapshot(&orphan).is_err());
-}
-
-#[test]
-fn a_database_from_a_newer_sluice_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    drop(SqliteStore::open(&path).unwrap());
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("INSERT INTO sluice_schema (version) VALUES (999)", [])
-        .unwrap();
-
-    let error = SqliteStore::open(&path).err().unwrap();
-
-    assert!(
-        error.to_string().contains("schema version 999 is newer"),
-        "{error}"
-    );
-}
-
-#[test]
-fn a_lock_held_by_another_live_process_is_refused_and_names_its_holder() {
-    let (_dir, store) = open_store();
-    let mut other = live_process();
-    let theirs = holder("theirs", &this_host(), other.id());
-    store.lock("production", &theirs, Duration::ZERO).unwrap();
-
-    let error = store
-        .lock(
-            "production",
-            &holder("ours", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap_err();
-
-    other.kill().unwrap();
-    other.wait().unwrap();
-    let StateError::Locked {
-        environment,
-        holder,
-    } = &error
-    else {
-        panic!("expected Locked, got {error}")
-    };
-    assert_eq!(environment, "production");
-    assert_eq!(holder, &theirs);
-    let message = error.to_string();
-    assert!(message.contains("actor-theirs"), "{message}");
-    assert!(
-        message.contains(&format!("pid {}", theirs.pid)),
-        "{message}"
-    );
-}
-
-#[test]
-fn a_lock_held_under_another_token_by_this_very_process_is_not_taken_over() {
-    let (_dir, store) = open_store();
-    store
-        .lock(
-            "staging",
-            &holder("first", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap();
-
-    let error = store
-        .lock(
-            "staging",
-            &holder("second", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap_err();
-
-    assert!(matches!(error, StateError::Locked { .. }));
-}
-
-#[test]
-fn a_lock_whose_process_is_gone_is_taken_over() {
-    let (_dir, store) = open_store();
-    store
-        .lock(
-            "staging",
-            &holder("crashed", &this_host(), dead_pid()),
-            Duration::ZERO,
-        )
-        .unwrap();
-    let ours = holder("ours", &this_host(), std::process::id());
-
-    store.lock("staging", &ours, Duration::ZERO).unwrap();
-
-    let error = store
-        .lock(
-            "staging",
-            &holder("third", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap_err();
-    assert!(matches!(error, StateError::Locked { holder, .. } if holder == ours));
-}
-
-#[test]
-fn a_lock_from_another_host_is_never_taken_over() {
-    let (_dir, store) = open_store();
-    store
-        .lock(
-            "staging",
-            &holder("remote", "some-other-host", dead_pid()),
-            Duration::ZERO,
-        )
-        .unwrap();
-
-    let error = store
-        .lock(
-            "staging",
-            &holder("ours", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap_err();
-
-    assert!(matches!(error, StateError::Locked { holder, .. } if holder.host == "some-other-host"));
-}
-
-#[test]
-fn unlock_releases_only_the_holders_own_lock() {
-    let (_dir, store) = open_store();
-    let first = holder("first", &this_host(), std::process::id());
-    let second = holder("second", &this_host(), std::process::id());
-    store.lock("staging", &first, Duration::ZERO).unwrap();
-
-    store.unlock("staging", &second).unwrap();
-    assert!(store.lock("staging", &second, Duration::ZERO).is_err());
-    store.unlock("staging", &first).unwrap();
-    store.lock("staging", &second, Duration::ZERO).unwrap();
-}
-
-#[test]
-fn locks_of_different_environments_are_independent() {
-    let (_dir, store) = open_store();
-
-    store
-        .lock(
-            "staging",
-            &holder("first", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap();
-    store
-        .lock(
-            "production",
-            &holder("second", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
-        .unwrap();
-}
-
-#[test]
-fn a_waiting_lock_is_taken_once_another_thread_releases_it() {
-    let (_dir, store) = open_store();
-    let store = Arc::new(store);
-    let first = holder("first", &this_host(), std::process::id());
-    store.lock("staging", &first, Duration::ZERO).unwrap();
-    let releaser = {
-        let store = Arc::clone(&store);
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(300));
-            store.unlock("staging", &first).unwrap();
+        .begin_deployment(&NewDeployment {
+            id: "d1".to_owned(),
+            environment: "staging".to_owned(),
+            kind: "apply".to_owned(),
+            plan_hash: "plan-hash".to_owned(),
+            actor: "ci".to_owned(),
+            commit: None,
+            started_at_ms: 100,
+            approved_by: None,
         })
-    };
-
-    let taken = store.lock(
-        "staging",
-        &holder("second", &this_host(), std::process::id()),
-        Duration::from_secs(30),
-    );
-
-    releaser.join().unwrap();
-    taken.unwrap();
-}
-
-#[test]
-fn a_waiting_lock_gives_up_with_locked_when_the_wait_runs_out() {
-    let (_dir, store) = open_store();
-    store
-        .lock(
-            "staging",
-            &holder("first", &this_host(), std::process::id()),
-            Duration::ZERO,
-        )
         .unwrap();
+    for name in ["web", "api"] {
+        store
+            .begin_unit(&NewUnitDeployment {
+                deployment_id: "d1".to_owned(),
+                environment: "staging".to_owned(),
+                unit: name.to_owned(),
+                version: "v1".to_owned(),
+                plugin_sha256: "plugin-sha".to_owned(),
+                config_hash: "config-hash".to_owned(),
+                started_at_ms: 100,
+            })
+            .unwrap();
+    }
 
-    let error = store.lock(
-        "staging",
-        &holder("second", &this_host(), std::process::id()),
-        Duration::from_millis(250),
-    );
+    let units: Vec<String> = store
+        .history(&HistoryFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|record| record.unit)
+        .collect();
 
-    assert!(matches!(error, Err(StateError::Locked { .. })));
+    assert_eq!(units, ["api", "web"]);
 }
