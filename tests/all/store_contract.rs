@@ -14,8 +14,8 @@ use std::time::Duration;
 use sluice::state::postgres::PostgresStore;
 use sluice::state::sqlite::SqliteStore;
 use sluice::state::{
-    HistoryFilter, JournalEntry, LockHolder, NewDeployment, NewUnitDeployment, Outcome,
-    SnapshotRecord, StateError, Store, UnitCurrent, this_host,
+    HistoryFilter, JournalEntry, JournalStep, LockHolder, NewDeployment, NewUnitDeployment,
+    Outcome, SnapshotRecord, StateError, Store, UnitCurrent, this_host,
 };
 
 use crate::support::database::{Engine, TestDb};
@@ -342,16 +342,22 @@ fn the_journal_keeps_entries_in_the_order_they_were_written_per_deployment(engin
     store
         .begin_deployment(&deployment("d2", "staging", 200))
         .unwrap();
-    let entry = |deployment_id: &str, step: &str| JournalEntry {
+    let entry = |deployment_id: &str, step: JournalStep| JournalEntry {
         deployment_id: deployment_id.to_owned(),
         unit: "web".to_owned(),
-        step: step.to_owned(),
+        step,
         detail: format!("detail of {step}"),
     };
-    for step in ["prepare", "stage", "gate:staged", "shift:100", "finalize"] {
+    for step in [
+        JournalStep::Prepare,
+        JournalStep::Stage,
+        JournalStep::StagedGate,
+        JournalStep::Shift(100),
+        JournalStep::Finalize,
+    ] {
         store.journal(&entry("d1", step)).unwrap();
     }
-    store.journal(&entry("d2", "prepare")).unwrap();
+    store.journal(&entry("d2", JournalStep::Prepare)).unwrap();
 
     let journal = store.journal_of("d1").unwrap();
 
@@ -362,10 +368,11 @@ fn the_journal_keeps_entries_in_the_order_they_were_written_per_deployment(engin
             (1, "prepare"),
             (2, "stage"),
             (3, "gate:staged"),
-            (4, "shift:100"),
+            (4, "shift 100"),
             (5, "finalize")
         ]
     );
+    assert_eq!(journal[3].journal_step(), Ok(JournalStep::Shift(100)));
     assert_eq!(journal[1].detail, "detail of stage");
     assert_eq!(journal[1].unit, "web");
     assert_eq!(store.journal_of("d2").unwrap().len(), 1);

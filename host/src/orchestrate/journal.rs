@@ -21,7 +21,7 @@ impl Deployer {
         self.store.journal(&JournalEntry {
             deployment_id: deployment_id.to_owned(),
             unit: unit.to_owned(),
-            step: step.to_string(),
+            step,
             detail: self.redactor.redact(detail).into_owned(),
         })?;
         if crash_wanted(std::env::var(CRASH_AFTER).ok().as_deref(), step) {

@@ -25,7 +25,7 @@ impl JournaledSnapshots {
             .journal(&JournalEntry {
                 deployment_id: self.deployment_id.clone(),
                 unit: self.unit.clone(),
-                step: step.to_string(),
+                step,
                 detail: detail.to_string(),
             })
             .map_err(|e| e.to_string())

@@ -149,11 +149,12 @@ impl Store for PostgresStore {
 
     fn journal(&self, entry: &JournalEntry) -> Result<(), StateError> {
         let e = entry.clone();
+        let step = entry.step.to_string();
         self.connection.run(move |client| {
             client.execute(
                 "INSERT INTO journal (deployment_id, seq, unit, step, detail, at_ms)
                  SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM journal WHERE deployment_id = $1",
-                &[&e.deployment_id, &e.unit, &e.step, &e.detail, &now_ms()],
+                &[&e.deployment_id, &e.unit, &step, &e.detail, &now_ms()],
             )
         })?;
         Ok(())

@@ -197,8 +197,8 @@ pub struct JournalEntry {
     pub deployment_id: String,
     /// The unit (empty for deployment-wide steps).
     pub unit: String,
-    /// The transition: a [`super::JournalStep`]'s text, e.g. `stage`, `gate:staged`, `shift 100`.
-    pub step: String,
+    /// The transition (stored as its text, e.g. `stage`, `gate:staged`, `shift 100`).
+    pub step: super::JournalStep,
     /// Detail: plugin state, snapshot, reason (JSON or text).
     pub detail: String,
 }
@@ -210,7 +210,8 @@ pub struct JournalRecord {
     pub seq: i64,
     /// The unit.
     pub unit: String,
-    /// The transition, as text (see [`JournalRecord::journal_step`]).
+    /// The transition, as stored: text, which a newer sluice may have written (see
+    /// [`JournalRecord::journal_step`]).
     pub step: String,
     /// Its detail.
     pub detail: String,

@@ -186,7 +186,7 @@ impl Store for SqliteStore {
             connection.execute(
                 "INSERT INTO journal (deployment_id, seq, unit, step, detail, at_ms)
                  SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM journal WHERE deployment_id = ?1",
-                params![entry.deployment_id, entry.unit, entry.step, entry.detail, now_ms()],
+                params![entry.deployment_id, entry.unit, entry.step.to_string(), entry.detail, now_ms()],
             )
         })?;
         Ok(())
