@@ -78,27 +78,7 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::plan::test_support::parse_with;
-
-    /// schema <- api, worker <- web; docs stands alone.
-    const PLAN: &str = r#"
-[plugins.site]
-source = "builtin:static-site"
-
-[units.schema]
-plugin = "site"
-[units.api]
-plugin = "site"
-depends_on = ["schema"]
-[units.worker]
-plugin = "site"
-depends_on = ["schema"]
-[units.web]
-plugin = "site"
-depends_on = ["api", "worker"]
-[units.docs]
-plugin = "site"
-"#;
+    use crate::plan::test_support::{DIAMOND, parse_with};
 
     /// What the scheduler did: each unit's start (with what blocked it) and end, in order, and
     /// how many ran at once at most.
@@ -166,7 +146,7 @@ plugin = "site"
 
     #[tokio::test]
     async fn a_unit_starts_only_after_every_unit_it_depends_on_has_ended() {
-        let plan = parse_with(PLAN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         let (outcomes, log) = schedule(&plan, &all(&plan), 0, &[]).await;
         assert_eq!(outcomes.len(), 5);
         assert!(outcomes.iter().all(|(_, o)| *o == Outcome::Succeeded));
@@ -187,7 +167,7 @@ plugin = "site"
 
     #[tokio::test]
     async fn units_that_do_not_depend_on_each_other_deploy_at_once_without_a_limit() {
-        let plan = parse_with(PLAN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         let (_, log) = schedule(&plan, &all(&plan), 0, &[]).await;
         assert!(
             position(&log, "start docs") < position(&log, "end schema"),
@@ -219,7 +199,7 @@ plugin = "site"
 
     #[tokio::test]
     async fn the_dependents_of_a_failed_unit_are_skipped_naming_it_and_the_others_go_on() {
-        let plan = parse_with(PLAN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         let (outcomes, log) = schedule(&plan, &all(&plan), 0, &["schema"]).await;
         let outcome_of = |unit: &str| {
             outcomes
@@ -239,7 +219,7 @@ plugin = "site"
 
     #[tokio::test]
     async fn only_the_selected_units_deploy_and_unselected_dependencies_do_not_hold_them() {
-        let plan = parse_with(PLAN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         let selected = vec!["web".to_owned(), "api".to_owned()];
         let (outcomes, log) = schedule(&plan, &selected, 0, &[]).await;
         assert_eq!(

@@ -100,26 +100,7 @@ fn visit<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::test_support::parse_with;
-
-    const CHAIN: &str = r#"
-[plugins.site]
-source = "builtin:static-site"
-
-[units.schema]
-plugin = "site"
-[units.api]
-plugin = "site"
-depends_on = ["schema"]
-[units.worker]
-plugin = "site"
-depends_on = ["schema"]
-[units.web]
-plugin = "site"
-depends_on = ["api", "worker"]
-[units.docs]
-plugin = "site"
-"#;
+    use crate::plan::test_support::{DIAMOND, parse_with};
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|name| name.to_string()).collect()
@@ -127,7 +108,7 @@ plugin = "site"
 
     #[test]
     fn waves_put_each_unit_after_its_dependencies_with_sorted_names() {
-        let plan = parse_with(CHAIN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         let all: Vec<String> = plan.units.keys().cloned().collect();
         assert_eq!(
             waves(&plan, &all),
@@ -141,7 +122,7 @@ plugin = "site"
 
     #[test]
     fn waves_of_a_subset_ignore_dependencies_outside_it() {
-        let plan = parse_with(CHAIN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         assert_eq!(
             waves(&plan, &names(&["web", "api"])),
             vec![names(&["api"]), names(&["web"])]
@@ -150,7 +131,7 @@ plugin = "site"
 
     #[test]
     fn dependents_are_transitive_and_sorted() {
-        let plan = parse_with(CHAIN).unwrap();
+        let plan = parse_with(DIAMOND).unwrap();
         assert_eq!(
             dependents(&plan, "schema"),
             names(&["api", "web", "worker"])

@@ -105,6 +105,26 @@ pub(crate) mod test_support {
         parse(&text, Path::new("/demo/plan.toml"))
     }
 
+    /// Units in a diamond: schema <- api, worker <- web; docs stands alone.
+    pub const DIAMOND: &str = r#"
+[plugins.site]
+source = "builtin:static-site"
+
+[units.schema]
+plugin = "site"
+[units.api]
+plugin = "site"
+depends_on = ["schema"]
+[units.worker]
+plugin = "site"
+depends_on = ["schema"]
+[units.web]
+plugin = "site"
+depends_on = ["api", "worker"]
+[units.docs]
+plugin = "site"
+"#;
+
     /// The error message of a plan that must fail.
     pub fn error_of(body: &str) -> PlanError {
         match parse_with(body) {
