@@ -10,6 +10,6 @@ version=0.25.1
 installed=$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$installed" != "$version" ]; then
     echo "ensure-deps: installing componentize-py $version into build/py"
-    python3 -m venv "$venv"
+    python3 -m venv --clear "$venv" || { echo "ensure-deps: python3 -m venv failed; install Debian's python3-venv" >&2; exit 1; }
     "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$version"
 fi

@@ -170,3 +170,66 @@ fn a_python_plugins_raw_socket_and_name_lookup_fail_inside_it_and_reach_no_liste
     );
     project.assert_v1_still_live();
 }
+
+#[test]
+fn the_python_sdk_reads_granted_secrets_and_origins_and_gets_typed_denials_for_the_rest() {
+    let project = Project::new();
+    std::fs::write(
+        project.path().join("www/hello.txt"),
+        "hello from a granted origin\n",
+    )
+    .unwrap();
+    let wasm = project.path().join("sdk-capabilities.wasm");
+    std::fs::copy(
+        python::built("tests/python-plugins/sdk-capabilities"),
+        &wasm,
+    )
+    .unwrap();
+    project.write_plan(&format!(
+        r#"[project]
+name = "t"
+[environments.{ENV}]
+[secrets.token]
+env = "SDK_TEST_TOKEN"
+[secrets.other]
+env = "SDK_TEST_OTHER"
+[plugins.sdk]
+source = "sdk-capabilities.wasm"
+sha256 = "{}"
+[plugins.sdk.grants]
+secrets = ["token"]
+http = ["{{base}}"]
+[units.web]
+plugin = "sdk"
+config = {{ secrets = ["token", "other"], urls = ["{{base}}/hello.txt", "http://127.0.0.1:1/"] }}
+"#,
+        sha256_file(&wasm)
+    ));
+    let run: support::Run = support::sluice(project.path())
+        .args(["apply", "--env", ENV, "--version", "v1"])
+        .env("SDK_TEST_TOKEN", "s3cret-value")
+        .env("SDK_TEST_OTHER", "other-value")
+        .output()
+        .unwrap()
+        .into();
+    let text = run.all();
+
+    assert!(text.contains("secret token: 12 characters"), "{text}");
+    assert!(
+        text.contains("secret other: Denied: secrets: `other` is not granted to plugin `sdk`"),
+        "{text}"
+    );
+    let base = project.server.base_url();
+    assert!(
+        text.contains(&format!(
+            "GET {base}/hello.txt: 200 'hello from a granted origin'"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "GET http://127.0.0.1:1/: Denied: http: origin http://127.0.0.1:1 is not granted"
+        ),
+        "{text}"
+    );
+}

@@ -1,7 +1,7 @@
 """Outgoing HTTP through the host (`sluice:deploy/http`), only to the origins the plan grants.
 
-Only a plugin whose world imports `sluice:deploy/http` may call these; the import happens on the
-first call. The host checks each origin and each redirect hop, caps bodies, headers and time,
+Only a plugin whose world imports `sluice:deploy/http` may call these; a plugin that does not
+leaves it out of its world, and this module still imports. The host checks each origin and each redirect hop, caps bodies, headers and time,
 and redacts secrets: a refused request raises `Denied`, a connection or lookup failure or a
 timeout raises `Unavailable`, a request or response over a cap raises `Failed`.
 """
@@ -13,6 +13,9 @@ from typing import Any, List, Optional, Tuple
 from componentize_py_types import Err
 
 from .errors import from_wit
+from .world import OptionalImport
+
+_HTTP = OptionalImport("http")
 
 
 @dataclass
@@ -47,8 +50,7 @@ def send(
     follow_redirects: bool = True,
 ) -> Response:
     """Sends one request (`method` is `GET`, `POST`, ...) and waits for the whole response."""
-    from wit_world.imports import http
-
+    http = _HTTP.bindings()
     request = http.Request(
         method=http.Method[method.upper()],
         url=url,

@@ -1,12 +1,15 @@
 """Named secrets the plan grants (`sluice:deploy/secrets`).
 
-Only a plugin whose world imports `sluice:deploy/secrets` may call `get`; the import happens on
-the first call, so a plugin that never asks for a secret does not need it in its world.
+Only a plugin whose world imports `sluice:deploy/secrets` may call `get`; a plugin that never
+asks for a secret leaves it out of its world, and this module still imports.
 """
 
 from componentize_py_types import Err
 
 from .errors import from_wit
+from .world import OptionalImport
+
+_SECRETS = OptionalImport("secrets")
 
 
 def get(name: str) -> str:
@@ -15,10 +18,8 @@ def get(name: str) -> str:
     Raises `Denied` when the plan does not grant that name to this plugin, and `Unavailable`
     when it is granted but has no value in this environment.
     """
-    from wit_world.imports import secrets
-
     try:
-        return secrets.get(name)
+        return _SECRETS.bindings().get(name)
     except Err as err:
         raise from_wit(err.value) from None
 
