@@ -8,45 +8,8 @@ mod support;
 use std::net::TcpListener;
 
 use support::project::{ENV, Project, static_site_plan};
+use support::python::{release_dir_plan, release_dir_project};
 use support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, python, sha256_file};
-
-/// The example's directory, relative to the repository root.
-const RELEASE_DIR: &str = "examples/plugins/release-dir-python";
-
-/// Where the example's sample plan expects `www/` to be served.
-const SAMPLE_URL: &str = "http://127.0.0.1:8765";
-
-/// A project deploying `site/` with the built release-dir example: its sample plan, with the
-/// built component's sha256 pinned, `www/` served by the test's server, and `extra_gate` first in
-/// the unit's gates.
-fn release_dir_project(extra_gate: &str) -> Project {
-    let project = Project::new();
-    let wasm = project.path().join("release-dir.wasm");
-    std::fs::copy(python::built(RELEASE_DIR), &wasm).unwrap();
-    project.write_plan(&release_dir_plan(&sha256_file(&wasm), extra_gate));
-    project
-}
-
-/// The example's sluice.toml as a reader would fill it in: the sha256 pinned, the test's server
-/// as `public_url`, and `extra_gate` added to the gates.
-fn release_dir_plan(sha256: &str, extra_gate: &str) -> String {
-    let sample =
-        std::fs::read_to_string(python::repo_root().join(RELEASE_DIR).join("sluice.toml")).unwrap();
-    sample
-        .lines()
-        .map(|line| {
-            if line.starts_with("sha256 = ") {
-                format!("sha256 = \"{sha256}\"")
-            } else if line == "gates = [" {
-                format!("gates = [\n  {extra_gate}")
-            } else {
-                line.replace(SAMPLE_URL, "{base}")
-                    .replace("[environments.staging]", &format!("[environments.{ENV}]"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[test]
 fn the_python_release_dir_example_upgrades_rolls_back_a_failed_gate_and_rolls_back_on_request() {

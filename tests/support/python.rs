@@ -1,13 +1,17 @@
 //! Python plugins built for the tests with sdk/python/build.sh and the componentize-py that
 //! `scripts/ensure-deps.sh` installs into build/py. A build takes seconds, so each component is
 //! cached under the target directory, keyed by the sha256 of everything that goes into it (the
-//! plugin's files, the SDK, the WIT): it is rebuilt only when one of those changes.
+//! plugin's files, the SDK, the WIT): it is rebuilt only when one of those changes. Also the
+//! release-dir example's sample plan, as a reader fills it in.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
+
+use super::project::{ENV, Project};
+use super::sha256_file;
 
 /// The repository's root directory.
 pub fn repo_root() -> &'static Path {
@@ -104,4 +108,42 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// The example's directory, relative to the repository root.
+pub const RELEASE_DIR: &str = "examples/plugins/release-dir-python";
+
+/// Where the example's sample plan expects `www/` to be served.
+const SAMPLE_URL: &str = "http://127.0.0.1:8765";
+
+/// A project deploying `site/` with the built release-dir example: its sample plan, with the
+/// built component's sha256 pinned, `www/` served by the test's server, and `extra_gate` first in
+/// the unit's gates.
+pub fn release_dir_project(extra_gate: &str) -> Project {
+    let project = Project::new();
+    let wasm = project.path().join("release-dir.wasm");
+    std::fs::copy(built(RELEASE_DIR), &wasm).unwrap();
+    project.write_plan(&release_dir_plan(&sha256_file(&wasm), extra_gate));
+    project
+}
+
+/// The example's sluice.toml as a reader would fill it in: the sha256 pinned, the test's server
+/// as `public_url`, and `extra_gate` added to the gates.
+pub fn release_dir_plan(sha256: &str, extra_gate: &str) -> String {
+    let sample =
+        std::fs::read_to_string(repo_root().join(RELEASE_DIR).join("sluice.toml")).unwrap();
+    sample
+        .lines()
+        .map(|line| {
+            if line.starts_with("sha256 = ") {
+                format!("sha256 = \"{sha256}\"")
+            } else if line == "gates = [" {
+                format!("gates = [\n  {extra_gate}")
+            } else {
+                line.replace(SAMPLE_URL, "{base}")
+                    .replace("[environments.staging]", &format!("[environments.{ENV}]"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
