@@ -12,7 +12,7 @@ from typing import Any, List, Optional, Tuple
 
 from componentize_py_types import Err
 
-from .errors import from_wit
+from .errors import Failed, from_wit
 from .world import OptionalImport
 
 _HTTP = OptionalImport("http")
@@ -51,6 +51,8 @@ def send(
 ) -> Response:
     """Sends one request (`method` is `GET`, `POST`, ...) and waits for the whole response."""
     http = _HTTP.bindings()
+    if method.upper() not in http.Method.__members__:
+        raise Failed(f"unknown HTTP method {method!r}: expected one of {list(http.Method.__members__)}")
     request = http.Request(
         method=http.Method[method.upper()],
         url=url,

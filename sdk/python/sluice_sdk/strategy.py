@@ -122,6 +122,8 @@ def export(strategy_class: type) -> type:
                 )
             except InvalidConfig as error:
                 problems = [Diagnostic("", error.message)]
+            except Exception as error:
+                problems = [Diagnostic("", f"{type(error).__name__}: {error}")]
             if problems:
                 raise Err(list(problems))
 
