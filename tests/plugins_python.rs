@@ -9,7 +9,7 @@ use std::net::TcpListener;
 
 use support::project::{ENV, Project, static_site_plan};
 use support::python::{release_dir_plan, release_dir_project};
-use support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, python, sha256_file};
+use support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, python, sha256_file};
 
 #[test]
 fn the_python_release_dir_example_upgrades_rolls_back_a_failed_gate_and_rolls_back_on_request() {
@@ -195,4 +195,26 @@ config = {{ secrets = ["token", "other"], urls = ["{{base}}/hello.txt", "http://
         ),
         "{text}"
     );
+}
+
+#[test]
+fn the_python_release_dir_example_reports_a_relative_source_at_its_field_before_deploying() {
+    let project = release_dir_project("");
+    let plan = std::fs::read_to_string(project.plan_path()).unwrap();
+    std::fs::write(
+        project.plan_path(),
+        plan.replace("source = \"/site\"", "source = \"site\""),
+    )
+    .unwrap();
+
+    let run = project.deploy("v1");
+
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.all()
+            .contains("unit `web`: must be an absolute guest path, got 'site'"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(project.live().0, 404, "nothing was deployed");
 }
