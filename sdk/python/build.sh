@@ -17,5 +17,8 @@ wit=${SLUICE_WIT:-$sdk/../../wit}
 package=$(sed -n 's/^package \([^;]*\);.*/\1/p' "$plugin/wit/world.wit")
 [ -n "$package" ] || { echo "$plugin/wit/world.wit declares no package" >&2; exit 2; }
 
-exec "${COMPONENTIZE_PY:-componentize-py}" -q -d "$wit" -d "$plugin/wit" -w "$package/plugin" \
+unversioned=${package%@*}
+world="$unversioned/plugin${package#"$unversioned"}" # ns:name/plugin, or ns:name/plugin@VERSION
+
+exec "${COMPONENTIZE_PY:-componentize-py}" -q -d "$wit" -d "$plugin/wit" -w "$world" \
     componentize -p "$plugin" -p "$sdk" app -o "$2"
