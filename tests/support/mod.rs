@@ -21,6 +21,7 @@ pub mod migrations;
 pub mod pages;
 pub mod plans;
 pub mod project;
+pub mod python;
 pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;

@@ -1,0 +1,109 @@
+//! `make bench` for Python plugins: the release-dir example built with componentize-py through
+//! sdk/python. Component size, first compile, cached load, instantiate + one lifecycle call, and
+//! a whole `sluice apply` with no gates. Prints figures; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sluice::caps::Provision;
+use sluice::plan::model::{Grants, Limits};
+use sluice::runtime::{ComponentBytes, Runtime};
+use support::DiscardLogs;
+use support::figures::{median, ms};
+use support::project::ENV;
+use support::python::{RELEASE_DIR, built, release_dir_plan, release_dir_project};
+
+const CONFIG: &str = r#"{"source":"/site","target":"/www"}"#;
+
+fn plugin_load(rt: &tokio::runtime::Runtime) {
+    let cache = tempfile::tempdir().unwrap();
+    let bytes = ComponentBytes::file("release-dir", &built(RELEASE_DIR), None).unwrap();
+    let grants = Grants::default();
+
+    let cold_start = Instant::now();
+    let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
+    runtime
+        .load("release-dir", &bytes, Some(&grants), Limits::default())
+        .unwrap();
+    let cold = cold_start.elapsed();
+
+    let provision = Provision::deny_all("release-dir", "bench", Arc::new(DiscardLogs));
+    let (mut cached_load, mut first_call) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let start = Instant::now();
+        let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
+        let plugin = runtime
+            .load("release-dir", &bytes, Some(&grants), Limits::default())
+            .unwrap();
+        let loaded = Instant::now();
+        rt.block_on(plugin.info(&provision)).unwrap();
+        cached_load.push(loaded - start);
+        first_call.push(loaded.elapsed());
+    }
+
+    let plugin = runtime
+        .load("release-dir", &bytes, Some(&grants), Limits::default())
+        .unwrap();
+    let calls = 200;
+    let mut per_call = Vec::new();
+    for _ in 0..calls {
+        let start = Instant::now();
+        rt.block_on(plugin.validate(&provision, CONFIG))
+            .unwrap()
+            .unwrap();
+        per_call.push(start.elapsed());
+    }
+
+    println!(
+        "Python plugin load (release-dir via componentize-py, {} KiB component)",
+        bytes.bytes.len() / 1024
+    );
+    println!("  cold: engine + compile + link              {}", ms(cold));
+    println!(
+        "  cached: engine + deserialize + link        {} (median of 20)",
+        ms(median(cached_load))
+    );
+    println!(
+        "  then instantiate + info() on that load     {} (median of 20; target for both < 5 ms)",
+        ms(median(first_call))
+    );
+    println!(
+        "  instantiate + one call (validate) via InstancePre {} (median of {calls})",
+        ms(median(per_call))
+    );
+}
+
+fn apply_wall_time() {
+    let project = release_dir_project("");
+    let sha256 = support::sha256_file(&project.path().join("release-dir.wasm"));
+    let plan = release_dir_plan(&sha256, "");
+    let without_gates = &plan[..plan.find("gates = [").expect("the sample plan has gates")];
+    project.write_plan(without_gates);
+    project.deploy("warm-up");
+    let runs = 15;
+    let mut walls = Vec::new();
+    for i in 0..runs {
+        let version = format!("bare-{i}");
+        project.write_site(&version);
+        let start = Instant::now();
+        let run = project.sluice(&["apply", "--env", ENV, "--version", &version]);
+        walls.push(start.elapsed());
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    println!(
+        "sluice apply with the Python release-dir (whole process, compiled component cached, median of {runs})"
+    );
+    println!("  no gates                       {}", ms(median(walls)));
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    plugin_load(&rt);
+    apply_wall_time();
+}
