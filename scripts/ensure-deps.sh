@@ -10,8 +10,10 @@
 #     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
 #     and a throwaway PostgreSQL cluster under build/postgres listening on
 #     127.0.0.1:$SLUICE_TEST_PG_PORT (default 55432) when nothing answers there, for the
-#     migration tests (the URL they use is in tests/support/database.rs); and wrangler from
-#     npm (into build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator
+#     migration tests (the URL they use is in tests/support/database.rs); wrangler from npm (into
+#     build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator; and the
+#     JavaScript/TypeScript plugin toolchain from npm (into build/npm-js, by
+#     scripts/ensure-js-toolchain.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -119,3 +121,5 @@ if [ "$installed" != "$wrangler_version" ]; then
     mkdir -p "$build/npm"
     npm install --prefix "$build/npm" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >/dev/null
 fi
+
+"$root/scripts/ensure-js-toolchain.sh"

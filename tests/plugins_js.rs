@@ -1,0 +1,140 @@
+//! A strategy plugin written in TypeScript with the JS SDK (`sdk/js`), built by the SDK's build
+//! command with componentize-js 0.23 exactly as docs/writing-a-plugin.md says: the example
+//! `examples/plugins/release-dir-ts` deploys, upgrades, rolls back by itself when a live gate
+//! fails and on `sluice rollback`; `plugins audit` lists what it imports; and the same plugin
+//! built without `-d http fetch-event` is refused at load naming `wasi:http`, which is why the
+//! build command passes that flag.
+
+mod support;
+
+use std::path::Path;
+
+use support::js::{Build, example_component};
+use support::project::{ENV, Project, static_site_plan};
+use support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file};
+
+/// [`static_site_plan`] with the plugin `site` being the component `wasm`, pinned by its sha256.
+fn plan_with(wasm: &Path, extra_gate: &str) -> String {
+    static_site_plan(extra_gate).replace(
+        "source = \"builtin:static-site\"",
+        &format!(
+            "source = {:?}\nsha256 = \"{}\"",
+            wasm.display().to_string(),
+            sha256_file(wasm)
+        ),
+    )
+}
+
+/// A live gate that never passes.
+const FAILING_GATE: &str = r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#;
+
+#[test]
+fn the_typescript_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_on_request() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+
+    for version in ["v1", "v2"] {
+        let run = project.deploy(version);
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+        assert_eq!(project.live(), (200, format!("<h1>{version}</h1>\n")));
+        assert_eq!(project.live_version("web").as_deref(), Some(version));
+    }
+
+    project.write_plan(&plan_with(&wasm, FAILING_GATE));
+    let bad = project.deploy("v3");
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
+    assert!(bad.all().contains("rolled back to v2"), "{}", bad.all());
+    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
+    assert_eq!(project.live_version("web").as_deref(), Some("v2"));
+    assert!(
+        !project.path().join("www/releases/v3").exists(),
+        "the rollback removed the staged v3 release"
+    );
+
+    project.write_plan(&plan_with(&wasm, ""));
+    let rollback = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
+    assert_eq!(rollback.code, EXIT_SUCCESS, "{}", rollback.all());
+    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
+}
+
+#[test]
+fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project
+        .write_plan(&plan_with(&wasm, "").replace("target = \"/www\"", "target = \"/site/www\""));
+    let run = project.deploy("v1");
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.all().contains("target") && run.all().contains("must not be inside `source`"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(project.live().0, 404, "nothing was deployed");
+}
+
+#[test]
+fn plugins_audit_lists_the_typescript_plugins_imports_under_log_and_files_only() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    let run = project.sluice(&["plugins", "audit", "sluice.toml", "--output", "json"]);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let imports: Vec<(String, Vec<String>)> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|row| {
+            let names = row["imports"].as_array().unwrap().iter();
+            (
+                row["capability"].as_str().unwrap().to_owned(),
+                names.map(|n| n.as_str().unwrap().to_owned()).collect(),
+            )
+        })
+        .collect();
+    let of = |capability: &str| {
+        imports
+            .iter()
+            .find(|(name, _)| name == capability)
+            .map(|(_, names)| names.clone())
+            .unwrap_or_else(|| panic!("no audit row for {capability}: {imports:?}"))
+    };
+    assert_eq!(of("log"), ["sluice:deploy/log@0.1.1"]);
+    let mut files = of("files");
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "wasi:filesystem/preopens@0.2.12",
+            "wasi:filesystem/types@0.2.12"
+        ]
+    );
+    for capability in [
+        "plan-notes",
+        "http",
+        "secrets",
+        "containers",
+        "sql",
+        "sockets",
+    ] {
+        assert_eq!(of(capability), Vec::<String>::new(), "{capability}");
+    }
+}
+
+#[test]
+fn the_same_plugin_built_without_disabling_http_is_refused_at_load_naming_wasi_http() {
+    let wasm = example_component("release-dir-ts", Build::KeepingHttp);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    let run = project.deploy("v1");
+    let text = run.all();
+    assert_eq!(run.code, EXIT_INVALID, "{text}");
+    assert!(
+        text.contains("plugin `site` imports `wasi:http/")
+            && text.contains("which sluice does not provide: plugins get no raw network access"),
+        "{text}"
+    );
+    assert_eq!(project.live().0, 404, "nothing was deployed");
+}
