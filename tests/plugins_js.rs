@@ -3,15 +3,17 @@
 //! `examples/plugins/release-dir-ts` deploys, upgrades, rolls back by itself when a live gate
 //! fails and on `sluice rollback`; `plugins audit` lists what it imports; and the same plugin
 //! built without `-d http fetch-event` is refused at load naming `wasi:http`, which is why the
-//! build command passes that flag.
+//! build command passes that flag. A test plugin (`tests/js-plugins/capabilities`) shows the
+//! SDK's defaults and its `secrets` and `http` helpers, and that a host refusal keeps its kind.
 
 mod support;
 
 use std::path::Path;
 
-use support::js::{Build, example_component};
+use support::js::{Build, example_component, test_component};
 use support::project::{ENV, Project, static_site_plan};
-use support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file};
+use support::scripted::ScriptedServer;
+use support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file};
 
 /// [`static_site_plan`] with the plugin `site` being the component `wasm`, pinned by its sha256.
 fn plan_with(wasm: &Path, extra_gate: &str) -> String {
@@ -76,6 +78,25 @@ fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path
 }
 
 #[test]
+fn a_typed_error_thrown_in_typescript_reaches_the_host_as_its_wit_case_and_v1_keeps_serving() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    assert_eq!(project.deploy("v1").code, EXIT_SUCCESS);
+
+    let bad = project.deploy(".hidden");
+    let text = bad.all();
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{text}");
+    assert!(
+        text.contains(
+            "invalid config: version \".hidden\" cannot name a release directory: it starts with `.`"
+        ),
+        "InvalidConfig arrives as the `invalid-config` case: {text}"
+    );
+    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+}
+
+#[test]
 fn plugins_audit_lists_the_typescript_plugins_imports_under_log_and_files_only() {
     let wasm = example_component("release-dir-ts", Build::Documented);
     let project = Project::new();
@@ -137,4 +158,102 @@ fn the_same_plugin_built_without_disabling_http_is_refused_at_load_naming_wasi_h
         "{text}"
     );
     assert_eq!(project.live().0, 404, "nothing was deployed");
+}
+
+/// A project deploying the `capabilities` test plugin with `probe` and `arg`, granted the
+/// secret `token` (whose value is `s3cret`) and the origin `granted`.
+fn capabilities_project(probe: &str, arg: &str, granted: &str) -> Project {
+    let wasm = test_component("capabilities");
+    let project = Project::new();
+    project.write_plan(&format!(
+        r#"[project]
+name = "t"
+[environments.test]
+[secrets.token]
+env = "SLUICE_TEST_TOKEN"
+[secrets.other]
+env = "SLUICE_TEST_TOKEN"
+[plugins.caps]
+source = {:?}
+sha256 = "{}"
+[plugins.caps.grants]
+secrets = ["token"]
+http = [{granted:?}]
+[units.probe]
+plugin = "caps"
+config = {{ probe = "{probe}", arg = {arg:?} }}
+"#,
+        wasm.display().to_string(),
+        sha256_file(&wasm)
+    ));
+    project
+}
+
+/// `sluice ARGS` in `project` with the secrets' variable set.
+fn run(project: &Project, args: &[&str]) -> Run {
+    support::sluice(project.path())
+        .args(args)
+        .env("SLUICE_TEST_TOKEN", "s3cret")
+        .output()
+        .unwrap()
+        .into()
+}
+
+const APPLY: &[&str] = &["apply", "--env", ENV, "--version", "v1"];
+
+#[test]
+fn the_sdk_defaults_plan_one_update_of_the_unit_and_its_secret_helper_reads_a_granted_secret() {
+    let service = ScriptedServer::ok("unused");
+    let project = capabilities_project("secret", "token", &service.origin());
+    let plan = run(&project, &["plan", "--env", ENV, "--version", "v1"]);
+    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
+    assert!(plan.all().contains("update probe -> v1"), "{}", plan.all());
+
+    let applied = run(&project, APPLY);
+    assert_eq!(applied.code, EXIT_SUCCESS, "{}", applied.all());
+    assert!(
+        applied.all().contains("secret token has 6 characters"),
+        "{}",
+        applied.all()
+    );
+}
+
+#[test]
+fn the_sdk_http_helper_reaches_a_granted_origin_and_an_ungranted_one_is_denied_as_denied() {
+    let service = ScriptedServer::ok("hello from the service");
+    let url = format!("{}/status", service.origin());
+    let project = capabilities_project("http", &url, &service.origin());
+    let applied = run(&project, APPLY);
+    assert_eq!(applied.code, EXIT_SUCCESS, "{}", applied.all());
+    assert!(
+        applied
+            .all()
+            .contains(&format!("HTTP 200 from {url}: hello from the service")),
+        "{}",
+        applied.all()
+    );
+
+    let elsewhere = ScriptedServer::ok("never reached");
+    let project = capabilities_project("http", &elsewhere.origin(), &service.origin());
+    let refused = run(&project, APPLY);
+    let text = refused.all();
+    assert_eq!(refused.code, EXIT_ROLLED_BACK, "{text}");
+    assert!(
+        text.contains(&format!("denied: GET {}", elsewhere.origin())),
+        "the SDK kept the host's `denied`: {text}"
+    );
+    assert_eq!(elsewhere.requests(), 0);
+}
+
+#[test]
+fn an_ungranted_secret_read_through_the_sdk_is_denied_as_denied() {
+    let service = ScriptedServer::ok("unused");
+    let project = capabilities_project("secret", "other", &service.origin());
+    let refused = run(&project, APPLY);
+    let text = refused.all();
+    assert_eq!(refused.code, EXIT_ROLLED_BACK, "{text}");
+    assert!(
+        text.contains("denied: reading the secret other: secrets: `other` is not granted"),
+        "{text}"
+    );
 }

@@ -29,10 +29,21 @@ pub fn repo() -> PathBuf {
         .to_owned()
 }
 
-/// The component built from `examples/plugins/NAME` (built now unless cached).
+/// The example plugin `examples/plugins/NAME`, built (now unless cached).
 pub fn example_component(name: &str, build: Build) -> PathBuf {
+    component(&format!("examples/plugins/{name}"), build)
+}
+
+/// The test plugin `tests/js-plugins/NAME`, built (now unless cached).
+pub fn test_component(name: &str) -> PathBuf {
+    component(&format!("tests/js-plugins/{name}"), Build::Documented)
+}
+
+/// The plugin in `dir` (relative to the repository), built (now unless cached).
+fn component(dir: &str, build: Build) -> PathBuf {
     let root = repo();
-    let plugin = root.join("examples/plugins").join(name);
+    let plugin = root.join(dir);
+    let name = plugin.file_name().unwrap().to_string_lossy().into_owned();
     let installed = root.join("build/npm-js/installed");
     assert!(
         installed.is_file(),
@@ -64,7 +75,7 @@ pub fn example_component(name: &str, build: Build) -> PathBuf {
     command
         .current_dir(&root)
         .arg("sdk/js/build.mjs")
-        .arg(plugin.strip_prefix(&root).unwrap())
+        .arg(dir)
         .arg(&partial);
     if build == Build::KeepingHttp {
         command.env("SLUICE_JS_FEATURES", "keep-http");
