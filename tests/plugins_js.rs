@@ -62,6 +62,28 @@ fn the_typescript_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_o
 }
 
 #[test]
+fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    let assets = project.path().join("site/assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    let files = 600; // the host stops an instance holding more than 256 files or streams open
+    for i in 0..files {
+        std::fs::write(assets.join(format!("{i}.txt")), format!("asset {i}\n")).unwrap();
+    }
+    let run = project.deploy("v1");
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    assert!(
+        run.all().contains(&format!("{} files", files + 1)),
+        "{}",
+        run.all()
+    );
+    let copied = std::fs::read_to_string(project.path().join("www/current/assets/599.txt"));
+    assert_eq!(copied.unwrap(), "asset 599\n");
+}
+
+#[test]
 fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path() {
     let wasm = example_component("release-dir-ts", Build::Documented);
     let project = Project::new();

@@ -9,6 +9,21 @@ import { asSluiceError, doing, Failed } from "./errors.js";
 
 const CHUNK = 64 * 1024;
 
+/** The symbol the bindings' resources release their host handle on (the host caps open ones). */
+const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for("dispose");
+
+/** Runs `use` on the resource `resource`, then releases it. */
+function using<R extends object, T>(resource: R, use: (resource: R) => T): T {
+  try {
+    return use(resource);
+  } finally {
+    (resource as Record<symbol, () => void>)[DISPOSE]();
+  }
+}
+
+/** The preopened directories, asked for once per instance (each ask opens new handles). */
+let preopens: [Descriptor, string][] | undefined;
+
 /** One entry of a directory. */
 export interface Entry {
   name: string;
@@ -22,7 +37,8 @@ function locate(path: string): [Descriptor, string] {
   }
   let best: [Descriptor, string] | undefined;
   let bestLength = -1;
-  for (const [dir, mount] of getDirectories()) {
+  preopens ??= getDirectories();
+  for (const [dir, mount] of preopens) {
     const root = mount.replace(/\/+$/, "");
     if ((path === root || path.startsWith(`${root}/`)) && root.length > bestLength) {
       best = [dir, path.slice(root.length + 1) || "."];
@@ -56,12 +72,16 @@ export function entries(path: string): Entry[] {
   if (typeOf(path) === undefined) return [];
   return doing(`reading ${path}`, () => {
     const [dir, rel] = locate(path);
-    const stream = dir.openAt({}, rel, { directory: true }, { read: true }).readDirectory();
-    const found: Entry[] = [];
-    for (let entry = stream.readDirectoryEntry(); entry; entry = stream.readDirectoryEntry()) {
-      found.push({ name: entry.name, type: entry.type });
-    }
-    return found;
+    const opened = dir.openAt({}, rel, { directory: true }, { read: true });
+    return using(opened, (handle) =>
+      using(handle.readDirectory(), (stream) => {
+        const found: Entry[] = [];
+        for (let entry = stream.readDirectoryEntry(); entry; entry = stream.readDirectoryEntry()) {
+          found.push({ name: entry.name, type: entry.type });
+        }
+        return found;
+      }),
+    );
   });
 }
 
@@ -86,15 +106,16 @@ export function makeDirs(path: string): void {
 export function readBytes(path: string): Uint8Array {
   return doing(`reading ${path}`, () => {
     const [dir, rel] = locate(path);
-    const file = dir.openAt({}, rel, {}, { read: true });
     const chunks: Uint8Array[] = [];
     let offset = 0n;
-    for (;;) {
-      const [chunk, end] = file.read(BigInt(CHUNK), offset);
-      chunks.push(chunk);
-      offset += BigInt(chunk.length);
-      if (end || chunk.length === 0) break;
-    }
+    using(dir.openAt({}, rel, {}, { read: true }), (file) => {
+      for (;;) {
+        const [chunk, end] = file.read(BigInt(CHUNK), offset);
+        chunks.push(chunk);
+        offset += BigInt(chunk.length);
+        if (end || chunk.length === 0) break;
+      }
+    });
     const all = new Uint8Array(Number(offset));
     let at = 0;
     for (const chunk of chunks) {
@@ -115,12 +136,13 @@ export function readText(path: string): string | undefined {
 export function writeBytes(path: string, content: Uint8Array): void {
   doing(`writing ${path}`, () => {
     const [dir, rel] = locate(path);
-    const file = dir.openAt({}, rel, { create: true, truncate: true }, { write: true });
-    let offset = 0;
-    while (offset < content.length) {
-      const chunk = content.subarray(offset, offset + CHUNK);
-      offset += Number(file.write(chunk, BigInt(offset)));
-    }
+    using(dir.openAt({}, rel, { create: true, truncate: true }, { write: true }), (file) => {
+      let offset = 0;
+      while (offset < content.length) {
+        const chunk = content.subarray(offset, offset + CHUNK);
+        offset += Number(file.write(chunk, BigInt(offset)));
+      }
+    });
   });
 }
 
@@ -132,7 +154,8 @@ export function writeText(path: string, text: string): void {
 /** Copies the tree at `from` to `to`, which must not exist; returns its files and bytes. */
 export function copyTree(from: string, to: string): { files: number; bytes: number } {
   const counts = { files: 0, bytes: 0 };
-  doing(`creating ${to}`, () => locate(to)[0].createDirectoryAt(locate(to)[1]));
+  const [toDir, toRel] = locate(to);
+  doing(`creating ${to}`, () => toDir.createDirectoryAt(toRel));
   for (const entry of entries(from)) {
     const [source, dest] = [join(from, entry.name), join(to, entry.name)];
     if (entry.type === "directory") {
