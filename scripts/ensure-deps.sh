@@ -12,8 +12,9 @@
 #     127.0.0.1:$SLUICE_TEST_PG_PORT (default 55432) when nothing answers there, for the
 #     migration tests (the URL they use is in tests/support/database.rs); wrangler from
 #     npm (into build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator;
-#     and componentize-py from PyPI (into build/py), which builds the Python plugins
-#     (scripts/ensure-componentize-py.sh)
+#     componentize-py from PyPI (into build/py), which builds the Python plugins
+#     (scripts/ensure-componentize-py.sh); and the JavaScript/TypeScript plugin toolchain from
+#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -122,5 +123,7 @@ if [ "$installed" != "$wrangler_version" ]; then
     npm install --prefix "$build/npm" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >/dev/null
 fi
 
-# componentize-py builds the Python SDK's example and test plugins (tests/plugins_python.rs).
+# componentize-py builds the Python plugins, componentize-js the JavaScript/TypeScript ones
+# (tests/all/plugins_python.rs, tests/all/plugins_js.rs).
 "$root/scripts/ensure-componentize-py.sh"
+"$root/scripts/ensure-js-toolchain.sh"

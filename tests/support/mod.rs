@@ -14,6 +14,7 @@ pub mod figures;
 pub mod hosts;
 pub mod http;
 pub mod images;
+pub mod js;
 pub mod keycloak;
 pub mod kong;
 pub mod load;

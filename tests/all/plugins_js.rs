@@ -1,0 +1,279 @@
+//! A strategy plugin written in TypeScript with the JS SDK (`sdk/js`), built by the SDK's build
+//! command with componentize-js 0.23 exactly as docs/writing-a-plugin.md says: the example
+//! `examples/plugins/release-dir-ts` deploys, upgrades, rolls back by itself when a live gate
+//! fails and on `sluice rollback`; `plugins audit` lists what it imports; and the same plugin
+//! built without `-d http fetch-event` is refused at load naming `wasi:http`, which is why the
+//! build command passes that flag. A test plugin (`tests/js-plugins/capabilities`) shows the
+//! SDK's defaults and its `secrets` and `http` helpers, and that a host refusal keeps its kind.
+
+use std::path::Path;
+
+use crate::support::js::{Build, example_component, test_component};
+use crate::support::project::{ENV, Project, static_site_plan};
+use crate::support::scripted::ScriptedServer;
+use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file};
+
+/// [`static_site_plan`] with the plugin `site` being the component `wasm`, pinned by its sha256.
+fn plan_with(wasm: &Path, extra_gate: &str) -> String {
+    static_site_plan(extra_gate).replace(
+        "source = \"builtin:static-site\"",
+        &format!(
+            "source = {:?}\nsha256 = \"{}\"",
+            wasm.display().to_string(),
+            sha256_file(wasm)
+        ),
+    )
+}
+
+/// A live gate that never passes.
+const FAILING_GATE: &str = r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#;
+
+#[test]
+fn the_typescript_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_on_request() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+
+    for version in ["v1", "v2"] {
+        let run = project.deploy(version);
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+        assert_eq!(project.live(), (200, format!("<h1>{version}</h1>\n")));
+        assert_eq!(project.live_version("web").as_deref(), Some(version));
+    }
+
+    project.write_plan(&plan_with(&wasm, FAILING_GATE));
+    let bad = project.deploy("v3");
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
+    assert!(bad.all().contains("rolled back to v2"), "{}", bad.all());
+    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
+    assert_eq!(project.live_version("web").as_deref(), Some("v2"));
+    assert!(
+        !project.path().join("www/releases/v3").exists(),
+        "the rollback removed the staged v3 release"
+    );
+
+    project.write_plan(&plan_with(&wasm, ""));
+    let rollback = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
+    assert_eq!(rollback.code, EXIT_SUCCESS, "{}", rollback.all());
+    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
+}
+
+#[test]
+fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    let assets = project.path().join("site/assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    let files = 600; // the host stops an instance holding more than 256 files or streams open
+    for i in 0..files {
+        std::fs::write(assets.join(format!("{i}.txt")), format!("asset {i}\n")).unwrap();
+    }
+    let run = project.deploy("v1");
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    assert!(
+        run.all().contains(&format!("{} files", files + 1)),
+        "{}",
+        run.all()
+    );
+    let copied = std::fs::read_to_string(project.path().join("www/current/assets/599.txt"));
+    assert_eq!(copied.unwrap(), "asset 599\n");
+}
+
+#[test]
+fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project
+        .write_plan(&plan_with(&wasm, "").replace("target = \"/www\"", "target = \"/site/www\""));
+    let run = project.deploy("v1");
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.all().contains("target") && run.all().contains("must not be inside `source`"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(project.live().0, 404, "nothing was deployed");
+}
+
+#[test]
+fn a_typed_error_thrown_in_typescript_reaches_the_host_as_its_wit_case_and_v1_keeps_serving() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    assert_eq!(project.deploy("v1").code, EXIT_SUCCESS);
+
+    let bad = project.deploy(".hidden");
+    let text = bad.all();
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{text}");
+    assert!(
+        text.contains(
+            "invalid config: version \".hidden\" cannot name a release directory: it starts with `.`"
+        ),
+        "InvalidConfig arrives as the `invalid-config` case: {text}"
+    );
+    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+}
+
+#[test]
+fn plugins_audit_lists_the_typescript_plugins_imports_under_log_and_files_only() {
+    let wasm = example_component("release-dir-ts", Build::Documented);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    let run = project.sluice(&["plugins", "audit", "sluice.toml", "--output", "json"]);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let imports: Vec<(String, Vec<String>)> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|row| {
+            let names = row["imports"].as_array().unwrap().iter();
+            (
+                row["capability"].as_str().unwrap().to_owned(),
+                names.map(|n| n.as_str().unwrap().to_owned()).collect(),
+            )
+        })
+        .collect();
+    let of = |capability: &str| {
+        imports
+            .iter()
+            .find(|(name, _)| name == capability)
+            .map(|(_, names)| names.clone())
+            .unwrap_or_else(|| panic!("no audit row for {capability}: {imports:?}"))
+    };
+    assert_eq!(of("log"), ["sluice:deploy/log@0.1.1"]);
+    let mut files = of("files");
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "wasi:filesystem/preopens@0.2.12",
+            "wasi:filesystem/types@0.2.12"
+        ]
+    );
+    for capability in [
+        "plan-notes",
+        "http",
+        "secrets",
+        "containers",
+        "sql",
+        "sockets",
+    ] {
+        assert_eq!(of(capability), Vec::<String>::new(), "{capability}");
+    }
+}
+
+#[test]
+fn the_same_plugin_built_without_disabling_http_is_refused_at_load_naming_wasi_http() {
+    let wasm = example_component("release-dir-ts", Build::KeepingHttp);
+    let project = Project::new();
+    project.write_plan(&plan_with(&wasm, ""));
+    let run = project.deploy("v1");
+    let text = run.all();
+    assert_eq!(run.code, EXIT_INVALID, "{text}");
+    assert!(
+        text.contains("plugin `site` imports `wasi:http/")
+            && text.contains("which sluice does not provide: plugins get no raw network access"),
+        "{text}"
+    );
+    assert_eq!(project.live().0, 404, "nothing was deployed");
+}
+
+/// A project deploying the `capabilities` test plugin with `probe` and `arg`, granted the
+/// secret `token` (whose value is `s3cret`) and the origin `granted`.
+fn capabilities_project(probe: &str, arg: &str, granted: &str) -> Project {
+    let wasm = test_component("capabilities");
+    let project = Project::new();
+    project.write_plan(&format!(
+        r#"[project]
+name = "t"
+[environments.test]
+[secrets.token]
+env = "SLUICE_TEST_TOKEN"
+[secrets.other]
+env = "SLUICE_TEST_TOKEN"
+[plugins.caps]
+source = {:?}
+sha256 = "{}"
+[plugins.caps.grants]
+secrets = ["token"]
+http = [{granted:?}]
+[units.probe]
+plugin = "caps"
+config = {{ probe = "{probe}", arg = {arg:?} }}
+"#,
+        wasm.display().to_string(),
+        sha256_file(&wasm)
+    ));
+    project
+}
+
+/// `sluice ARGS` in `project` with the secrets' variable set.
+fn run(project: &Project, args: &[&str]) -> Run {
+    crate::support::sluice(project.path())
+        .args(args)
+        .env("SLUICE_TEST_TOKEN", "s3cret")
+        .output()
+        .unwrap()
+        .into()
+}
+
+const APPLY: &[&str] = &["apply", "--env", ENV, "--version", "v1"];
+
+#[test]
+fn the_sdk_defaults_plan_one_update_of_the_unit_and_its_secret_helper_reads_a_granted_secret() {
+    let service = ScriptedServer::ok("unused");
+    let project = capabilities_project("secret", "token", &service.origin());
+    let plan = run(&project, &["plan", "--env", ENV, "--version", "v1"]);
+    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
+    assert!(plan.all().contains("update probe -> v1"), "{}", plan.all());
+
+    let applied = run(&project, APPLY);
+    assert_eq!(applied.code, EXIT_SUCCESS, "{}", applied.all());
+    assert!(
+        applied.all().contains("secret token has 6 characters"),
+        "{}",
+        applied.all()
+    );
+}
+
+#[test]
+fn the_sdk_http_helper_reaches_a_granted_origin_and_an_ungranted_one_is_denied_as_denied() {
+    let service = ScriptedServer::ok("hello from the service");
+    let url = format!("{}/status", service.origin());
+    let project = capabilities_project("http", &url, &service.origin());
+    let applied = run(&project, APPLY);
+    assert_eq!(applied.code, EXIT_SUCCESS, "{}", applied.all());
+    assert!(
+        applied
+            .all()
+            .contains(&format!("HTTP 200 from {url}: hello from the service")),
+        "{}",
+        applied.all()
+    );
+
+    let elsewhere = ScriptedServer::ok("never reached");
+    let project = capabilities_project("http", &elsewhere.origin(), &service.origin());
+    let refused = run(&project, APPLY);
+    let text = refused.all();
+    assert_eq!(refused.code, EXIT_ROLLED_BACK, "{text}");
+    assert!(
+        text.contains(&format!("denied: GET {}", elsewhere.origin())),
+        "the SDK kept the host's `denied`: {text}"
+    );
+    assert_eq!(elsewhere.requests(), 0);
+}
+
+#[test]
+fn an_ungranted_secret_read_through_the_sdk_is_denied_as_denied() {
+    let service = ScriptedServer::ok("unused");
+    let project = capabilities_project("secret", "other", &service.origin());
+    let refused = run(&project, APPLY);
+    let text = refused.all();
+    assert_eq!(refused.code, EXIT_ROLLED_BACK, "{text}");
+    assert!(
+        text.contains("denied: reading the secret other: secrets: `other` is not granted"),
+        "{text}"
+    );
+}
