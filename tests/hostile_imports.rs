@@ -17,7 +17,10 @@ fn a_component_importing_raw_sockets_loads_but_every_connect_and_name_lookup_is_
     let service = ScriptedServer::ok("never reached");
     for (target, denied) in [
         (service.addr.to_string(), "connecting to"),
-        (format!("localhost:{}", service.addr.port()), "looking localhost"),
+        (
+            format!("localhost:{}", service.addr.port()),
+            "looking localhost",
+        ),
     ] {
         let project = Project::v1_live_then(
             "raw-sockets",
