@@ -131,7 +131,7 @@ fn every_frozen_release_is_byte_for_byte_what_was_released() {
 }
 
 #[test]
-fn the_newest_frozen_release_declares_the_package_version_of_its_directory() {
+fn every_frozen_release_declares_the_package_version_of_its_directory() {
     for (file, _) in FROZEN {
         let (release, _) = file.split_once('/').unwrap();
         let version = release.trim_start_matches("since_v");
@@ -299,7 +299,7 @@ fn assert_every_010_import_answers(contract: &Contract, extra_apply_args: &[&str
         "containers answered: {text}"
     );
     assert!(
-        text.contains("sql.query: [[Integer(1)]]"),
+        text.contains("sql.query: [[Value::Integer(1)]]"),
         "sql answered: {text}"
     );
     assert!(
