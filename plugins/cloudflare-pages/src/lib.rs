@@ -35,10 +35,9 @@ use api::Api;
 use config::Config;
 use plan::{Diff, Outlook};
 use publish::Checked;
-use sluice_sdk::UnitConfig;
 use sluice_sdk::{
-    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
-    restore_target, to_state,
+    Change, Context, Error, Feature, PluginInfo, Staged, Strategy, parse_state, restore_target,
+    to_state,
 };
 use state::{Current, Snapshot, StagedState};
 use std::collections::BTreeMap;
@@ -46,6 +45,8 @@ use std::collections::BTreeMap;
 struct CloudflarePages;
 
 impl Strategy for CloudflarePages {
+    type Config = Config;
+
     fn info() -> PluginInfo {
         PluginInfo {
             name: "cloudflare-pages".into(),
@@ -59,15 +60,10 @@ impl Strategy for CloudflarePages {
         }
     }
 
-    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        Config::check(&config)
-    }
-
-    fn plan(ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {
-        let config = Config::load(&config)?;
-        let current = parse_current(current.as_deref())?;
-        let api = Api::new(&config)?;
-        let checked = Checked::site(&api, &config)?;
+    fn plan(ctx: &Context, config: &Config, current: Option<&str>) -> Result<Vec<Change>, Error> {
+        let current = parse_current(current)?;
+        let api = Api::new(config)?;
+        let checked = Checked::site(&api, config)?;
         let empty = BTreeMap::new();
         let live_manifest = current.as_ref().map_or(&empty, |c| &c.manifest);
         Ok(Outlook {
@@ -83,33 +79,29 @@ impl Strategy for CloudflarePages {
         .changes())
     }
 
-    fn prepare(_ctx: Context, config: String, _current: Option<String>) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let project = deploy::project(&Api::new(&config)?)?;
+    fn prepare(_ctx: &Context, config: &Config, _current: Option<&str>) -> Result<String, Error> {
+        let project = deploy::project(&Api::new(config)?)?;
         to_state(&Snapshot {
             production: project.canonical_deployment.map(|d| d.to_ref()),
         })
     }
 
-    fn stage(ctx: Context, config: String, _current: Option<String>) -> Result<Staged, Error> {
-        let config = Config::load(&config)?;
-        publish::preview(&Api::new(&config)?, &config, &ctx)
+    fn stage(ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Staged, Error> {
+        publish::preview(&Api::new(config)?, config, ctx)
     }
 
-    fn shift(ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
+    fn shift(ctx: &Context, config: &Config, staged: &str, percent: u8) -> Result<(), Error> {
         if percent < 100 {
             sluice_sdk::debug!("Pages cannot split traffic: {percent}% changes nothing");
             return Ok(());
         }
-        let config = Config::load(&config)?;
-        let staged: StagedState = parse_state("staged state", &staged)?;
-        publish::production(&Api::new(&config)?, &ctx.deployment_id, &staged)
+        let staged: StagedState = parse_state("staged state", staged)?;
+        publish::production(&Api::new(config)?, &ctx.deployment_id, &staged)
     }
 
-    fn finalize(ctx: Context, config: String, staged: String) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let staged: StagedState = parse_state("staged state", &staged)?;
-        let project = deploy::project(&Api::new(&config)?)?;
+    fn finalize(ctx: &Context, config: &Config, staged: &str) -> Result<String, Error> {
+        let staged: StagedState = parse_state("staged state", staged)?;
+        let project = deploy::project(&Api::new(config)?)?;
         let Some(production) = publish::published_by(&project, &ctx.deployment_id) else {
             return Err(Error::Failed(format!(
                 "production is not the deployment this run published (it is {}): the cut-over did not happen",
@@ -127,24 +119,23 @@ impl Strategy for CloudflarePages {
     }
 
     fn rollback(
-        ctx: Context,
-        config: String,
-        staged: Option<String>,
-        snapshot: Option<String>,
-        current: Option<String>,
+        ctx: &Context,
+        config: &Config,
+        staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
     ) -> Result<(), Error> {
-        let config = Config::load(&config)?;
-        let api = Api::new(&config)?;
+        let api = Api::new(config)?;
         let wanted = restore_target(
-            current.as_deref(),
-            snapshot.as_deref(),
+            current,
+            snapshot,
             |current: Current| current.production,
             |snapshot: Snapshot| snapshot.production,
         )?;
         let production = publish::restore(&api, &ctx.deployment_id, wanted.as_ref());
         let preview = match staged {
             Some(staged) => {
-                let staged: StagedState = parse_state("staged state", &staged)?;
+                let staged: StagedState = parse_state("staged state", staged)?;
                 publish::remove_preview(&api, &staged.preview)
             }
             None => Ok(()),

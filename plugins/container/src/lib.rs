@@ -26,10 +26,9 @@ mod state;
 use blue_green::BlueGreen;
 use config::{Config, Mode};
 use replace::Replace;
-use sluice_sdk::UnitConfig;
 use sluice_sdk::{
-    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
-    restore_target, to_state,
+    Change, Context, Error, Feature, PluginInfo, Staged, Strategy, parse_state, restore_target,
+    to_state,
 };
 use state::{Current, Snapshot, StagedState};
 
@@ -51,6 +50,8 @@ impl<'a> Unit<'a> {
 }
 
 impl Strategy for Container {
+    type Config = Config;
+
     fn info() -> PluginInfo {
         PluginInfo {
             name: "container".into(),
@@ -63,51 +64,42 @@ impl Strategy for Container {
         }
     }
 
-    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        Config::check(&config)
-    }
-
-    fn plan(ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {
-        let config = Config::load(&config)?;
-        let current = parse_current(current.as_deref())?;
-        match Unit::new(&config)? {
-            Unit::BlueGreen(unit) => unit.plan(&ctx, current.as_ref()),
-            Unit::Replace(unit) => unit.plan(&ctx, current.as_ref()),
+    fn plan(ctx: &Context, config: &Config, current: Option<&str>) -> Result<Vec<Change>, Error> {
+        let current = parse_current(current)?;
+        match Unit::new(config)? {
+            Unit::BlueGreen(unit) => unit.plan(ctx, current.as_ref()),
+            Unit::Replace(unit) => unit.plan(ctx, current.as_ref()),
         }
     }
 
-    fn prepare(_ctx: Context, config: String, current: Option<String>) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let current = parse_current(current.as_deref())?;
-        let snapshot = match Unit::new(&config)? {
+    fn prepare(_ctx: &Context, config: &Config, current: Option<&str>) -> Result<String, Error> {
+        let current = parse_current(current)?;
+        let snapshot = match Unit::new(config)? {
             Unit::BlueGreen(unit) => unit.prepare(current.as_ref())?,
             Unit::Replace(unit) => unit.prepare(current.as_ref())?,
         };
         to_state(&snapshot)
     }
 
-    fn stage(ctx: Context, config: String, current: Option<String>) -> Result<Staged, Error> {
-        let config = Config::load(&config)?;
-        let current = parse_current(current.as_deref())?;
-        match Unit::new(&config)? {
-            Unit::BlueGreen(unit) => unit.stage(&ctx, current.as_ref()),
-            Unit::Replace(unit) => unit.stage(&ctx, current.as_ref()),
+    fn stage(ctx: &Context, config: &Config, current: Option<&str>) -> Result<Staged, Error> {
+        let current = parse_current(current)?;
+        match Unit::new(config)? {
+            Unit::BlueGreen(unit) => unit.stage(ctx, current.as_ref()),
+            Unit::Replace(unit) => unit.stage(ctx, current.as_ref()),
         }
     }
 
-    fn shift(_ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
-        let config = Config::load(&config)?;
-        let staged: StagedState = parse_state("staged state", &staged)?;
-        match Unit::new(&config)? {
+    fn shift(_ctx: &Context, config: &Config, staged: &str, percent: u8) -> Result<(), Error> {
+        let staged: StagedState = parse_state("staged state", staged)?;
+        match Unit::new(config)? {
             Unit::BlueGreen(unit) => unit.shift(&staged, percent),
             Unit::Replace(_) => Ok(()),
         }
     }
 
-    fn finalize(_ctx: Context, config: String, staged: String) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let staged: StagedState = parse_state("staged state", &staged)?;
-        let current = match Unit::new(&config)? {
+    fn finalize(_ctx: &Context, config: &Config, staged: &str) -> Result<String, Error> {
+        let staged: StagedState = parse_state("staged state", staged)?;
+        let current = match Unit::new(config)? {
             Unit::BlueGreen(unit) => unit.finalize(staged)?,
             Unit::Replace(unit) => unit.finalize(staged)?,
         };
@@ -115,21 +107,20 @@ impl Strategy for Container {
     }
 
     fn rollback(
-        _ctx: Context,
-        config: String,
-        _staged: Option<String>,
-        snapshot: Option<String>,
-        current: Option<String>,
+        _ctx: &Context,
+        config: &Config,
+        _staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
     ) -> Result<(), Error> {
-        let config = Config::load(&config)?;
         // The staged container needs no naming: whatever is not the target is removed.
         let target = restore_target(
-            current.as_deref(),
-            snapshot.as_deref(),
+            current,
+            snapshot,
             |current: Current| current.live,
             |snapshot: Snapshot| snapshot.live,
         )?;
-        match Unit::new(&config)? {
+        match Unit::new(config)? {
             Unit::BlueGreen(unit) => unit.rollback(target.as_ref()),
             Unit::Replace(unit) => unit.rollback(target.as_ref()),
         }

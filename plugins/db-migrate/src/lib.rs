@@ -29,8 +29,8 @@ use database::Db;
 use history::History;
 use scripts::Scripts;
 use sluice_sdk::{
-    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, UnitConfig, info,
-    parse_state, plan_notes, to_state,
+    Change, Context, Error, Feature, PluginInfo, Staged, Strategy, info, parse_state, plan_notes,
+    to_state,
 };
 use state::{Migrated, Snapshot};
 use undo::{Scope, Undo};
@@ -38,21 +38,20 @@ use undo::{Scope, Undo};
 struct DbMigrate;
 
 /// The files, the database and its history, read for one call.
-struct Survey {
-    config: Config,
+struct Survey<'a> {
+    config: &'a Config,
     scripts: Scripts,
     db: Db,
     history: History,
     table_exists: bool,
 }
 
-impl Survey {
+impl<'a> Survey<'a> {
     /// Reads the migration files, opens the database (holding the migration lock when
     /// `locked`) and reads the history.
-    fn take(config: &str, locked: bool) -> Result<Survey, Error> {
-        let config = Config::load(config)?;
+    fn take(config: &'a Config, locked: bool) -> Result<Self, Error> {
         let scripts = Scripts::read(&config.migrations)?;
-        let db = Db::open(&config)?;
+        let db = Db::open(config)?;
         if locked {
             db.lock(config.lock_timeout_secs)?;
         }
@@ -76,11 +75,13 @@ impl Survey {
         let baseline_now = self.config.baseline_version.is_some()
             && self.history.rows.is_empty()
             && self.db.has_other_tables()?;
-        Assessment::new(&self.scripts, &self.history, &self.config, baseline_now)
+        Assessment::new(&self.scripts, &self.history, self.config, baseline_now)
     }
 }
 
 impl Strategy for DbMigrate {
+    type Config = Config;
+
     fn info() -> PluginInfo {
         PluginInfo {
             name: "db-migrate".into(),
@@ -94,21 +95,17 @@ impl Strategy for DbMigrate {
         }
     }
 
-    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        Config::check(&config)
-    }
-
-    fn plan(_ctx: Context, config: String, _current: Option<String>) -> Result<Vec<Change>, Error> {
-        let survey = Survey::take(&config, false)?;
+    fn plan(_ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Vec<Change>, Error> {
+        let survey = Survey::take(config, false)?;
         let assessment = survey.assess()?;
-        for reason in assessment.irreversible(&survey.scripts, &survey.config) {
+        for reason in assessment.irreversible(&survey.scripts, survey.config) {
             plan_notes::irreversible(&reason);
         }
-        Ok(assessment.changes(&survey.history, &survey.config, survey.table_exists))
+        Ok(assessment.changes(&survey.history, survey.config, survey.table_exists))
     }
 
-    fn prepare(_ctx: Context, config: String, _current: Option<String>) -> Result<String, Error> {
-        let survey = Survey::take(&config, false)?;
+    fn prepare(_ctx: &Context, config: &Config, _current: Option<&str>) -> Result<String, Error> {
+        let survey = Survey::take(config, false)?;
         let assessment = survey.assess()?;
         let backup = if assessment.pending.is_empty() && assessment.baseline.is_none() {
             None
@@ -123,15 +120,15 @@ impl Strategy for DbMigrate {
         })
     }
 
-    fn stage(ctx: Context, config: String, _current: Option<String>) -> Result<Staged, Error> {
-        let survey = Survey::take(&config, true)?;
+    fn stage(ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Staged, Error> {
+        let survey = Survey::take(config, true)?;
         if !survey.table_exists {
             survey.db.create_history()?;
         }
         let assessment = survey.assess()?;
         let applied = migrate::apply(
             &survey.db,
-            &survey.config,
+            survey.config,
             &survey.history,
             &assessment,
             &History::installer(&ctx.deployment_id),
@@ -162,25 +159,23 @@ impl Strategy for DbMigrate {
         })
     }
 
-    fn shift(_ctx: Context, _config: String, _staged: String, _percent: u8) -> Result<(), Error> {
-        Ok(())
-    }
+    // `shift`: the SDK's no-op; the migrations ran in place at stage.
 
-    fn finalize(_ctx: Context, _config: String, staged: String) -> Result<String, Error> {
-        let staged: Migrated = parse_state("staged state", &staged)?;
+    fn finalize(_ctx: &Context, _config: &Config, staged: &str) -> Result<String, Error> {
+        let staged: Migrated = parse_state("staged state", staged)?;
         to_state(&staged)
     }
 
     fn rollback(
-        ctx: Context,
-        config: String,
-        _staged: Option<String>,
-        snapshot: Option<String>,
-        current: Option<String>,
+        ctx: &Context,
+        config: &Config,
+        _staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
     ) -> Result<(), Error> {
         let (scope, backup) = match (snapshot, current) {
             (Some(snapshot), _) => {
-                let snapshot: Snapshot = parse_state("snapshot", &snapshot)?;
+                let snapshot: Snapshot = parse_state("snapshot", snapshot)?;
                 let scope = Scope::Deployment {
                     after_rank: snapshot.rank,
                     installed_by: History::installer(&ctx.deployment_id),
@@ -188,7 +183,7 @@ impl Strategy for DbMigrate {
                 (scope, snapshot.backup)
             }
             (None, Some(current)) => {
-                let current: Migrated = parse_state("current state", &current)?;
+                let current: Migrated = parse_state("current state", current)?;
                 (
                     Scope::Since {
                         after_rank: current.rank,
@@ -198,7 +193,7 @@ impl Strategy for DbMigrate {
             }
             (None, None) => return Ok(()),
         };
-        let survey = Survey::take(&config, true)?;
+        let survey = Survey::take(config, true)?;
         let undo = Undo::new(&survey.history, &survey.scripts, &scope);
         if undo.is_empty() {
             info!("nothing to roll back");

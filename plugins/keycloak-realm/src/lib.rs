@@ -25,14 +25,15 @@ use config::Config;
 use import::Import;
 use session::Session;
 use sluice_sdk::{
-    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, UnitConfig,
-    parse_state, to_state,
+    Change, Context, Error, Feature, PluginInfo, Staged, Strategy, parse_state, to_state,
 };
 use state::{Imported, Snapshot, StagedImport};
 
 struct KeycloakRealm;
 
 impl Strategy for KeycloakRealm {
+    type Config = Config;
+
     fn info() -> PluginInfo {
         PluginInfo {
             name: "keycloak-realm".into(),
@@ -46,61 +47,47 @@ impl Strategy for KeycloakRealm {
         }
     }
 
-    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        Config::check(&config)
+    fn plan(_ctx: &Context, config: &Config, current: Option<&str>) -> Result<Vec<Change>, Error> {
+        let session = Session::open(config)?;
+        let admin = Admin::new(&session);
+        Import::new(&admin, config, parse_current(current)?)?.plan()
     }
 
-    fn plan(_ctx: Context, config: String, current: Option<String>) -> Result<Vec<Change>, Error> {
-        let config = Config::load(&config)?;
-        let session = Session::open(&config)?;
+    fn prepare(_ctx: &Context, config: &Config, current: Option<&str>) -> Result<String, Error> {
+        let session = Session::open(config)?;
         let admin = Admin::new(&session);
-        Import::new(&admin, &config, parse_current(current.as_deref())?)?.plan()
-    }
-
-    fn prepare(_ctx: Context, config: String, current: Option<String>) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let session = Session::open(&config)?;
-        let admin = Admin::new(&session);
-        let import = Import::new(&admin, &config, parse_current(current.as_deref())?)?;
+        let import = Import::new(&admin, config, parse_current(current)?)?;
         to_state(&import.snapshot()?)
     }
 
-    fn stage(_ctx: Context, config: String, current: Option<String>) -> Result<Staged, Error> {
-        let config = Config::load(&config)?;
-        let session = Session::open(&config)?;
+    fn stage(_ctx: &Context, config: &Config, current: Option<&str>) -> Result<Staged, Error> {
+        let session = Session::open(config)?;
         let admin = Admin::new(&session);
-        Import::new(&admin, &config, parse_current(current.as_deref())?)?.apply()
+        Import::new(&admin, config, parse_current(current)?)?.apply()
     }
 
-    fn shift(_ctx: Context, _config: String, _staged: String, _percent: u8) -> Result<(), Error> {
-        Ok(()) // in place: the realm changed at stage
-    }
+    // `shift`: the SDK's no-op; in place, the realm changed at stage.
 
-    fn finalize(_ctx: Context, _config: String, staged: String) -> Result<String, Error> {
-        let staged: StagedImport = parse_state("staged state", &staged)?;
+    fn finalize(_ctx: &Context, _config: &Config, staged: &str) -> Result<String, Error> {
+        let staged: StagedImport = parse_state("staged state", staged)?;
         to_state(&staged.imported)
     }
 
     fn rollback(
-        _ctx: Context,
-        config: String,
-        _staged: Option<String>,
-        snapshot: Option<String>,
-        current: Option<String>,
+        _ctx: &Context,
+        config: &Config,
+        _staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
     ) -> Result<(), Error> {
-        let config = Config::load(&config)?;
-        let session = Session::open(&config)?;
+        let session = Session::open(config)?;
         let admin = Admin::new(&session);
         match snapshot {
             Some(snapshot) => {
-                let snapshot: Snapshot = parse_state("snapshot", &snapshot)?;
-                rollback::restore(&admin, &config, &snapshot)
+                let snapshot: Snapshot = parse_state("snapshot", snapshot)?;
+                rollback::restore(&admin, config, &snapshot)
             }
-            None => rollback::without_snapshot(
-                &admin,
-                &config,
-                parse_current(current.as_deref())?.as_ref(),
-            ),
+            None => rollback::without_snapshot(&admin, config, parse_current(current)?.as_ref()),
         }
     }
 }

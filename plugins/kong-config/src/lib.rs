@@ -22,8 +22,8 @@ use document::{Document, Rendered};
 use entities::{Action, diff, flatten};
 use kong::{EMPTY_HASH, Kong};
 use sluice_sdk::{
-    Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy,
-    UnitConfig, parse_state, to_state,
+    Change, ChangeAction, Context, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
+    to_state,
 };
 use state::{Loaded, Snapshot, StagedConfig};
 
@@ -33,6 +33,8 @@ const EMPTY_CONFIG: &str = r#"{"_format_version":"3.0"}"#;
 struct KongConfig;
 
 impl Strategy for KongConfig {
+    type Config = Config;
+
     fn info() -> PluginInfo {
         PluginInfo {
             name: "kong-config".into(),
@@ -46,14 +48,9 @@ impl Strategy for KongConfig {
         }
     }
 
-    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        Config::check(&config)
-    }
-
-    fn plan(_ctx: Context, config: String, _current: Option<String>) -> Result<Vec<Change>, Error> {
-        let config = Config::load(&config)?;
-        let wanted = Document::load(&config)?.render(config.canary.as_ref(), 100)?;
-        let kong = Kong::new(&config);
+    fn plan(_ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Vec<Change>, Error> {
+        let wanted = Document::load(config)?.render(config.canary.as_ref(), 100)?;
+        let kong = Kong::new(config);
         if kong.hash()? == wanted.hash {
             return Ok(vec![Change::new(
                 ChangeAction::NoOp,
@@ -89,11 +86,10 @@ impl Strategy for KongConfig {
         Ok(changes)
     }
 
-    fn prepare(_ctx: Context, config: String, current: Option<String>) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let kong = Kong::new(&config);
+    fn prepare(_ctx: &Context, config: &Config, current: Option<&str>) -> Result<String, Error> {
+        let kong = Kong::new(config);
         let hash = kong.hash()?;
-        let current = parse_current(current.as_deref())?;
+        let current = parse_current(current)?;
         let before = if hash == EMPTY_HASH {
             None
         } else if let Some(current) = current.filter(|c| c.hash == hash) {
@@ -107,11 +103,10 @@ impl Strategy for KongConfig {
         to_state(&Snapshot { before })
     }
 
-    fn stage(_ctx: Context, config: String, _current: Option<String>) -> Result<Staged, Error> {
-        let config = Config::load(&config)?;
-        let document = Document::load(&config)?;
+    fn stage(_ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Staged, Error> {
+        let document = Document::load(config)?;
         let full = document.render(config.canary.as_ref(), 100)?;
-        let kong = Kong::new(&config);
+        let kong = Kong::new(config);
         let unchanged = kong.hash()? == full.hash;
         let summary = if unchanged {
             format!("Kong already holds this config (hash {})", full.hash)
@@ -133,14 +128,13 @@ impl Strategy for KongConfig {
         })
     }
 
-    fn shift(_ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
-        let config = Config::load(&config)?;
-        let staged: StagedConfig = parse_state("staged state", &staged)?;
+    fn shift(_ctx: &Context, config: &Config, staged: &str, percent: u8) -> Result<(), Error> {
+        let staged: StagedConfig = parse_state("staged state", staged)?;
         let Some(canary) = config.canary.as_ref().filter(|_| !staged.unchanged) else {
             return Ok(()); // without a canary the whole config went live at stage
         };
-        let rendered = Document::load(&config)?.render(Some(canary), percent)?;
-        Kong::new(&config).load(&rendered)?;
+        let rendered = Document::load(config)?.render(Some(canary), percent)?;
+        Kong::new(config).load(&rendered)?;
         sluice_sdk::info!(
             "upstream {}: {}% to {}, {}% to {} (hash {})",
             canary.upstream,
@@ -153,9 +147,8 @@ impl Strategy for KongConfig {
         Ok(())
     }
 
-    fn finalize(_ctx: Context, config: String, _staged: String) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let full = Document::load(&config)?.render(config.canary.as_ref(), 100)?;
+    fn finalize(_ctx: &Context, config: &Config, _staged: &str) -> Result<String, Error> {
+        let full = Document::load(config)?.render(config.canary.as_ref(), 100)?;
         to_state(&Loaded {
             text: full.text,
             hash: full.hash,
@@ -163,26 +156,25 @@ impl Strategy for KongConfig {
     }
 
     fn rollback(
-        _ctx: Context,
-        config: String,
-        _staged: Option<String>,
-        snapshot: Option<String>,
-        current: Option<String>,
+        _ctx: &Context,
+        config: &Config,
+        _staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
     ) -> Result<(), Error> {
-        let config = Config::load(&config)?;
         let back = match snapshot {
             Some(snapshot) => {
-                let snapshot: Snapshot = parse_state("snapshot", &snapshot)?;
+                let snapshot: Snapshot = parse_state("snapshot", snapshot)?;
                 Some(
                     snapshot
                         .before
                         .map_or_else(|| EMPTY_CONFIG.to_owned(), |b| b.text),
                 )
             }
-            None => parse_current(current.as_deref())?.map(|c| c.text),
+            None => parse_current(current)?.map(|c| c.text),
         };
         match back {
-            Some(text) => Kong::new(&config).load(&Rendered::new(text)).map(|_| ()),
+            Some(text) => Kong::new(config).load(&Rendered::new(text)).map(|_| ()),
             None => Ok(()), // prepare never ran and nothing was live: nothing was changed
         }
     }

@@ -1,8 +1,11 @@
 //! The Rust SDK for sluice strategy plugins.
 //!
 //! A plugin is a `cdylib` built for `wasm32-wasip2` that implements [`Strategy`] and exports it
-//! with [`export!`]. Besides the generated bindings, the SDK offers a few helpers that keep
-//! plugins short:
+//! with [`export!`]. The SDK parses the unit's config into the strategy's own
+//! [`Strategy::Config`] type once before each call, and gives defaults for the calls most
+//! strategies do not need. The WIT it builds against is vendored in the crate (`wit/`, the
+//! host's contract, kept equal by a host test), so the crate can be used from any repository;
+//! the generated bindings stay reachable in [`raw`]. Besides, a few helpers keep plugins short:
 //!
 //! - [`parse_config`] turns the unit's config JSON into a serde type, failing with
 //!   [`Error::InvalidConfig`];
@@ -23,33 +26,50 @@ mod failure;
 mod json;
 mod logging;
 mod rest;
+mod strategy;
 mod unit_config;
 
-wit_bindgen::generate!({
-    path: "../../wit",
-    world: "sluice:deploy/plugin",
-    pub_export_macro: true,
-    export_macro_name: "export_strategy",
-    default_bindings_module: "sluice_sdk",
-    generate_all,
-});
+/// The bindings generated from the WIT this crate carries (`wit/`, the same contract as the
+/// host's): the escape hatch for what [`Strategy`] does not cover. `raw::Guest` is the untyped
+/// lifecycle (config and states as strings, every function mandatory); a type implementing it is
+/// exported with `sluice_sdk::export!(raw Type)`.
+pub mod raw {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "sluice:deploy/plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_strategy",
+        default_bindings_module: "sluice_sdk::raw",
+        generate_all,
+    });
 
-pub use self::exports::sluice::deploy::strategy::Guest as Strategy;
-pub use self::sluice::deploy::types::{
-    Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
-};
-pub use self::sluice::deploy::{containers, http, log, plan_notes, secrets, sql};
+    pub use self::exports::sluice::deploy::strategy::Guest;
+}
+
 pub use dir::{DirEntry, read_entries};
 pub use failure::OrFailed;
 pub use json::{parse_config, parse_state, restore_target, to_state};
+pub use raw::sluice::deploy::types::{
+    Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
+};
+pub use raw::sluice::deploy::{containers, http, log, plan_notes, secrets, sql};
 pub use rest::encode_component;
+pub use strategy::{Exported, Strategy};
 pub use unit_config::UnitConfig;
 
-/// Exports `$plugin` (a type implementing [`Strategy`]) as this component's strategy.
+/// Exports a strategy as this component's `strategy`: `export!(Plugin)` for a type implementing
+/// [`Strategy`] (any type, e.g. `export!(Generic<Plugin>)`), `export!(raw Plugin)` for one
+/// implementing the untyped [`raw::Guest`]. Use it once per component.
 #[macro_export]
 macro_rules! export {
-    ($plugin:ident) => {
-        $crate::export_strategy!($plugin with_types_in $crate);
+    (raw $plugin:ty) => {
+        const _: () = {
+            type Exported = $plugin;
+            $crate::raw::export_strategy!(Exported with_types_in $crate::raw);
+        };
+    };
+    ($plugin:ty) => {
+        $crate::export!(raw $crate::Exported<$plugin>);
     };
 }
 

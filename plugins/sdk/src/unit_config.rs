@@ -4,14 +4,17 @@ use serde::de::DeserializeOwned;
 
 use crate::{Diagnostic, Error};
 
-/// A plugin's config type: parsed from the unit's config JSON, then checked by [`problems`].
-/// Implement `problems`; `load` (for lifecycle calls), `check` and `diagnose` (for `validate`) come
-/// free.
+/// A plugin's config type ([`Strategy::Config`](crate::Strategy::Config)): parsed from the unit's
+/// config JSON, then checked by [`problems`]. Override `problems` for checks serde cannot express
+/// (by default there are none); `load` (for lifecycle calls), `check` and `diagnose` (for
+/// `validate`) come free.
 ///
 /// [`problems`]: UnitConfig::problems
 pub trait UnitConfig: DeserializeOwned {
     /// Every problem serde cannot see, each with the path of the offending field.
-    fn problems(&self) -> Vec<Diagnostic>;
+    fn problems(&self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
 
     /// Parses and checks a config; the first problem is [`Error::InvalidConfig`].
     fn load(config: &str) -> Result<Self, Error> {

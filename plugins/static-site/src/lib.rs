@@ -19,10 +19,9 @@ mod tree;
 
 use config::Config;
 use releases::Releases;
-use sluice_sdk::UnitConfig;
 use sluice_sdk::{
-    Change, Context, Diagnostic, Error, Feature, PluginInfo, Staged, Strategy, parse_state,
-    restore_target, to_state,
+    Change, Context, Error, Feature, PluginInfo, Staged, Strategy, parse_state, restore_target,
+    to_state,
 };
 use state::{ReleaseState, Snapshot};
 use tree::Tree;
@@ -30,6 +29,8 @@ use tree::Tree;
 struct StaticSite;
 
 impl Strategy for StaticSite {
+    type Config = Config;
+
     fn info() -> PluginInfo {
         PluginInfo {
             name: "static-site".into(),
@@ -42,22 +43,16 @@ impl Strategy for StaticSite {
         }
     }
 
-    fn validate(config: String) -> Result<(), Vec<Diagnostic>> {
-        Config::check(&config)
+    fn plan(ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Vec<Change>, Error> {
+        plan::changes(config, &ctx.version)
     }
 
-    fn plan(ctx: Context, config: String, _current: Option<String>) -> Result<Vec<Change>, Error> {
-        plan::changes(&Config::load(&config)?, &ctx.version)
-    }
-
-    fn prepare(_ctx: Context, config: String, _current: Option<String>) -> Result<String, Error> {
-        let config = Config::load(&config)?;
+    fn prepare(_ctx: &Context, config: &Config, _current: Option<&str>) -> Result<String, Error> {
         let release = Releases::at(&config.target).live()?;
         to_state(&Snapshot { release })
     }
 
-    fn stage(ctx: Context, config: String, _current: Option<String>) -> Result<Staged, Error> {
-        let config = Config::load(&config)?;
+    fn stage(ctx: &Context, config: &Config, _current: Option<&str>) -> Result<Staged, Error> {
         naming::check_version(&ctx.version)?;
         let releases = Releases::at(&config.target);
         releases.clear_leftovers()?;
@@ -75,20 +70,19 @@ impl Strategy for StaticSite {
             endpoints: config.release_url(&name).into_iter().collect(),
             state: to_state(&ReleaseState {
                 release: name,
-                version: ctx.version,
+                version: ctx.version.clone(),
                 previous,
             })?,
             summary,
         })
     }
 
-    fn shift(ctx: Context, config: String, staged: String, percent: u8) -> Result<(), Error> {
+    fn shift(ctx: &Context, config: &Config, staged: &str, percent: u8) -> Result<(), Error> {
         if percent < 100 {
             sluice_sdk::debug!("static-site cannot split traffic: {percent}% changes nothing");
             return Ok(());
         }
-        let config = Config::load(&config)?;
-        let staged: ReleaseState = parse_state("staged state", &staged)?;
+        let staged: ReleaseState = parse_state("staged state", staged)?;
         let releases = Releases::at(&config.target);
         releases.require(&staged.release, "cut over")?;
         releases.point_current_at(&staged.release, &ctx.deployment_id)?;
@@ -96,9 +90,8 @@ impl Strategy for StaticSite {
         Ok(())
     }
 
-    fn finalize(_ctx: Context, config: String, staged: String) -> Result<String, Error> {
-        let config = Config::load(&config)?;
-        let staged: ReleaseState = parse_state("staged state", &staged)?;
+    fn finalize(_ctx: &Context, config: &Config, staged: &str) -> Result<String, Error> {
+        let staged: ReleaseState = parse_state("staged state", staged)?;
         let releases = Releases::at(&config.target);
         let live = releases.live()?;
         if live.as_deref() != Some(staged.release.as_str()) {
@@ -120,17 +113,16 @@ impl Strategy for StaticSite {
     }
 
     fn rollback(
-        ctx: Context,
-        config: String,
-        staged: Option<String>,
-        snapshot: Option<String>,
-        current: Option<String>,
+        ctx: &Context,
+        config: &Config,
+        staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
     ) -> Result<(), Error> {
-        let config = Config::load(&config)?;
         let releases = Releases::at(&config.target);
         let wanted = restore_target(
-            current.as_deref(),
-            snapshot.as_deref(),
+            current,
+            snapshot,
             |current: ReleaseState| current.release,
             |snapshot: Snapshot| snapshot.release,
         )?;
@@ -148,7 +140,7 @@ impl Strategy for StaticSite {
             }
         }
         if let Some(staged) = staged {
-            let staged: ReleaseState = parse_state("staged state", &staged)?;
+            let staged: ReleaseState = parse_state("staged state", staged)?;
             if wanted.as_deref() != Some(staged.release.as_str())
                 && releases.remove(&staged.release)?
             {

@@ -1,9 +1,11 @@
-//! The well-behaved lifecycle calls every test plugin shares: small JSON states, no effects
-//! besides the journal.
+//! The well-behaved lifecycle every test plugin shares: small JSON states, no effects besides
+//! the journal, and the SDK's defaults for `validate` and `plan`.
+
+use std::marker::PhantomData;
 
 use crate::TestConfig;
 use serde_json::json;
-use sluice_sdk::{Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, to_state};
+use sluice_sdk::{Context, Error, Feature, PluginInfo, Staged, Strategy, to_state};
 
 const CONFIG_SCHEMA: &str = r#"{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -16,75 +18,81 @@ const CONFIG_SCHEMA: &str = r#"{
   }
 }"#;
 
-/// `info()` for the test plugin `name`.
-pub fn info(name: &str, description: &str) -> PluginInfo {
-    PluginInfo {
-        name: name.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        description: description.into(),
-        config_schema: CONFIG_SCHEMA.into(),
-        features: vec![Feature::Rollback],
+/// What makes one test plugin itself: its name and its `stage`.
+pub trait Stage {
+    /// The plugin's name in `info`.
+    const NAME: &'static str;
+    /// One sentence for `info`.
+    const DESCRIPTION: &'static str;
+
+    /// The plugin's `stage`, called after `stage` is journaled.
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error>;
+}
+
+/// The strategy of the test plugin whose `stage` is `S`'s.
+pub struct TestPlugin<S>(PhantomData<S>);
+
+impl<S: Stage> Strategy for TestPlugin<S> {
+    type Config = TestConfig;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            name: S::NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: S::DESCRIPTION.into(),
+            config_schema: CONFIG_SCHEMA.into(),
+            features: vec![Feature::Rollback],
+        }
+    }
+
+    /// Journals `prepare`; the snapshot is the current state.
+    fn prepare(
+        _ctx: &Context,
+        config: &TestConfig,
+        current: Option<&str>,
+    ) -> Result<String, Error> {
+        config.record("prepare")?;
+        to_state(&json!({ "current": current }))
+    }
+
+    fn stage(ctx: &Context, config: &TestConfig, _current: Option<&str>) -> Result<Staged, Error> {
+        config.record("stage")?;
+        S::stage(ctx, config)
+    }
+
+    /// Journals `shift <percent>`.
+    fn shift(_ctx: &Context, config: &TestConfig, _staged: &str, percent: u8) -> Result<(), Error> {
+        config.record(&format!("shift {percent}"))
+    }
+
+    /// Journals `finalize`; the new current state is the staged one.
+    fn finalize(_ctx: &Context, config: &TestConfig, staged: &str) -> Result<String, Error> {
+        config.record("finalize")?;
+        Ok(staged.to_owned())
+    }
+
+    /// Journals `rollback` and logs what it was asked to restore.
+    fn rollback(
+        _ctx: &Context,
+        config: &TestConfig,
+        staged: Option<&str>,
+        snapshot: Option<&str>,
+        current: Option<&str>,
+    ) -> Result<(), Error> {
+        config.record("rollback")?;
+        sluice_sdk::info!(
+            "rolled back: dropped staged {}, restored current {} (snapshot {})",
+            staged.unwrap_or("nothing"),
+            current.unwrap_or("nothing"),
+            snapshot.unwrap_or("none")
+        );
+        Ok(())
     }
 }
 
-/// Accepts any config that parses.
-pub fn validate(config: &str) -> Result<(), Vec<Diagnostic>> {
-    serde_json::from_str::<TestConfig>(config)
-        .map(drop)
-        .map_err(|e| vec![Diagnostic::new("", e.to_string())])
-}
-
-/// One `update` line from the current version to the new one; touches nothing.
-pub fn plan(ctx: &Context, config: &str, current: Option<String>) -> Result<Vec<Change>, Error> {
-    TestConfig::load(config)?;
-    Ok(vec![Change::new(
-        ChangeAction::Update,
-        ctx.unit.as_str(),
-        format!(
-            "{} -> {}",
-            current.as_deref().unwrap_or("nothing"),
-            ctx.version
-        ),
-    )])
-}
-
-/// Journals `prepare`; the snapshot is the current state.
-pub fn prepare(config: &str, current: Option<String>) -> Result<String, Error> {
-    TestConfig::load(config)?.record("prepare")?;
-    to_state(&json!({ "current": current }))
-}
-
-/// Journals `shift <percent>`.
-pub fn shift(config: &str, percent: u8) -> Result<(), Error> {
-    TestConfig::load(config)?.record(&format!("shift {percent}"))
-}
-
-/// Journals `finalize`; the new current state is the staged one.
-pub fn finalize(config: &str, staged: String) -> Result<String, Error> {
-    TestConfig::load(config)?.record("finalize")?;
-    Ok(staged)
-}
-
-/// Journals `rollback` and logs what it was asked to restore.
-pub fn rollback(
-    config: &str,
-    staged: Option<String>,
-    snapshot: Option<String>,
-    current: Option<String>,
-) -> Result<(), Error> {
-    TestConfig::load(config)?.record("rollback")?;
-    sluice_sdk::info!(
-        "rolled back: dropped staged {}, restored current {} (snapshot {})",
-        staged.as_deref().unwrap_or("nothing"),
-        current.as_deref().unwrap_or("nothing"),
-        snapshot.as_deref().unwrap_or("none")
-    );
-    Ok(())
-}
-
 /// The staged result of a well-behaved `stage`: the version as state, `endpoint` if configured.
-pub fn staged(ctx: &Context, config: &TestConfig) -> Result<sluice_sdk::Staged, Error> {
-    Ok(sluice_sdk::Staged {
+pub fn staged(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+    Ok(Staged {
         state: to_state(&json!({ "version": ctx.version }))?,
         endpoints: config.endpoint.iter().cloned().collect(),
         summary: format!("staged {}", ctx.version),

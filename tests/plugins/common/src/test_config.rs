@@ -1,7 +1,7 @@
 //! The config every test plugin reads, and its call journal.
 
 use serde::Deserialize;
-use sluice_sdk::{Error, OrFailed};
+use sluice_sdk::{Error, OrFailed, UnitConfig};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,12 +20,10 @@ pub struct TestConfig {
     pub args: Vec<String>,
 }
 
-impl TestConfig {
-    /// Parses the unit's config JSON.
-    pub fn load(config: &str) -> Result<Self, Error> {
-        sluice_sdk::parse_config(config)
-    }
+/// Any config that parses is fine.
+impl UnitConfig for TestConfig {}
 
+impl TestConfig {
     /// The attack's argument `index`, or `invalid-config` naming what is missing.
     pub fn arg(&self, index: usize) -> Result<&str, Error> {
         self.args.get(index).map(String::as_str).ok_or_else(|| {

@@ -14,16 +14,22 @@
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 
-use test_plugin_common::TestConfig;
 use test_plugin_common::lifecycle::staged;
 use test_plugin_common::sluice_sdk::{Context, Error, Staged, info};
+use test_plugin_common::{Stage, TestConfig, TestPlugin};
 
-test_plugin_common::test_plugin!(
-    HostileFiles,
-    name = "hostile-files",
-    description = "Hostile test plugin: tries to escape its directories.",
-    stage = attack,
-);
+struct HostileFiles;
+
+impl Stage for HostileFiles {
+    const NAME: &'static str = "hostile-files";
+    const DESCRIPTION: &'static str = "Hostile test plugin: tries to escape its directories.";
+
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+        attack(ctx, config)
+    }
+}
+
+test_plugin_common::sluice_sdk::export!(TestPlugin<HostileFiles>);
 
 fn attack(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
     let attack = config.attack.as_deref().unwrap_or_default();

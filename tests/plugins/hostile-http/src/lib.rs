@@ -7,21 +7,28 @@
 
 use std::mem::ManuallyDrop;
 
-use test_plugin_common::TestConfig;
 use test_plugin_common::lifecycle::staged;
 use test_plugin_common::sluice_sdk::http::{Method, Request, send};
 use test_plugin_common::sluice_sdk::{Context, Error, Staged, info};
+use test_plugin_common::{Stage, TestConfig, TestPlugin};
 
 const ALIASED_BYTES: usize = 16 << 20;
 const ALIASED_HEADERS: usize = 64;
 const WASM_PAGE: usize = 64 << 10;
 
-test_plugin_common::test_plugin!(
-    HostileHttp,
-    name = "hostile-http",
-    description = "Hostile test plugin: tries to reach what its grant does not allow.",
-    stage = attack,
-);
+struct HostileHttp;
+
+impl Stage for HostileHttp {
+    const NAME: &'static str = "hostile-http";
+    const DESCRIPTION: &'static str =
+        "Hostile test plugin: tries to reach what its grant does not allow.";
+
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+        attack(ctx, config)
+    }
+}
+
+test_plugin_common::sluice_sdk::export!(TestPlugin<HostileHttp>);
 
 fn attack(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
     let url = config.arg(0)?;

@@ -11,9 +11,9 @@
 
 use std::fs::File;
 
-use test_plugin_common::TestConfig;
 use test_plugin_common::lifecycle::staged;
 use test_plugin_common::sluice_sdk::{Context, Error, Staged, info, log};
+use test_plugin_common::{Stage, TestConfig, TestPlugin};
 
 const HUGE: usize = 1 << 30;
 const WASM_PAGE: usize = 64 << 10;
@@ -21,12 +21,19 @@ const HOARD: usize = 100_000;
 const FLOOD_MESSAGE: usize = 8 << 10;
 const FLOOD_MESSAGES: usize = 512;
 
-test_plugin_common::test_plugin!(
-    HostileLimits,
-    name = "hostile-limits",
-    description = "Hostile test plugin: tries to make the host spend without bound.",
-    stage = attack,
-);
+struct HostileLimits;
+
+impl Stage for HostileLimits {
+    const NAME: &'static str = "hostile-limits";
+    const DESCRIPTION: &'static str =
+        "Hostile test plugin: tries to make the host spend without bound.";
+
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+        attack(ctx, config)
+    }
+}
+
+test_plugin_common::sluice_sdk::export!(TestPlugin<HostileLimits>);
 
 fn attack(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
     match config.attack.as_deref() {

@@ -3,15 +3,21 @@
 //! the staged summary and state, and finally its error. It also asks for `other`, which it is
 //! not granted, and logs the answer. The host must redact the value everywhere.
 
-use test_plugin_common::TestConfig;
 use test_plugin_common::sluice_sdk::{Context, Error, Staged, log, secrets};
+use test_plugin_common::{Stage, TestConfig, TestPlugin};
 
-test_plugin_common::test_plugin!(
-    LeakySecrets,
-    name = "leaky-secrets",
-    description = "Hostile test plugin: tries to leak a granted secret.",
-    stage = leak,
-);
+struct LeakySecrets;
+
+impl Stage for LeakySecrets {
+    const NAME: &'static str = "leaky-secrets";
+    const DESCRIPTION: &'static str = "Hostile test plugin: tries to leak a granted secret.";
+
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+        leak(ctx, config)
+    }
+}
+
+test_plugin_common::sluice_sdk::export!(TestPlugin<LeakySecrets>);
 
 fn leak(_ctx: &Context, _config: &TestConfig) -> Result<Staged, Error> {
     let token = secrets::get("token")?;

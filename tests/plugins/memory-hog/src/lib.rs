@@ -1,17 +1,23 @@
 //! `memory-hog`: in `stage`, allocates and touches 1 MiB chunks until allocation fails.
 
 use std::hint::black_box;
-use test_plugin_common::TestConfig;
 use test_plugin_common::sluice_sdk::{Context, Error, Staged};
+use test_plugin_common::{Stage, TestConfig, TestPlugin};
 
 const CHUNK: usize = 1 << 20;
 
-test_plugin_common::test_plugin!(
-    MemoryHog,
-    name = "memory-hog",
-    description = "Test plugin: allocates in stage until memory runs out.",
-    stage = hog,
-);
+struct MemoryHog;
+
+impl Stage for MemoryHog {
+    const NAME: &'static str = "memory-hog";
+    const DESCRIPTION: &'static str = "Test plugin: allocates in stage until memory runs out.";
+
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+        hog(ctx, config)
+    }
+}
+
+test_plugin_common::sluice_sdk::export!(TestPlugin<MemoryHog>);
 
 fn hog(_ctx: &Context, _config: &TestConfig) -> Result<Staged, Error> {
     let mut chunks: Vec<Vec<u8>> = Vec::new();

@@ -4,16 +4,22 @@
 
 use std::net::{TcpStream, ToSocketAddrs};
 
-use test_plugin_common::TestConfig;
 use test_plugin_common::lifecycle::staged;
 use test_plugin_common::sluice_sdk::{Context, Error, OrFailed, Staged, info};
+use test_plugin_common::{Stage, TestConfig, TestPlugin};
 
-test_plugin_common::test_plugin!(
-    RawSockets,
-    name = "raw-sockets",
-    description = "Hostile test plugin: uses raw sockets and name lookups.",
-    stage = connect,
-);
+struct RawSockets;
+
+impl Stage for RawSockets {
+    const NAME: &'static str = "raw-sockets";
+    const DESCRIPTION: &'static str = "Hostile test plugin: uses raw sockets and name lookups.";
+
+    fn stage(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
+        connect(ctx, config)
+    }
+}
+
+test_plugin_common::sluice_sdk::export!(TestPlugin<RawSockets>);
 
 fn connect(ctx: &Context, config: &TestConfig) -> Result<Staged, Error> {
     let target = config.arg(0)?;

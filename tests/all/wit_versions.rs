@@ -1,0 +1,386 @@
+//! The contract per release: each released WIT is kept frozen in `wit/since_vX.Y.Z/`, the SDK
+//! carries the host's current WIT, and a fixture built against each frozen release (the crates
+//! `tests/plugins/wit-v0-1-*`) loads in sluice and has every import it calls answered.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::support::{EXIT_SUCCESS, Run, sha256_file, sluice, test_plugin};
+use axum::http::HeaderMap;
+
+/// Every file of every frozen release and its sha256, as released. A frozen release never
+/// changes: a new release is a new directory.
+const FROZEN: &[(&str, &str)] = &[
+    (
+        "since_v0.1.0/containers.wit",
+        "6704fb009cad26df87b85c56e289b0f3620bb7259496c2b571502d8e102e0f23",
+    ),
+    (
+        "since_v0.1.0/http.wit",
+        "f4f49cd4a14d8fc9564afc19b373ccaad4075900fb42438b024a8027898ad2ff",
+    ),
+    (
+        "since_v0.1.0/log.wit",
+        "a65e7532c31e37f16b33683d45e484543f865ff110747568e18b248a86f71ac5",
+    ),
+    (
+        "since_v0.1.0/secrets.wit",
+        "74c7592179a16177b1404369497b81d783c01cb1140bbcc34b9d98ef94035818",
+    ),
+    (
+        "since_v0.1.0/sql.wit",
+        "c74d080489b3d70d754f7630fa383cefc5ebd1ab31d57d35f9a8abd56403e670",
+    ),
+    (
+        "since_v0.1.0/strategy.wit",
+        "7515c6fe8ea2deb1b43810c29b2b442e59f7369ed4db835e8dba8d73a569944e",
+    ),
+    (
+        "since_v0.1.0/types.wit",
+        "92ae7b272f3fb3362a3a5daaedb4bcfd42109238710db8824837a20ec0bf5a12",
+    ),
+    (
+        "since_v0.1.0/world.wit",
+        "d01a82836afbf99aa847c372b67c106694e6bf9be4ab25cb273e9942e50f98a1",
+    ),
+    (
+        "since_v0.1.1/containers.wit",
+        "92680de58fccef135c7b83638e1bef71dedaaf8a29c1ef3b23ee086ac6b0f1bd",
+    ),
+    (
+        "since_v0.1.1/http.wit",
+        "b0cd051a39f6f03f896f69bd2a77e3da34e0f44d9462f3c20142e0cd7d962879",
+    ),
+    (
+        "since_v0.1.1/log.wit",
+        "67599fe16d5111c7f960ae94cacaffe0e1babbf9757b02e9c49aaee88ee37a4d",
+    ),
+    (
+        "since_v0.1.1/plan-notes.wit",
+        "84211994c16afa7aaf2b29d0f9766b53131bec5a35a6354a3a039abe14d7ec03",
+    ),
+    (
+        "since_v0.1.1/secrets.wit",
+        "db7c59cc9bbd064d62f46a74efbde38a2574e78ed4220ab89d4d8e1bcf98f43c",
+    ),
+    (
+        "since_v0.1.1/sql.wit",
+        "4817fbbfbb797f5b168b103b83bba240a16751c4395b5b32b9129a68f244d6c7",
+    ),
+    (
+        "since_v0.1.1/strategy.wit",
+        "bfd3c70b4bc6272a42d8da6734db5472775b1dfeb366bd776fe4fae6a694df3f",
+    ),
+    (
+        "since_v0.1.1/types.wit",
+        "4f40aab2b7d78d72e00565d1e5976e5ec1d767e75beb8f19354e57f168733aaa",
+    ),
+    (
+        "since_v0.1.1/world.wit",
+        "2aec419f62f96bc9e89856c3ec5d79c8939fa2142858ab27722ae7f138a8681a",
+    ),
+];
+
+/// The secret the fixtures send to the loopback server.
+const TOKEN: &str = "wit-fixture-token-7e3a";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The `.wit` files directly in `dir`, by name.
+fn wit_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".wit"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_frozen_release_is_byte_for_byte_what_was_released() {
+    let wit = repo().join("wit");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&wit)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .flat_map(|dir| {
+            let release = dir.file_name().unwrap().to_string_lossy().into_owned();
+            wit_files(&dir)
+                .into_iter()
+                .map(move |name| format!("{release}/{name}"))
+        })
+        .collect();
+    on_disk.sort();
+    let recorded: Vec<&str> = FROZEN.iter().map(|(file, _)| *file).collect();
+    assert_eq!(
+        on_disk, recorded,
+        "no file of a frozen release is added or removed"
+    );
+    for (file, sha256) in FROZEN {
+        assert_eq!(
+            sha256_file(&wit.join(file)),
+            *sha256,
+            "wit/{file} changed: a released WIT is frozen, a change goes into wit/ and a new release"
+        );
+    }
+}
+
+#[test]
+fn every_frozen_release_declares_the_package_version_of_its_directory() {
+    for (file, _) in FROZEN {
+        let (release, _) = file.split_once('/').unwrap();
+        let version = release.trim_start_matches("since_v");
+        let text = std::fs::read_to_string(repo().join("wit").join(file)).unwrap();
+        assert!(
+            text.starts_with(&format!("package sluice:deploy@{version};")),
+            "wit/{file} belongs to {version}"
+        );
+    }
+}
+
+#[test]
+fn the_sdks_vendored_wit_is_the_hosts_contract() {
+    let host = repo().join("wit");
+    let sdk = repo().join("plugins/sdk/wit");
+    assert_eq!(wit_files(&sdk), wit_files(&host), "the same files");
+    for name in wit_files(&host) {
+        assert_eq!(
+            std::fs::read_to_string(sdk.join(&name)).unwrap(),
+            std::fs::read_to_string(host.join(&name)).unwrap(),
+            "plugins/sdk/wit/{name} differs from wit/{name}: copy wit/*.wit into plugins/sdk/wit/"
+        );
+    }
+}
+
+/// A loopback server that answers `hello` and keeps the `authorization` header of every request.
+struct TokenServer {
+    origin: String,
+    seen: Arc<Mutex<Vec<String>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TokenServer {
+    fn start() -> TokenServer {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        let app = axum::Router::new().route(
+            "/hello",
+            axum::routing::get(move |headers: HeaderMap| {
+                let record = Arc::clone(&record);
+                async move {
+                    let token = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("none")
+                        .to_owned();
+                    record.lock().unwrap().push(token);
+                    "hello"
+                }
+            }),
+        );
+        let (addr, runtime) = crate::support::http::serve(app, 1);
+        TokenServer {
+            origin: format!("http://{addr}"),
+            seen,
+            _runtime: runtime,
+        }
+    }
+
+    fn tokens(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A project deploying the fixture `name` with every grant it needs.
+struct Contract {
+    dir: tempfile::TempDir,
+    server: TokenServer,
+}
+
+impl Contract {
+    fn new(name: &str) -> Contract {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TokenServer::start();
+        let wasm = test_plugin(name);
+        let origin = &server.origin;
+        std::fs::write(
+            dir.path().join("sluice.toml"),
+            format!(
+                r#"[project]
+name = "contract"
+[environments.test]
+[secrets.token]
+env = "WIT_FIXTURE_TOKEN"
+[databases.main]
+url = "sqlite:{db}"
+[plugins.fixture]
+source = {source:?}
+sha256 = "{sha256}"
+[plugins.fixture.grants]
+http = ["{origin}"]
+secrets = ["token"]
+databases = ["main"]
+containers = ["wit-fixture-*"]
+[units.contract]
+plugin = "fixture"
+config = {{ url = "{origin}/hello", secret = "token", database = "main", container = "wit-fixture-absent" }}
+"#,
+                db = dir.path().join("main.db").display(),
+                source = wasm.display().to_string(),
+                sha256 = sha256_file(&wasm),
+            ),
+        )
+        .unwrap();
+        Contract { dir, server }
+    }
+
+    fn sluice(&self, args: &[&str]) -> Run {
+        sluice(self.dir.path())
+            .env("WIT_FIXTURE_TOKEN", TOKEN)
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    }
+
+    /// The component's `sluice:deploy` imports, as `sluice plugins inspect` lists them, sorted.
+    fn imports(&self, name: &str) -> Vec<String> {
+        let run = self.sluice(&[
+            "plugins",
+            "inspect",
+            &test_plugin(name).display().to_string(),
+            "--output",
+            "json",
+        ]);
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+        let report: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        report["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|import| import["name"].as_str().unwrap_or_default().to_owned())
+            .filter(|name| name.starts_with("sluice:deploy/"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The versions the fixture wrote into the database.
+    fn deployed(&self) -> Vec<String> {
+        let db = rusqlite::Connection::open(self.dir.path().join("main.db")).unwrap();
+        let mut query = db.prepare("SELECT version FROM deployed").unwrap();
+        query
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}
+
+/// Applies `v1` and checks that every 0.1.0 import answered: the log lines, the secret at the
+/// server, the row in the database, the container lookup.
+fn assert_every_010_import_answers(contract: &Contract, extra_apply_args: &[&str]) -> Run {
+    let mut args = vec!["apply", "--env", "test", "--version", "v1"];
+    args.extend_from_slice(extra_apply_args);
+    let run = contract.sluice(&args);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let text = run.all();
+    assert!(
+        text.contains("http.send: 200 hello"),
+        "log and http answered: {text}"
+    );
+    assert!(
+        text.contains("containers.inspect wit-fixture-absent on") && text.contains(": absent"),
+        "containers answered: {text}"
+    );
+    assert!(
+        text.contains("sql.query: [[Value::Integer(1)]]"),
+        "sql answered: {text}"
+    );
+    assert!(
+        !text.contains(TOKEN),
+        "the secret is redacted from the output: {text}"
+    );
+    assert_eq!(
+        contract.deployed(),
+        ["v1"],
+        "the row sql inserted is in the database"
+    );
+    assert_eq!(
+        contract.server.tokens().first().map(String::as_str),
+        Some(format!("Bearer {TOKEN}").as_str()),
+        "the secret reached the granted origin"
+    );
+    run
+}
+
+/// The `sluice:deploy` interfaces of `release`, as a component built against it imports them.
+fn interfaces(names: &[&str], release: &str) -> Vec<String> {
+    let mut all: Vec<String> = names
+        .iter()
+        .map(|name| format!("sluice:deploy/{name}@{release}"))
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_plugin_built_against_wit_0_1_0_imports_every_interface_of_it_and_each_answers() {
+    let contract = Contract::new("wit-v0-1-0");
+    assert_eq!(
+        contract.imports("wit-v0-1-0"),
+        interfaces(
+            &["containers", "http", "log", "secrets", "sql", "types"],
+            "0.1.0"
+        )
+    );
+    assert_every_010_import_answers(&contract, &[]);
+    assert_eq!(contract.server.tokens().len(), 1, "one http.send");
+}
+
+#[test]
+fn a_plugin_built_against_wit_0_1_1_imports_every_interface_of_it_and_each_answers() {
+    let contract = Contract::new("wit-v0-1-1");
+    assert_eq!(
+        contract.imports("wit-v0-1-1"),
+        interfaces(
+            &[
+                "containers",
+                "http",
+                "log",
+                "plan-notes",
+                "secrets",
+                "sql",
+                "types"
+            ],
+            "0.1.1"
+        )
+    );
+    let plan = contract.sluice(&["plan", "--env", "test", "--version", "v1"]);
+    assert!(
+        plan.all()
+            .contains("contract fixture 0.1.1: plan-notes reached the host"),
+        "sluice plan shows the plan note: {}",
+        plan.all()
+    );
+    let refused = contract.sluice(&["apply", "--env", "test", "--version", "v1"]);
+    assert_ne!(
+        refused.code, EXIT_SUCCESS,
+        "the note makes the deployment irreversible"
+    );
+    assert!(contract.server.tokens().is_empty(), "nothing was staged");
+    let run = assert_every_010_import_answers(&contract, &["--allow-irreversible"]);
+    assert!(
+        run.all().contains("http.send-all: [200, 200]"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        contract.server.tokens(),
+        vec![format!("Bearer {TOKEN}"); 3],
+        "one http.send and two through http.send-all, each with the secret"
+    );
+}
