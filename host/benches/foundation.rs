@@ -11,7 +11,7 @@ use sluice::caps::Provision;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
 use support::DiscardLogs;
-use support::figures::{median, ms};
+use support::figures::{median, median_validate, ms};
 use support::project::{ENV, Project, static_site_plan};
 
 fn plugin_load(rt: &tokio::runtime::Runtime) {
@@ -42,14 +42,13 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         .load("site", &bytes, Some(&grants), Limits::default())
         .unwrap();
     let calls = 500;
-    let mut per_call = Vec::new();
-    for _ in 0..calls {
-        let start = Instant::now();
-        rt.block_on(plugin.validate(&provision, r#"{"source":"/site","target":"/www"}"#))
-            .unwrap()
-            .unwrap();
-        per_call.push(start.elapsed());
-    }
+    let per_call = median_validate(
+        rt,
+        &plugin,
+        &provision,
+        r#"{"source":"/site","target":"/www"}"#,
+        calls,
+    );
 
     println!(
         "plugin load (builtin static-site, {} KiB component)",
@@ -62,7 +61,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
     );
     println!(
         "  instantiate + one call (validate) via InstancePre {} (median of {calls})",
-        ms(median(per_call))
+        ms(per_call)
     );
 }
 

@@ -12,7 +12,7 @@ use sluice::caps::Provision;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
 use support::DiscardLogs;
-use support::figures::{median, ms};
+use support::figures::{median, median_validate, ms};
 use support::js::{Build, example_component};
 use support::project::{ENV, Project, static_site_plan};
 
@@ -43,14 +43,7 @@ fn load_and_call(rt: &tokio::runtime::Runtime, bytes: &ComponentBytes) {
 
     let plugin = load(&runtime);
     let calls = 100;
-    let mut per_call = Vec::new();
-    for _ in 0..calls {
-        let start = Instant::now();
-        rt.block_on(plugin.validate(&provision, CONFIG))
-            .unwrap()
-            .unwrap();
-        per_call.push(start.elapsed());
-    }
+    let per_call = median_validate(rt, &plugin, &provision, CONFIG, calls);
 
     println!(
         "JS plugin release-dir-ts (TypeScript, componentize-js 0.23, {} KiB component)",
@@ -63,7 +56,7 @@ fn load_and_call(rt: &tokio::runtime::Runtime, bytes: &ComponentBytes) {
     );
     println!(
         "  instantiate + one call (validate)           {} (median of {calls})",
-        ms(median(per_call))
+        ms(per_call)
     );
 }
 

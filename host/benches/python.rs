@@ -12,7 +12,7 @@ use sluice::caps::Provision;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, Runtime};
 use support::DiscardLogs;
-use support::figures::{median, ms};
+use support::figures::{median, median_validate, ms};
 use support::project::ENV;
 use support::python::{RELEASE_DIR, built, release_dir_plan, release_dir_project};
 
@@ -48,14 +48,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         .load("release-dir", &bytes, Some(&grants), Limits::default())
         .unwrap();
     let calls = 200;
-    let mut per_call = Vec::new();
-    for _ in 0..calls {
-        let start = Instant::now();
-        rt.block_on(plugin.validate(&provision, CONFIG))
-            .unwrap()
-            .unwrap();
-        per_call.push(start.elapsed());
-    }
+    let per_call = median_validate(rt, &plugin, &provision, CONFIG, calls);
 
     println!(
         "Python plugin load (release-dir via componentize-py, {} KiB component)",
@@ -72,7 +65,7 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
     );
     println!(
         "  instantiate + one call (validate) via InstancePre {} (median of {calls})",
-        ms(median(per_call))
+        ms(per_call)
     );
 }
 
