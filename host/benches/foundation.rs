@@ -8,39 +8,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sluice::caps::Provision;
-use sluice::plan::model::{Grants, Limits};
-use sluice::runtime::{ComponentBytes, Runtime};
+use sluice::runtime::ComponentBytes;
 use support::DiscardLogs;
-use support::figures::{median, median_validate, ms};
+use support::figures::{load_costs, median, median_validate, ms};
 use support::project::{ENV, Project, static_site_plan};
 
 fn plugin_load(rt: &tokio::runtime::Runtime) {
-    let cache = tempfile::tempdir().unwrap();
     let bytes = ComponentBytes::builtin("static-site").unwrap();
-    let grants = Grants::default();
-
-    let cold_start = Instant::now();
-    let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
-    runtime
-        .load("site", &bytes, Some(&grants), Limits::default())
-        .unwrap();
-    let cold = cold_start.elapsed();
-
     let provision = Provision::deny_all("site", "bench", Arc::new(DiscardLogs));
-    let mut cached_first_call = Vec::new();
-    for _ in 0..20 {
-        let start = Instant::now();
-        let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
-        let plugin = runtime
-            .load("site", &bytes, Some(&grants), Limits::default())
-            .unwrap();
-        rt.block_on(plugin.info(&provision)).unwrap();
-        cached_first_call.push(start.elapsed());
-    }
-
-    let plugin = runtime
-        .load("site", &bytes, Some(&grants), Limits::default())
-        .unwrap();
+    let (costs, plugin) = load_costs(rt, &bytes, &provision);
     let calls = 500;
     let per_call = median_validate(
         rt,
@@ -54,10 +30,13 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         "plugin load (builtin static-site, {} KiB component)",
         bytes.bytes.len() / 1024
     );
-    println!("  cold: engine + compile + link              {}", ms(cold));
+    println!(
+        "  cold: engine + compile + link              {}",
+        ms(costs.cold)
+    );
     println!(
         "  cached: engine + deserialize + link + info() {} (median of 20; target < 5 ms)",
-        ms(median(cached_first_call))
+        ms(costs.cached_with_call)
     );
     println!(
         "  instantiate + one call (validate) via InstancePre {} (median of {calls})",

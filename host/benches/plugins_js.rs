@@ -9,39 +9,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sluice::caps::Provision;
-use sluice::plan::model::{Grants, Limits};
-use sluice::runtime::{ComponentBytes, Runtime};
+use sluice::runtime::ComponentBytes;
 use support::DiscardLogs;
-use support::figures::{median, median_validate, ms};
+use support::figures::{load_costs, median, median_validate, ms};
 use support::js::{Build, example_component};
 use support::project::{ENV, Project, static_site_plan};
 
 const CONFIG: &str = r#"{"source":"/site","target":"/www"}"#;
 
 fn load_and_call(rt: &tokio::runtime::Runtime, bytes: &ComponentBytes) {
-    let cache = tempfile::tempdir().unwrap();
-    let grants = Grants::default();
-    let load = |runtime: &Runtime| {
-        runtime
-            .load("site", bytes, Some(&grants), Limits::default())
-            .unwrap()
-    };
-
-    let cold_start = Instant::now();
-    let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
-    load(&runtime);
-    let cold = cold_start.elapsed();
-
     let provision = Provision::deny_all("site", "bench", Arc::new(DiscardLogs));
-    let mut cached = Vec::new();
-    for _ in 0..20 {
-        let start = Instant::now();
-        let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
-        rt.block_on(load(&runtime).info(&provision)).unwrap();
-        cached.push(start.elapsed());
-    }
-
-    let plugin = load(&runtime);
+    let (costs, plugin) = load_costs(rt, bytes, &provision);
     let calls = 100;
     let per_call = median_validate(rt, &plugin, &provision, CONFIG, calls);
 
@@ -49,10 +27,13 @@ fn load_and_call(rt: &tokio::runtime::Runtime, bytes: &ComponentBytes) {
         "JS plugin release-dir-ts (TypeScript, componentize-js 0.23, {} KiB component)",
         bytes.bytes.len() / 1024
     );
-    println!("  first compile: engine + compile + link      {}", ms(cold));
+    println!(
+        "  first compile: engine + compile + link      {}",
+        ms(costs.cold)
+    );
     println!(
         "  cached: engine + deserialize + link + info() {} (median of 20; target < 5 ms)",
-        ms(median(cached))
+        ms(costs.cached_with_call)
     );
     println!(
         "  instantiate + one call (validate)           {} (median of {calls})",

@@ -9,44 +9,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sluice::caps::Provision;
-use sluice::plan::model::{Grants, Limits};
-use sluice::runtime::{ComponentBytes, Runtime};
+use sluice::runtime::ComponentBytes;
 use support::DiscardLogs;
-use support::figures::{median, median_validate, ms};
+use support::figures::{load_costs, median, median_validate, ms};
 use support::project::ENV;
 use support::python::{RELEASE_DIR, built, release_dir_plan, release_dir_project};
 
 const CONFIG: &str = r#"{"source":"/site","target":"/www"}"#;
 
 fn plugin_load(rt: &tokio::runtime::Runtime) {
-    let cache = tempfile::tempdir().unwrap();
     let bytes = ComponentBytes::file("release-dir", &built(RELEASE_DIR), None).unwrap();
-    let grants = Grants::default();
-
-    let cold_start = Instant::now();
-    let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
-    runtime
-        .load("release-dir", &bytes, Some(&grants), Limits::default())
-        .unwrap();
-    let cold = cold_start.elapsed();
-
     let provision = Provision::deny_all("release-dir", "bench", Arc::new(DiscardLogs));
-    let (mut cached_load, mut first_call) = (Vec::new(), Vec::new());
-    for _ in 0..20 {
-        let start = Instant::now();
-        let runtime = Runtime::new(cache.path().to_path_buf()).unwrap();
-        let plugin = runtime
-            .load("release-dir", &bytes, Some(&grants), Limits::default())
-            .unwrap();
-        let loaded = Instant::now();
-        rt.block_on(plugin.info(&provision)).unwrap();
-        cached_load.push(loaded - start);
-        first_call.push(loaded.elapsed());
-    }
-
-    let plugin = runtime
-        .load("release-dir", &bytes, Some(&grants), Limits::default())
-        .unwrap();
+    let (costs, plugin) = load_costs(rt, &bytes, &provision);
     let calls = 200;
     let per_call = median_validate(rt, &plugin, &provision, CONFIG, calls);
 
@@ -54,14 +28,17 @@ fn plugin_load(rt: &tokio::runtime::Runtime) {
         "Python plugin load (release-dir via componentize-py, {} KiB component)",
         bytes.bytes.len() / 1024
     );
-    println!("  cold: engine + compile + link              {}", ms(cold));
+    println!(
+        "  cold: engine + compile + link              {}",
+        ms(costs.cold)
+    );
     println!(
         "  cached: engine + deserialize + link        {} (median of 20)",
-        ms(median(cached_load))
+        ms(costs.cached_load)
     );
     println!(
         "  then instantiate + info() on that load     {} (median of 20; target for both < 5 ms)",
-        ms(median(first_call))
+        ms(costs.first_call)
     );
     println!(
         "  instantiate + one call (validate) via InstancePre {} (median of {calls})",

@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use sluice::caps::Provision;
-use sluice::runtime::LoadedPlugin;
+use sluice::plan::model::{Grants, Limits};
+use sluice::runtime::{ComponentBytes, LoadedPlugin, Runtime};
 
 /// `d` in milliseconds, three decimals.
 pub fn ms(d: Duration) -> String {
@@ -35,4 +36,54 @@ pub fn median_validate(
         })
         .collect();
     median(samples)
+}
+
+/// What loading a component costs: its first compile, and the medians of 20 cached loads (a new
+/// engine each, as a new `sluice` process has), of the `info()` call after each, and of both.
+pub struct LoadCosts {
+    /// Engine + compile + link, with an empty cache.
+    pub cold: Duration,
+    /// Engine + deserialize + link, from the cache.
+    pub cached_load: Duration,
+    /// Instantiate + `info()` after a cached load.
+    pub first_call: Duration,
+    /// A cached load and its `info()`, together.
+    pub cached_with_call: Duration,
+}
+
+/// Measures [`LoadCosts`] for `bytes` (granted nothing), and returns the plugin loaded.
+pub fn load_costs(
+    rt: &tokio::runtime::Runtime,
+    bytes: &ComponentBytes,
+    provision: &Provision,
+) -> (LoadCosts, LoadedPlugin) {
+    let cache = tempfile::tempdir().expect("a temporary cache directory");
+    let load = |runtime: &Runtime| {
+        runtime
+            .load("bench", bytes, Some(&Grants::default()), Limits::default())
+            .expect("the component loads")
+    };
+    let cold_start = Instant::now();
+    let runtime = Runtime::new(cache.path().to_path_buf()).expect("the runtime starts");
+    let plugin = load(&runtime);
+    let cold = cold_start.elapsed();
+
+    let (mut loads, mut calls, mut both) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let start = Instant::now();
+        let runtime = Runtime::new(cache.path().to_path_buf()).expect("the runtime starts");
+        let cached = load(&runtime);
+        let loaded = Instant::now();
+        rt.block_on(cached.info(provision)).expect("info answers");
+        loads.push(loaded - start);
+        calls.push(loaded.elapsed());
+        both.push(start.elapsed());
+    }
+    let costs = LoadCosts {
+        cold,
+        cached_load: median(loads),
+        first_call: median(calls),
+        cached_with_call: median(both),
+    };
+    (costs, plugin)
 }
