@@ -55,9 +55,7 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(parent).map_err(|e| backend(&e))?;
         }
-        let mut connection = Connection::open(path).map_err(|e| backend(&e))?;
-        configure(&connection).map_err(|e| backend(&e))?;
-        migrations::migrate(&mut connection).map_err(|e| backend(&e))?;
+        let connection = open_configured(path).map_err(|e| backend(&e))?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
             location,
@@ -92,6 +90,28 @@ impl SqliteStore {
             location: self.location.clone(),
             message: e.to_string(),
         })
+    }
+}
+
+/// Opens `path`, configures the connection and migrates the schema. Switching a new file to WAL
+/// answers "database is locked" at once, without waiting on the busy timeout, when another process
+/// is doing the same (two `sluice apply` started together): that is retried until
+/// [`BUSY_TIMEOUT`] has passed.
+fn open_configured(path: &Path) -> Result<Connection, migrations::MigrationError> {
+    let attempt = || -> Result<Connection, migrations::MigrationError> {
+        let mut connection = Connection::open(path)?;
+        configure(&connection)?;
+        migrations::migrate(&mut connection)?;
+        Ok(connection)
+    };
+    let give_up = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match attempt() {
+            Err(e) if e.is_busy() && Instant::now() < give_up => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => return result,
+        }
     }
 }
 

@@ -26,6 +26,14 @@ pub(super) enum MigrationError {
     },
 }
 
+impl MigrationError {
+    /// Whether another connection held the database (worth trying again).
+    pub(super) fn is_busy(&self) -> bool {
+        matches!(self, MigrationError::Sql(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
+    }
+}
+
 /// Brings the schema up to date; does nothing when it already is.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -21,6 +21,25 @@ fn opening_a_database_whose_directory_does_not_exist_yet_creates_the_directory()
     assert!(store.history(&HistoryFilter::default()).unwrap().is_empty());
 }
 
+/// Two `sluice apply` started together both open a state file that does not exist yet: the one
+/// that loses the race to switch it to WAL and create the schema waits instead of failing.
+#[test]
+fn processes_opening_a_new_database_at_the_same_time_all_get_it() {
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let opened: Vec<_> = std::thread::scope(|scope| {
+            let openers: Vec<_> = (0..6)
+                .map(|_| scope.spawn(|| SqliteStore::open(&path).map(drop)))
+                .collect();
+            openers.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        for result in opened {
+            result.unwrap();
+        }
+    }
+}
+
 /// PostgreSQL has no insertion order to fall back on: there, such units are listed by name,
 /// descending.
 #[test]
