@@ -1,7 +1,7 @@
 mod server;
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use self::server::{TestServer, closed_address, reply, silent_listener};
 use super::{Probe, Verdict, evaluate};
@@ -267,9 +267,58 @@ async fn soak_keeps_probing_after_the_gate_passes_and_then_passes() {
     assert!(verdict.passed, "{}", verdict.reason);
     assert!(verdict.attempts > 1, "{}", verdict.reason);
     assert!(
-        verdict.reason.contains(", then soaked 100ms over "),
+        verdict.reason.contains(", then soaked 1"),
         "{}",
         verdict.reason
+    );
+}
+
+#[tokio::test]
+async fn a_soak_watches_its_whole_window_and_ends_on_a_success_at_or_after_its_end() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let timing = GateTiming {
+        interval: Duration::from_millis(500),
+        soak: Duration::from_secs(2),
+        ..quick()
+    };
+    let first_success = Mutex::new(None);
+    let observe = |probe: &Probe| {
+        let mut first = first_success.lock().unwrap();
+        if probe.ok && first.is_none() {
+            *first = Some(Instant::now());
+        }
+    };
+
+    let verdict = evaluate(&http(server.url("/"), 200, None), &timing, true, &observe).await;
+    let watched = first_success.into_inner().unwrap().unwrap().elapsed();
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert!(watched >= timing.soak, "watched only {watched:?}");
+    let soaked = verdict
+        .reason
+        .split(", then soaked ")
+        .nth(1)
+        .and_then(|rest| rest.split(" over ").next())
+        .and_then(|figure| humantime::parse_duration(figure).ok())
+        .unwrap_or_else(|| panic!("no soaked time in {}", verdict.reason));
+    assert!(soaked >= timing.soak, "{}", verdict.reason);
+}
+
+#[tokio::test]
+async fn a_failure_in_the_last_interval_of_a_soak_fails_the_gate() {
+    let server = TestServer::start([reply(200, ""); 4], reply(500, "broken")).await;
+    let timing = GateTiming {
+        interval: Duration::from_millis(500),
+        soak: Duration::from_secs(2),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, true).await;
+
+    assert!(!verdict.passed, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "failed during soak: 3 consecutive failures (last: HTTP 500 (expected 200))"
     );
 }
 
