@@ -25,6 +25,7 @@ pub async fn evaluate(
         prober,
         timing,
         observe,
+        start_period_ends: later(started, timing.start_period),
         tally: Tally::default(),
     };
 
@@ -116,8 +117,10 @@ struct Tally {
     attempts: u32,
     /// The current streak of successes.
     successes: u32,
-    /// The current streak of failures.
+    /// The current streak of failures (those that count: see [`Run::start_period_ends`]).
     failures: u32,
+    /// Whether any probe has succeeded.
+    succeeded_once: bool,
     /// What the last probe saw.
     last: Option<String>,
 }
@@ -127,6 +130,8 @@ struct Run<'a> {
     prober: Prober<'a>,
     timing: &'a GateTiming,
     observe: &'a (dyn Fn(&Probe) + Send + Sync),
+    /// Until then, failures before the first success do not count toward the threshold.
+    start_period_ends: Instant,
     tally: Tally,
 }
 
@@ -151,7 +156,7 @@ impl Run<'_> {
                 Until::SucceededAtOrAfterEnd => probe.await,
             };
             let ok = observation.ok;
-            self.record(observation);
+            self.record(observation, probe_started);
             let succeeded = match phase.until {
                 Until::Threshold(threshold) => self.tally.successes >= threshold,
                 Until::SucceededAtOrAfterEnd => ok && probe_started >= phase.end,
@@ -166,16 +171,19 @@ impl Run<'_> {
         }
     }
 
-    /// Counts one probe and shows it to the observer.
-    fn record(&mut self, observation: Observation) {
+    /// Counts one probe (started at `started`) and shows it to the observer.
+    fn record(&mut self, observation: Observation, started: Instant) {
         let tally = &mut self.tally;
         tally.attempts += 1;
         if observation.ok {
             tally.successes += 1;
             tally.failures = 0;
+            tally.succeeded_once = true;
         } else {
-            tally.failures += 1;
             tally.successes = 0;
+            if tally.succeeded_once || started >= self.start_period_ends {
+                tally.failures += 1;
+            }
         }
         (self.observe)(&Probe {
             attempt: tally.attempts,

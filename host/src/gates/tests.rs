@@ -17,6 +17,7 @@ fn quick() -> GateTiming {
         failure_threshold: 3,
         deadline: Duration::from_secs(30),
         soak: Duration::ZERO,
+        start_period: Duration::ZERO,
     }
 }
 
@@ -381,5 +382,97 @@ async fn a_closed_port_fails_the_tcp_gate_with_connection_refused() {
     assert_eq!(
         verdict.reason,
         "failed: 3 consecutive failures (last: connection refused)"
+    );
+}
+
+#[tokio::test]
+async fn failures_before_the_first_success_within_the_start_period_do_not_count() {
+    let server = TestServer::start([reply(503, ""); 5], reply(200, "ok")).await;
+    let timing = GateTiming {
+        start_period: Duration::from_secs(30),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "passed: 1 consecutive success after 6 probes (last: HTTP 200)"
+    );
+}
+
+#[tokio::test]
+async fn without_a_start_period_the_same_slow_starter_fails_at_the_failure_threshold() {
+    let server = TestServer::start([reply(503, ""); 5], reply(200, "ok")).await;
+
+    let verdict = run(&http(server.url("/"), 200, None), &quick(), false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 503 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn after_the_first_success_failures_count_even_within_the_start_period() {
+    let server = TestServer::start([reply(200, "")], reply(500, "broken")).await;
+    let timing = GateTiming {
+        success_threshold: 2,
+        start_period: Duration::from_secs(30),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 4, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 500 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn once_the_start_period_is_over_failures_count_again() {
+    let server = TestServer::always(reply(503, "")).await;
+    let timing = GateTiming {
+        start_period: Duration::from_millis(200),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert!(
+        verdict.attempts > 3,
+        "probes in the start period did not count: {}",
+        verdict.reason
+    );
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 503 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn a_start_period_as_long_as_the_deadline_fails_at_the_deadline() {
+    let server = TestServer::always(reply(503, "")).await;
+    let timing = GateTiming {
+        deadline: Duration::from_millis(300),
+        start_period: Duration::from_millis(300),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert!(
+        verdict
+            .reason
+            .starts_with("failed: deadline 300ms passed after "),
+        "{}",
+        verdict.reason
     );
 }
