@@ -51,6 +51,7 @@ mod pages_wrangler;
 mod parallel_units;
 mod plan_errors;
 mod plugin_loading;
+mod plugins_c;
 mod plugins_js;
 mod plugins_python;
 mod release_pipeline;
