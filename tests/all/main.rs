@@ -52,6 +52,7 @@ mod pages_wrangler;
 mod parallel_units;
 mod plan_errors;
 mod plugin_loading;
+mod plugins_c;
 mod plugins_js;
 mod plugins_python;
 mod plugins_rust;

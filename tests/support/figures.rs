@@ -1,10 +1,15 @@
 //! Figures the benchmarks print.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sluice::caps::Provision;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, LoadedPlugin, Runtime};
+
+use super::project::{ENV, Project};
+use super::release_dir::static_site_plan_with;
 
 /// `d` in milliseconds, three decimals.
 pub fn ms(d: Duration) -> String {
@@ -86,4 +91,63 @@ pub fn load_costs(
         cached_with_call: median(both),
     };
     (costs, plugin)
+}
+
+/// Prints the figures `make bench` shows for one language's release-dir example, built to
+/// `wasm` (`label` says which): component size, first compile, cached load and first call,
+/// instantiate + one lifecycle call (`validate`), and a whole `sluice apply` with no gates.
+pub fn release_dir_figures(label: &str, wasm: &Path) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let bytes = ComponentBytes::file("site", wasm, None).expect("the component is readable");
+    let provision = Provision::deny_all("site", "bench", Arc::new(super::DiscardLogs));
+    let (costs, plugin) = load_costs(&rt, &bytes, &provision);
+    let calls = 100;
+    let config = r#"{"source":"/site","target":"/www"}"#;
+    let per_call = median_validate(&rt, &plugin, &provision, config, calls);
+
+    println!("{label} ({} KiB component)", bytes.bytes.len() / 1024);
+    println!(
+        "  first compile: engine + compile + link        {}",
+        ms(costs.cold)
+    );
+    println!(
+        "  cached: engine + deserialize + link           {} (median of 20)",
+        ms(costs.cached_load)
+    );
+    println!(
+        "  then instantiate + info() on that load        {} (median of 20)",
+        ms(costs.first_call)
+    );
+    println!(
+        "  cached load + info(), together                {} (median of 20; target < 5 ms)",
+        ms(costs.cached_with_call)
+    );
+    println!(
+        "  instantiate + one call (validate)             {} (median of {calls})",
+        ms(per_call)
+    );
+
+    let project = Project::new();
+    let plan = static_site_plan_with(wasm, "");
+    let without_gates = &plan[..plan.find("gates = [").expect("the plan has gates")];
+    project.write_plan(without_gates);
+    project.deploy("warm-up");
+    let runs = 15;
+    let walls = (0..runs)
+        .map(|i| {
+            let version = format!("bare-{i}");
+            project.write_site(&version);
+            let start = Instant::now();
+            let run = project.sluice(&["apply", "--env", ENV, "--version", &version]);
+            assert_eq!(run.code, 0, "{}", run.all());
+            start.elapsed()
+        })
+        .collect();
+    println!(
+        "  sluice apply, no gates (whole process, cached) {} (median of {runs})",
+        ms(median(walls))
+    );
 }

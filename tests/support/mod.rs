@@ -6,8 +6,10 @@
 //! test needs them per test: a run's peak memory is that child's own ([`output_with_peak_memory`]).
 #![allow(dead_code)] // each bench uses its own subset
 
+pub mod c;
 pub mod caddy;
 pub mod cloudflare;
+pub mod components;
 pub mod database;
 pub mod docker;
 pub mod figures;
@@ -23,6 +25,7 @@ pub mod pages;
 pub mod plans;
 pub mod project;
 pub mod python;
+pub mod release_dir;
 pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
