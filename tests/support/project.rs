@@ -151,19 +151,6 @@ gates = [
     )
 }
 
-/// [`static_site_plan`] with the plugin `site` being the component `wasm`, pinned by its sha256
-/// (a strategy with static-site's config: `source`, `target`, `keep`, `public_url`).
-pub fn component_plan(wasm: &Path, extra_gate: &str) -> String {
-    static_site_plan(extra_gate).replace(
-        "source = \"builtin:static-site\"",
-        &format!(
-            "source = {:?}\nsha256 = \"{}\"",
-            wasm.display().to_string(),
-            sha256_file(wasm)
-        ),
-    )
-}
-
 /// [`static_site_plan`] with unit `web` deployed by the test plugin `name` instead, declared as
 /// `[plugins.bad]` followed by `tables` (its grants and limits, as TOML), with `config` (TOML
 /// pairs such as `attack = "read", args = ["/x"]`) added to the unit's config.
