@@ -52,6 +52,7 @@ mod parallel_units;
 mod plan_errors;
 mod plugin_loading;
 mod plugins_js;
+mod plugins_new;
 mod plugins_python;
 mod release_pipeline;
 mod robust_input;

@@ -39,17 +39,23 @@ pub fn test_component(name: &str) -> PathBuf {
     component(&format!("tests/js-plugins/{name}"), Build::Documented)
 }
 
+/// The directory of the JS toolchain `scripts/ensure-js-toolchain.sh` installs (`build/npm-js`).
+pub fn toolchain() -> PathBuf {
+    let dir = repo().join("build/npm-js");
+    assert!(
+        dir.join("installed").is_file(),
+        "the JS toolchain is not installed in build/npm-js: run `scripts/ensure-js-toolchain.sh` \
+         (`SLUICE_SERVICES=1 scripts/ensure-deps.sh`, which make test runs, calls it)"
+    );
+    dir
+}
+
 /// The plugin in `dir` (relative to the repository), built (now unless cached).
 fn component(dir: &str, build: Build) -> PathBuf {
     let root = repo();
     let plugin = root.join(dir);
     let name = plugin.file_name().unwrap().to_string_lossy().into_owned();
-    let installed = root.join("build/npm-js/installed");
-    assert!(
-        installed.is_file(),
-        "the JS toolchain is not installed in build/npm-js: run `scripts/ensure-js-toolchain.sh` \
-         (`SLUICE_SERVICES=1 scripts/ensure-deps.sh`, which make test runs, calls it)"
-    );
+    let installed = toolchain().join("installed");
     let mut hasher = Sha256::new();
     hasher.update(format!("{build:?}"));
     for input in [

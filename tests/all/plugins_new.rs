@@ -1,0 +1,293 @@
+//! `sluice plugins new`: for Rust, Python and TypeScript, the project it writes in a scratch
+//! directory outside the repository builds with the commands its README gives, its own test
+//! passes, and its sample plan deploys with no edit; the built component imports only the
+//! capabilities the project was created with. It refuses an existing directory (leaving it as it
+//! was), an unknown capability, an unknown language and a name no package can have.
+//!
+//! The README's commands run as written, with the toolchains of this repository: `sluice` is this
+//! build, `npm install` is skipped for the `build/npm-js` toolchain (`SLUICE_JS_TOOLCHAIN`, which
+//! the project's `build.sh` honours), componentize-py is `build/py`'s (`COMPONENTIZE_PY`), and
+//! cargo builds into one target directory under the repository's `target/` shared by every run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::js::toolchain as js_toolchain;
+use crate::support::python::{componentize_py, repo_root};
+use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, sha256_file, sluice};
+
+/// Every capability a project may import, in the order `plugins audit` lists them.
+const OFFERED: &[&str] = &["log", "plan-notes", "http", "secrets", "containers", "sql"];
+
+/// Runs `sluice plugins new ARGS` in `dir`.
+fn plugins_new(dir: &Path, args: &[&str]) -> Run {
+    sluice(dir)
+        .args(["plugins", "new"])
+        .args(args)
+        .output()
+        .unwrap()
+        .into()
+}
+
+/// The commands of the README's `sh` block, comments stripped.
+fn readme_commands(project: &Path) -> Vec<String> {
+    let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
+    let start = readme.find("```sh\n").expect("the README has a sh block") + "```sh\n".len();
+    let len = readme[start..].find("```").unwrap();
+    readme[start..start + len]
+        .lines()
+        .map(|line| line.split(" #").next().unwrap_or(line).trim().to_owned())
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+/// Runs `command`, one line of the README, in `project` (see the module's doc for the toolchains).
+fn run_readme_command(project: &Path, command: &str) -> Run {
+    if let Some(args) = command.strip_prefix("sluice ") {
+        return sluice(project)
+            .args(args.split_whitespace())
+            .output()
+            .unwrap()
+            .into();
+    }
+    let mut shell = Command::new("bash");
+    shell
+        .current_dir(project)
+        .args(["-c", command])
+        .env("COMPONENTIZE_PY", componentize_py())
+        .env("SLUICE_JS_TOOLCHAIN", js_toolchain())
+        .env("CARGO_TARGET_DIR", repo_root().join("target/plugins-new"));
+    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+        shell.env_remove(var);
+    }
+    shell.output().unwrap().into()
+}
+
+/// What following a new project's README did: the output of each command, by command.
+struct Followed {
+    runs: Vec<(String, Run)>,
+}
+
+impl Followed {
+    /// The output of the first command starting with `prefix`.
+    fn of(&self, prefix: &str) -> &Run {
+        self.runs
+            .iter()
+            .find(|(command, _)| command.starts_with(prefix))
+            .map(|(_, run)| run)
+            .unwrap_or_else(|| panic!("the README runs no `{prefix}`"))
+    }
+}
+
+/// Creates the project `name` in a scratch directory with `args`, then runs its README's
+/// commands in order, each of which must succeed.
+fn create_and_follow_readme(name: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf, Followed) {
+    let scratch = tempfile::tempdir().unwrap();
+    let created = plugins_new(scratch.path(), &[&[name], args].concat());
+    assert_eq!(created.code, EXIT_SUCCESS, "{}", created.all());
+    let project = scratch.path().join(name);
+    let mut runs = Vec::new();
+    for command in readme_commands(&project) {
+        if command == "npm install" {
+            continue; // the toolchain is the repository's build/npm-js
+        }
+        let run = run_readme_command(&project, &command);
+        assert_eq!(run.code, EXIT_SUCCESS, "`{command}`: {}", run.all());
+        runs.push((command, run));
+    }
+    (scratch, project, Followed { runs })
+}
+
+/// What the sample plan deployed: the `current` link, and the page it serves.
+fn deployed(project: &Path) -> (PathBuf, String) {
+    let www = project.join("www");
+    (
+        std::fs::read_link(www.join("current")).unwrap(),
+        std::fs::read_to_string(www.join("current/index.html")).unwrap(),
+    )
+}
+
+/// `plugins audit`'s IMPORTED column for each capability a project may import.
+fn imported(project: &Path) -> Vec<(String, bool)> {
+    let audit: Run = sluice(project)
+        .args(["plugins", "audit"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(audit.code, EXIT_SUCCESS, "{}", audit.all());
+    OFFERED
+        .iter()
+        .map(|capability| {
+            let row = audit
+                .stdout
+                .lines()
+                .map(|line| line.split_whitespace().collect::<Vec<_>>())
+                .find(|words| words.first() == Some(capability))
+                .unwrap_or_else(|| panic!("no {capability} row: {}", audit.stdout));
+            ((*capability).to_owned(), row.get(1) == Some(&"yes"))
+        })
+        .collect()
+}
+
+/// `chosen` as [`imported`] shows it when exactly those are imported.
+fn only(chosen: &[&str]) -> Vec<(String, bool)> {
+    OFFERED
+        .iter()
+        .map(|capability| ((*capability).to_owned(), chosen.contains(capability)))
+        .collect()
+}
+
+/// The checks every language's project passes once its README was followed.
+fn assert_deployed_and_pinned(name: &str, project: &Path, followed: &Followed) {
+    assert!(
+        followed
+            .of("sluice apply")
+            .all()
+            .contains("result: succeeded"),
+        "{}",
+        followed.of("sluice apply").all()
+    );
+    assert_eq!(
+        deployed(project),
+        (
+            PathBuf::from("releases/v1"),
+            format!("<h1>Deployed by {name}</h1>\n")
+        )
+    );
+    let plan = std::fs::read_to_string(project.join("sluice.toml")).unwrap();
+    let digest = sha256_file(&project.join(format!("{name}.wasm")));
+    assert!(
+        plan.contains(&format!("sha256 = \"{digest}\"")),
+        "build.sh pinned the component it built: {plan}"
+    );
+}
+
+#[test]
+fn a_new_python_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_what_was_chosen()
+ {
+    let (_scratch, project, followed) = create_and_follow_readme(
+        "site-py",
+        &["--lang", "python", "--capabilities", "http,secrets"],
+    );
+    assert!(
+        followed
+            .of("python3 -m unittest")
+            .stderr
+            .contains("Ran 1 test"),
+        "{}",
+        followed.of("python3 -m unittest").all()
+    );
+    assert_deployed_and_pinned("site-py", &project, &followed);
+    assert_eq!(imported(&project), only(&["log", "http", "secrets"]));
+}
+
+#[test]
+fn a_new_typescript_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_what_was_chosen()
+ {
+    let (_scratch, project, followed) = create_and_follow_readme(
+        "site-ts",
+        &["--lang", "js", "--capabilities", "sql,plan-notes"],
+    );
+    assert!(
+        followed.of("npm test").stdout.contains("# pass 1"),
+        "{}",
+        followed.of("npm test").all()
+    );
+    assert_deployed_and_pinned("site-ts", &project, &followed);
+    assert_eq!(imported(&project), only(&["log", "plan-notes", "sql"]));
+}
+
+#[test]
+fn a_new_rust_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_only_the_log() {
+    let (_scratch, project, followed) = create_and_follow_readme("site-rs", &["--lang", "rust"]);
+    assert!(
+        followed
+            .of("cargo test")
+            .stdout
+            .contains("test result: ok. 1 passed"),
+        "{}",
+        followed.of("cargo test").all()
+    );
+    assert_deployed_and_pinned("site-rs", &project, &followed);
+    assert_eq!(imported(&project), only(&["log"]));
+}
+
+#[test]
+fn an_existing_directory_is_refused_and_left_exactly_as_it_was() {
+    let scratch = tempfile::tempdir().unwrap();
+    let existing = scratch.path().join("site");
+    std::fs::create_dir(&existing).unwrap();
+    std::fs::write(existing.join("notes.txt"), "mine").unwrap();
+
+    let run = plugins_new(scratch.path(), &["site", "--lang", "python"]);
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("site already exists: `sluice plugins new` writes a new directory"),
+        "{}",
+        run.stderr
+    );
+    let entries: Vec<_> = std::fs::read_dir(&existing)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["notes.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(existing.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn an_unknown_capability_is_refused_naming_those_a_plugin_may_import_and_nothing_is_written() {
+    let scratch = tempfile::tempdir().unwrap();
+    let run = plugins_new(
+        scratch.path(),
+        &["site", "--lang", "js", "--capabilities", "http,network"],
+    );
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "unknown capability `network`: choose from log, plan-notes, http, secrets, containers, sql"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn an_unknown_language_a_language_without_templates_and_a_bad_name_are_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let go = plugins_new(scratch.path(), &["site", "--lang", "go"]);
+    assert_eq!(go.code, EXIT_INVALID, "{}", go.all());
+    assert!(
+        go.stderr.contains("invalid value 'go'")
+            && go.stderr.contains("[possible values: rust, python, js, c]"),
+        "{}",
+        go.stderr
+    );
+
+    let c = plugins_new(scratch.path(), &["site", "--lang", "c"]);
+    assert_eq!(c.code, EXIT_INVALID, "{}", c.all());
+    assert!(
+        c.stderr.contains(
+            "`--lang c`: templates for this language are not available yet in this sluice \
+             (available: rust, python, js)"
+        ),
+        "{}",
+        c.stderr
+    );
+
+    let bad = plugins_new(scratch.path(), &["My_Site", "--lang", "rust"]);
+    assert_eq!(bad.code, EXIT_INVALID, "{}", bad.all());
+    assert!(
+        bad.stderr.contains(
+            "plugin name `My_Site` is not allowed: use lowercase words of letters and digits \
+             joined by `-`"
+        ),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+}
