@@ -1,20 +1,21 @@
-//! `sluice plugins new`: for Rust, Python and TypeScript, the project it writes in a scratch
-//! directory outside the repository builds with the commands its README gives, its own test
-//! passes, and its sample plan deploys with no edit; the built component imports only the
+//! `sluice plugins new`: for Rust, Python and TypeScript, the quickest path of
+//! `docs/writing-a-plugin.md` runs as written in a scratch directory outside the repository: the
+//! project is created, builds, its own test passes and its sample plan deploys with no edit; the
+//! project's README gives the same commands, and the built component imports only the
 //! capabilities the project was created with. It refuses an existing directory (leaving it as it
 //! was), an unknown capability, an unknown language and a name no package can have.
 //!
-//! The README's commands run as written, with the toolchains of this repository: `sluice` is this
-//! build, `npm install` is skipped for the `build/npm-js` toolchain (`SLUICE_JS_TOOLCHAIN`, which
-//! the project's `build.sh` honours), componentize-py is `build/py`'s (`COMPONENTIZE_PY`), and
-//! cargo builds into one target directory under the repository's `target/` shared by every run.
+//! The commands run with the toolchains of this repository: `sluice` is this build, `npm install`
+//! is skipped for the `build/npm-js` toolchain (`SLUICE_JS_TOOLCHAIN`, which the project's
+//! `build.sh` honours), componentize-py is `build/py`'s (`COMPONENTIZE_PY`), and cargo builds into
+//! one target directory under the repository's `target/`, shared by every run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::js::toolchain as js_toolchain;
 use crate::support::python::{componentize_py, repo_root};
-use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, sha256_file, sluice};
+use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, doc_block, sha256_file, sluice};
 
 /// Every capability a project may import, in the order `plugins audit` lists them.
 const OFFERED: &[&str] = &["log", "plan-notes", "http", "secrets", "containers", "sql"];
@@ -29,20 +30,17 @@ fn plugins_new(dir: &Path, args: &[&str]) -> Run {
         .into()
 }
 
-/// The commands of the README's `sh` block, comments stripped.
-fn readme_commands(project: &Path) -> Vec<String> {
-    let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
-    let start = readme.find("```sh\n").expect("the README has a sh block") + "```sh\n".len();
-    let len = readme[start..].find("```").unwrap();
-    readme[start..start + len]
+/// The command lines of `block`, comments stripped.
+fn commands(block: &str) -> Vec<String> {
+    block
         .lines()
         .map(|line| line.split(" #").next().unwrap_or(line).trim().to_owned())
         .filter(|line| !line.is_empty())
         .collect()
 }
 
-/// Runs `command`, one line of the README, in `project` (see the module's doc for the toolchains).
-fn run_readme_command(project: &Path, command: &str) -> Run {
+/// Runs `command`, one line of the doc, in `project` (see the module's doc for the toolchains).
+fn run_command(project: &Path, command: &str) -> Run {
     if let Some(args) = command.strip_prefix("sluice ") {
         return sluice(project)
             .args(args.split_whitespace())
@@ -63,7 +61,7 @@ fn run_readme_command(project: &Path, command: &str) -> Run {
     shell.output().unwrap().into()
 }
 
-/// What following a new project's README did: the output of each command, by command.
+/// What following the doc did: the output of each command, by command.
 struct Followed {
     runs: Vec<(String, Run)>,
 }
@@ -75,25 +73,49 @@ impl Followed {
             .iter()
             .find(|(command, _)| command.starts_with(prefix))
             .map(|(_, run)| run)
-            .unwrap_or_else(|| panic!("the README runs no `{prefix}`"))
+            .unwrap_or_else(|| panic!("the doc runs no `{prefix}`"))
     }
 }
 
-/// Creates the project `name` in a scratch directory with `args`, then runs its README's
-/// commands in order, each of which must succeed.
-fn create_and_follow_readme(name: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf, Followed) {
+/// The project the doc's quickest path in `language` (`Rust`, `Python`, `TypeScript`) creates.
+const NAME: &str = "my-plugin";
+
+/// Runs the doc's quickest path in `language` in a scratch directory: `sluice plugins new`
+/// there, `cd` into the project, then the project's commands, each of which must succeed and
+/// which must be those of the project's README.
+fn follow_the_doc(language: &str) -> (tempfile::TempDir, PathBuf, Followed) {
+    let page = std::fs::read_to_string(repo_root().join("docs/writing-a-plugin.md")).unwrap();
+    let steps = commands(doc_block(
+        &page,
+        &format!("The quickest path, in {language}"),
+        "sh",
+    ));
+    let [new, cd, rest @ ..] = steps.as_slice() else {
+        panic!("the doc's {language} path is `sluice plugins new`, `cd`, then the commands")
+    };
     let scratch = tempfile::tempdir().unwrap();
-    let created = plugins_new(scratch.path(), &[&[name], args].concat());
+    let args = new
+        .strip_prefix("sluice plugins new ")
+        .expect("the path starts with `sluice plugins new`");
+    let created = plugins_new(scratch.path(), &args.split_whitespace().collect::<Vec<_>>());
     assert_eq!(created.code, EXIT_SUCCESS, "{}", created.all());
-    let project = scratch.path().join(name);
+    assert_eq!(cd, &format!("cd {NAME}"));
+    let project = scratch.path().join(NAME);
+
+    let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
+    assert_eq!(
+        commands(doc_block(&readme, "## Build, test, deploy", "sh")),
+        rest,
+        "the README and the doc give the same commands"
+    );
     let mut runs = Vec::new();
-    for command in readme_commands(&project) {
+    for command in rest {
         if command == "npm install" {
             continue; // the toolchain is the repository's build/npm-js
         }
-        let run = run_readme_command(&project, &command);
+        let run = run_command(&project, command);
         assert_eq!(run.code, EXIT_SUCCESS, "`{command}`: {}", run.all());
-        runs.push((command, run));
+        runs.push((command.clone(), run));
     }
     (scratch, project, Followed { runs })
 }
@@ -138,7 +160,7 @@ fn only(chosen: &[&str]) -> Vec<(String, bool)> {
 }
 
 /// The checks every language's project passes once its README was followed.
-fn assert_deployed_and_pinned(name: &str, project: &Path, followed: &Followed) {
+fn assert_deployed_and_pinned(project: &Path, followed: &Followed) {
     assert!(
         followed
             .of("sluice apply")
@@ -151,11 +173,11 @@ fn assert_deployed_and_pinned(name: &str, project: &Path, followed: &Followed) {
         deployed(project),
         (
             PathBuf::from("releases/v1"),
-            format!("<h1>Deployed by {name}</h1>\n")
+            format!("<h1>Deployed by {NAME}</h1>\n")
         )
     );
     let plan = std::fs::read_to_string(project.join("sluice.toml")).unwrap();
-    let digest = sha256_file(&project.join(format!("{name}.wasm")));
+    let digest = sha256_file(&project.join(format!("{NAME}.wasm")));
     assert!(
         plan.contains(&format!("sha256 = \"{digest}\"")),
         "build.sh pinned the component it built: {plan}"
@@ -165,10 +187,7 @@ fn assert_deployed_and_pinned(name: &str, project: &Path, followed: &Followed) {
 #[test]
 fn a_new_python_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_what_was_chosen()
  {
-    let (_scratch, project, followed) = create_and_follow_readme(
-        "site-py",
-        &["--lang", "python", "--capabilities", "http,secrets"],
-    );
+    let (_scratch, project, followed) = follow_the_doc("Python");
     assert!(
         followed
             .of("python3 -m unittest")
@@ -177,29 +196,26 @@ fn a_new_python_plugin_builds_passes_its_test_and_deploys_its_sample_plan_import
         "{}",
         followed.of("python3 -m unittest").all()
     );
-    assert_deployed_and_pinned("site-py", &project, &followed);
+    assert_deployed_and_pinned(&project, &followed);
     assert_eq!(imported(&project), only(&["log", "http", "secrets"]));
 }
 
 #[test]
 fn a_new_typescript_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_what_was_chosen()
  {
-    let (_scratch, project, followed) = create_and_follow_readme(
-        "site-ts",
-        &["--lang", "js", "--capabilities", "sql,plan-notes"],
-    );
+    let (_scratch, project, followed) = follow_the_doc("TypeScript");
     assert!(
         followed.of("npm test").stdout.contains("# pass 1"),
         "{}",
         followed.of("npm test").all()
     );
-    assert_deployed_and_pinned("site-ts", &project, &followed);
+    assert_deployed_and_pinned(&project, &followed);
     assert_eq!(imported(&project), only(&["log", "plan-notes", "sql"]));
 }
 
 #[test]
 fn a_new_rust_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_only_the_log() {
-    let (_scratch, project, followed) = create_and_follow_readme("site-rs", &["--lang", "rust"]);
+    let (_scratch, project, followed) = follow_the_doc("Rust");
     assert!(
         followed
             .of("cargo test")
@@ -208,7 +224,7 @@ fn a_new_rust_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importin
         "{}",
         followed.of("cargo test").all()
     );
-    assert_deployed_and_pinned("site-rs", &project, &followed);
+    assert_deployed_and_pinned(&project, &followed);
     assert_eq!(imported(&project), only(&["log"]));
 }
 
