@@ -307,3 +307,43 @@ fn an_unknown_language_a_language_without_templates_and_a_bad_name_are_refused()
     );
     assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn a_new_project_goes_where_dir_says_parents_included_is_reported_as_json_and_grants_its_imports() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let scratch = tempfile::tempdir().unwrap();
+    let args = "web --lang python --capabilities sql --dir plugins/web -o json";
+    let run = plugins_new(scratch.path(), &args.split_whitespace().collect::<Vec<_>>());
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let event: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        event,
+        serde_json::json!({
+            "event": "plugin-created", "name": "web", "language": "python",
+            "dir": "plugins/web", "capabilities": ["log", "sql"],
+        })
+    );
+    let project = scratch.path().join("plugins/web");
+    let world = std::fs::read_to_string(project.join("plugin/wit/world.wit")).unwrap();
+    let imports: Vec<&str> = world
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("import "))
+        .collect();
+    assert_eq!(
+        imports,
+        ["sluice:deploy/log@0.1.1;", "sluice:deploy/sql@0.1.1;"]
+    );
+    let plan = std::fs::read_to_string(project.join("sluice.toml")).unwrap();
+    assert!(
+        plan.contains("databases = [\"main\"]\n") && plan.contains("[databases.main]\n"),
+        "{plan}"
+    );
+    for script in ["build.sh", "pin-sha256.sh", "sluice-sdk/build.sh"] {
+        let mode = std::fs::metadata(project.join(script))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_ne!(mode & 0o111, 0, "{script} is executable");
+    }
+}

@@ -114,7 +114,7 @@ pub enum ScaffoldError {
         message: String,
     },
     /// Writing the project failed.
-    #[error("writing {}: {source}", path.display())]
+    #[error("writing {}", path.display())]
     Write {
         /// What was being written.
         path: PathBuf,
@@ -159,8 +159,9 @@ pub struct Created {
     pub capabilities: Vec<&'static str>,
 }
 
-/// Writes the project `request` describes into a new directory; writes nothing when the
-/// request is invalid or the directory exists, and removes what it wrote when writing fails.
+/// Writes the project `request` describes into a new directory (its missing parents created);
+/// writes nothing when the request is invalid or the directory exists, and removes the project
+/// directory when writing into it fails.
 pub fn create(request: &Request<'_>) -> Result<Created, ScaffoldError> {
     check_name(request.name)?;
     let template = template(request.language)?;
@@ -173,6 +174,12 @@ pub fn create(request: &Request<'_>) -> Result<Created, ScaffoldError> {
         .collect::<Result<Vec<_>, ScaffoldError>>()?;
 
     let dir = request.dir;
+    if let Some(parent) = dir.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| ScaffoldError::Write {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
     match std::fs::create_dir(dir) {
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
             return Err(ScaffoldError::Exists(dir.to_owned()));
