@@ -15,7 +15,9 @@ use std::process::Command;
 
 use crate::support::js::toolchain as js_toolchain;
 use crate::support::python::{componentize_py, repo_root};
-use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, doc_block, sha256_file, sluice};
+use crate::support::{
+    EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, doc_block, sha256_file, sluice,
+};
 
 /// Every capability a project may import, in the order `plugins audit` lists them.
 const OFFERED: &[&str] = &["log", "plan-notes", "http", "secrets", "containers", "sql"];
@@ -159,8 +161,10 @@ fn only(chosen: &[&str]) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// The checks every language's project passes once its README was followed.
-fn assert_deployed_and_pinned(project: &Path, followed: &Followed) {
+/// The checks every language's project passes once the doc was followed: v1 deployed with the
+/// component `build.sh` pinned; then v2, behind a gate that fails, rolled back to v1 by the
+/// strategy's own `rollback`.
+fn assert_deployed_pinned_and_rolled_back(project: &Path, followed: &Followed) {
     assert!(
         followed
             .of("sluice apply")
@@ -182,11 +186,31 @@ fn assert_deployed_and_pinned(project: &Path, followed: &Followed) {
         plan.contains(&format!("sha256 = \"{digest}\"")),
         "build.sh pinned the component it built: {plan}"
     );
+
+    let unit_config = "config = { source = \"/site\", target = \"/www\" }\n";
+    let failing_gate = "gates = [{ tcp = \"127.0.0.1:1\", phase = \"live\", interval = \"50ms\", \
+                        deadline = \"1s\" }]\n";
+    assert!(plan.contains(unit_config), "{plan}");
+    std::fs::write(
+        project.join("sluice.toml"),
+        plan.replace(unit_config, &format!("{unit_config}{failing_gate}")),
+    )
+    .unwrap();
+    let v2: Run = sluice(project)
+        .args(["apply", "--env", "dev", "--version", "v2"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(v2.code, EXIT_ROLLED_BACK, "{}", v2.all());
+    assert_eq!(deployed(project).0, PathBuf::from("releases/v1"));
+    assert!(
+        !project.join("www/releases/v2").exists(),
+        "rollback removed the staged release"
+    );
 }
 
 #[test]
-fn a_new_python_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_what_was_chosen()
- {
+fn a_new_python_plugin_builds_passes_its_test_deploys_and_rolls_back_importing_what_was_chosen() {
     let (_scratch, project, followed) = follow_the_doc("Python");
     assert!(
         followed
@@ -196,25 +220,25 @@ fn a_new_python_plugin_builds_passes_its_test_and_deploys_its_sample_plan_import
         "{}",
         followed.of("python3 -m unittest").all()
     );
-    assert_deployed_and_pinned(&project, &followed);
+    assert_deployed_pinned_and_rolled_back(&project, &followed);
     assert_eq!(imported(&project), only(&["log", "http", "secrets"]));
 }
 
 #[test]
-fn a_new_typescript_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_what_was_chosen()
- {
+fn a_new_typescript_plugin_builds_passes_its_test_deploys_and_rolls_back_importing_what_was_chosen()
+{
     let (_scratch, project, followed) = follow_the_doc("TypeScript");
     assert!(
         followed.of("npm test").stdout.contains("# pass 1"),
         "{}",
         followed.of("npm test").all()
     );
-    assert_deployed_and_pinned(&project, &followed);
+    assert_deployed_pinned_and_rolled_back(&project, &followed);
     assert_eq!(imported(&project), only(&["log", "plan-notes", "sql"]));
 }
 
 #[test]
-fn a_new_rust_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importing_only_the_log() {
+fn a_new_rust_plugin_builds_passes_its_test_deploys_and_rolls_back_importing_only_the_log() {
     let (_scratch, project, followed) = follow_the_doc("Rust");
     assert!(
         followed
@@ -224,7 +248,7 @@ fn a_new_rust_plugin_builds_passes_its_test_and_deploys_its_sample_plan_importin
         "{}",
         followed.of("cargo test").all()
     );
-    assert_deployed_and_pinned(&project, &followed);
+    assert_deployed_pinned_and_rolled_back(&project, &followed);
     assert_eq!(imported(&project), only(&["log"]));
 }
 
