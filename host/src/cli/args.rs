@@ -250,8 +250,8 @@ pub enum PluginsCommand {
         /// The plan to audit (default: `--plan`).
         plan: Option<PathBuf>,
     },
-    /// Write a new plugin project: a small real strategy, the SDK, its own WIT world importing
-    /// only the chosen capabilities, `build.sh`, a sample plan pinning the built component, a test.
+    /// Write a new plugin project: a small real strategy, the SDK, `build.sh`, a sample plan
+    /// pinning the built component and granting the chosen capabilities, a test.
     New(NewPluginArgs),
 }
 
@@ -264,7 +264,9 @@ pub struct NewPluginArgs {
     /// The project's language.
     #[arg(long, value_enum)]
     pub lang: Language,
-    /// Capabilities its world imports besides `log`, comma-separated (`http,secrets`).
+    /// Capabilities the plugin may call besides `log`, comma-separated (`http,secrets`): in its
+    /// own WIT world (Python, TypeScript) and granted by the sample plan. An unknown one is
+    /// refused, naming those offered.
     #[arg(long, value_delimiter = ',')]
     pub capabilities: Vec<String>,
     /// The directory to create (default: NAME in the current directory); it must not exist.

@@ -3,12 +3,13 @@
 //! vendors).
 //!
 //! A project is a small real strategy (copies `site/` into `www/releases/<version>/` and switches
-//! a `current` symlink; rolls back by switching it back), its own WIT world importing `log` and
-//! the capabilities asked for, a copy of the SDK (and of the `sluice:deploy` WIT where the
-//! toolchain needs it), a `build.sh` that builds the component and pins its sha256 in the sample
-//! plan `sluice.toml`, one test in the language's own test runner, and a README with the
-//! commands. The capabilities offered are the registry's that have a `sluice:deploy` interface
-//! ([`crate::caps::registry`]); each says how a sample plan grants it.
+//! a `current` symlink; rolls back by switching it back), a copy of the SDK (and of the
+//! `sluice:deploy` WIT where the toolchain needs it), a `build.sh` that builds the component and
+//! pins its sha256 in the sample plan `sluice.toml`, one test in the language's own test runner,
+//! and a README with the commands. The capabilities asked for, besides `log`, become the imports
+//! of the project's own WIT world (where the language has one: `{{wit_imports}}`) and the sample
+//! plan's grants (`{{grants}}`). Those offered are the registry's that have a `sluice:deploy`
+//! interface ([`crate::caps::registry`]); each says how a sample plan grants it.
 
 mod render;
 
@@ -144,7 +145,7 @@ pub struct Request<'a> {
     pub name: &'a str,
     /// The language of the project.
     pub language: Language,
-    /// The capabilities its world imports besides `log`, by registry name.
+    /// The capabilities the plugin may call besides `log`, by registry name.
     pub capabilities: &'a [String],
     /// The directory to create.
     pub dir: &'a Path,
@@ -155,7 +156,7 @@ pub struct Request<'a> {
 pub struct Created {
     /// The new project's directory.
     pub dir: PathBuf,
-    /// The capabilities its world imports, `log` first.
+    /// The capabilities the project was made for, `log` first.
     pub capabilities: Vec<&'static str>,
 }
 
