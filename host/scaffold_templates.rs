@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 enum Source {
     /// A template directory: every file under it, placeholders rendered, at the same path.
     Template(&'static str),
-    /// An SDK directory, copied verbatim (but `__pycache__`) under `sluice-sdk/`.
+    /// An SDK directory, copied verbatim (but caches: [`SKIPPED`]) under `sluice-sdk/`.
     Sdk(&'static str),
     /// A file copied verbatim to `to`, or the files directly in a directory copied under `to`.
     Verbatim {
@@ -93,7 +93,11 @@ pub fn embed(root: &Path, out: &Path) {
     std::fs::write(out.join("scaffold_templates.rs"), code).expect("write scaffold_templates.rs");
 }
 
-/// Every file under `dir`, sorted; subdirectories too unless `flat`; `__pycache__` skipped.
+/// Directories that are never part of a project: caches and installed toolchains a developer's
+/// checkout may hold.
+const SKIPPED: &[&str] = &["__pycache__", "node_modules", "target"];
+
+/// Every file under `dir`, sorted; subdirectories too unless `flat`, but not [`SKIPPED`] ones.
 fn files_under(dir: &Path, flat: bool) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let entries = std::fs::read_dir(dir)
@@ -101,7 +105,10 @@ fn files_under(dir: &Path, flat: bool) -> Vec<PathBuf> {
     for entry in entries {
         let path = entry.expect("a readable directory entry").path();
         if path.is_dir() {
-            if !flat && path.file_name().is_some_and(|name| name != "__pycache__") {
+            let skipped = path
+                .file_name()
+                .is_some_and(|name| SKIPPED.iter().any(|skip| name == *skip));
+            if !flat && !skipped {
                 files.extend(files_under(&path, false));
             }
         } else {
