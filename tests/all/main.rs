@@ -54,6 +54,7 @@ mod plan_errors;
 mod plugin_loading;
 mod plugins_c;
 mod plugins_js;
+mod plugins_new;
 mod plugins_python;
 mod plugins_rust;
 mod release_pipeline;
