@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &[Source])] = &[
     ("rust", &[COMMON, Template("host/templates/rust"), Sdk("plugins/sdk"), CARGO_LOCK]),
     ("python", &[COMMON, Template("host/templates/python"), Sdk("sdk/python"), CONTRACT]),
     ("js", &[COMMON, Template("host/templates/js"), Sdk("sdk/js"), CONTRACT]),
+    ("c", &[COMMON, Template("host/templates/c"), Sdk("sdk/c"), CONTRACT]),
 ];
 
 /// Writes `OUT_DIR/scaffold_templates.rs`.

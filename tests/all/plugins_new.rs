@@ -1,4 +1,4 @@
-//! `sluice plugins new`: for Rust, Python and TypeScript, the quickest path of
+//! `sluice plugins new`: for Rust, Python, TypeScript and C, the quickest path of
 //! `docs/writing-a-plugin.md` runs as written in a scratch directory outside the repository: the
 //! project is created, builds, its own test passes and its sample plan deploys with no edit; the
 //! project's README gives the same commands, and the built component imports only the
@@ -7,12 +7,14 @@
 //!
 //! The commands run with the toolchains of this repository: `sluice` is this build, `npm install`
 //! is skipped for the `build/npm-js` toolchain (`SLUICE_JS_TOOLCHAIN`, which the project's
-//! `build.sh` honours), componentize-py is `build/py`'s (`COMPONENTIZE_PY`), and cargo builds into
+//! `build.sh` honours), componentize-py is `build/py`'s (`COMPONENTIZE_PY`), the C tools are
+//! `build/c-tools` (`SLUICE_C_TOOLS`), and cargo builds into
 //! one target directory under the repository's `target/`, shared by every run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::c::tools as c_tools;
 use crate::support::components::repo_root;
 use crate::support::js::toolchain as js_toolchain;
 use crate::support::python::componentize_py;
@@ -57,6 +59,7 @@ fn run_command(project: &Path, command: &str) -> Run {
         .args(["-c", command])
         .env("COMPONENTIZE_PY", componentize_py())
         .env("SLUICE_JS_TOOLCHAIN", js_toolchain())
+        .env("SLUICE_C_TOOLS", c_tools())
         .env("CARGO_TARGET_DIR", repo_root().join("target/plugins-new"));
     for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
         shell.env_remove(var);
@@ -80,7 +83,8 @@ impl Followed {
     }
 }
 
-/// The project the doc's quickest path in `language` (`Rust`, `Python`, `TypeScript`) creates.
+/// The project the doc's quickest path in `language` (`Rust`, `Python`, `TypeScript`, `C`)
+/// creates.
 const NAME: &str = "my-plugin";
 
 /// Runs the doc's quickest path in `language` in a scratch directory: `sluice plugins new`
@@ -239,6 +243,27 @@ fn a_new_typescript_plugin_builds_passes_its_test_deploys_and_rolls_back_importi
 }
 
 #[test]
+fn a_new_c_plugin_builds_passes_its_test_deploys_and_rolls_back_importing_only_what_it_calls() {
+    let (_scratch, project, followed) = follow_the_doc("C");
+    assert!(
+        followed
+            .of("./test.sh")
+            .stdout
+            .contains("ok: release names are versions and never leave releases/"),
+        "{}",
+        followed.of("./test.sh").all()
+    );
+    assert_deployed_pinned_and_rolled_back(&project, &followed);
+    let world = std::fs::read_to_string(project.join("plugin/wit/world.wit")).unwrap();
+    assert!(world.contains("import sluice:deploy/secrets@"), "{world}");
+    assert_eq!(
+        imported(&project),
+        only(&["log"]),
+        "the linker keeps only the imports the code calls"
+    );
+}
+
+#[test]
 fn a_new_rust_plugin_builds_passes_its_test_deploys_and_rolls_back_importing_only_the_log() {
     let (_scratch, project, followed) = follow_the_doc("Rust");
     assert!(
@@ -298,7 +323,7 @@ fn an_unknown_capability_is_refused_naming_those_a_plugin_may_import_and_nothing
 }
 
 #[test]
-fn an_unknown_language_a_language_without_templates_and_a_bad_name_are_refused() {
+fn an_unknown_language_and_a_bad_name_are_refused() {
     let scratch = tempfile::tempdir().unwrap();
     let go = plugins_new(scratch.path(), &["site", "--lang", "go"]);
     assert_eq!(go.code, EXIT_INVALID, "{}", go.all());
@@ -307,17 +332,6 @@ fn an_unknown_language_a_language_without_templates_and_a_bad_name_are_refused()
             && go.stderr.contains("[possible values: rust, python, js, c]"),
         "{}",
         go.stderr
-    );
-
-    let c = plugins_new(scratch.path(), &["site", "--lang", "c"]);
-    assert_eq!(c.code, EXIT_INVALID, "{}", c.all());
-    assert!(
-        c.stderr.contains(
-            "`--lang c`: templates for this language are not available yet in this sluice \
-             (available: rust, python, js)"
-        ),
-        "{}",
-        c.stderr
     );
 
     let bad = plugins_new(scratch.path(), &["My_Site", "--lang", "rust"]);
