@@ -249,6 +249,23 @@ pub enum PluginsCommand {
         /// The plan to audit (default: `--plan`).
         plan: Option<PathBuf>,
     },
+    /// Check a component against the plugin contract's rules in scratch directories: one
+    /// PASS/FAIL line per rule with its evidence (exit 6 when a rule fails).
+    Test(PluginsTestArgs),
+}
+
+/// `sluice plugins test`.
+#[derive(Debug, Args)]
+pub struct PluginsTestArgs {
+    /// The `.wasm` component file, or `builtin:NAME`.
+    pub component: String,
+    /// The unit config to call it with, as a JSON object.
+    #[arg(long)]
+    pub config: String,
+    /// Capabilities to grant in scratch, comma-separated: `files` (a scratch directory at each
+    /// absolute path in the config), `http` (the origin of each URL in the config).
+    #[arg(long, value_delimiter = ',')]
+    pub capabilities: Vec<String>,
 }
 
 /// `sluice audit ...`.

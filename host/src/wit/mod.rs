@@ -32,7 +32,7 @@ pub mod v0_1 {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "sluice:deploy/plugin",
-        imports: { default: async | trappable },
+        imports: { default: async | trappable | tracing },
         exports: { default: async },
         with: { "sluice:deploy/sql.database": crate::caps::sql::DatabaseHandle },
     });

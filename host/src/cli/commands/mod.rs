@@ -7,6 +7,7 @@ mod history;
 mod inspect;
 mod plan;
 mod plugins_audit;
+mod plugins_test;
 mod promote;
 mod recover;
 mod rollback;
@@ -34,6 +35,9 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         }
         Command::Plugins(PluginsCommand::Audit { plan }) => {
             plugins_audit::run(cli, plan.as_deref()).await
+        }
+        Command::Plugins(PluginsCommand::Test(args)) => {
+            plugins_test::run(cli, redactor, args).await
         }
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
