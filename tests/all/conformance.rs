@@ -1,0 +1,210 @@
+//! `sluice plugins test`, the conformance harness: a plugin built to break one contract rule
+//! fails exactly that rule, named, with the evidence, and the command exits 6; the conforming
+//! control, the standard `static-site` plugin and the Python and TypeScript release-dir examples
+//! pass every rule; `--output json` lists every rule.
+
+use std::path::Path;
+
+use crate::support::js::{Build, example_component};
+use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, python, sluice, test_plugin};
+
+/// The exit code of `sluice plugins test` when a rule is broken.
+const EXIT_RULES_BROKEN: i32 = 6;
+
+/// Every rule, in the order the harness reports them.
+const RULES: [&str; 6] = [
+    "info-schema",
+    "read-only-calls",
+    "dry-run-plan",
+    "rollback-idempotent",
+    "state-round-trip",
+    "fresh-instance",
+];
+
+/// The config the conforming test plugins deploy with: releases go into `/out`.
+const TEST_PLUGIN_CONFIG: &str = r#"{"target":"/out"}"#;
+
+/// The config the release-dir examples and `static-site` deploy with, as the tests and
+/// docs/writing-a-plugin.md pass it.
+const RELEASE_DIR_CONFIG: &str = r#"{"source":"/site","target":"/www","keep":3}"#;
+
+/// `sluice plugins test COMPONENT --config CONFIG --capabilities CAPABILITIES [MORE...]`.
+fn plugins_test(component: &str, config: &str, capabilities: &str, more: &[&str]) -> Run {
+    sluice(Path::new("."))
+        .args(["plugins", "test", component, "--config", config])
+        .args(["--capabilities", capabilities])
+        .args(more)
+        .output()
+        .unwrap()
+        .into()
+}
+
+/// `sluice plugins test COMPONENT --config CONFIG --capabilities files --output json`, parsed.
+fn test_json(component: &str, config: &str) -> (Run, serde_json::Value) {
+    let run = plugins_test(component, config, "files", &["--output", "json"]);
+    let report = serde_json::from_str(run.stdout.trim())
+        .unwrap_or_else(|e| panic!("not one JSON object ({e}): {}", run.all()));
+    (run, report)
+}
+
+/// Each rule's (name, status, evidence) in a JSON report.
+fn statuses(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["rules"]
+        .as_array()
+        .expect("a rules array")
+        .iter()
+        .map(|rule| {
+            let field = |key: &str| rule[key].as_str().unwrap_or_default().to_owned();
+            (field("rule"), field("status"), field("evidence"))
+        })
+        .collect()
+}
+
+/// Asserts `component` passes every rule, exit 0.
+fn assert_passes(component: &str, config: &str) {
+    let (run, report) = test_json(component, config);
+    let statuses = statuses(&report);
+    let names: Vec<&str> = statuses.iter().map(|(rule, ..)| rule.as_str()).collect();
+    assert_eq!(names, RULES, "{}", run.all());
+    for (rule, status, evidence) in &statuses {
+        assert_eq!(status, "pass", "{rule}: {evidence}");
+    }
+    assert_eq!(report["passed"], true);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+}
+
+#[test]
+fn each_plugin_built_to_break_one_rule_fails_exactly_that_rule_named_with_its_evidence() {
+    let breakers = [
+        (
+            "breaks-info-schema",
+            "info-schema",
+            "not a valid JSON Schema",
+        ),
+        (
+            "breaks-read-only-calls",
+            "read-only-calls",
+            "validate changed the granted files: + /out/validated",
+        ),
+        (
+            "breaks-dry-run-plan",
+            "dry-run-plan",
+            "plan with dry-run made mutating host calls: types [method]descriptor.write-via-stream",
+        ),
+        (
+            "breaks-rollback-idempotent",
+            "rollback-idempotent",
+            "after stage, the second rollback failed",
+        ),
+        (
+            "breaks-state-round-trip",
+            "state-round-trip",
+            "with current = \"release v1\" from finalize, plan: unreadable current state",
+        ),
+        (
+            "breaks-fresh-instance",
+            "fresh-instance",
+            "finalize: stage left nothing in memory",
+        ),
+    ];
+    for (plugin, broken, evidence) in breakers {
+        let component = test_plugin(plugin);
+        let (run, report) = test_json(&component.to_string_lossy(), TEST_PLUGIN_CONFIG);
+        assert_eq!(run.code, EXIT_RULES_BROKEN, "{plugin}: {}", run.all());
+        assert_eq!(report["passed"], false, "{plugin}");
+        let failed: Vec<_> = statuses(&report)
+            .into_iter()
+            .filter(|(_, status, _)| status == "fail")
+            .collect();
+        assert_eq!(failed.len(), 1, "{plugin} fails one rule: {failed:?}");
+        let (rule, _, found) = &failed[0];
+        assert_eq!(rule, broken, "{plugin}");
+        assert!(found.contains(evidence), "{plugin}: {found}");
+    }
+}
+
+#[test]
+fn the_human_output_names_each_rule_on_its_own_line_with_pass_or_fail() {
+    let component = test_plugin("breaks-rollback-idempotent");
+    let run = plugins_test(
+        &component.to_string_lossy(),
+        TEST_PLUGIN_CONFIG,
+        "files",
+        &[],
+    );
+    assert_eq!(run.code, EXIT_RULES_BROKEN, "{}", run.all());
+    for rule in RULES {
+        let line = run
+            .stdout
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(rule))
+            .unwrap_or_else(|| panic!("no line for {rule}: {}", run.stdout));
+        let expected = if rule == "rollback-idempotent" {
+            "FAIL"
+        } else {
+            "PASS"
+        };
+        assert!(line.trim_start().starts_with(expected), "{line}");
+    }
+    assert!(
+        run.stdout.contains("1 of 6 rules not passed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_plugin_keeping_every_rule_passes_them_all_and_exits_0() {
+    assert_passes(
+        &test_plugin("conforming").to_string_lossy(),
+        TEST_PLUGIN_CONFIG,
+    );
+}
+
+#[test]
+fn the_standard_static_site_plugin_passes_every_rule() {
+    assert_passes("builtin:static-site", RELEASE_DIR_CONFIG);
+}
+
+#[test]
+fn the_python_release_dir_example_passes_every_rule() {
+    let component = python::built(python::RELEASE_DIR);
+    assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG);
+}
+
+#[test]
+fn the_typescript_release_dir_example_passes_every_rule() {
+    let component = example_component("release-dir-ts", Build::Documented);
+    assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG);
+}
+
+#[test]
+fn a_config_the_plugins_validate_refuses_is_invalid_input_and_no_rule_is_reported() {
+    let refused = r#"{"source":"/site","target":"/www","keep":0}"#;
+    let run = plugins_test("builtin:static-site", refused, "files", &[]);
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("the plugin's validate refuses the config"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.stdout.contains("PASS"), "{}", run.stdout);
+}
+
+#[test]
+fn a_capability_the_harness_cannot_grant_is_invalid_input_naming_what_it_grants() {
+    let run = plugins_test(
+        "builtin:static-site",
+        RELEASE_DIR_CONFIG,
+        "files,sockets",
+        &[],
+    );
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("the harness cannot grant `sockets`: it grants files, http"),
+        "{}",
+        run.all()
+    );
+}
