@@ -6,6 +6,8 @@
 use std::path::Path;
 
 use crate::support::js::{Build, example_component};
+use crate::support::kong::Kong;
+use crate::support::kong::project::gateway_config;
 use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, python, sluice, test_plugin};
 
 /// The exit code of `sluice plugins test` when a rule is broken.
@@ -39,9 +41,16 @@ fn plugins_test(component: &str, config: &str, capabilities: &str, more: &[&str]
         .into()
 }
 
-/// `sluice plugins test COMPONENT --config CONFIG --capabilities files --output json`, parsed.
-fn test_json(component: &str, config: &str) -> (Run, serde_json::Value) {
-    let run = plugins_test(component, config, "files", &["--output", "json"]);
+/// `sluice plugins test COMPONENT --config CONFIG --capabilities CAPABILITIES [MORE...]
+/// --output json`, parsed.
+fn test_json(
+    component: &str,
+    config: &str,
+    capabilities: &str,
+    more: &[&str],
+) -> (Run, serde_json::Value) {
+    let more = [more, &["--output", "json"]].concat();
+    let run = plugins_test(component, config, capabilities, &more);
     let report = serde_json::from_str(run.stdout.trim())
         .unwrap_or_else(|e| panic!("not one JSON object ({e}): {}", run.all()));
     (run, report)
@@ -60,9 +69,14 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Asserts `component` passes every rule, exit 0.
+/// Asserts `component` passes every rule with `--capabilities files`, exit 0.
 fn assert_passes(component: &str, config: &str) {
-    let (run, report) = test_json(component, config);
+    assert_passes_with(component, config, "files", &[]);
+}
+
+/// Asserts `component` passes every rule with `capabilities` and `more` arguments, exit 0.
+fn assert_passes_with(component: &str, config: &str, capabilities: &str, more: &[&str]) {
+    let (run, report) = test_json(component, config, capabilities, more);
     let statuses = statuses(&report);
     let names: Vec<&str> = statuses.iter().map(|(rule, ..)| rule.as_str()).collect();
     assert_eq!(names, RULES, "{}", run.all());
@@ -109,7 +123,12 @@ fn each_plugin_built_to_break_one_rule_fails_exactly_that_rule_named_with_its_ev
     ];
     for (plugin, broken, evidence) in breakers {
         let component = test_plugin(plugin);
-        let (run, report) = test_json(&component.to_string_lossy(), TEST_PLUGIN_CONFIG);
+        let (run, report) = test_json(
+            &component.to_string_lossy(),
+            TEST_PLUGIN_CONFIG,
+            "files",
+            &[],
+        );
         assert_eq!(run.code, EXIT_RULES_BROKEN, "{plugin}: {}", run.all());
         assert_eq!(report["passed"], false, "{plugin}");
         let failed: Vec<_> = statuses(&report)
@@ -164,6 +183,29 @@ fn a_plugin_keeping_every_rule_passes_them_all_and_exits_0() {
 #[test]
 fn the_standard_static_site_plugin_passes_every_rule() {
     assert_passes("builtin:static-site", RELEASE_DIR_CONFIG);
+}
+
+#[test]
+fn the_standard_kong_config_plugin_passes_every_rule_against_the_kong_emulator() {
+    let kong = Kong::start();
+    let declarative = tempfile::tempdir().unwrap();
+    std::fs::write(
+        declarative.path().join("kong.yaml"),
+        gateway_config(false, ""),
+    )
+    .unwrap();
+    let config = serde_json::json!({
+        "admin": kong.admin_url(),
+        "file": "/kong/kong.yaml",
+        "vars": { "stable": "127.0.0.1:9" },
+    });
+    let tree = format!("/kong={}", declarative.path().display());
+    assert_passes_with(
+        "builtin:kong-config",
+        &config.to_string(),
+        "files,http",
+        &["--tree", &tree],
+    );
 }
 
 #[test]

@@ -266,6 +266,21 @@ pub struct PluginsTestArgs {
     /// absolute path in the config), `http` (the origin of each URL in the config).
     #[arg(long, value_delimiter = ',')]
     pub capabilities: Vec<String>,
+    /// `GUEST=DIR`: a scratch directory granted at the guest path `GUEST` that starts as a copy
+    /// of the host directory `DIR` (repeatable).
+    #[arg(long = "tree", value_parser = parse_tree)]
+    pub trees: Vec<(String, PathBuf)>,
+}
+
+fn parse_tree(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((guest, dir)) if guest.starts_with('/') && !dir.is_empty() => {
+            Ok((guest.to_owned(), PathBuf::from(dir)))
+        }
+        _ => Err(format!(
+            "`{text}`: expected GUEST=DIR, GUEST an absolute guest path such as /site"
+        )),
+    }
 }
 
 /// `sluice audit ...`.

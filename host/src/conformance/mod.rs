@@ -9,6 +9,8 @@
 //!   becomes a temporary directory granted read-write at that guest path, holding one file,
 //!   `index.html`; every tree is fingerprinted (each path, each file's content, each symlink's
 //!   target) before and after the calls that must not change it;
+//! - `--tree GUEST=DIR`: a scratch directory at `GUEST` that starts as a copy of `DIR` (a site
+//!   to publish, migration files, a gateway's config file), claimed before the config's paths;
 //! - `http`: the origin of every `http://` or `https://` URL among the config's string values is
 //!   granted (`internal = true`, so a local service answers);
 //! - `log` and `plan-notes` are always there; nothing else is granted.
@@ -79,6 +81,14 @@ pub enum ConformanceError {
     /// A scratch directory cannot be made or read.
     #[error("scratch directory: {0}")]
     Scratch(#[source] std::io::Error),
+    /// A `--tree` directory cannot be copied.
+    #[error("cannot copy the tree {}: {source}", from.display())]
+    Tree {
+        /// The directory given.
+        from: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl ConformanceError {
@@ -87,7 +97,8 @@ impl ConformanceError {
         match self {
             ConformanceError::Config(_)
             | ConformanceError::Capability(_)
-            | ConformanceError::Refused(_) => true,
+            | ConformanceError::Refused(_)
+            | ConformanceError::Tree { .. } => true,
             ConformanceError::Runtime(e) => e.is_invalid_input(),
             ConformanceError::Scratch(_) => false,
         }
@@ -104,6 +115,8 @@ pub struct Subject<'a> {
     pub config: &'a str,
     /// The capabilities to grant it in scratch, as `--capabilities` names them.
     pub capabilities: &'a [String],
+    /// Scratch directories to start as copies of host directories: (guest path, host path).
+    pub trees: &'a [(String, std::path::PathBuf)],
     /// Where its log messages go.
     pub log: Arc<dyn LogSink>,
 }
@@ -123,7 +136,7 @@ pub async fn run(
         .iter()
         .map(|name| Grantable::parse(name))
         .collect::<Result<Vec<_>, _>>()?;
-    let derived = Derived::from_config(&config_json, &granted);
+    let derived = Derived::from_config(&config_json, &granted, subject.trees);
     let recorder = CallRecorder::default();
     // Loaded against the grants of a scratch world: an import the harness cannot give is
     // refused here, naming the grant it needs.

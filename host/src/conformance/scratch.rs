@@ -15,22 +15,45 @@ use crate::plan::model::{FileGrant, Grants, HttpGrant};
 pub const SEED_FILE: &str = "index.html";
 const SEED_CONTENT: &str = "<h1>sluice plugins test</h1>\n";
 
+/// A scratch directory to grant, read-write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScratchDir {
+    /// Where the plugin sees it.
+    pub guest: String,
+    /// The host directory it starts as a copy of; none: it holds [`SEED_FILE`] alone.
+    pub from: Option<PathBuf>,
+}
+
 /// What a config grants under the harness's rules (see [`super::Grantable`]).
 #[derive(Debug, Clone, Default)]
 pub struct Derived {
-    /// Guest paths to grant a scratch directory at, read-write.
-    pub dirs: Vec<String>,
+    /// The scratch directories.
+    pub dirs: Vec<ScratchDir>,
     /// Origins to grant, internal addresses allowed.
     pub origins: Vec<String>,
 }
 
 impl Derived {
-    /// What `config` asks for, of the `granted` capabilities: every absolute path among its
-    /// string values (not under another one) for `files`, every http(s) URL's origin for `http`.
-    pub fn from_config(config: &serde_json::Value, granted: &[Grantable]) -> Derived {
+    /// What `config` asks for, of the `granted` capabilities: the `trees` (guest path, host
+    /// directory to copy), then every absolute path among its string values not under another
+    /// one for `files`, and every http(s) URL's origin for `http`.
+    pub fn from_config(
+        config: &serde_json::Value,
+        granted: &[Grantable],
+        trees: &[(String, PathBuf)],
+    ) -> Derived {
         let mut strings = Vec::new();
         collect_strings(config, &mut strings);
-        let mut derived = Derived::default();
+        let mut derived = Derived {
+            dirs: trees
+                .iter()
+                .map(|(guest, from)| ScratchDir {
+                    guest: guest.trim_end_matches('/').to_owned(),
+                    from: Some(from.clone()),
+                })
+                .collect(),
+            origins: Vec::new(),
+        };
         if granted.contains(&Grantable::Files) {
             let mut paths: Vec<&str> = strings
                 .iter()
@@ -44,9 +67,12 @@ impl Derived {
                 let nested = derived
                     .dirs
                     .iter()
-                    .any(|dir| Path::new(path).starts_with(dir));
+                    .any(|dir| Path::new(path).starts_with(&dir.guest));
                 if !path.is_empty() && !nested {
-                    derived.dirs.push(path.to_owned());
+                    derived.dirs.push(ScratchDir {
+                        guest: path.to_owned(),
+                        from: None,
+                    });
                 }
             }
         }
@@ -73,9 +99,9 @@ impl Derived {
                 .dirs
                 .iter()
                 .zip(host_dirs)
-                .map(|(guest, host)| FileGrant {
+                .map(|(dir, host)| FileGrant {
                     host: host.clone(),
-                    guest: guest.clone(),
+                    guest: dir.guest.clone(),
                     writable: true,
                 })
                 .collect(),
@@ -113,22 +139,35 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// A fresh world for `derived`: one directory per guest path, each holding [`SEED_FILE`].
+    /// A fresh world for `derived`: one directory per guest path, a copy of its tree or holding
+    /// [`SEED_FILE`].
     pub fn new(derived: &Derived, granted: &[Grantable]) -> Result<Scratch, ConformanceError> {
         let root = tempfile::Builder::new()
             .prefix("sluice-plugins-test-")
             .tempdir()
             .map_err(ConformanceError::Scratch)?;
         let mut host_dirs = Vec::new();
-        for i in 0..derived.dirs.len() {
+        for (i, scratch) in derived.dirs.iter().enumerate() {
             let dir = root.path().join(format!("dir{i}"));
             std::fs::create_dir(&dir).map_err(ConformanceError::Scratch)?;
-            std::fs::write(dir.join(SEED_FILE), SEED_CONTENT).map_err(ConformanceError::Scratch)?;
+            match &scratch.from {
+                Some(from) => copy_tree(from, &dir).map_err(|e| ConformanceError::Tree {
+                    from: from.clone(),
+                    source: e,
+                })?,
+                None => std::fs::write(dir.join(SEED_FILE), SEED_CONTENT)
+                    .map_err(ConformanceError::Scratch)?,
+            }
             host_dirs.push(dir);
         }
         Ok(Scratch {
             grants: derived.grants(granted, &host_dirs),
-            dirs: derived.dirs.iter().cloned().zip(host_dirs).collect(),
+            dirs: derived
+                .dirs
+                .iter()
+                .map(|dir| dir.guest.clone())
+                .zip(host_dirs)
+                .collect(),
             _root: root,
         })
     }
@@ -173,6 +212,24 @@ impl Tree {
     }
 }
 
+/// Copies the tree `from` into the existing directory `to`: directories, files, symlinks.
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&source)?, &target)?;
+        } else if kind.is_dir() {
+            std::fs::create_dir(&target)?;
+            copy_tree(&source, &target)?;
+        } else {
+            std::fs::copy(&source, &target)?;
+        }
+    }
+    Ok(())
+}
+
 fn walk(dir: &Path, guest: &str, into: &mut BTreeMap<String, String>) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -204,20 +261,35 @@ mod tests {
             "note": "/ not a path", "keep": 3,
             "hooks": [{ "url": "http://127.0.0.1:8080/deploy" }, "https://example.com/x"],
         });
-        let all = Derived::from_config(&config, &[Grantable::Files, Grantable::Http]);
-        assert_eq!(all.dirs, ["/site", "/www"]);
+        let all = Derived::from_config(&config, &[Grantable::Files, Grantable::Http], &[]);
+        let guests: Vec<&str> = all.dirs.iter().map(|d| d.guest.as_str()).collect();
+        assert_eq!(guests, ["/site", "/www"]);
         assert_eq!(
             all.origins,
             ["http://127.0.0.1:8080", "https://example.com"]
         );
-        let none = Derived::from_config(&config, &[]);
+        let none = Derived::from_config(&config, &[], &[]);
         assert!(none.dirs.is_empty() && none.origins.is_empty());
+        let tree = ("/www".to_owned(), PathBuf::from("fixtures/www"));
+        let copied = Derived::from_config(&config, &[Grantable::Files], &[tree]);
+        let www = ScratchDir {
+            guest: "/www".into(),
+            from: Some("fixtures/www".into()),
+        };
+        let site = ScratchDir {
+            guest: "/site".into(),
+            from: None,
+        };
+        assert_eq!(copied.dirs, [www, site]);
     }
 
     #[test]
     fn the_tree_tells_a_written_a_removed_and_a_relinked_path() {
         let derived = Derived {
-            dirs: vec!["/www".into()],
+            dirs: vec![ScratchDir {
+                guest: "/www".into(),
+                from: None,
+            }],
             origins: Vec::new(),
         };
         let scratch = Scratch::new(&derived, &[Grantable::Files]).unwrap();

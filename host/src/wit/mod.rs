@@ -28,6 +28,8 @@
 //! pick the bindings matching what a plugin exports.
 
 /// Bindings for the `sluice:deploy@0.1.x` series, generated from the newest release, `0.1.1`.
+/// Every import opens a trace span naming its interface and function (`tracing`): how
+/// [`crate::caps::calls`] records a plugin's host calls.
 pub mod v0_1 {
     wasmtime::component::bindgen!({
         path: "../wit",

@@ -27,6 +27,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PluginsTestArgs) -> Resu
         bytes: &bytes,
         config: &args.config,
         capabilities: &args.capabilities,
+        trees: &args.trees,
         log,
     };
     let verdicts = conformance::run(&runtime, subject)
