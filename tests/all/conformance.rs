@@ -5,9 +5,13 @@
 
 use std::path::Path;
 
+use crate::support::cloudflare::{ACCOUNT, API_TOKEN, Emulator};
 use crate::support::js::{Build, example_component};
+use crate::support::keycloak::project::{REALM, realm_file};
+use crate::support::keycloak::{Keycloak, Options};
 use crate::support::kong::Kong;
 use crate::support::kong::project::gateway_config;
+use crate::support::pages::{PRODUCTION_BRANCH, PROJECT};
 use crate::support::{EXIT_INVALID, EXIT_SUCCESS, Run, python, sluice, test_plugin};
 
 /// The exit code of `sluice plugins test` when a rule is broken.
@@ -30,27 +34,47 @@ const TEST_PLUGIN_CONFIG: &str = r#"{"target":"/out"}"#;
 /// docs/writing-a-plugin.md pass it.
 const RELEASE_DIR_CONFIG: &str = r#"{"source":"/site","target":"/www","keep":3}"#;
 
-/// `sluice plugins test COMPONENT --config CONFIG --capabilities CAPABILITIES [MORE...]`.
-fn plugins_test(component: &str, config: &str, capabilities: &str, more: &[&str]) -> Run {
+/// What `sluice plugins test` is run with besides the component and its config.
+#[derive(Clone, Copy)]
+struct With<'a> {
+    /// `--capabilities`.
+    capabilities: &'a str,
+    /// More arguments.
+    more: &'a [&'a str],
+    /// Environment variables (the values of `--secret`s).
+    env: &'a [(&'a str, &'a str)],
+}
+
+/// Files, nothing more.
+const FILES: With<'static> = With {
+    capabilities: "files",
+    more: &[],
+    env: &[],
+};
+
+/// `sluice plugins test COMPONENT --config CONFIG --capabilities ... [MORE...]`.
+fn plugins_test(component: &str, config: &str, with: With<'_>) -> Run {
     sluice(Path::new("."))
         .args(["plugins", "test", component, "--config", config])
-        .args(["--capabilities", capabilities])
-        .args(more)
+        .args(["--capabilities", with.capabilities])
+        .args(with.more)
+        .envs(with.env.iter().copied())
         .output()
         .unwrap()
         .into()
 }
 
-/// `sluice plugins test COMPONENT --config CONFIG --capabilities CAPABILITIES [MORE...]
-/// --output json`, parsed.
-fn test_json(
-    component: &str,
-    config: &str,
-    capabilities: &str,
-    more: &[&str],
-) -> (Run, serde_json::Value) {
-    let more = [more, &["--output", "json"]].concat();
-    let run = plugins_test(component, config, capabilities, &more);
+/// `sluice plugins test COMPONENT --config CONFIG ... --output json`, parsed.
+fn test_json(component: &str, config: &str, with: With<'_>) -> (Run, serde_json::Value) {
+    let more = [with.more, &["--output", "json"]].concat();
+    let run = plugins_test(
+        component,
+        config,
+        With {
+            more: &more,
+            ..with
+        },
+    );
     let report = serde_json::from_str(run.stdout.trim())
         .unwrap_or_else(|e| panic!("not one JSON object ({e}): {}", run.all()));
     (run, report)
@@ -69,14 +93,9 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Asserts `component` passes every rule with `--capabilities files`, exit 0.
-fn assert_passes(component: &str, config: &str) {
-    assert_passes_with(component, config, "files", &[]);
-}
-
-/// Asserts `component` passes every rule with `capabilities` and `more` arguments, exit 0.
-fn assert_passes_with(component: &str, config: &str, capabilities: &str, more: &[&str]) {
-    let (run, report) = test_json(component, config, capabilities, more);
+/// Asserts `component` passes every rule, exit 0.
+fn assert_passes(component: &str, config: &str, with: With<'_>) {
+    let (run, report) = test_json(component, config, with);
     let statuses = statuses(&report);
     let names: Vec<&str> = statuses.iter().map(|(rule, ..)| rule.as_str()).collect();
     assert_eq!(names, RULES, "{}", run.all());
@@ -123,12 +142,7 @@ fn each_plugin_built_to_break_one_rule_fails_exactly_that_rule_named_with_its_ev
     ];
     for (plugin, broken, evidence) in breakers {
         let component = test_plugin(plugin);
-        let (run, report) = test_json(
-            &component.to_string_lossy(),
-            TEST_PLUGIN_CONFIG,
-            "files",
-            &[],
-        );
+        let (run, report) = test_json(&component.to_string_lossy(), TEST_PLUGIN_CONFIG, FILES);
         assert_eq!(run.code, EXIT_RULES_BROKEN, "{plugin}: {}", run.all());
         assert_eq!(report["passed"], false, "{plugin}");
         let failed: Vec<_> = statuses(&report)
@@ -145,12 +159,7 @@ fn each_plugin_built_to_break_one_rule_fails_exactly_that_rule_named_with_its_ev
 #[test]
 fn the_human_output_names_each_rule_on_its_own_line_with_pass_or_fail() {
     let component = test_plugin("breaks-rollback-idempotent");
-    let run = plugins_test(
-        &component.to_string_lossy(),
-        TEST_PLUGIN_CONFIG,
-        "files",
-        &[],
-    );
+    let run = plugins_test(&component.to_string_lossy(), TEST_PLUGIN_CONFIG, FILES);
     assert_eq!(run.code, EXIT_RULES_BROKEN, "{}", run.all());
     for rule in RULES {
         let line = run
@@ -174,15 +183,13 @@ fn the_human_output_names_each_rule_on_its_own_line_with_pass_or_fail() {
 
 #[test]
 fn a_plugin_keeping_every_rule_passes_them_all_and_exits_0() {
-    assert_passes(
-        &test_plugin("conforming").to_string_lossy(),
-        TEST_PLUGIN_CONFIG,
-    );
+    let component = test_plugin("conforming");
+    assert_passes(&component.to_string_lossy(), TEST_PLUGIN_CONFIG, FILES);
 }
 
 #[test]
 fn the_standard_static_site_plugin_passes_every_rule() {
-    assert_passes("builtin:static-site", RELEASE_DIR_CONFIG);
+    assert_passes("builtin:static-site", RELEASE_DIR_CONFIG, FILES);
 }
 
 #[test]
@@ -200,30 +207,110 @@ fn the_standard_kong_config_plugin_passes_every_rule_against_the_kong_emulator()
         "vars": { "stable": "127.0.0.1:9" },
     });
     let tree = format!("/kong={}", declarative.path().display());
-    assert_passes_with(
-        "builtin:kong-config",
-        &config.to_string(),
-        "files,http",
-        &["--tree", &tree],
+    let with = With {
+        capabilities: "files,http",
+        more: &["--tree", &tree],
+        env: &[],
+    };
+    assert_passes("builtin:kong-config", &config.to_string(), with);
+}
+
+/// Keycloak's token endpoint, where `keycloak-realm` signs in (even to plan): a POST that
+/// changes nothing.
+const KEYCLOAK_SIGN_IN: &str = "POST /realms/master/protocol/openid-connect/token";
+
+#[test]
+fn the_standard_keycloak_realm_plugin_passes_every_rule_once_its_sign_in_post_is_declared_read_only()
+ {
+    let keycloak = Keycloak::start(Options::default());
+    let realm = tempfile::tempdir().unwrap();
+    let file = realm_file(1, 1, "https://shop.example/*");
+    std::fs::write(realm.path().join("shop.json"), file.to_string()).unwrap();
+    let config = serde_json::json!({
+        "url": keycloak.url(),
+        "realm": REALM,
+        "files": ["/realm/shop.json"],
+        "auth": { "grant": "password", "username": "admin", "secret": "kc_admin" },
+    });
+    let tree = format!("/realm={}", realm.path().display());
+    let password = Options::default().admin_password;
+    let with = With {
+        capabilities: "files,http",
+        more: &["--tree", &tree, "--secret", "kc_admin=KC_ADMIN_PASSWORD"],
+        env: &[("KC_ADMIN_PASSWORD", &password)],
+    };
+    let (undeclared, report) = test_json("builtin:keycloak-realm", &config.to_string(), with);
+    assert_eq!(undeclared.code, EXIT_RULES_BROKEN, "{}", undeclared.all());
+    let dry_run = statuses(&report)
+        .into_iter()
+        .find(|(rule, ..)| rule == "dry-run-plan")
+        .expect("a dry-run-plan verdict");
+    assert_eq!(dry_run.1, "fail");
+    assert_eq!(
+        dry_run.2,
+        format!("plan with dry-run made mutating host calls: http {KEYCLOAK_SIGN_IN}")
     );
+    assert!(
+        !undeclared.all().contains(&password),
+        "the secret is redacted: {}",
+        undeclared.all()
+    );
+
+    let more = [with.more, &["--read-only-request", KEYCLOAK_SIGN_IN]].concat();
+    let declared = With {
+        more: &more,
+        ..with
+    };
+    assert_passes("builtin:keycloak-realm", &config.to_string(), declared);
+}
+
+#[test]
+fn the_standard_cloudflare_pages_plugin_passes_every_rule_against_the_pages_emulator_its_check_missing_post_declared_read_only()
+ {
+    let emulator = Emulator::start();
+    emulator.create_project(PROJECT, PRODUCTION_BRANCH);
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>shop</h1>").unwrap();
+    let config = serde_json::json!({
+        "account_id": ACCOUNT,
+        "project": PROJECT,
+        "directory": "/site",
+        "api_token_secret": "cf_token",
+        "api_base": emulator.api_base(),
+    });
+    let tree = format!("/site={}", site.path().display());
+    let with = With {
+        capabilities: "files,http",
+        more: &[
+            "--tree",
+            &tree,
+            "--secret",
+            "cf_token=CF_API_TOKEN",
+            // Asks which files the API lacks; changes nothing.
+            "--read-only-request",
+            "POST /client/v4/pages/assets/check-missing",
+        ],
+        env: &[("CF_API_TOKEN", API_TOKEN)],
+    };
+    assert_passes("builtin:cloudflare-pages", &config.to_string(), with);
 }
 
 #[test]
 fn the_python_release_dir_example_passes_every_rule() {
     let component = python::built(python::RELEASE_DIR);
-    assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG);
+    assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG, FILES);
 }
 
 #[test]
 fn the_typescript_release_dir_example_passes_every_rule() {
     let component = example_component("release-dir-ts", Build::Documented);
-    assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG);
+    assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG, FILES);
 }
 
 #[test]
 fn a_config_the_plugins_validate_refuses_is_invalid_input_and_no_rule_is_reported() {
     let refused = r#"{"source":"/site","target":"/www","keep":0}"#;
-    let run = plugins_test("builtin:static-site", refused, "files", &[]);
+    let run = plugins_test("builtin:static-site", refused, FILES);
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     assert!(
         run.stderr
@@ -236,12 +323,11 @@ fn a_config_the_plugins_validate_refuses_is_invalid_input_and_no_rule_is_reporte
 
 #[test]
 fn a_capability_the_harness_cannot_grant_is_invalid_input_naming_what_it_grants() {
-    let run = plugins_test(
-        "builtin:static-site",
-        RELEASE_DIR_CONFIG,
-        "files,sockets",
-        &[],
-    );
+    let with = With {
+        capabilities: "files,sockets",
+        ..FILES
+    };
+    let run = plugins_test("builtin:static-site", RELEASE_DIR_CONFIG, with);
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     assert!(
         run.stderr

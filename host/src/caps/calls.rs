@@ -21,7 +21,8 @@ use tracing::{Event, Metadata, Subscriber};
 /// The name of the span the generated bindings open for every host call.
 const BINDINGS_SPAN: &str = "wit-bindgen import";
 /// The name of the span a capability opens for a request whose arguments decide whether it
-/// changes anything (`module` = the interface, `function` = e.g. the HTTP method).
+/// changes anything (`module` = the interface, `function` = e.g. the HTTP method, `target` =
+/// what it is sent to, e.g. the URL's path).
 pub const HOST_REQUEST: &str = "host request";
 
 /// One host function a plugin called.
@@ -32,6 +33,8 @@ pub struct HostCall {
     pub module: String,
     /// The function (`create`, `[method]descriptor.write-via-stream`), or an HTTP method.
     pub function: String,
+    /// What a request was sent to (an HTTP request's path); empty for a function call.
+    pub target: String,
 }
 
 /// Functions that change something outside the plugin, by interface.
@@ -90,7 +93,11 @@ impl HostCall {
 
 impl std::fmt::Display for HostCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.module, self.function)
+        write!(f, "{} {}", self.module, self.function)?;
+        if !self.target.is_empty() {
+            write!(f, " {}", self.target)?;
+        }
+        Ok(())
     }
 }
 
@@ -130,6 +137,7 @@ impl Subscriber for CallRecorder {
         let mut call = HostCall {
             module: String::new(),
             function: String::new(),
+            target: String::new(),
         };
         span.record(&mut call);
         self.calls
@@ -156,6 +164,7 @@ impl Visit for HostCall {
         match field.name() {
             "module" => value.clone_into(&mut self.module),
             "function" => value.clone_into(&mut self.function),
+            "target" => value.clone_into(&mut self.target),
             _ => {}
         }
     }
@@ -173,6 +182,7 @@ mod tests {
         HostCall {
             module: module.into(),
             function: function.into(),
+            target: String::new(),
         }
     }
 
@@ -195,13 +205,19 @@ mod tests {
         tracing::subscriber::with_default(recorder.clone(), || {
             let _call =
                 tracing::trace_span!(BINDINGS_SPAN, module = "containers", function = "create");
-            let _request = tracing::trace_span!(HOST_REQUEST, module = "http", function = "GET");
+            let _request = tracing::trace_span!(
+                HOST_REQUEST,
+                module = "http",
+                function = "GET",
+                target = "/status"
+            );
             let _other = tracing::trace_span!("something else", module = "sql");
         });
-        assert_eq!(
-            recorder.take(),
-            [call("containers", "create"), call("http", "GET")]
-        );
+        let request = HostCall {
+            target: "/status".into(),
+            ..call("http", "GET")
+        };
+        assert_eq!(recorder.take(), [call("containers", "create"), request]);
         assert_eq!(recorder.take(), []);
     }
 }

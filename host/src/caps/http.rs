@@ -176,7 +176,8 @@ impl HttpCap {
         let _request = tracing::trace_span!(
             super::calls::HOST_REQUEST,
             module = "http",
-            function = method_name(method)
+            function = method_name(method),
+            target = url.path()
         );
         let client = self.connector.lock().await.client(grant).await?;
         let mut builder = client.request(reqwest_method(method), url.clone());

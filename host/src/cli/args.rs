@@ -270,17 +270,37 @@ pub struct PluginsTestArgs {
     /// of the host directory `DIR` (repeatable).
     #[arg(long = "tree", value_parser = parse_tree)]
     pub trees: Vec<(String, PathBuf)>,
+    /// `NAME=VAR`: grants the secret `NAME`, its value read from the environment variable `VAR`
+    /// (repeatable).
+    #[arg(long = "secret", value_parser = parse_secret)]
+    pub secrets: Vec<(String, String)>,
+    /// `'METHOD /path'`: a request that changes nothing although its method could (an OAuth
+    /// token request, a query sent as a POST), not counted as mutating (repeatable).
+    #[arg(long = "read-only-request")]
+    pub read_only_requests: Vec<String>,
+}
+
+/// `LEFT=RIGHT`, both non-empty, the left accepted by `left_ok`; else an error expecting `form`.
+fn parse_pair(
+    text: &str,
+    form: &str,
+    left_ok: fn(&str) -> bool,
+) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((left, right)) if left_ok(left) && !right.is_empty() => {
+            Ok((left.to_owned(), right.to_owned()))
+        }
+        _ => Err(format!("`{text}`: expected {form}")),
+    }
 }
 
 fn parse_tree(text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((guest, dir)) if guest.starts_with('/') && !dir.is_empty() => {
-            Ok((guest.to_owned(), PathBuf::from(dir)))
-        }
-        _ => Err(format!(
-            "`{text}`: expected GUEST=DIR, GUEST an absolute guest path such as /site"
-        )),
-    }
+    let form = "GUEST=DIR, GUEST an absolute guest path such as /site";
+    parse_pair(text, form, |guest| guest.starts_with('/')).map(|(guest, dir)| (guest, dir.into()))
+}
+
+fn parse_secret(text: &str) -> Result<(String, String), String> {
+    parse_pair(text, "NAME=VAR", |name| !name.is_empty())
 }
 
 /// `sluice audit ...`.

@@ -1,6 +1,7 @@
 //! One function per rule: each drives the plugin in a fresh scratch world and returns its
 //! [`Verdict`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::rule::{Rule, Verdict};
@@ -29,6 +30,9 @@ pub(super) struct Harness {
     pub config_json: serde_json::Value,
     pub granted: Vec<Grantable>,
     pub derived: Derived,
+    pub secrets: BTreeMap<String, Option<String>>,
+    /// (method, path) of the requests declared read-only.
+    pub read_only_requests: Vec<(String, String)>,
     pub log: Arc<dyn LogSink>,
 }
 
@@ -107,14 +111,28 @@ impl Harness {
     fn provision(&self, scratch: &Scratch) -> Provision {
         let mut provision = Provision::deny_all(&self.plugin.name, UNIT, self.log.clone());
         provision.grants = scratch.grants.clone();
+        provision.grants.secrets = self.secrets.keys().cloned().collect();
+        provision.secrets = self.secrets.clone();
         provision
     }
 
-    /// The mutating calls among those recorded since the last look.
+    /// How many calls were recorded since the last look, and the mutating ones among them
+    /// (but the requests declared read-only).
     fn mutating_calls(&self) -> (usize, Vec<HostCall>) {
         let calls = self.recorder.take();
         let total = calls.len();
-        (total, calls.into_iter().filter(HostCall::mutates).collect())
+        let declared = |call: &HostCall| {
+            call.module == "http"
+                && self
+                    .read_only_requests
+                    .iter()
+                    .any(|(method, path)| *method == call.function && *path == call.target)
+        };
+        let mutating = calls
+            .into_iter()
+            .filter(|call| call.mutates() && !declared(call))
+            .collect();
+        (total, mutating)
     }
 
     async fn plan(&self, provision: &Provision, current: Option<&str>) -> Result<(), String> {
@@ -314,14 +332,18 @@ impl Harness {
         })
     }
 
-    /// `rollback-idempotent`: after `prepare`, `stage` and `shift 100` of a first deployment,
-    /// `rollback` succeeds twice and the second changes nothing.
+    /// `rollback-idempotent`: after `prepare`, `stage` and `shift 100` of an upgrade from `v1`
+    /// to `v2`, `rollback` to `v1` succeeds twice and the second changes nothing.
     pub async fn rollback_idempotent(&self) -> Result<Verdict, ConformanceError> {
         let rule = Rule::RollbackIdempotent;
         for last in [Step::Prepare, Step::Stage, Step::Shift] {
             let scratch = self.scratch()?;
             let provision = self.provision(&scratch);
-            let progress = self.deploy(&provision, V1, None, last).await;
+            let current = match self.deployed_v1(&provision).await {
+                Ok(current) => current,
+                Err(failure) => return Ok(Verdict::skipped(rule, failure)),
+            };
+            let progress = self.deploy(&provision, V2, Some(&current), last).await;
             let after = match &progress.failure {
                 Some(failure) => format!("after {failure}"),
                 None => format!("after {}", last.name()),
@@ -332,11 +354,11 @@ impl Harness {
                     .plugin
                     .rollback(
                         &provision,
-                        &ctx(V1, false),
+                        &ctx(V2, false),
                         &self.config,
                         progress.staged.as_ref().map(|s| s.state.as_str()),
                         progress.snapshot.as_deref(),
-                        None,
+                        Some(&current),
                     )
                     .await;
                 if let Err(failure) = outcome(Call::Rollback, rolled) {
@@ -360,9 +382,23 @@ impl Harness {
         }
         Ok(Verdict::pass(
             rule,
-            "rollback succeeded twice after prepare, after stage and after shift 100, the \
-             second changing nothing",
+            format!(
+                "rollback of {V2} to {V1} succeeded twice after prepare, after stage and after \
+                 shift 100, the second changing nothing"
+            ),
         ))
+    }
+
+    /// The state of a whole first deployment of `v1`, or why there is none.
+    async fn deployed_v1(&self, provision: &Provision) -> Result<String, String> {
+        let first = self.deploy(provision, V1, None, Step::Finalize).await;
+        match (first.finalized, first.failure) {
+            (Some(current), None) => Ok(current),
+            (_, failure) => Err(format!(
+                "the first deployment returned no state: {}",
+                failure.unwrap_or_default()
+            )),
+        }
     }
 
     /// `state-round-trip`: a second deployment over the state `finalize` returned succeeds.
@@ -370,18 +406,9 @@ impl Harness {
         let rule = Rule::StateRoundTrip;
         let scratch = self.scratch()?;
         let provision = self.provision(&scratch);
-        let first = self.deploy(&provision, V1, None, Step::Finalize).await;
-        let current = match (first.finalized, first.failure) {
-            (Some(current), None) => current,
-            (_, failure) => {
-                return Ok(Verdict::skipped(
-                    rule,
-                    format!(
-                        "the first deployment returned no state: {}",
-                        failure.unwrap_or_default()
-                    ),
-                ));
-            }
+        let current = match self.deployed_v1(&provision).await {
+            Ok(current) => current,
+            Err(failure) => return Ok(Verdict::skipped(rule, failure)),
         };
         let quoted = quoted(&current);
         if let Err(failure) = self.plan(&provision, Some(&current)).await {

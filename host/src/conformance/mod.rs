@@ -13,15 +13,20 @@
 //!   to publish, migration files, a gateway's config file), claimed before the config's paths;
 //! - `http`: the origin of every `http://` or `https://` URL among the config's string values is
 //!   granted (`internal = true`, so a local service answers);
+//! - `--secret NAME=VAR`: the secret `NAME`, its value from the environment variable `VAR`;
 //! - `log` and `plan-notes` are always there; nothing else is granted.
 //!
 //! Every host call the plugin makes is recorded (see [`crate::caps::calls`]), so a call that
-//! changes something is seen even when the plugin undoes its effect.
+//! changes something is seen even when the plugin undoes its effect. An HTTP request counts as
+//! changing something unless its method is GET, HEAD or OPTIONS, or the author declares it
+//! read-only (`--read-only-request 'POST /oauth/token'`: the harness cannot know what an API
+//! does with a POST).
 
 mod checks;
 mod rule;
 mod scratch;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use rule::{Rule, Status, Verdict};
@@ -72,6 +77,9 @@ pub enum ConformanceError {
     /// `--capabilities` names one the harness cannot give.
     #[error("the harness cannot grant `{0}`: it grants {granted}", granted = Grantable::names())]
     Capability(String),
+    /// A `--read-only-request` is not `METHOD /path`.
+    #[error("--read-only-request `{0}`: expected METHOD /path, e.g. `POST /oauth/token`")]
+    Request(String),
     /// The plugin's `validate` refuses the config: fix the config first.
     #[error("the plugin's validate refuses the config: {0}")]
     Refused(String),
@@ -98,6 +106,7 @@ impl ConformanceError {
             ConformanceError::Config(_)
             | ConformanceError::Capability(_)
             | ConformanceError::Refused(_)
+            | ConformanceError::Request(_)
             | ConformanceError::Tree { .. } => true,
             ConformanceError::Runtime(e) => e.is_invalid_input(),
             ConformanceError::Scratch(_) => false,
@@ -117,6 +126,11 @@ pub struct Subject<'a> {
     pub capabilities: &'a [String],
     /// Scratch directories to start as copies of host directories: (guest path, host path).
     pub trees: &'a [(String, std::path::PathBuf)],
+    /// The secrets granted, with their values (none: granted, but without a value).
+    pub secrets: BTreeMap<String, Option<String>>,
+    /// Requests the author declares change nothing although their method could, as
+    /// `METHOD /path` (an OAuth token request, a query sent as a POST).
+    pub read_only_requests: &'a [String],
     /// Where its log messages go.
     pub log: Arc<dyn LogSink>,
 }
@@ -137,10 +151,21 @@ pub async fn run(
         .map(|name| Grantable::parse(name))
         .collect::<Result<Vec<_>, _>>()?;
     let derived = Derived::from_config(&config_json, &granted, subject.trees);
+    let read_only_requests = subject
+        .read_only_requests
+        .iter()
+        .map(|request| match request.split_once(' ') {
+            Some((method, path)) if path.starts_with('/') => {
+                Ok((method.to_ascii_uppercase(), path.to_owned()))
+            }
+            _ => Err(ConformanceError::Request(request.clone())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let recorder = CallRecorder::default();
     // Loaded against the grants of a scratch world: an import the harness cannot give is
     // refused here, naming the grant it needs.
-    let grants = scratch::Scratch::new(&derived, &granted)?.grants;
+    let mut grants = scratch::Scratch::new(&derived, &granted)?.grants;
+    grants.secrets = subject.secrets.keys().cloned().collect();
     let mut plugin = runtime.load(
         subject.name,
         subject.bytes,
@@ -155,6 +180,8 @@ pub async fn run(
         config_json,
         granted,
         derived,
+        secrets: subject.secrets,
+        read_only_requests,
         log: subject.log,
     };
     harness.refuse_a_config_validate_rejects().await?;

@@ -14,8 +14,8 @@ pub enum Rule {
     /// `plan`, called with `dry-run` set, makes no call that changes anything (even one whose
     /// effect it undoes).
     DryRunPlan,
-    /// `rollback` succeeds after `prepare`, after `stage` and after `shift 100`, and a second
-    /// `rollback` succeeds too and changes nothing more.
+    /// `rollback` of an upgrade succeeds after `prepare`, after `stage` and after `shift 100`,
+    /// and a second `rollback` succeeds too and changes nothing more.
     RollbackIdempotent,
     /// The state `finalize` returns is accepted as `current` by the next deployment.
     StateRoundTrip,

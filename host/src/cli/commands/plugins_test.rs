@@ -22,12 +22,25 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PluginsTestArgs) -> Resu
     } else {
         Arc::new(Unheard)
     };
+    let secrets = args
+        .secrets
+        .iter()
+        .map(|(name, var)| {
+            let value = std::env::var(var).ok();
+            if let Some(value) = &value {
+                redactor.add(value);
+            }
+            (name.clone(), value)
+        })
+        .collect();
     let subject = Subject {
         name: &name,
         bytes: &bytes,
         config: &args.config,
         capabilities: &args.capabilities,
         trees: &args.trees,
+        secrets,
+        read_only_requests: &args.read_only_requests,
         log,
     };
     let verdicts = conformance::run(&runtime, subject)
@@ -41,24 +54,21 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PluginsTestArgs) -> Resu
         })?;
     let passed = verdicts.iter().all(|v| v.status == Status::Pass);
     match cli.output {
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({
+        Format::Json => {
+            let report = serde_json::json!({
                 "component": args.component,
                 "sha256": bytes.sha256,
                 "passed": passed,
                 "rules": verdicts,
-            })
-        ),
+            });
+            println!("{}", redactor.redact(&report.to_string()));
+        }
         Format::Human => {
             println!("{} ({})", args.component, bytes.sha256);
             for verdict in &verdicts {
-                println!(
-                    "  {} {:20} {}",
-                    verdict.status.label(),
-                    verdict.rule.name(),
-                    verdict.evidence
-                );
+                let evidence = redactor.redact(&verdict.evidence);
+                let (status, rule) = (verdict.status.label(), verdict.rule.name());
+                println!("  {status} {rule:20} {evidence}");
             }
             let broken = verdicts.iter().filter(|v| v.status != Status::Pass).count();
             match broken {
