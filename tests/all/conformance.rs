@@ -296,6 +296,25 @@ fn the_standard_cloudflare_pages_plugin_passes_every_rule_against_the_pages_emul
 }
 
 #[test]
+fn the_standard_db_migrate_plugin_passes_every_rule_on_a_scratch_sqlite_database() {
+    let migrations = tempfile::tempdir().unwrap();
+    let write = |name: &str, sql: &str| std::fs::write(migrations.path().join(name), sql).unwrap();
+    write(
+        "V1__create_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n",
+    );
+    write("U1__create_users.sql", "DROP TABLE users;\n");
+    let tree = format!("/migrations={}", migrations.path().display());
+    let with = With {
+        capabilities: "files",
+        more: &["--tree", &tree, "--database", "main"],
+        env: &[],
+    };
+    let config = r#"{"database":"main","migrations":"/migrations"}"#;
+    assert_passes("builtin:db-migrate", config, with);
+}
+
+#[test]
 fn the_python_release_dir_example_passes_every_rule() {
     let component = python::built(python::RELEASE_DIR);
     assert_passes(&component.to_string_lossy(), RELEASE_DIR_CONFIG, FILES);

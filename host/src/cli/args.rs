@@ -270,6 +270,9 @@ pub struct PluginsTestArgs {
     /// of the host directory `DIR` (repeatable).
     #[arg(long = "tree", value_parser = parse_tree)]
     pub trees: Vec<(String, PathBuf)>,
+    /// `NAME`: grants a database `NAME`, a fresh SQLite file in each scratch world (repeatable).
+    #[arg(long = "database")]
+    pub databases: Vec<String>,
     /// `NAME=VAR`: grants the secret `NAME`, its value read from the environment variable `VAR`
     /// (repeatable).
     #[arg(long = "secret", value_parser = parse_secret)]

@@ -113,6 +113,7 @@ impl Harness {
         provision.grants = scratch.grants.clone();
         provision.grants.secrets = self.secrets.keys().cloned().collect();
         provision.secrets = self.secrets.clone();
+        provision.sql = scratch.sql.clone();
         provision
     }
 

@@ -13,6 +13,8 @@
 //!   to publish, migration files, a gateway's config file), claimed before the config's paths;
 //! - `http`: the origin of every `http://` or `https://` URL among the config's string values is
 //!   granted (`internal = true`, so a local service answers);
+//! - `--database NAME`: a database `NAME`, a fresh SQLite file in each scratch world, its backups
+//!   kept beside it (its contents are not fingerprinted: its mutating calls are recorded);
 //! - `--secret NAME=VAR`: the secret `NAME`, its value from the environment variable `VAR`;
 //! - `log` and `plan-notes` are always there; nothing else is granted.
 //!
@@ -126,6 +128,8 @@ pub struct Subject<'a> {
     pub capabilities: &'a [String],
     /// Scratch directories to start as copies of host directories: (guest path, host path).
     pub trees: &'a [(String, std::path::PathBuf)],
+    /// Databases to grant by name, each a fresh SQLite file in every scratch world.
+    pub databases: &'a [String],
     /// The secrets granted, with their values (none: granted, but without a value).
     pub secrets: BTreeMap<String, Option<String>>,
     /// Requests the author declares change nothing although their method could, as
@@ -150,7 +154,8 @@ pub async fn run(
         .iter()
         .map(|name| Grantable::parse(name))
         .collect::<Result<Vec<_>, _>>()?;
-    let derived = Derived::from_config(&config_json, &granted, subject.trees);
+    let mut derived = Derived::from_config(&config_json, &granted, subject.trees);
+    derived.databases = subject.databases.to_vec();
     let read_only_requests = subject
         .read_only_requests
         .iter()

@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use sha2::{Digest, Sha256};
 
 use super::{ConformanceError, Grantable};
+use crate::caps::sql::{DatabaseTarget, Snapshot, SnapshotLedger, Snapshots, SqlGrant};
 use crate::plan::model::{FileGrant, Grants, HttpGrant};
 
 /// The file every scratch directory starts with, so a strategy that publishes a tree has one.
@@ -29,6 +32,8 @@ pub struct ScratchDir {
 pub struct Derived {
     /// The scratch directories.
     pub dirs: Vec<ScratchDir>,
+    /// Names of the databases to grant, each a fresh SQLite file.
+    pub databases: Vec<String>,
     /// Origins to grant, internal addresses allowed.
     pub origins: Vec<String>,
 }
@@ -53,6 +58,7 @@ impl Derived {
                 })
                 .collect(),
             origins: Vec::new(),
+            databases: Vec::new(),
         };
         if granted.contains(&Grantable::Files) {
             let mut paths: Vec<&str> = strings
@@ -105,6 +111,7 @@ impl Derived {
                     writable: true,
                 })
                 .collect(),
+            databases: self.databases.clone(),
             http: granted.contains(&Grantable::Http).then(|| {
                 self.origins
                     .iter()
@@ -136,6 +143,8 @@ pub struct Scratch {
     dirs: Vec<(String, PathBuf)>,
     /// What the plugin is granted in it.
     pub grants: Grants,
+    /// Its databases, and where their backups go.
+    pub sql: SqlGrant,
 }
 
 impl Scratch {
@@ -160,8 +169,24 @@ impl Scratch {
             }
             host_dirs.push(dir);
         }
+        let sql = SqlGrant {
+            databases: derived
+                .databases
+                .iter()
+                .map(|name| {
+                    let file = root.path().join(format!("{name}.sqlite"));
+                    (name.clone(), Ok(DatabaseTarget::Sqlite(file)))
+                })
+                .collect(),
+            read_only: false,
+            snapshots: Some(Snapshots {
+                dir: root.path().join("snapshots"),
+                ledger: Arc::new(Kept::default()),
+            }),
+        };
         Ok(Scratch {
             grants: derived.grants(granted, &host_dirs),
+            sql,
             dirs: derived
                 .dirs
                 .iter()
@@ -179,6 +204,27 @@ impl Scratch {
             walk(host, guest, &mut entries).map_err(ConformanceError::Scratch)?;
         }
         Ok(Tree(entries))
+    }
+}
+
+/// The backups taken in one scratch world, kept in memory.
+#[derive(Default)]
+struct Kept(Mutex<Vec<Snapshot>>);
+
+impl SnapshotLedger for Kept {
+    fn record(&self, snapshot: &Snapshot) -> Result<(), String> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.push(snapshot.clone());
+        Ok(())
+    }
+
+    fn find(&self, id: &str) -> Result<Option<Snapshot>, String> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(kept.iter().find(|snapshot| snapshot.id == id).cloned())
+    }
+
+    fn restoring(&self, _snapshot: &Snapshot) -> Result<(), String> {
+        Ok(())
     }
 }
 
@@ -290,7 +336,7 @@ mod tests {
                 guest: "/www".into(),
                 from: None,
             }],
-            origins: Vec::new(),
+            ..Derived::default()
         };
         let scratch = Scratch::new(&derived, &[Grantable::Files]).unwrap();
         let dir = scratch.dirs[0].1.clone();

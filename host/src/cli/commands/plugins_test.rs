@@ -39,6 +39,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PluginsTestArgs) -> Resu
         config: &args.config,
         capabilities: &args.capabilities,
         trees: &args.trees,
+        databases: &args.databases,
         secrets,
         read_only_requests: &args.read_only_requests,
         log,
