@@ -3,7 +3,8 @@
 //!
 //! The one place every host call passes through is the generated bindings: both sluice's (see
 //! [`crate::wit`]) and wasmtime-wasi's open a `wit-bindgen import` trace span naming the
-//! interface and the function for every call, before the capability sees it. A [`CallRecorder`]
+//! interface and the function for every call, before the capability sees it (all but
+//! `secrets.get`, which changes nothing and whose trace would show a secret). A [`CallRecorder`]
 //! is a tracing subscriber that keeps those names; the runtime makes it the current subscriber
 //! of the calls it should watch (`LoadedPlugin::record_calls`). What a function's arguments
 //! decide (an HTTP request's method) is told by the capability itself with a
