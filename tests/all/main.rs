@@ -27,6 +27,7 @@ macro_rules! on_both_engines {
 mod audit_log;
 mod change_detection;
 mod config_validation;
+mod conformance;
 mod container_fleet;
 mod container_strategy;
 mod containers_capability;

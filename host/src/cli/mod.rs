@@ -103,7 +103,9 @@ fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",
         1 => "info,sluice=debug",
-        _ => "debug,sluice=trace",
+        // Not the bindings' own trace of each host call: it shows what a call returned, a
+        // secret's value included.
+        _ => "debug,sluice=trace,sluice::wit=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
