@@ -14,7 +14,9 @@
 #     npm (into build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator;
 #     componentize-py from PyPI (into build/py), which builds the Python plugins
 #     (scripts/ensure-componentize-py.sh); and the JavaScript/TypeScript plugin toolchain from
-#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh)
+#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh); Keycloak's own clients,
+#     @keycloak/keycloak-admin-client (npm, into build/npm-keycloak) and python-keycloak (PyPI,
+#     into build/py-keycloak), by scripts/ensure-keycloak-clients.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -127,3 +129,6 @@ fi
 # (tests/all/plugins_python.rs, tests/all/plugins_js.rs).
 "$root/scripts/ensure-componentize-py.sh"
 "$root/scripts/ensure-js-toolchain.sh"
+
+# Keycloak's own clients check the Keycloak emulator (tests/all/keycloak_vendor_client.rs).
+"$root/scripts/ensure-keycloak-clients.sh"

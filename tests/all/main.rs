@@ -39,6 +39,7 @@ mod hostile_http;
 mod hostile_imports;
 mod hostile_limits;
 mod keycloak_realm;
+mod keycloak_vendor_client;
 mod kong_config;
 mod lifecycle;
 mod locking;

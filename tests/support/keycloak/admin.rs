@@ -33,6 +33,17 @@ fn query_value(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v, true))
 }
 
+/// One page of a list, as `?first=&max=` asks (the whole list without them): python-keycloak
+/// reads every list page by page and stops at a short page.
+fn page(items: impl Iterator<Item = Value>, query: &str) -> Answer {
+    let number = |name: &str| query_value(query, name).and_then(|v| v.parse::<usize>().ok());
+    let items = items.skip(number("first").unwrap_or(0));
+    ok(Value::Array(match number("max") {
+        Some(max) => items.take(max).collect(),
+        None => items.collect(),
+    }))
+}
+
 /// Answers `method /admin/realms/{rest...}?query` with `body`.
 pub fn route(
     store: &mut Store,
@@ -53,14 +64,12 @@ pub fn route(
         ("POST", [] | [""]) => create_realm(store, &json),
         (_, [name, rest @ ..]) => {
             let name = (*name).to_owned();
+            if store.realm(&name).is_none() {
+                return (404, Some(json!({ "error": "Realm not found." })), None);
+            }
             if method == Method::DELETE && rest.is_empty() {
-                let before = store.realms.len();
                 store.realms.retain(|(n, _)| *n != name);
-                return if store.realms.len() < before {
-                    no_content()
-                } else {
-                    not_found("realm")
-                };
+                return no_content();
             }
             match store.realm_mut(&name) {
                 Some(realm) => in_realm(realm, method, rest, query, &json),
@@ -132,29 +141,39 @@ fn in_realm(
                 .clients
                 .iter()
                 .filter(|c| wanted.as_deref().is_none_or(|w| c["clientId"] == w));
-            ok(Value::Array(found.cloned().collect()))
+            page(found.cloned(), query)
         }
-        (_, ["clients", id, rest @ ..]) => client(realm, method, id, rest),
-        ("GET", ["roles"]) => ok(Value::Array(realm.realm_roles.clone())),
+        (_, ["clients", id, rest @ ..]) => client(realm, method, id, rest, query),
+        ("GET", ["roles"]) => page(realm.realm_roles.iter().cloned(), query),
         ("GET", ["roles", name]) => found(realm.find(Kind::RealmRole, "", name), "role"),
         ("DELETE", ["roles", name]) => removed(realm.remove(Kind::RealmRole, "", name), "role"),
-        ("GET", ["groups"]) => ok(Value::Array(realm.groups.clone())),
+        ("GET", ["groups"]) => page(realm.groups.iter().map(with_path), query),
+        ("GET", ["groups", id]) => match realm.by_id(Kind::Group, id) {
+            Some(group) => ok(with_path(group)),
+            None => not_found("group"),
+        },
         ("GET", ["group-by-path", path @ ..]) => {
             let top = path
                 .iter()
                 .find(|p| !p.is_empty())
                 .copied()
                 .unwrap_or_default();
-            found(realm.find(Kind::Group, "", top), "group")
+            match realm.find(Kind::Group, "", top) {
+                Some(group) => ok(with_path(group)),
+                None => not_found("group"),
+            }
         }
         ("DELETE", ["groups", id]) => by_id_removed(realm, Kind::Group, id, "group"),
         ("GET", ["users"]) => {
             let wanted = query_value(query, "username").map(|u| u.to_lowercase());
-            let users = realm
-                .users
-                .iter()
-                .filter(|u| wanted.as_deref().is_none_or(|w| u["username"] == w));
-            ok(Value::Array(users.map(public_user).collect()))
+            let exact = query_value(query, "exact").as_deref() == Some("true");
+            let users = realm.users.iter().filter(|u| {
+                let name = u["username"].as_str().unwrap_or_default();
+                wanted
+                    .as_deref()
+                    .is_none_or(|w| if exact { name == w } else { name.contains(w) })
+            });
+            page(users.map(public_user), query)
         }
         ("GET", ["users", "count"]) => ok(json!(realm.users.len())),
         ("GET", ["users", id]) => match realm.by_id(Kind::User, id) {
@@ -181,7 +200,7 @@ fn in_realm(
     }
 }
 
-fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str]) -> Answer {
+fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str], query: &str) -> Answer {
     let Some(client_id) = realm
         .by_id(Kind::Client, id)
         .and_then(|c| c["clientId"].as_str())
@@ -194,9 +213,10 @@ fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str]) -> Answer
         ("DELETE", []) => removed(realm.remove(Kind::Client, "", &client_id), "client"),
         ("GET", ["roles"]) => {
             let roles = realm.client_roles.iter().find(|(c, _)| *c == client_id);
-            ok(Value::Array(
-                roles.map(|(_, r)| r.clone()).unwrap_or_default(),
-            ))
+            page(
+                roles.into_iter().flat_map(|(_, r)| r.iter().cloned()),
+                query,
+            )
         }
         ("GET", ["roles", name]) => found(realm.find(Kind::ClientRole, &client_id, name), "role"),
         ("DELETE", ["roles", name]) => {
@@ -231,6 +251,26 @@ fn by_id_removed(realm: &mut Realm, kind: Kind, id: &str, what: &str) -> Answer 
         Some(name) => removed(realm.remove(kind, "", &name), what),
         None => not_found(what),
     }
+}
+
+/// A top-level group as GET shows it: with its `path` and `subGroupCount` (Keycloak 23 and
+/// later; python-keycloak reads the subgroups only when the count is not 0).
+fn with_path(group: &Value) -> Value {
+    let mut group = group.clone();
+    let subgroups = group
+        .get("subGroups")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if let Some(fields) = group.as_object_mut() {
+        let name = fields
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let path = format!("/{name}");
+        fields.insert("path".into(), json!(path));
+        fields.insert("subGroupCount".into(), json!(subgroups));
+    }
+    group
 }
 
 /// A user as GET shows it: without mappings, groups or credentials.
