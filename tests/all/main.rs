@@ -41,6 +41,7 @@ mod hostile_limits;
 mod keycloak_realm;
 mod keycloak_vendor_client;
 mod kong_config;
+mod kong_declarative_rules;
 mod lifecycle;
 mod locking;
 mod misbehaving_plugins;
