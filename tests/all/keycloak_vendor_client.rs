@@ -165,15 +165,16 @@ fn the_admin_client_finds_users_by_a_part_of_their_name_or_exactly_one_page_at_a
             find(json!({ "username": "user-11", "exact": true })),
             find(json!({ "first": 100, "max": 100 })),
             find(json!({ "first": 0, "max": 5 })),
+            find(json!({})),
         ]),
     );
 
-    let ten_to_nineteen: Vec<String> = std::iter::once("user-11".to_owned())
+    let holding_11: Vec<String> = std::iter::once("user-11".to_owned())
         .chain((110..120).map(|i| format!("user-{i}")))
         .collect();
     assert_eq!(
         ok(&results[0]),
-        &json!(ten_to_nineteen),
+        &json!(holding_11),
         "a substring unless exact"
     );
     assert_eq!(ok(&results[1]), &json!(["user-11"]));
@@ -185,6 +186,11 @@ fn the_admin_client_finds_users_by_a_part_of_their_name_or_exactly_one_page_at_a
     assert_eq!(
         ok(&results[3]),
         &json!(["user-0", "user-1", "user-2", "user-3", "user-4"])
+    );
+    assert_eq!(
+        ok(&results[4]).as_array().map(Vec::len),
+        Some(100),
+        "without max, Keycloak answers 100 users at most"
     );
 }
 
@@ -270,13 +276,19 @@ fn the_admin_client_deletes_a_realm_which_is_then_gone() {
 }
 
 #[test]
-fn python_keycloak_reads_back_what_the_admin_client_created() {
-    let file = realm_file(1, 2, "https://shop.example/*");
+fn python_keycloak_reads_back_what_the_admin_client_created_page_by_page() {
+    let file = realm_file(1, 120, "https://shop.example/*");
     let keycloak = created_by_the_client(&file);
 
     let results = python_client(&keycloak, &json!([{ "op": "read", "realm": REALM }]));
 
-    assert_eq!(ok(&results[0]), &as_read_back(&file));
+    let read = ok(&results[0]);
+    assert_eq!(read, &as_read_back(&file));
+    assert_eq!(
+        read["users"].as_array().map(Vec::len),
+        Some(120),
+        "two pages of users"
+    );
 }
 
 /// `read` with the user `username` of the read `from` added.

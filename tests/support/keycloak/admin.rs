@@ -33,12 +33,16 @@ fn query_value(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v, true))
 }
 
-/// One page of a list, as `?first=&max=` asks (the whole list without them): python-keycloak
+/// How many users `GET /users` answers without `max` (Keycloak's `Constants.DEFAULT_MAX_RESULTS`;
+/// `UsersResource`: "Maximum results size (defaults to 100)"). Other lists have no default.
+const USERS_PAGE: usize = 100;
+
+/// One page of a list, as `?first=&max=` asks (without `max`, `default_max` or all): python-keycloak
 /// reads every list page by page and stops at a short page.
-fn page(items: impl Iterator<Item = Value>, query: &str) -> Answer {
+fn page(items: impl Iterator<Item = Value>, query: &str, default_max: Option<usize>) -> Answer {
     let number = |name: &str| query_value(query, name).and_then(|v| v.parse::<usize>().ok());
     let items = items.skip(number("first").unwrap_or(0));
-    ok(Value::Array(match number("max") {
+    ok(Value::Array(match number("max").or(default_max) {
         Some(max) => items.take(max).collect(),
         None => items.collect(),
     }))
@@ -141,13 +145,13 @@ fn in_realm(
                 .clients
                 .iter()
                 .filter(|c| wanted.as_deref().is_none_or(|w| c["clientId"] == w));
-            page(found.cloned(), query)
+            page(found.cloned(), query, None)
         }
         (_, ["clients", id, rest @ ..]) => client(realm, method, id, rest, query),
-        ("GET", ["roles"]) => page(realm.realm_roles.iter().cloned(), query),
+        ("GET", ["roles"]) => page(realm.realm_roles.iter().cloned(), query, None),
         ("GET", ["roles", name]) => found(realm.find(Kind::RealmRole, "", name), "role"),
         ("DELETE", ["roles", name]) => removed(realm.remove(Kind::RealmRole, "", name), "role"),
-        ("GET", ["groups"]) => page(realm.groups.iter().map(with_path), query),
+        ("GET", ["groups"]) => page(realm.groups.iter().map(with_path), query, None),
         ("GET", ["groups", id]) => match realm.by_id(Kind::Group, id) {
             Some(group) => ok(with_path(group)),
             None => not_found("group"),
@@ -173,7 +177,7 @@ fn in_realm(
                     .as_deref()
                     .is_none_or(|w| if exact { name == w } else { name.contains(w) })
             });
-            page(users.map(public_user), query)
+            page(users.map(public_user), query, Some(USERS_PAGE))
         }
         ("GET", ["users", "count"]) => ok(json!(realm.users.len())),
         ("GET", ["users", id]) => match realm.by_id(Kind::User, id) {
@@ -216,6 +220,7 @@ fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str], query: &s
             page(
                 roles.into_iter().flat_map(|(_, r)| r.iter().cloned()),
                 query,
+                None,
             )
         }
         ("GET", ["roles", name]) => found(realm.find(Kind::ClientRole, &client_id, name), "role"),

@@ -22,7 +22,8 @@
 //! - Lookups and deletes: `clients?clientId=`, `clients/{id}`, `clients/{id}/roles[/{name}]`,
 //!   `roles[/{name}]`, `groups`, `group-by-path/{path}`, `groups/{id}`, `users?username=`
 //!   (a substring unless `exact=true`), `users/{id}`, `users/count`, `users/{id}/role-mappings`,
-//!   `users/{id}/groups`, `identity-provider/instances[/{alias}]`. Lists take `first` and `max`.
+//!   `users/{id}/groups`, `identity-provider/instances[/{alias}]`. Lists take `first` and `max`
+//!   (users: 100 at most without `max`, as `UsersResource` says).
 //!   A user's GET hides its mappings and credentials; a group's shows its `path` and
 //!   `subGroupCount`. Anything below an unknown realm is 404 "Realm not found.".
 //!
