@@ -195,6 +195,41 @@ fn the_admin_client_finds_users_by_a_part_of_their_name_or_exactly_one_page_at_a
 }
 
 #[test]
+fn the_admin_client_finds_and_deletes_each_kind_of_resource_by_the_name_the_plugin_uses() {
+    let mut file = realm_file(0, 1, "https://shop.example/*");
+    file["identityProviders"] = json!([{ "alias": "github", "providerId": "github" }]);
+    let keycloak = created_by_the_client(&file);
+    let names = json!({
+        "client": "web", "clientRole": "viewer", "realmRole": "admin", "group": "/staff",
+        "user": "USER-0", "idp": "github",
+    });
+
+    let results = admin_client(
+        &keycloak,
+        &json!([
+            { "op": "lookup", "realm": REALM, "names": names },
+            { "op": "delete", "realm": REALM, "names": names },
+        ]),
+    );
+
+    assert_eq!(
+        ok(&results[0]),
+        &json!({
+            "client": "web", "clientRole": "viewer", "realmRole": "admin", "group": "/staff",
+            "user": "user-0", "idp": "github",
+        }),
+        "a username is found in any case, and held in lower case"
+    );
+    assert_eq!(
+        ok(&results[1]),
+        &json!({
+            "client": null, "clientRole": null, "realmRole": null, "group": null, "user": null,
+            "idp": null,
+        })
+    );
+}
+
+#[test]
 fn partial_imports_by_the_admin_client_fail_skip_or_overwrite_an_existing_resource() {
     let keycloak = created_by_the_client(&realm_file(0, 1, "https://shop.example/*"));
     let web_id = keycloak.client(REALM, "web").unwrap()["id"].clone();

@@ -157,11 +157,9 @@ fn in_realm(
             None => not_found("group"),
         },
         ("GET", ["group-by-path", path @ ..]) => {
-            let top = path
-                .iter()
-                .find(|p| !p.is_empty())
-                .copied()
-                .unwrap_or_default();
+            // The admin client sends the path as one segment, its slashes escaped (`%2Fstaff`).
+            let path = path.join("/");
+            let top = path.split('/').find(|p| !p.is_empty()).unwrap_or_default();
             match realm.find(Kind::Group, "", top) {
                 Some(group) => ok(with_path(group)),
                 None => not_found("group"),

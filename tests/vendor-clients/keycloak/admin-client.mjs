@@ -12,7 +12,9 @@
 //
 // Steps: { "op": "createRealm", "rep" } | { "op": "findRealm", "realm" } | { "op": "listRealms" }
 // | { "op": "partialImport", "realm", "policy", "rep" } | { "op": "read", "realm" }
-// | { "op": "findUsers", "realm", "query" } (usernames) | { "op": "deleteRealm", "realm" }.
+// | { "op": "findUsers", "realm", "query" } (usernames) | { "op": "deleteRealm", "realm" }
+// | { "op": "lookup" | "delete", "realm", "names" }: finds (or deletes) one resource of each kind by
+// the name keycloak-realm looks it up by; names: { client, clientRole, realmRole, group, user, idp }.
 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -75,6 +77,43 @@ async function read(realm) {
     };
 }
 
+// The resources `names` names, looked up the way keycloak-realm does (null when not found).
+async function lookup(realm, names) {
+    const [client] = await kc.clients.find({ realm, clientId: names.client });
+    const role = client && (await kc.clients.findRole({ realm, id: client.id, roleName: names.clientRole }));
+    const realmRole = await kc.roles.findOneByName({ realm, name: names.realmRole });
+    let group = null;
+    try {
+        group = await kc.realms.getGroupByPath({ realm, path: names.group });
+    } catch (error) {
+        if (error.response?.status !== 404) throw error;
+    }
+    const [user] = await kc.users.find({ realm, username: names.user, exact: true });
+    const idp = await kc.identityProviders.findOne({ realm, alias: names.idp });
+    return {
+        client: client?.clientId ?? null,
+        clientRole: role?.name ?? null,
+        realmRole: realmRole?.name ?? null,
+        group: group?.path ?? null,
+        user: user?.username ?? null,
+        idp: idp?.alias ?? null,
+        ids: { client: client?.id, group: group?.id, user: user?.id },
+    };
+}
+
+// Deletes the resources `names` names, each by the endpoint keycloak-realm deletes it with.
+async function remove(realm, names) {
+    const { ids } = await lookup(realm, names);
+    await kc.identityProviders.del({ realm, alias: names.idp });
+    await kc.users.del({ realm, id: ids.user });
+    await kc.groups.del({ realm, id: ids.group });
+    await kc.roles.delByName({ realm, name: names.realmRole });
+    await kc.clients.delRole({ realm, id: ids.client, roleName: names.clientRole });
+    await kc.clients.del({ realm, id: ids.client });
+    const { ids: _, ...left } = await lookup(realm, names);
+    return left;
+}
+
 const operations = {
     createRealm: ({ rep }) => kc.realms.create(rep),
     findRealm: ({ realm }) => kc.realms.findOne({ realm }),
@@ -84,6 +123,11 @@ const operations = {
     read: ({ realm }) => read(realm),
     findUsers: async ({ realm, query }) => (await kc.users.find({ realm, ...query })).map((u) => u.username),
     deleteRealm: ({ realm }) => kc.realms.del({ realm }),
+    lookup: async ({ realm, names }) => {
+        const { ids: _, ...found } = await lookup(realm, names);
+        return found;
+    },
+    delete: ({ realm, names }) => remove(realm, names),
 };
 
 let input = "";
