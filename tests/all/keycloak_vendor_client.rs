@@ -230,6 +230,23 @@ fn the_admin_client_finds_and_deletes_each_kind_of_resource_by_the_name_the_plug
 }
 
 #[test]
+fn a_user_imported_without_enabled_is_disabled_as_keycloak_imports_it() {
+    let keycloak = created_by_the_client(&realm_file(0, 1, "https://shop.example/*"));
+    let guest = json!({ "users": [{ "username": "guest" }] });
+
+    let results = admin_client(
+        &keycloak,
+        &json!([
+            { "op": "partialImport", "realm": REALM, "policy": "FAIL", "rep": guest },
+            { "op": "read", "realm": REALM },
+        ]),
+    );
+
+    let guest = named(&ok(&results[1])["users"], "username", "guest");
+    assert_eq!(guest["enabled"], false);
+}
+
+#[test]
 fn partial_imports_by_the_admin_client_fail_skip_or_overwrite_an_existing_resource() {
     let keycloak = created_by_the_client(&realm_file(0, 1, "https://shop.example/*"));
     let web_id = keycloak.client(REALM, "web").unwrap()["id"].clone();

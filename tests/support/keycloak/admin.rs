@@ -276,14 +276,16 @@ fn with_path(group: &Value) -> Value {
     group
 }
 
-/// A user as GET shows it: without mappings, groups or credentials.
+/// A user as GET shows it: without mappings, groups or credentials; disabled unless imported with
+/// `"enabled": true` (`RepresentationToModel.createUser`: `userRep.isEnabled() != null &&
+/// userRep.isEnabled()`).
 fn public_user(user: &Value) -> Value {
     let mut user = user.clone();
     if let Some(fields) = user.as_object_mut() {
         for hidden in USER_MEMBERSHIPS {
             fields.remove(hidden);
         }
-        fields.entry("enabled").or_insert(json!(true));
+        fields.entry("enabled").or_insert(json!(false));
     }
     user
 }
