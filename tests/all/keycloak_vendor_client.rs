@@ -121,16 +121,21 @@ fn the_admin_client_signs_in_creates_a_realm_and_reads_back_every_resource_it_se
             { "op": "findRealm", "realm": REALM },
             { "op": "listRealms" },
             { "op": "read", "realm": REALM },
+            { "op": "createRealm", "rep": file },
         ]),
     );
 
     assert_eq!(ok(&results[0]), &json!({ "realmName": REALM }));
+    assert_eq!(
+        results[4]["failed"],
+        json!({ "status": 409, "message": "Conflict detected. See logs for details" })
+    );
     let found = ok(&results[1]);
     assert_eq!(
         (&found["realm"], &found["displayName"]),
         (&json!(REALM), &json!("Shop"))
     );
-    assert_eq!(ok(&results[2]), &json!([REALM]));
+    assert_eq!(ok(&results[2]), &json!(["master", REALM]));
     assert_eq!(ok(&results[3]), &as_read_back(&file));
     assert_eq!(
         keycloak.store().tokens_issued,
@@ -149,7 +154,11 @@ fn the_admin_client_signs_in_with_the_password_grant_and_decodes_the_token_it_ge
         &json!([{ "op": "listRealms" }]),
     );
 
-    assert_eq!(ok(&results[0]), &json!([]));
+    assert_eq!(
+        ok(&results[0]),
+        &json!(["master"]),
+        "every Keycloak has master"
+    );
     assert_eq!(keycloak.store().tokens_issued, 1);
 }
 
@@ -319,7 +328,7 @@ fn the_admin_client_deletes_a_realm_which_is_then_gone() {
         &Value::Null,
         "findOne answers null on a 404"
     );
-    assert_eq!(ok(&results[2]), &json!([]));
+    assert_eq!(ok(&results[2]), &json!(["master"]));
     assert_eq!(
         results[3]["failed"],
         json!({ "status": 404, "message": "Realm not found." }),

@@ -12,7 +12,7 @@
 //!   token_type}`; 401 `invalid_grant` / `unauthorized_client`.
 //! - Every `/admin/...` request needs a live admin bearer token, else 401
 //!   `{"error":"HTTP 401 Unauthorized"}`.
-//! - Realms: list, get (404), create (201 + `Location`, 409 "Conflict detected. See logs for
+//! - Realms: `master` from the start; list, get (404), create (201 + `Location`, 409 "Conflict detected. See logs for
 //!   details"), update (204), delete (204).
 //! - `partialImport` with FAIL/SKIP/OVERWRITE: order clients, roles, identity providers, groups,
 //!   users; existing + FAIL is a 409 with Keycloak's `existsMessage`; OVERWRITE deletes and
@@ -149,6 +149,7 @@ impl Keycloak {
         let shared = Arc::new(Shared {
             options,
             store: Mutex::new(Store {
+                realms: vec![("master".into(), master_realm())],
                 ready: true,
                 ..Store::default()
             }),
@@ -227,6 +228,12 @@ impl Keycloak {
             .clone();
         value.as_str().map(str::to_owned)
     }
+}
+
+/// The `master` realm every Keycloak has (its admin user and service client live in [`Options`]).
+fn master_realm() -> Realm {
+    let rep = json!({ "realm": "master", "enabled": true, "displayName": "Keycloak" });
+    Realm::create(rep.as_object().expect("an object")).expect("an empty realm imports")
 }
 
 fn reply(status: u16, body: Value) -> Response {
