@@ -1,8 +1,9 @@
 //! The Kong emulator's `/config` validation held against Kong's own published rules, one test per
-//! rule, for the entities `kong-config` loads and moves (services, upstreams, targets). No client
+//! rule, for the entities `kong-config` loads and moves (services, routes, upstreams, targets). No client
 //! or schema of Kong's declarative format is published on npm, PyPI or crates.io by Kong (its
 //! decK is a Go program; `kong config parse` is the gateway itself), so the reference is Kong's
-//! source: `kong/db/schema/entities/{services,upstreams,targets}.lua`, `kong/tools/ip.lua`
+//! source: `kong/db/schema/entities/{services,routes_subschemas,upstreams,targets}.lua`,
+//! `kong/tools/ip.lua`
 //! (`normalize_ip`) and the messages of `kong/db/schema/init.lua`.
 
 use serde_json::{Value, json};
@@ -267,4 +268,35 @@ fn a_services_tls_settings_need_protocol_https_or_tls() {
         json!({ "host": "api", "protocol": "http", "tls_verify": true }),
     ));
     assert_eq!(errors, conditional_failed("tls_verify"));
+}
+
+#[test]
+fn an_http_route_matches_on_a_method_host_header_or_path_and_an_https_one_also_on_an_sni() {
+    let route = |fields: Value| {
+        let mut route = json!({ "name": "shop" });
+        route
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().cloned().unwrap_or_default());
+        service(json!({ "host": "api", "routes": [route] }))
+    };
+    loaded(&route(json!({ "paths": ["/shop"] })), "routes");
+    loaded(&route(json!({ "snis": ["shop.example"] })), "routes");
+    assert_eq!(
+        rejected(&route(json!({}))),
+        one(
+            "@entity",
+            "must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'"
+        ),
+        "the default protocols are http and https"
+    );
+    assert_eq!(
+        rejected(&route(
+            json!({ "protocols": ["http"], "snis": ["shop.example"] })
+        )),
+        one(
+            "@entity",
+            "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"
+        )
+    );
 }

@@ -21,9 +21,10 @@
 //!   takes nothing; every load rebuilds the balancer). 404 `{"message":"no Route matched with
 //!   those values"}`; 503 `{"message":"failure to get a peer from the ring-balancer"}`.
 //!
-//! - The rules of Kong's `services.lua`, `upstreams.lua` and `targets.lua` for the entities
-//!   `kong-config` loads and moves (`tests/all/kong_declarative_rules.rs`, one test per rule):
-//!   ranges, defaults, `one_of`s, the `protocol` conditionals of a service, an upstream's name
+//! - The rules of Kong's `services.lua`, `routes_subschemas.lua`, `upstreams.lua` and
+//!   `targets.lua` for the entities `kong-config` loads and moves
+//!   (`tests/all/kong_declarative_rules.rs`, one test per rule): ranges, defaults, `one_of`s, the
+//!   `protocol` conditionals of a service and of a route, an upstream's name
 //!   (a hostname, no IP, no port) and a target's address (`kong/tools/ip.lua`'s `normalize_ip`,
 //!   in `address.rs`). No client of Kong's own checks it: Kong publishes none on npm, PyPI or
 //!   crates.io (decK is a Go program).

@@ -493,18 +493,25 @@ fn entity_rules(schema: &Schema, fields: &Map<String, Value>, errors: &mut Map<S
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            let http = protocols.iter().any(|p| p == "http" || p == "https");
             let set = |f: &str| {
                 fields
                     .get(f)
                     .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
             };
-            if http
-                && !["methods", "hosts", "headers", "paths", "snis"]
-                    .iter()
-                    .any(|f| set(f))
+            // routes_subschemas.lua: `snis` counts only when the route takes https.
+            let (needed, protocol): (&[&str], _) = if protocols.iter().any(|p| p == "https") {
+                (&["methods", "hosts", "headers", "paths", "snis"], "https")
+            } else {
+                (&["methods", "hosts", "headers", "paths"], "http")
+            };
+            if protocols.iter().any(|p| p == "http" || p == "https")
+                && !needed.iter().any(|f| set(f))
             {
-                entity.push(json!("must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'"));
+                let quoted: Vec<String> = needed.iter().map(|f| format!("'{f}'")).collect();
+                entity.push(json!(format!(
+                    "must set one of {} when 'protocols' is '{protocol}'",
+                    quoted.join(", ")
+                )));
             }
         }
         "service" => {
