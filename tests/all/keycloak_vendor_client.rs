@@ -1,8 +1,10 @@
 //! The Keycloak emulator checked by Keycloak's own admin client, `@keycloak/keycloak-admin-client`
 //! (and python-keycloak for the reads): what an operator does around `keycloak-realm` — sign in
 //! with the client-credentials grant, create a realm, partial imports under each
-//! `ifResourceExists` policy, read everything back, delete — and the plugin importing, re-running
-//! and rolling back a realm the official client set up, read back by that client.
+//! `ifResourceExists` policy, read everything back, find and delete each kind of resource the way
+//! the plugin does, delete the realm — and the plugin importing, re-running and rolling back a
+//! realm the official client set up, read back by that client. Each emulator behaviour these
+//! tests fixed is named in `tests/support/keycloak/mod.rs` and in docs/keycloak-realm.md.
 
 use serde_json::{Map, Value, json};
 

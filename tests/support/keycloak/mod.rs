@@ -29,7 +29,7 @@
 //!
 //! Checked against Keycloak's own clients, `@keycloak/keycloak-admin-client` and python-keycloak
 //! (`vendor.rs`, `tests/all/keycloak_vendor_client.rs`): sign-in, realms, partialImport, the
-//! reads above.
+//! lookups, deletes and lists above.
 //! - Health: `/health/ready`, `/health/live` → 200 `{"status":"UP","checks":[]}` or 503 DOWN.
 //!
 //! Choices where the sources were not conclusive ("unconfirmed"):

@@ -1,9 +1,10 @@
 // Drives a Keycloak (the emulator of tests/support/keycloak) with the official admin client,
 // @keycloak/keycloak-admin-client, as an operator does: signs in to the master realm with the
 // client-credentials grant (GRANT `client_credentials`, a client id and secret) or the password
-// grant (GRANT `password`, a user of client admin-cli and the password), then runs the steps read as a JSON array from stdin and prints one JSON array, one
-// entry per step: { "ok": result } or { "failed": { "status", "message" } } (the client's own
-// NetworkError: the HTTP status and the message it took from Keycloak's error body).
+// grant (GRANT `password`, a user of client admin-cli and the password), then runs the steps read
+// as a JSON array from stdin and prints one JSON array, one entry per step: { "ok": result } or
+// { "failed": { "status", "message" } } (the client's own NetworkError: the HTTP status and the
+// message it took from Keycloak's error body).
 //
 //   node admin-client.mjs BASE_URL GRANT ID SECRET < steps.json
 //
