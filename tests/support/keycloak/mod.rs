@@ -38,6 +38,10 @@
 //!   checks the signature.
 //! - PUT on a realm sets each attribute given and keeps the others.
 //! - `group-by-path` returns the group with its `subGroups` (as Keycloak before 23 did).
+//! - A new realm holds only what it was created with: Keycloak's built-in clients (`account`,
+//!   `admin-cli`, `broker`, `realm-management`, ...) and roles (`default-roles-{realm}`,
+//!   `offline_access`, `uma_authorization`) are not made, so a client reading a realm back sees
+//!   only the file's resources.
 //! - Role and group references of imported users and groups are stored, not checked.
 //!
 //! Test controls: [`Keycloak::set_ready`], [`Options::token_uses`] (a token stops working after
