@@ -93,50 +93,36 @@ pub fn load_costs(
     (costs, plugin)
 }
 
-/// Prints the figures `make bench` shows for one language's release-dir example, built to
-/// `wasm` (`label` says which): component size, first compile, cached load and first call,
-/// instantiate + one lifecycle call (`validate`), and a whole `sluice apply` with no gates.
-pub fn release_dir_figures(label: &str, wasm: &Path) {
+/// What `make bench` measures of one language's release-dir example.
+pub struct LanguageFigures {
+    /// The component's size, in bytes.
+    pub size: usize,
+    /// Its first compile and its cached loads.
+    pub load: LoadCosts,
+    /// Instantiate + one lifecycle call (`validate`), from one load (median of 100).
+    pub call: Duration,
+    /// A whole `sluice apply` with no gates, compiled component cached (median of 15).
+    pub apply: Duration,
+}
+
+/// Measures [`LanguageFigures`] for the release-dir example built to `wasm`.
+pub fn release_dir_figures(wasm: &Path) -> LanguageFigures {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     let bytes = ComponentBytes::file("site", wasm, None).expect("the component is readable");
     let provision = Provision::deny_all("site", "bench", Arc::new(super::DiscardLogs));
-    let (costs, plugin) = load_costs(&rt, &bytes, &provision);
-    let calls = 100;
+    let (load, plugin) = load_costs(&rt, &bytes, &provision);
     let config = r#"{"source":"/site","target":"/www"}"#;
-    let per_call = median_validate(&rt, &plugin, &provision, config, calls);
-
-    println!("{label} ({} KiB component)", bytes.bytes.len() / 1024);
-    println!(
-        "  first compile: engine + compile + link        {}",
-        ms(costs.cold)
-    );
-    println!(
-        "  cached: engine + deserialize + link           {} (median of 20)",
-        ms(costs.cached_load)
-    );
-    println!(
-        "  then instantiate + info() on that load        {} (median of 20)",
-        ms(costs.first_call)
-    );
-    println!(
-        "  cached load + info(), together                {} (median of 20; target < 5 ms)",
-        ms(costs.cached_with_call)
-    );
-    println!(
-        "  instantiate + one call (validate)             {} (median of {calls})",
-        ms(per_call)
-    );
+    let call = median_validate(&rt, &plugin, &provision, config, 100);
 
     let project = Project::new();
     let plan = static_site_plan_with(wasm, "");
     let without_gates = &plan[..plan.find("gates = [").expect("the plan has gates")];
     project.write_plan(without_gates);
     project.deploy("warm-up");
-    let runs = 15;
-    let walls = (0..runs)
+    let walls = (0..15)
         .map(|i| {
             let version = format!("bare-{i}");
             project.write_site(&version);
@@ -146,8 +132,10 @@ pub fn release_dir_figures(label: &str, wasm: &Path) {
             start.elapsed()
         })
         .collect();
-    println!(
-        "  sluice apply, no gates (whole process, cached) {} (median of {runs})",
-        ms(median(walls))
-    );
+    LanguageFigures {
+        size: bytes.bytes.len(),
+        load,
+        call,
+        apply: median(walls),
+    }
 }

@@ -26,13 +26,20 @@ pub fn test_component(name: &str) -> PathBuf {
     component(&format!("tests/js-plugins/{name}"), Build::Documented)
 }
 
-/// The plugin in `dir` (relative to the repository), built (now unless cached).
-fn component(dir: &str, build: Build) -> PathBuf {
+/// The directory of the JS toolchain `scripts/ensure-js-toolchain.sh` installs (`build/npm-js`).
+pub fn toolchain() -> PathBuf {
+    let dir = repo_root().join("build/npm-js");
     assert!(
-        repo_root().join("build/npm-js/installed").is_file(),
+        dir.join("installed").is_file(),
         "the JS toolchain is not installed in build/npm-js: run `scripts/ensure-js-toolchain.sh` \
          (`SLUICE_SERVICES=1 scripts/ensure-deps.sh`, which make test runs, calls it)"
     );
+    dir
+}
+
+/// The plugin in `dir` (relative to the repository), built (now unless cached).
+fn component(dir: &str, build: Build) -> PathBuf {
+    toolchain();
     let mut command = Command::new("node");
     command.arg("sdk/js/build.mjs").arg(dir);
     if build == Build::KeepingHttp {

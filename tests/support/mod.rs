@@ -96,6 +96,21 @@ pub fn test_plugin(name: &str) -> PathBuf {
     sluice_test_plugins::path(name).to_path_buf()
 }
 
+/// The fenced block of `language` that follows `caption` in the page `page` (a doc whose
+/// commands or files a test runs as written).
+pub fn doc_block<'a>(page: &'a str, caption: &str, language: &str) -> &'a str {
+    let after = &page[page
+        .find(caption)
+        .unwrap_or_else(|| panic!("the page has no {caption:?}"))..];
+    let fence = format!("```{language}\n");
+    let start = after
+        .find(&fence)
+        .unwrap_or_else(|| panic!("no {language} block after {caption:?}"))
+        + fence.len();
+    let len = after[start..].find("```\n").expect("a closed block");
+    &after[start..start + len]
+}
+
 /// sha256 of a file, hex.
 pub fn sha256_file(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));

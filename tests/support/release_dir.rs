@@ -105,7 +105,7 @@ pub fn assert_upgrades_and_rolls_back(project: &Project, plan: &dyn Fn(&str) -> 
 }
 
 /// Runs `sluice plugins audit --output json` in `project` and asserts that its one plugin
-/// imports the log and the WASI filesystem (where the `files` grants are mounted), and nothing
+/// imports (at whatever version its toolchain chose) the log and the WASI filesystem (where the `files` grants are mounted), and nothing
 /// of any other capability: no HTTP, secrets, containers, SQL or sockets.
 pub fn assert_imports_only_log_and_files(project: &Project) {
     let run = project.sluice(&["plugins", "audit", "sluice.toml", "--output", "json"]);
@@ -124,18 +124,20 @@ pub fn assert_imports_only_log_and_files(project: &Project) {
             .as_array()
             .unwrap()
             .iter()
-            .map(|name| name.as_str().unwrap().to_owned())
+            .map(|name| {
+                let name = name.as_str().unwrap();
+                name.split_once('@')
+                    .map_or(name, |(unversioned, _)| unversioned)
+                    .to_owned()
+            })
             .collect();
         names.sort();
         names
     };
-    assert_eq!(of("log"), ["sluice:deploy/log@0.1.1"]);
+    assert_eq!(of("log"), ["sluice:deploy/log"]);
     assert_eq!(
         of("files"),
-        [
-            "wasi:filesystem/preopens@0.2.12",
-            "wasi:filesystem/types@0.2.12"
-        ]
+        ["wasi:filesystem/preopens", "wasi:filesystem/types"]
     );
     for capability in [
         "plan-notes",

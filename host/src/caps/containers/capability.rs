@@ -7,7 +7,7 @@ use wasmtime_wasi::WasiView;
 
 use super::ContainersCap;
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant};
 use crate::plan::model::Grants;
 
 /// `sluice:deploy/containers`: needs the `containers` (or `images`) grant.
@@ -25,6 +25,12 @@ impl Capability for Containers {
             key: "containers",
             by: |grants| !grants.containers.is_empty() || !grants.images.is_empty(),
         }
+    }
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        Some(SampleGrant {
+            grant: r#"containers = ["example-*"]"#,
+            declarations: "",
+        })
     }
     fn describe(&self, grants: &Grants) -> Vec<String> {
         entries(grants)

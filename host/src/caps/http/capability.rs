@@ -9,7 +9,7 @@ use wasmtime_wasi::WasiView;
 
 use super::{HttpCap, classify};
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant};
 use crate::plan::model::{Grants, HttpGrant, LOCALHOST};
 
 /// `sluice:deploy/http`: needs the `http` grant.
@@ -27,6 +27,12 @@ impl Capability for Http {
             key: "http",
             by: |grants| grants.http.is_some(),
         }
+    }
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        Some(SampleGrant {
+            grant: "http = []",
+            declarations: "",
+        })
     }
     fn describe(&self, grants: &Grants) -> Vec<String> {
         match grants.http.as_deref() {
