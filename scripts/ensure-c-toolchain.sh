@@ -8,8 +8,8 @@
 #   - wit-bindgen-cli 0.63.0 (crates.io, only its `c` generator) into build/c-tools/bin:
 #     `wit-bindgen c`, the C bindings of a plugin's world
 #   - wasm-tools 1.262.0 (crates.io, only its `component` commands) into build/c-tools/bin:
-#     `component embed` and `component new --adapt`; 1.262 is the wit-component 0.262 line
-#     that wit-bindgen 0.63 uses
+#     `component new --adapt` (and `component wit` to look inside); 1.262 is the
+#     wit-component 0.262 line that wit-bindgen 0.63 uses
 #   - the WASI preview-1 reactor adapter of wasmtime 48, from the crate
 #     wasi-preview1-component-adapter-provider 48.0.8 (the file its
 #     WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER constant includes), into

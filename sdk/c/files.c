@@ -28,7 +28,7 @@ static sluice_result copy_file(const char *from, const char *to) {
         close(in);
         return io_error("creating", to);
     }
-    char buffer[64 * 1024];
+    static char buffer[64 * 1024]; /* not on the stack: wasm-ld's default stack is 64 KiB */
     sluice_result result = SLUICE_OK;
     for (;;) {
         ssize_t got = read(in, buffer, sizeof buffer);

@@ -191,7 +191,7 @@ sluice_result sluice_json_int(const char *what, const char *json, const char *ke
     if (!value) return SLUICE_OK;
     char *end;
     long long number = strtoll(value, &end, 10);
-    if (end == value || strchr(".eE", *end)) {
+    if (end == value || (*end && strchr(".eE", *end))) {
         return sluice_error(SLUICE_KIND_INVALID_CONFIG, "%s: `%s` must be an integer", what, key);
     }
     *out = number;

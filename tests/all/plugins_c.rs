@@ -114,3 +114,35 @@ fn the_c_release_dir_keeps_the_newest_releases_and_prunes_the_oldest_beyond_keep
     assert_eq!(kept, ["v3", "v4"]);
     assert_eq!(project.live(), (200, "<h1>v4</h1>\n".into()));
 }
+
+#[test]
+fn the_c_sdk_copies_a_tree_of_more_files_than_an_instance_may_hold_open_and_a_large_file_whole() {
+    let project = sample_project(RELEASE_DIR, &built(RELEASE_DIR), "");
+    let assets = project.path().join("site/assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    let files = 600; // the host stops an instance holding more than 256 files or streams open
+    for i in 0..files {
+        std::fs::write(assets.join(format!("{i}.txt")), format!("asset {i}\n")).unwrap();
+    }
+    let large: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(project.path().join("site/large.bin"), &large).unwrap();
+
+    let run = project.deploy("v1");
+
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    assert!(
+        run.all()
+            .contains(&format!("staged releases/v1: {} files", files + 2)),
+        "{}",
+        run.all()
+    );
+    let copied = project.path().join("www/current");
+    assert_eq!(
+        std::fs::read_to_string(copied.join("assets/599.txt")).unwrap(),
+        "asset 599\n"
+    );
+    assert!(
+        std::fs::read(copied.join("large.bin")).unwrap() == large,
+        "the large file arrived byte for byte"
+    );
+}
