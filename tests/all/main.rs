@@ -37,6 +37,7 @@ mod hostile_files;
 mod hostile_http;
 mod hostile_imports;
 mod hostile_limits;
+mod js_fetch;
 mod keycloak_realm;
 mod kong_config;
 mod lifecycle;

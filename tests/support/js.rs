@@ -1,5 +1,5 @@
 //! JavaScript/TypeScript plugins built for the tests with the JS SDK's build command
-//! (`node sdk/js/build.mjs PLUGIN_DIR OUT.wasm`) and the toolchain `scripts/ensure-js-toolchain.sh`
+//! (`node sdk/js/build.mjs [--fetch] PLUGIN_DIR OUT.wasm`) and the toolchain `scripts/ensure-js-toolchain.sh`
 //! installs into `build/npm-js`. A built component is cached under the target directory, keyed
 //! by the sha256 of everything it is built from, so only a change to those sources rebuilds it.
 
@@ -9,13 +9,16 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use super::project::Project;
+use super::sha256_file;
+
 /// How a plugin is built.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Build {
-    /// As documented: `-d http fetch-event`, so the component imports no `wasi:http`.
-    Documented,
-    /// Without that flag (`SLUICE_JS_FEATURES=keep-http`): the component imports `wasi:http`.
-    KeepingHttp,
+    /// Without `fetch()`: the component imports no `wasi:http`.
+    Plain,
+    /// With `--fetch`: `fetch()` works, and the component imports `wasi:http/outgoing-handler`.
+    Fetch,
 }
 
 /// One build at a time: two tests wanting the same component build it once.
@@ -35,8 +38,51 @@ pub fn example_component(name: &str, build: Build) -> PathBuf {
 }
 
 /// The test plugin `tests/js-plugins/NAME`, built (now unless cached).
-pub fn test_component(name: &str) -> PathBuf {
-    component(&format!("tests/js-plugins/{name}"), Build::Documented)
+pub fn test_component(name: &str, build: Build) -> PathBuf {
+    component(&format!("tests/js-plugins/{name}"), build)
+}
+
+/// A project whose plan deploys the one unit `probe` with the plugin `caps`, the component
+/// `wasm` pinned by its sha256: `tables` go before the plugin (e.g. `[secrets.*]`), `grants` are
+/// the lines of `[plugins.caps.grants]`, and `config` is the inside of the unit's inline config.
+pub fn plugin_project(wasm: &Path, tables: &str, grants: &str, config: &str) -> Project {
+    let project = Project::new();
+    project.write_plan(&format!(
+        r#"[project]
+name = "t"
+[environments.test]
+{tables}
+[plugins.caps]
+source = {:?}
+sha256 = "{}"
+[plugins.caps.grants]
+{grants}
+[units.probe]
+plugin = "caps"
+config = {{ {config} }}
+"#,
+        wasm.display().to_string(),
+        sha256_file(wasm)
+    ));
+    project
+}
+
+/// A project deploying the `capabilities` test plugin (`sluice:deploy/http` and `secrets`
+/// through the SDK's helpers) with `probe` and `arg`, granted the secrets `token` and `other`
+/// (both read from `SLUICE_TEST_TOKEN`) and the origins `granted`.
+pub fn capabilities_project(probe: &str, arg: &str, granted: &[String]) -> Project {
+    plugin_project(
+        &test_component("capabilities", Build::Plain),
+        "[secrets.token]\nenv = \"SLUICE_TEST_TOKEN\"\n[secrets.other]\nenv = \"SLUICE_TEST_TOKEN\"",
+        &format!("secrets = [\"token\"]\n{}", http_grant(granted)),
+        &format!("probe = \"{probe}\", arg = {arg:?}"),
+    )
+}
+
+/// The grant line `http = [...]` of `origins`.
+pub fn http_grant(origins: &[String]) -> String {
+    let quoted: Vec<String> = origins.iter().map(|o| format!("{o:?}")).collect();
+    format!("http = [{}]", quoted.join(", "))
 }
 
 /// The plugin in `dir` (relative to the repository), built (now unless cached).
@@ -72,15 +118,15 @@ fn component(dir: &str, build: Build) -> PathBuf {
     std::fs::create_dir_all(&cache).unwrap();
     let partial = wasm.with_extension("partial");
     let mut command = Command::new("node");
-    command
-        .current_dir(&root)
-        .arg("sdk/js/build.mjs")
-        .arg(dir)
-        .arg(&partial);
-    if build == Build::KeepingHttp {
-        command.env("SLUICE_JS_FEATURES", "keep-http");
+    command.current_dir(&root).arg("sdk/js/build.mjs");
+    if build == Build::Fetch {
+        command.arg("--fetch");
     }
-    let output = command.output().expect("running node");
+    let output = command
+        .arg(dir)
+        .arg(&partial)
+        .output()
+        .expect("running node");
     assert!(
         output.status.success(),
         "building {name} failed:\n{}\n{}",
