@@ -4,13 +4,17 @@
 //! granted origin redirecting to the metadata address are denied with the text
 //! `sluice:deploy/http` gives for the same request (the hostile HTTP cases of `hostile_http`),
 //! written to the log by the host since the plugin sees only an error code, and the service it
-//! must not reach never sees a request.
+//! must not reach never sees a request. The example `examples/plugins/release-api-js` drives a
+//! local deploy API with `fetch()` through a whole deployment history.
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::support::hosts::HostsName;
-use crate::support::js::{Build, capabilities_project, http_grant, plugin_project, test_component};
-use crate::support::project::ENV;
+use crate::support::js::{
+    Build, capabilities_project, example_component, http_grant, plugin_project, test_component,
+};
+use crate::support::project::{ENV, Project};
+use crate::support::release_api::ReleaseApi;
 use crate::support::scripted::ScriptedServer;
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
@@ -121,4 +125,60 @@ fn fetch_through_a_redirect_to_the_metadata_address_is_denied_at_the_hop_as_slui
         2,
         "the granted host was asked once per run"
     );
+}
+
+/// A plan deploying unit `web` with `release-api-js` through `api`, with a live gate expecting the
+/// site to show the version; `extra_gate` is appended to the gates.
+fn release_api_plan(wasm: &std::path::Path, api: &ReleaseApi, extra_gate: &str) -> String {
+    let origin = api.origin();
+    format!(
+        r#"[project]
+name = "t"
+[environments.test]
+[plugins.api]
+source = {:?}
+sha256 = "{}"
+[plugins.api.grants]
+http = [{origin:?}]
+[units.web]
+plugin = "api"
+config = {{ api = {origin:?} }}
+gates = [
+  {{ http = "{origin}/site", body = "${{version}}", interval = "50ms", deadline = "5s" }},
+  {extra_gate}
+]
+"#,
+        wasm.display().to_string(),
+        crate::support::sha256_file(wasm)
+    )
+}
+
+#[test]
+fn the_release_api_example_deploys_upgrades_and_rolls_back_through_fetch() {
+    let wasm = example_component("release-api-js", Build::Fetch);
+    let api = ReleaseApi::start();
+    let project = Project::new();
+    project.write_plan(&release_api_plan(&wasm, &api, ""));
+    for version in ["v1", "v2"] {
+        let run = project.sluice(&["apply", "--env", ENV, "--version", version]);
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+        assert_eq!(api.live().as_deref(), Some(version));
+    }
+
+    let never = format!(
+        r#"{{ http = "{}/site", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" }},"#,
+        api.origin()
+    );
+    project.write_plan(&release_api_plan(&wasm, &api, &never));
+    let bad = project.sluice(&["apply", "--env", ENV, "--version", "v3"]);
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
+    assert!(bad.all().contains("rolled back to v2"), "{}", bad.all());
+    assert_eq!(api.live().as_deref(), Some("v2"));
+    assert_eq!(api.uploaded(), ["v1", "v2"], "the staged v3 was removed");
+
+    project.write_plan(&release_api_plan(&wasm, &api, ""));
+    let rollback = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
+    assert_eq!(rollback.code, EXIT_SUCCESS, "{}", rollback.all());
+    assert_eq!(api.live().as_deref(), Some("v1"));
+    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
 }

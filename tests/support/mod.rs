@@ -23,6 +23,7 @@ pub mod pages;
 pub mod plans;
 pub mod project;
 pub mod python;
+pub mod release_api;
 pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
