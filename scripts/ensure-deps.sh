@@ -13,8 +13,10 @@
 #     migration tests (the URL they use is in tests/support/database.rs); wrangler from
 #     npm (into build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator;
 #     componentize-py from PyPI (into build/py), which builds the Python plugins
-#     (scripts/ensure-componentize-py.sh); and the JavaScript/TypeScript plugin toolchain from
-#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh)
+#     (scripts/ensure-componentize-py.sh); the JavaScript/TypeScript plugin toolchain from
+#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh); and the C plugin toolchain:
+#     Debian's clang-14 and wasi-libc, wit-bindgen and wasm-tools from crates.io and the WASI
+#     preview-1 adapter (into build/c-tools, by scripts/ensure-c-toolchain.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -123,7 +125,8 @@ if [ "$installed" != "$wrangler_version" ]; then
     npm install --prefix "$build/npm" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >/dev/null
 fi
 
-# componentize-py builds the Python plugins, componentize-js the JavaScript/TypeScript ones
-# (tests/all/plugins_python.rs, tests/all/plugins_js.rs).
+# componentize-py builds the Python plugins, componentize-js the JavaScript/TypeScript ones,
+# sdk/c/build.sh the C ones (tests/all/plugins_python.rs, plugins_js.rs, plugins_c.rs).
 "$root/scripts/ensure-componentize-py.sh"
 "$root/scripts/ensure-js-toolchain.sh"
+"$root/scripts/ensure-c-toolchain.sh"

@@ -10,6 +10,8 @@
 //! - [`runtime`] loads and runs plugins in wasmtime, linking the capabilities;
 //! - [`report`] shows progress to people and emits JSON events for CI;
 //! - [`state`] keeps history, current state, the journal, locks and the audit log;
+//! - [`scaffold`] writes new plugin projects from the templates embedded in the binary
+//!   (`sluice plugins new`), offering the capabilities [`caps::registry`] lists;
 //! - [`caps`] implements the capabilities the host grants plugins, one module each, listed by
 //!   [`caps::registry`];
 //! - [`plan`] reads the plan file (TOML) into a validated [`plan::Plan`];
@@ -25,5 +27,6 @@ pub mod plan;
 pub mod redact;
 pub mod report;
 pub mod runtime;
+pub mod scaffold;
 pub mod state;
 pub mod wit;

@@ -6,6 +6,17 @@ use std::sync::{Arc, RwLock};
 /// The marker that replaces a secret value.
 pub const REDACTED: &str = "[REDACTED]";
 
+/// Secret values shorter than this many characters are not redacted: a short value also occurs in
+/// ordinary text, so hiding every occurrence wrecks the output (a one-character secret would
+/// blank out that letter everywhere) while protecting nothing worth it. `sluice validate` warns
+/// about each such secret; see docs/security.md, "What redaction cannot do".
+pub const MIN_REDACTED_CHARS: usize = 8;
+
+/// Whether `value` is too short to be redacted (see [`MIN_REDACTED_CHARS`]).
+pub fn too_short_to_redact(value: &str) -> bool {
+    value.chars().count() < MIN_REDACTED_CHARS
+}
+
 /// Secret values known to this run; cheap to clone and share.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -14,10 +25,9 @@ pub struct Redactor {
 
 impl Redactor {
     /// Adds a value to hide, and its JSON-escaped form (so it is hidden inside JSON events and
-    /// state too). Values shorter than 4 bytes are hidden as well, but are likely to blank out
-    /// unrelated text: keep secrets long.
+    /// state too). A value [`too_short_to_redact`] is not added.
     pub fn add(&self, value: &str) {
-        if value.is_empty() {
+        if too_short_to_redact(value) {
             return;
         }
         let quoted = serde_json::to_string(value).unwrap_or_default();
@@ -77,6 +87,19 @@ mod tests {
         r.add("pa\"ss\\word");
         let line = serde_json::json!({ "message": "login with pa\"ss\\word" }).to_string();
         assert_eq!(r.redact(&line), r#"{"message":"login with [REDACTED]"}"#);
+    }
+
+    #[test]
+    fn a_value_shorter_than_the_minimum_is_not_redacted_and_one_as_long_is() {
+        let r = Redactor::default();
+        let short = "x".repeat(MIN_REDACTED_CHARS - 1);
+        let long = "y".repeat(MIN_REDACTED_CHARS);
+        r.add(&short);
+        r.add(&long);
+        assert_eq!(
+            r.redact(&format!("{short} {long}")),
+            format!("{short} {REDACTED}")
+        );
     }
 
     #[test]

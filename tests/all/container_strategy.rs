@@ -134,6 +134,45 @@ fn blue_green_to_a_version_that_exits_at_once_rolls_back_with_its_last_log_lines
     bad_version_rolls_back("crash", "crash", "crashing on purpose");
 }
 
+/// Writes the blue-green plan with the staged gate given 30 s and `start_period` (the plan's
+/// default when `None`).
+fn plan_with_staged_start_period(stack: &Stack, start_period: Option<&str>) {
+    stack.plan("blue-green", "", None, None);
+    let path = stack.dir.path().join("sluice.toml");
+    let setting = start_period
+        .map(|period| format!(", start_period = \"{period}\""))
+        .unwrap_or_default();
+    let plan = std::fs::read_to_string(&path).unwrap().replacen(
+        r#"failure_threshold = 3, deadline = "10s" }"#,
+        &format!(r#"failure_threshold = 3, deadline = "30s"{setting} }}"#),
+        1,
+    );
+    std::fs::write(path, plan).unwrap();
+}
+
+#[test]
+fn a_version_listening_only_after_8s_passes_its_staged_gate_in_the_default_start_period_but_not_with_none()
+ {
+    let stack = Stack::new("slowstart");
+    stack.plan("blue-green", "", None, None);
+    deploy_ok(&stack, "v1");
+
+    plan_with_staged_start_period(&stack, Some("0s"));
+    let impatient = stack.apply("slow-start");
+    assert_eq!(impatient.code, EXIT_ROLLED_BACK, "{}", impatient.all());
+    assert!(
+        impatient.all().contains("3 consecutive failures"),
+        "failures counted from the first probe: {}",
+        impatient.all()
+    );
+    assert_eq!(stack.served(), (200, "v1\n".into()));
+
+    plan_with_staged_start_period(&stack, None);
+    let patient = stack.apply("slow-start");
+    assert_eq!(patient.code, EXIT_SUCCESS, "{}", patient.all());
+    assert_eq!(stack.served(), (200, "slow-start\n".into()));
+}
+
 #[test]
 fn sluice_rollback_after_a_good_v2_brings_v1_back() {
     let stack = Stack::new("rollback");

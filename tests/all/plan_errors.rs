@@ -261,6 +261,7 @@ fn a_full_plan_loads_with_the_values_it_spells_out() {
             interval: Duration::from_millis(200),
             success_threshold: 2,
             deadline: Duration::from_secs(10),
+            start_period: Duration::from_secs(10),
             ..GateTiming::default()
         }
     );

@@ -3,67 +3,28 @@
 //! `examples/plugins/release-dir-ts` deploys, upgrades, rolls back by itself when a live gate
 //! fails and on `sluice rollback`; `plugins audit` lists what it imports; and the same plugin
 //! built with `--fetch` imports `wasi:http`, which needs the `http` grant like
-//! `sluice:deploy/http`: without one it is refused at load naming the import. A test plugin (`tests/js-plugins/capabilities`) shows the
-//! SDK's defaults and its `secrets` and `http` helpers, and that a host refusal keeps its kind.
-
-use std::path::Path;
+//! `sluice:deploy/http`: without one it is refused at load naming the import. A test plugin
+//! (`tests/js-plugins/capabilities`) shows the SDK's defaults and its `secrets` and `http` helpers, and that a host refusal keeps its kind.
 
 use crate::support::js::{Build, capabilities_project, example_component};
-use crate::support::project::{ENV, Project, static_site_plan};
+use crate::support::project::{ENV, Project};
+use crate::support::release_dir::{
+    assert_imports_only_log_and_files, assert_upgrades_and_rolls_back, static_site_plan_with,
+};
 use crate::support::scripted::ScriptedServer;
-use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file};
-
-/// [`static_site_plan`] with the plugin `site` being the component `wasm`, pinned by its sha256.
-fn plan_with(wasm: &Path, extra_gate: &str) -> String {
-    static_site_plan(extra_gate).replace(
-        "source = \"builtin:static-site\"",
-        &format!(
-            "source = {:?}\nsha256 = \"{}\"",
-            wasm.display().to_string(),
-            sha256_file(wasm)
-        ),
-    )
-}
-
-/// A live gate that never passes.
-const FAILING_GATE: &str = r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#;
+use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 #[test]
 fn the_typescript_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_on_request() {
     let wasm = example_component("release-dir-ts", Build::Plain);
-    let project = Project::new();
-    project.write_plan(&plan_with(&wasm, ""));
-
-    for version in ["v1", "v2"] {
-        let run = project.deploy(version);
-        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-        assert_eq!(project.live(), (200, format!("<h1>{version}</h1>\n")));
-        assert_eq!(project.live_version("web").as_deref(), Some(version));
-    }
-
-    project.write_plan(&plan_with(&wasm, FAILING_GATE));
-    let bad = project.deploy("v3");
-    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
-    assert!(bad.all().contains("rolled back to v2"), "{}", bad.all());
-    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
-    assert_eq!(project.live_version("web").as_deref(), Some("v2"));
-    assert!(
-        !project.path().join("www/releases/v3").exists(),
-        "the rollback removed the staged v3 release"
-    );
-
-    project.write_plan(&plan_with(&wasm, ""));
-    let rollback = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
-    assert_eq!(rollback.code, EXIT_SUCCESS, "{}", rollback.all());
-    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
-    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
+    assert_upgrades_and_rolls_back(&Project::new(), &|gate| static_site_plan_with(&wasm, gate));
 }
 
 #[test]
 fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
     let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
-    project.write_plan(&plan_with(&wasm, ""));
+    project.write_plan(&static_site_plan_with(&wasm, ""));
     let assets = project.path().join("site/assets");
     std::fs::create_dir_all(&assets).unwrap();
     let files = 600; // the host stops an instance holding more than 256 files or streams open
@@ -85,8 +46,9 @@ fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
 fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path() {
     let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
-    project
-        .write_plan(&plan_with(&wasm, "").replace("target = \"/www\"", "target = \"/site/www\""));
+    project.write_plan(
+        &static_site_plan_with(&wasm, "").replace("target = \"/www\"", "target = \"/site/www\""),
+    );
     let run = project.deploy("v1");
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     assert!(
@@ -101,7 +63,7 @@ fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path
 fn a_typed_error_thrown_in_typescript_reaches_the_host_as_its_wit_case_and_v1_keeps_serving() {
     let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
-    project.write_plan(&plan_with(&wasm, ""));
+    project.write_plan(&static_site_plan_with(&wasm, ""));
     assert_eq!(project.deploy("v1").code, EXIT_SUCCESS);
 
     let bad = project.deploy(".hidden");
@@ -120,55 +82,15 @@ fn a_typed_error_thrown_in_typescript_reaches_the_host_as_its_wit_case_and_v1_ke
 fn plugins_audit_lists_the_typescript_plugins_imports_under_log_and_files_only() {
     let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
-    project.write_plan(&plan_with(&wasm, ""));
-    let run = project.sluice(&["plugins", "audit", "sluice.toml", "--output", "json"]);
-    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-    let imports: Vec<(String, Vec<String>)> = run
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .map(|row| {
-            let names = row["imports"].as_array().unwrap().iter();
-            (
-                row["capability"].as_str().unwrap().to_owned(),
-                names.map(|n| n.as_str().unwrap().to_owned()).collect(),
-            )
-        })
-        .collect();
-    let of = |capability: &str| {
-        imports
-            .iter()
-            .find(|(name, _)| name == capability)
-            .map(|(_, names)| names.clone())
-            .unwrap_or_else(|| panic!("no audit row for {capability}: {imports:?}"))
-    };
-    assert_eq!(of("log"), ["sluice:deploy/log@0.1.1"]);
-    let mut files = of("files");
-    files.sort();
-    assert_eq!(
-        files,
-        [
-            "wasi:filesystem/preopens@0.2.12",
-            "wasi:filesystem/types@0.2.12"
-        ]
-    );
-    for capability in [
-        "plan-notes",
-        "http",
-        "secrets",
-        "containers",
-        "sql",
-        "sockets",
-    ] {
-        assert_eq!(of(capability), Vec::<String>::new(), "{capability}");
-    }
+    project.write_plan(&static_site_plan_with(&wasm, ""));
+    assert_imports_only_log_and_files(&project);
 }
 
 #[test]
 fn the_same_plugin_built_with_fetch_and_no_http_grant_is_refused_at_load_naming_wasi_http() {
     let wasm = example_component("release-dir-ts", Build::Fetch);
     let project = Project::new();
-    project.write_plan(&plan_with(&wasm, ""));
+    project.write_plan(&static_site_plan_with(&wasm, ""));
     let run = project.deploy("v1");
     let text = run.all();
     assert_eq!(run.code, EXIT_INVALID, "{text}");

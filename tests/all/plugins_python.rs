@@ -6,56 +6,21 @@
 use std::net::TcpListener;
 
 use crate::support::project::{ENV, Project, static_site_plan};
-use crate::support::python::{release_dir_plan, release_dir_project};
-use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, python, sha256_file};
+use crate::support::python::{self, RELEASE_DIR};
+use crate::support::release_dir::{assert_upgrades_and_rolls_back, sample_plan, sample_project};
+use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file};
 
 #[test]
 fn the_python_release_dir_example_upgrades_rolls_back_a_failed_gate_and_rolls_back_on_request() {
-    let project = release_dir_project("");
-
-    let first = project.deploy("v1");
-    assert_eq!(first.code, EXIT_SUCCESS, "{}", first.all());
-    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
-    assert!(
-        first.all().contains("staged releases/v1: 1 files"),
-        "{}",
-        first.all()
-    );
-
-    let second = project.deploy("v2");
-    assert_eq!(second.code, EXIT_SUCCESS, "{}", second.all());
-    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
-
-    let wasm = project.path().join("release-dir.wasm");
-    project.write_plan(&release_dir_plan(
-        &sha256_file(&wasm),
-        r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#,
-    ));
-    let third = project.deploy("v3");
-    assert_eq!(third.code, EXIT_ROLLED_BACK, "{}", third.all());
-    assert!(
-        third.all().contains("never-there"),
-        "the reason names the gate: {}",
-        third.all()
-    );
-    assert!(third.all().contains("rolled back to v2"), "{}", third.all());
-    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
-    assert_eq!(project.live_version("web").as_deref(), Some("v2"));
-    assert!(
-        !project.path().join("www/releases/v3").exists(),
-        "the rollback removed the staged v3 release"
-    );
-
-    project.write_plan(&release_dir_plan(&sha256_file(&wasm), ""));
-    let rollback = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
-    assert_eq!(rollback.code, EXIT_SUCCESS, "{}", rollback.all());
-    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
-    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
+    let wasm = python::built(RELEASE_DIR);
+    let project = sample_project(RELEASE_DIR, &wasm, "");
+    let sha256 = sha256_file(&wasm);
+    assert_upgrades_and_rolls_back(&project, &|gate| sample_plan(RELEASE_DIR, &sha256, gate));
 }
 
 #[test]
 fn the_audit_shows_a_python_plugins_sockets_imports_as_linked_with_every_call_denied() {
-    let project = release_dir_project("");
+    let project = sample_project(RELEASE_DIR, &python::built(RELEASE_DIR), "");
     let audit = project.sluice(&["plugins", "audit"]);
     assert_eq!(audit.code, EXIT_SUCCESS, "{}", audit.all());
     let row = |capability: &str| {
@@ -197,7 +162,7 @@ config = {{ secrets = ["token", "other"], urls = ["{{base}}/hello.txt", "http://
 
 #[test]
 fn the_python_release_dir_example_reports_a_relative_source_at_its_field_before_deploying() {
-    let project = release_dir_project("");
+    let project = sample_project(RELEASE_DIR, &python::built(RELEASE_DIR), "");
     let plan = std::fs::read_to_string(project.plan_path()).unwrap();
     std::fs::write(
         project.plan_path(),

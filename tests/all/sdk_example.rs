@@ -6,21 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file, sluice};
+use crate::support::{
+    EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, doc_block as block, sha256_file, sluice,
+};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The fenced block of `language` that follows `caption` in the page.
-fn block<'a>(page: &'a str, caption: &str, language: &str) -> &'a str {
-    let after = &page[page
-        .find(caption)
-        .unwrap_or_else(|| panic!("the page has no {caption:?}"))..];
-    let fence = format!("```{language}\n");
-    let start = after.find(&fence).unwrap() + fence.len();
-    let len = after[start..].find("```\n").unwrap();
-    &after[start..start + len]
 }
 
 /// Copies the directory `from` (files and subdirectories) to `to`.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::support;
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_ROLLED_BACK, Run, sha256_file, test_plugin};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file, test_plugin};
 
 const TOKEN: &str = "tok-5ecret-VALUE-81f3";
 const OTHER: &str = "other-5ecret-VALUE-27aa";
@@ -38,9 +38,14 @@ config = {{ header = "Bearer ${{secret.token}}" }}
 }
 
 fn sluice(project: &Project, args: &[&str]) -> Run {
+    sluice_with(project, TOKEN, args)
+}
+
+/// `sluice ARGS` with the secret `token` set to `token` (and `other` to [`OTHER`]).
+fn sluice_with(project: &Project, token: &str, args: &[&str]) -> Run {
     support::sluice(project.path())
         .args(args)
-        .env("SLUICE_TEST_TOKEN", TOKEN)
+        .env("SLUICE_TEST_TOKEN", token)
         .env("SLUICE_TEST_OTHER", OTHER)
         .output()
         .unwrap()
@@ -122,4 +127,33 @@ fn a_secret_not_granted_is_refused_naming_it() {
         "{}",
         run.all()
     );
+}
+
+#[test]
+fn a_secret_too_short_to_redact_is_named_by_validate_and_left_as_it_is_in_the_output() {
+    let project = leaky_project();
+    let short = "k3y";
+
+    let validate = sluice_with(&project, short, &["validate"]);
+    assert_eq!(validate.code, EXIT_SUCCESS, "{}", validate.all());
+    assert!(
+        validate.stderr.contains(
+            "warning: secret `token` is 3 characters long: values shorter than 8 are not redacted"
+        ),
+        "{}",
+        validate.all()
+    );
+    assert!(
+        !validate.stderr.contains("secret `other`"),
+        "a long secret is not warned about: {}",
+        validate.all()
+    );
+
+    let apply = sluice_with(&project, short, &["apply", "--env", ENV, "--version", "v1"]);
+    assert!(
+        apply.all().contains("the token is k3y"),
+        "short values are not redacted, so `k` and `y` are not blanked out everywhere: {}",
+        apply.all()
+    );
+    assert!(!apply.all().contains(OTHER), "{}", apply.all());
 }

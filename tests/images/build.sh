@@ -5,6 +5,7 @@
 #   sluice-test-web:bad-health   /cgi-bin/health answers 500, /health 404
 #   sluice-test-web:crash        exits at once with code 3
 #   sluice-test-web:slow         answers (and turns healthy) only after ~3 s
+#   sluice-test-web:slow-start   listens only after 8 s, no HEALTHCHECK
 # Usage: tests/images/build.sh [SOURCES]   (SOURCES is recorded as the label sluice.test.sources)
 # BUSYBOX overrides the static busybox binary (default /bin/busybox).
 set -eu
@@ -33,3 +34,4 @@ build sluice-test-web:v2 Dockerfile.good --build-arg VERSION=v2
 build sluice-test-web:bad-health Dockerfile.bad-health
 build sluice-test-web:crash Dockerfile.crash
 build sluice-test-web:slow Dockerfile.slow
+build sluice-test-web:slow-start Dockerfile.slow-start

@@ -1,10 +1,15 @@
 //! Figures the benchmarks print.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sluice::caps::Provision;
 use sluice::plan::model::{Grants, Limits};
 use sluice::runtime::{ComponentBytes, LoadedPlugin, Runtime};
+
+use super::project::{ENV, Project};
+use super::release_dir::static_site_plan_with;
 
 /// `d` in milliseconds, three decimals.
 pub fn ms(d: Duration) -> String {
@@ -86,4 +91,51 @@ pub fn load_costs(
         cached_with_call: median(both),
     };
     (costs, plugin)
+}
+
+/// What `make bench` measures of one language's release-dir example.
+pub struct LanguageFigures {
+    /// The component's size, in bytes.
+    pub size: usize,
+    /// Its first compile and its cached loads.
+    pub load: LoadCosts,
+    /// Instantiate + one lifecycle call (`validate`), from one load (median of 100).
+    pub call: Duration,
+    /// A whole `sluice apply` with no gates, compiled component cached (median of 15).
+    pub apply: Duration,
+}
+
+/// Measures [`LanguageFigures`] for the release-dir example built to `wasm`.
+pub fn release_dir_figures(wasm: &Path) -> LanguageFigures {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let bytes = ComponentBytes::file("site", wasm, None).expect("the component is readable");
+    let provision = Provision::deny_all("site", "bench", Arc::new(super::DiscardLogs));
+    let (load, plugin) = load_costs(&rt, &bytes, &provision);
+    let config = r#"{"source":"/site","target":"/www"}"#;
+    let call = median_validate(&rt, &plugin, &provision, config, 100);
+
+    let project = Project::new();
+    let plan = static_site_plan_with(wasm, "");
+    let without_gates = &plan[..plan.find("gates = [").expect("the plan has gates")];
+    project.write_plan(without_gates);
+    project.deploy("warm-up");
+    let walls = (0..15)
+        .map(|i| {
+            let version = format!("bare-{i}");
+            project.write_site(&version);
+            let start = Instant::now();
+            let run = project.sluice(&["apply", "--env", ENV, "--version", &version]);
+            assert_eq!(run.code, 0, "{}", run.all());
+            start.elapsed()
+        })
+        .collect();
+    LanguageFigures {
+        size: bytes.bytes.len(),
+        load,
+        call,
+        apply: median(walls),
+    }
 }

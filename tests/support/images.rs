@@ -24,17 +24,20 @@ pub const BAD_HEALTH: &str = "sluice-test-web:bad-health";
 pub const CRASH: &str = "sluice-test-web:crash";
 /// Like [`V1`] ("slow" at `/`) but answers, and turns healthy, only after ~3 s.
 pub const SLOW: &str = "sluice-test-web:slow";
+/// Says "slow-start" at `/`, but listens only after 8 s and has no HEALTHCHECK.
+pub const SLOW_START: &str = "sluice-test-web:slow-start";
 /// The port the web images listen on inside the container.
 pub const PORT: u16 = 8080;
 
 /// Every tag `build.sh` makes.
-const TAGS: [&str; 6] = [
+const TAGS: [&str; 7] = [
     "sluice-test-busybox:latest",
     V1,
     V2,
     BAD_HEALTH,
     CRASH,
     SLOW,
+    SLOW_START,
 ];
 /// The label holding the digest of the sources an image was built from.
 const SOURCES_LABEL: &str = "sluice.test.sources";

@@ -6,8 +6,10 @@
 //! test needs them per test: a run's peak memory is that child's own ([`output_with_peak_memory`]).
 #![allow(dead_code)] // each bench uses its own subset
 
+pub mod c;
 pub mod caddy;
 pub mod cloudflare;
+pub mod components;
 pub mod database;
 pub mod docker;
 pub mod figures;
@@ -24,6 +26,7 @@ pub mod plans;
 pub mod project;
 pub mod python;
 pub mod release_api;
+pub mod release_dir;
 pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
@@ -92,6 +95,21 @@ pub fn sluice(dir: &Path) -> Command {
 /// The compiled test plugin `name` (a crate in tests/plugins/); panics on an unknown name.
 pub fn test_plugin(name: &str) -> PathBuf {
     sluice_test_plugins::path(name).to_path_buf()
+}
+
+/// The fenced block of `language` that follows `caption` in the page `page` (a doc whose
+/// commands or files a test runs as written).
+pub fn doc_block<'a>(page: &'a str, caption: &str, language: &str) -> &'a str {
+    let after = &page[page
+        .find(caption)
+        .unwrap_or_else(|| panic!("the page has no {caption:?}"))..];
+    let fence = format!("```{language}\n");
+    let start = after
+        .find(&fence)
+        .unwrap_or_else(|| panic!("no {language} block after {caption:?}"))
+        + fence.len();
+    let len = after[start..].find("```\n").expect("a closed block");
+    &after[start..start + len]
 }
 
 /// sha256 of a file, hex.

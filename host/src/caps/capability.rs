@@ -44,6 +44,16 @@ impl Access {
     }
 }
 
+/// How the sample plan of a new plugin project (`sluice plugins new`) grants a capability: what
+/// makes a plugin importing it load, reaching nothing real until its author edits it.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleGrant {
+    /// The line under `[plugins.NAME.grants]`: `http = []`.
+    pub grant: &'static str,
+    /// The top-level tables the grant names (`[secrets.api_token]`), or nothing.
+    pub declarations: &'static str,
+}
+
 /// What a capability provides and how the plan grants it.
 pub trait Capability: Sync {
     /// Its name in audits: `http`, `files`.
@@ -66,6 +76,11 @@ pub trait Capability: Sync {
     /// reach this machine.
     fn warnings(&self, _grants: &Grants) -> Vec<String> {
         Vec::new()
+    }
+
+    /// How a new project's sample plan grants it; none for a capability every plugin has.
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        None
     }
 
     /// Whether `interface` (unversioned: `sluice:deploy/http`) is one of its.

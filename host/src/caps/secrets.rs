@@ -9,7 +9,7 @@
 use wasmtime::component::{HasSelf, Linker};
 
 use super::CapError;
-use super::capability::{Access, CallSetup, Capability, Provide, StoreView};
+use super::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 use std::collections::BTreeMap;
 
@@ -67,6 +67,12 @@ impl Capability for Secrets {
             key: "secrets",
             by: |grants| !grants.secrets.is_empty(),
         }
+    }
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        Some(SampleGrant {
+            grant: r#"secrets = ["api_token"]"#,
+            declarations: "[secrets.api_token]\nenv = \"API_TOKEN\"",
+        })
     }
     fn describe(&self, grants: &Grants) -> Vec<String> {
         grants.secrets.clone()

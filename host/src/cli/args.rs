@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use super::exit::EXIT_CODES_HELP;
 use crate::orchestrate::changes::Ask;
 use crate::report::Format;
+use crate::scaffold::Language;
 
 /// sluice: deploy with sandboxed strategy plugins, health gates and automatic rollback.
 #[derive(Debug, Parser)]
@@ -249,6 +250,28 @@ pub enum PluginsCommand {
         /// The plan to audit (default: `--plan`).
         plan: Option<PathBuf>,
     },
+    /// Write a new plugin project: a small real strategy, the SDK, `build.sh`, a sample plan
+    /// pinning the built component and granting the chosen capabilities, a test.
+    New(NewPluginArgs),
+}
+
+/// `sluice plugins new`.
+#[derive(Debug, Args)]
+pub struct NewPluginArgs {
+    /// The plugin's name, kebab-case (`release-dir`): it names the project's directory, its
+    /// package, its WIT package and the plugin in the sample plan.
+    pub name: String,
+    /// The project's language.
+    #[arg(long, value_enum)]
+    pub lang: Language,
+    /// Capabilities the plugin may call besides `log`, comma-separated (`http,secrets`): in its
+    /// own WIT world (Python, TypeScript) and granted by the sample plan. An unknown one is
+    /// refused, naming those offered.
+    #[arg(long, value_delimiter = ',')]
+    pub capabilities: Vec<String>,
+    /// The directory to create (default: NAME in the current directory); it must not exist.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 /// `sluice audit ...`.

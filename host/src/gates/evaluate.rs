@@ -25,14 +25,14 @@ pub async fn evaluate(
         prober,
         timing,
         observe,
+        start_period_ends: later(started, timing.start_period),
         tally: Tally::default(),
     };
 
     let gate = Phase {
         first_probe_at: later(started, timing.initial_delay),
         end: later(started, timing.deadline),
-        success_threshold: Some(timing.success_threshold.max(1)),
-        probes_cut_at_end: true,
+        until: Until::Threshold(timing.success_threshold.max(1)),
     };
     let passed_after = match run.probe_until(&gate).await {
         Ending::Succeeded => run.tally.attempts,
@@ -56,8 +56,7 @@ pub async fn evaluate(
     let soaking = Phase {
         first_probe_at: later(soak_started, timing.interval),
         end: later(soak_started, timing.soak),
-        success_threshold: None,
-        probes_cut_at_end: false,
+        until: Until::SucceededAtOrAfterEnd,
     };
     run.tally.successes = 0;
     run.tally.failures = 0;
@@ -68,9 +67,12 @@ pub async fn evaluate(
         ),
         Ending::Succeeded | Ending::TimeUp => {
             let soak_probes = run.tally.attempts - passed_after;
-            let soaked = humantime::format_duration(timing.soak);
+            let watched = Duration::from_millis(
+                u64::try_from(soak_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
             let summary = format!(
-                "{summary}, then soaked {soaked} over {}",
+                "{summary}, then soaked {} over {}",
+                humantime::format_duration(watched),
                 count(soak_probes, "probe", "probes")
             );
             run.verdict(true, summary)
@@ -82,12 +84,20 @@ pub async fn evaluate(
 struct Phase {
     /// When the first probe runs.
     first_probe_at: Instant,
-    /// When the phase is over.
+    /// The gate's deadline, or the end of the soak window.
     end: Instant,
-    /// Consecutive successes that end the phase early (none: probe until the end).
-    success_threshold: Option<u32>,
-    /// Whether a probe still running at the end (the deadline) is abandoned, uncounted.
-    probes_cut_at_end: bool,
+    /// What ends the phase with success.
+    until: Until,
+}
+
+/// What ends a phase with success (a failure streak of `failure_threshold` always ends it).
+enum Until {
+    /// The gate: this many consecutive successes, before `end`. A probe still running at `end`
+    /// is abandoned, uncounted, and the phase ends at `end`.
+    Threshold(u32),
+    /// The soak: a successful probe that started at or after `end`, so the whole window is
+    /// watched and the last word is a success.
+    SucceededAtOrAfterEnd,
 }
 
 /// How a phase ended.
@@ -107,8 +117,10 @@ struct Tally {
     attempts: u32,
     /// The current streak of successes.
     successes: u32,
-    /// The current streak of failures.
+    /// The current streak of failures (those that count: see [`Run::start_period_ends`]).
     failures: u32,
+    /// Whether any probe has succeeded.
+    succeeded_once: bool,
     /// What the last probe saw.
     last: Option<String>,
 }
@@ -118,32 +130,38 @@ struct Run<'a> {
     prober: Prober<'a>,
     timing: &'a GateTiming,
     observe: &'a (dyn Fn(&Probe) + Send + Sync),
+    /// Until then, failures before the first success do not count toward the threshold.
+    start_period_ends: Instant,
     tally: Tally,
 }
 
 impl Run<'_> {
-    /// Probes every `interval` from `phase.first_probe_at` until a threshold is reached or the
-    /// phase's end leaves no time for another probe.
+    /// Probes every `interval` from `phase.first_probe_at` until the phase ends as
+    /// [`Until`] says, or a failure streak reaches the threshold.
     async fn probe_until(&mut self, phase: &Phase) -> Ending {
         let failure_threshold = self.timing.failure_threshold.max(1);
         let mut probe_at = phase.first_probe_at;
-        while probe_at < phase.end {
+        loop {
+            if matches!(phase.until, Until::Threshold(_)) && probe_at >= phase.end {
+                return Ending::TimeUp;
+            }
             sleep_until(probe_at).await;
             let probe_started = Instant::now();
             let probe = self.prober.probe(self.timing.timeout);
-            let observation = if phase.probes_cut_at_end {
-                match timeout_at(phase.end, probe).await {
+            let observation = match phase.until {
+                Until::Threshold(_) => match timeout_at(phase.end, probe).await {
                     Ok(observation) => observation,
                     Err(_) => return Ending::TimeUp,
-                }
-            } else {
-                probe.await
+                },
+                Until::SucceededAtOrAfterEnd => probe.await,
             };
-            self.record(observation);
-            if phase
-                .success_threshold
-                .is_some_and(|threshold| self.tally.successes >= threshold)
-            {
+            let ok = observation.ok;
+            self.record(observation, probe_started);
+            let succeeded = match phase.until {
+                Until::Threshold(threshold) => self.tally.successes >= threshold,
+                Until::SucceededAtOrAfterEnd => ok && probe_started >= phase.end,
+            };
+            if succeeded {
                 return Ending::Succeeded;
             }
             if self.tally.failures >= failure_threshold {
@@ -151,19 +169,21 @@ impl Run<'_> {
             }
             probe_at = later(probe_started, self.timing.interval);
         }
-        Ending::TimeUp
     }
 
-    /// Counts one probe and shows it to the observer.
-    fn record(&mut self, observation: Observation) {
+    /// Counts one probe (started at `started`) and shows it to the observer.
+    fn record(&mut self, observation: Observation, started: Instant) {
         let tally = &mut self.tally;
         tally.attempts += 1;
         if observation.ok {
             tally.successes += 1;
             tally.failures = 0;
+            tally.succeeded_once = true;
         } else {
-            tally.failures += 1;
             tally.successes = 0;
+            if tally.succeeded_once || started >= self.start_period_ends {
+                tally.failures += 1;
+            }
         }
         (self.observe)(&Probe {
             attempt: tally.attempts,

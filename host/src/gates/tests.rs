@@ -1,7 +1,7 @@
 mod server;
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use self::server::{TestServer, closed_address, reply, silent_listener};
 use super::{Probe, Verdict, evaluate};
@@ -17,6 +17,7 @@ fn quick() -> GateTiming {
         failure_threshold: 3,
         deadline: Duration::from_secs(30),
         soak: Duration::ZERO,
+        start_period: Duration::ZERO,
     }
 }
 
@@ -267,9 +268,58 @@ async fn soak_keeps_probing_after_the_gate_passes_and_then_passes() {
     assert!(verdict.passed, "{}", verdict.reason);
     assert!(verdict.attempts > 1, "{}", verdict.reason);
     assert!(
-        verdict.reason.contains(", then soaked 100ms over "),
+        verdict.reason.contains(", then soaked 1"),
         "{}",
         verdict.reason
+    );
+}
+
+#[tokio::test]
+async fn a_soak_watches_its_whole_window_and_ends_on_a_success_at_or_after_its_end() {
+    let server = TestServer::always(reply(200, "ok")).await;
+    let timing = GateTiming {
+        interval: Duration::from_millis(500),
+        soak: Duration::from_secs(2),
+        ..quick()
+    };
+    let first_success = Mutex::new(None);
+    let observe = |probe: &Probe| {
+        let mut first = first_success.lock().unwrap();
+        if probe.ok && first.is_none() {
+            *first = Some(Instant::now());
+        }
+    };
+
+    let verdict = evaluate(&http(server.url("/"), 200, None), &timing, true, &observe).await;
+    let watched = first_success.into_inner().unwrap().unwrap().elapsed();
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert!(watched >= timing.soak, "watched only {watched:?}");
+    let soaked = verdict
+        .reason
+        .split(", then soaked ")
+        .nth(1)
+        .and_then(|rest| rest.split(" over ").next())
+        .and_then(|figure| humantime::parse_duration(figure).ok())
+        .unwrap_or_else(|| panic!("no soaked time in {}", verdict.reason));
+    assert!(soaked >= timing.soak, "{}", verdict.reason);
+}
+
+#[tokio::test]
+async fn a_failure_in_the_last_interval_of_a_soak_fails_the_gate() {
+    let server = TestServer::start([reply(200, ""); 4], reply(500, "broken")).await;
+    let timing = GateTiming {
+        interval: Duration::from_millis(500),
+        soak: Duration::from_secs(2),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, true).await;
+
+    assert!(!verdict.passed, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "failed during soak: 3 consecutive failures (last: HTTP 500 (expected 200))"
     );
 }
 
@@ -332,5 +382,97 @@ async fn a_closed_port_fails_the_tcp_gate_with_connection_refused() {
     assert_eq!(
         verdict.reason,
         "failed: 3 consecutive failures (last: connection refused)"
+    );
+}
+
+#[tokio::test]
+async fn failures_before_the_first_success_within_the_start_period_do_not_count() {
+    let server = TestServer::start([reply(503, ""); 5], reply(200, "ok")).await;
+    let timing = GateTiming {
+        start_period: Duration::from_secs(30),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(verdict.passed, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "passed: 1 consecutive success after 6 probes (last: HTTP 200)"
+    );
+}
+
+#[tokio::test]
+async fn without_a_start_period_the_same_slow_starter_fails_at_the_failure_threshold() {
+    let server = TestServer::start([reply(503, ""); 5], reply(200, "ok")).await;
+
+    let verdict = run(&http(server.url("/"), 200, None), &quick(), false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 503 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn after_the_first_success_failures_count_even_within_the_start_period() {
+    let server = TestServer::start([reply(200, "")], reply(500, "broken")).await;
+    let timing = GateTiming {
+        success_threshold: 2,
+        start_period: Duration::from_secs(30),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert_eq!(verdict.attempts, 4, "{}", verdict.reason);
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 500 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn once_the_start_period_is_over_failures_count_again() {
+    let server = TestServer::always(reply(503, "")).await;
+    let timing = GateTiming {
+        start_period: Duration::from_millis(200),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert!(
+        verdict.attempts > 3,
+        "probes in the start period did not count: {}",
+        verdict.reason
+    );
+    assert_eq!(
+        verdict.reason,
+        "failed: 3 consecutive failures (last: HTTP 503 (expected 200))"
+    );
+}
+
+#[tokio::test]
+async fn a_start_period_as_long_as_the_deadline_fails_at_the_deadline() {
+    let server = TestServer::always(reply(503, "")).await;
+    let timing = GateTiming {
+        deadline: Duration::from_millis(300),
+        start_period: Duration::from_millis(300),
+        ..quick()
+    };
+
+    let verdict = run(&http(server.url("/"), 200, None), &timing, false).await;
+
+    assert!(!verdict.passed);
+    assert!(
+        verdict
+            .reason
+            .starts_with("failed: deadline 300ms passed after "),
+        "{}",
+        verdict.reason
     );
 }

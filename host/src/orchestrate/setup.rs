@@ -96,6 +96,17 @@ impl Deployer {
         self.secrets.get(name).cloned().flatten()
     }
 
+    /// The secrets whose values are too short to be redacted (see
+    /// [`crate::redact::MIN_REDACTED_CHARS`]), with their length in characters.
+    pub fn short_secrets(&self) -> Vec<(&str, usize)> {
+        self.secrets
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.as_deref()?)))
+            .filter(|(_, value)| crate::redact::too_short_to_redact(value))
+            .map(|(name, value)| (name, value.chars().count()))
+            .collect()
+    }
+
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
         self.plugins.get(&unit.plugin).ok_or_else(|| {

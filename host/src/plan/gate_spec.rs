@@ -27,10 +27,11 @@ impl GateSpec {
         };
         let d = |d: std::time::Duration| humantime::format_duration(d).to_string();
         format!(
-            "{what} phase={phase} interval={} timeout={} initial_delay={} success_threshold={} failure_threshold={} deadline={} soak={}",
+            "{what} phase={phase} interval={} timeout={} initial_delay={} start_period={} success_threshold={} failure_threshold={} deadline={} soak={}",
             d(t.interval),
             d(t.timeout),
             d(t.initial_delay),
+            d(t.start_period),
             t.success_threshold,
             t.failure_threshold,
             d(t.deadline),
@@ -56,7 +57,7 @@ pub(super) fn gate(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateSpe
     Ok(GateSpec {
         check,
         phase,
-        timing: timing(cx, spec)?,
+        timing: timing(cx, spec, phase)?,
     })
 }
 
@@ -106,8 +107,15 @@ fn check(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateCheck, PlanEr
     }
 }
 
-fn timing(cx: &Converter<'_>, spec: &RawGate) -> Result<GateTiming, PlanError> {
+/// The gate's timing; an unset `start_period` is the whole deadline for a staged gate (a new
+/// version may take its time to start) and zero for a live one (it already served).
+fn timing(cx: &Converter<'_>, spec: &RawGate, phase: GatePhase) -> Result<GateTiming, PlanError> {
     let defaults = GateTiming::default();
+    let deadline = cx.duration(spec.deadline.as_ref(), defaults.deadline)?;
+    let start_period = match phase {
+        GatePhase::Staged => deadline,
+        GatePhase::Live => defaults.start_period,
+    };
     Ok(GateTiming {
         interval: cx.duration(spec.interval.as_ref(), defaults.interval)?,
         timeout: cx.duration(spec.timeout.as_ref(), defaults.timeout)?,
@@ -122,8 +130,9 @@ fn timing(cx: &Converter<'_>, spec: &RawGate) -> Result<GateTiming, PlanError> {
             spec.failure_threshold.as_ref(),
             defaults.failure_threshold,
         )?,
-        deadline: cx.duration(spec.deadline.as_ref(), defaults.deadline)?,
+        deadline,
         soak: cx.duration(spec.soak.as_ref(), defaults.soak)?,
+        start_period: cx.duration(spec.start_period.as_ref(), start_period)?,
     })
 }
 
@@ -174,6 +183,20 @@ mod tests {
                 ..GateTiming::default()
             }
         );
+    }
+
+    #[test]
+    fn the_start_period_defaults_to_a_staged_gates_deadline_and_to_zero_for_a_live_gate() {
+        let plan = parse_with(&unit_with_gates(
+            "{ http = \"${staged.endpoint}\", deadline = \"45s\" }, { http = \"http://127.0.0.1/\" }, { http = \"${staged.endpoint}\", start_period = \"0s\" }, { http = \"http://127.0.0.1/\", start_period = \"5s\" }",
+        ))
+        .unwrap();
+        let periods: Vec<Duration> = plan.units["u"]
+            .gates
+            .iter()
+            .map(|gate| gate.timing.start_period)
+            .collect();
+        assert_eq!(periods, [45, 0, 0, 5].map(Duration::from_secs).to_vec());
     }
 
     #[test]

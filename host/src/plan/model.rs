@@ -311,6 +311,10 @@ pub struct GateTiming {
     pub deadline: Duration,
     /// After the cut-over, keep probing this long; any failure streak fails it (default 0s).
     pub soak: Duration,
+    /// Failures before the first success count toward `failure_threshold` only once this long
+    /// has passed since the gate began (default: a staged gate's whole `deadline`, 0s for a live
+    /// gate), like Docker's healthcheck `start_period`: a slow service may start in peace.
+    pub start_period: Duration,
 }
 
 impl Default for GateTiming {
@@ -323,6 +327,7 @@ impl Default for GateTiming {
             failure_threshold: 3,
             deadline: Duration::from_secs(60),
             soak: Duration::ZERO,
+            start_period: Duration::ZERO,
         }
     }
 }

@@ -206,6 +206,7 @@ pub(super) struct RawGate {
     pub failure_threshold: Option<Spanned<u32>>,
     pub deadline: Option<Spanned<String>>,
     pub soak: Option<Spanned<String>>,
+    pub start_period: Option<Spanned<String>>,
 }
 
 /// `phase` of a gate.

@@ -1,6 +1,12 @@
 //! Output for people: one live line per running unit (on a terminal), the steps, gate verdicts
 //! and plugin messages as they happen, and a summary table at the end. No colours, so
 //! `NO_COLOR` and dumb terminals are respected by construction.
+//!
+//! Threat model: a plugin's text (its log messages, plan lines, summaries and error messages)
+//! could forge sluice's own lines, e.g. `[web] succeeded v9` or `result: succeeded`, by holding
+//! newlines or terminal control characters. What stops it: every line printed loses its control
+//! characters but tab, and every line a plugin's text starts is prefixed with
+//! `[unit] | ` ([`PLUGIN_MARK`]), which sluice's own lines never carry.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -22,6 +28,21 @@ struct Finished {
     outcome: Outcome,
     reason: Option<String>,
     duration_ms: u64,
+}
+
+/// What follows `[unit]` on every line that a plugin's text starts; sluice's own lines never
+/// carry it.
+pub const PLUGIN_MARK: &str = " | ";
+
+/// `[unit] | `: the start of a line of a plugin's text.
+fn plugin_prefix(unit: &str) -> String {
+    format!("[{unit}]{PLUGIN_MARK}")
+}
+
+/// Text a plugin produced, made safe to print inside a line: each line after the first starts
+/// with [`plugin_prefix`], so the text cannot begin a line of its own.
+fn plugin_text(unit: &str, text: &str) -> String {
+    text.replace('\n', &format!("\n{}", plugin_prefix(unit)))
 }
 
 /// Live progress on stderr.
@@ -48,8 +69,13 @@ impl HumanReporter {
         }
     }
 
+    /// Prints `text` (control characters but newline and tab removed, secrets redacted).
     fn line(&self, text: &str) {
-        let text = self.redactor.redact(text);
+        let text: String = text
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+        let text = self.redactor.redact(&text);
         match &self.live {
             Some(multi) => {
                 let _ = multi.println(text.as_ref());
@@ -73,7 +99,11 @@ impl HumanReporter {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        bar.set_message(self.redactor.redact(status).into_owned());
+        let status: String = status
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        bar.set_message(self.redactor.redact(&status).into_owned());
     }
 
     fn clear_status(&self, unit: &str) {
@@ -111,7 +141,7 @@ impl HumanReporter {
                 row.version,
                 row.outcome.as_str(),
                 format_duration(Duration::from_millis(row.duration_ms)),
-                row.reason.as_deref().unwrap_or("")
+                plugin_text(&row.unit, row.reason.as_deref().unwrap_or(""))
             ));
         }
     }
@@ -153,11 +183,13 @@ impl Reporter for HumanReporter {
                 changes,
                 irreversible,
             } => {
+                let prefix = plugin_prefix(&unit);
                 for change in changes {
-                    self.line(&format!("[{unit}]   {change}"));
+                    self.line(&format!("{prefix}{}", plugin_text(&unit, &change)));
                 }
                 for reason in irreversible {
-                    self.line(&format!("[{unit}]   irreversible: {reason}"));
+                    let reason = plugin_text(&unit, &reason);
+                    self.line(&format!("{prefix}irreversible: {reason}"));
                 }
             }
             Event::Step { unit, step } => self.set_status(&unit, &step),
@@ -165,7 +197,10 @@ impl Reporter for HumanReporter {
                 unit,
                 step,
                 summary,
-            } => self.line(&format!("[{unit}] {step}: {summary}")),
+            } => self.line(&format!(
+                "[{unit}] {step}: {}",
+                plugin_text(&unit, &summary)
+            )),
             Event::Probe {
                 unit,
                 gate,
@@ -175,10 +210,8 @@ impl Reporter for HumanReporter {
             } => {
                 self.set_status(&unit, &format!("gate {gate}: probe {attempt} {detail}"));
                 if self.verbose > 0 {
-                    self.line(&format!(
-                        "[{unit}]   probe {attempt} {gate}: {} {detail}",
-                        mark(ok)
-                    ));
+                    let probed = plugin_text(&unit, &format!("{gate}: {} {detail}", mark(ok)));
+                    self.line(&format!("[{unit}]   probe {attempt} {probed}"));
                 }
             }
             Event::Gate {
@@ -188,8 +221,9 @@ impl Reporter for HumanReporter {
                 passed,
                 reason,
             } => {
+                let verdict = plugin_text(&unit, &format!("{gate}: {reason}"));
                 self.line(&format!(
-                    "[{unit}] {} gate ({phase}) {gate}: {reason}",
+                    "[{unit}] {} gate ({phase}) {verdict}",
                     mark(passed)
                 ));
             }
@@ -209,7 +243,8 @@ impl Reporter for HumanReporter {
                         Level::Error => "error: ",
                         _ => "",
                     };
-                    self.line(&format!("[{unit}]   {tag}{message}"));
+                    let message = plugin_text(&unit, &message);
+                    self.line(&format!("{}{tag}{message}", plugin_prefix(&unit)));
                 }
             }
             Event::UnitFinished {
@@ -222,7 +257,7 @@ impl Reporter for HumanReporter {
                 self.clear_status(&unit);
                 let why = reason
                     .as_deref()
-                    .map(|r| format!(": {r}"))
+                    .map(|r| format!(": {}", plugin_text(&unit, r)))
                     .unwrap_or_default();
                 self.line(&format!("[{unit}] {} {version}{why}", outcome.as_str()));
                 if let Ok(mut rows) = self.finished.lock() {

@@ -6,7 +6,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::ContainersCap;
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide, StoreView};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 
 /// `sluice:deploy/containers`: needs the `containers` (or `images`) grant.
@@ -24,6 +24,12 @@ impl Capability for Containers {
             key: "containers",
             by: |grants| !grants.containers.is_empty() || !grants.images.is_empty(),
         }
+    }
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        Some(SampleGrant {
+            grant: r#"containers = ["example-*"]"#,
+            declarations: "",
+        })
     }
     fn describe(&self, grants: &Grants) -> Vec<String> {
         entries(grants)

@@ -8,7 +8,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::{HttpState, classify};
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide, StoreView};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::caps::log::LogCap;
 use crate::plan::model::{Grants, HttpGrant, LOCALHOST};
 
@@ -31,6 +31,12 @@ impl Capability for Http {
             key: "http",
             by: |grants| grants.http.is_some(),
         }
+    }
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        Some(SampleGrant {
+            grant: "http = []",
+            declarations: "",
+        })
     }
     fn describe(&self, grants: &Grants) -> Vec<String> {
         match grants.http.as_deref() {

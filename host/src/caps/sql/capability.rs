@@ -4,7 +4,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::SqlCap;
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide, StoreView};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 
 /// `sluice:deploy/sql`: needs the `databases` grant.
@@ -22,6 +22,12 @@ impl Capability for Sql {
             key: "databases",
             by: |grants| !grants.databases.is_empty(),
         }
+    }
+    fn sample_grant(&self) -> Option<SampleGrant> {
+        Some(SampleGrant {
+            grant: r#"databases = ["main"]"#,
+            declarations: "[databases.main]\nurl = \"sqlite:data/main.db\"",
+        })
     }
     fn describe(&self, grants: &Grants) -> Vec<String> {
         grants.databases.clone()

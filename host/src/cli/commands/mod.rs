@@ -7,6 +7,7 @@ mod history;
 mod inspect;
 mod plan;
 mod plugins_audit;
+mod plugins_new;
 mod promote;
 mod recover;
 mod rollback;
@@ -35,6 +36,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Plugins(PluginsCommand::Audit { plan }) => {
             plugins_audit::run(cli, plan.as_deref()).await
         }
+        Command::Plugins(PluginsCommand::New(args)) => plugins_new::run(cli, args),
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
     }
