@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::support::hosts::HostsName;
+use crate::support::hosts::{HostsName, loopback_name_denial};
 use crate::support::js::{
     Build, capabilities_project, example_component, http_grant, plugin_project, test_component,
 };
@@ -91,13 +91,7 @@ fn fetch_to_a_granted_name_that_resolves_to_loopback_is_denied_as_sluice_http_de
     assert_denied_alike(
         &format!("{origin}/"),
         std::slice::from_ref(&origin),
-        &format!(
-            "http: `{}` resolves to 127.0.0.1, a loopback address; plugin `caps` is granted \
-             {origin} by name, and a granted name may reach only public addresses (to allow it \
-             on purpose, grant the literal address, e.g. http://127.0.0.1:{port}, or mark the \
-             grant `internal = true`)",
-            name.name
-        ),
+        &loopback_name_denial(&name, &origin, "caps", port),
     );
     assert_eq!(
         service.requests(),
