@@ -61,7 +61,8 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
 /// The longest a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The most requests of one `send-all` in flight at once; the rest wait for a free place.
+/// The most requests of one lifecycle call in flight at once, through `send-all` or
+/// `wasi:http`; the rest wait for a free place.
 pub const MAX_IN_FLIGHT: usize = 8;
 
 /// The http capability of one lifecycle call.
@@ -70,6 +71,8 @@ pub struct HttpCap {
     granted: Vec<Grant>,
     /// Shared by the requests of one `send-all`; held only while a client is picked.
     connector: tokio::sync::Mutex<Connector>,
+    /// [`MAX_IN_FLIGHT`] places, one held by each request being sent.
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl HttpCap {
@@ -79,6 +82,7 @@ impl HttpCap {
             plugin: plugin.to_owned(),
             granted: grants.iter().map(Grant::parse).collect::<Result<_, _>>()?,
             connector: tokio::sync::Mutex::new(Connector::new(plugin)),
+            in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         })
     }
 
@@ -110,9 +114,15 @@ impl HttpCap {
             .join(", ")
     }
 
-    /// Sends `request`, following redirects (each hop checked like the first) when asked.
+    /// Sends `request`, following redirects (each hop checked like the first) when asked, once
+    /// fewer than [`MAX_IN_FLIGHT`] requests of the call are in flight.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         message::check_request(&request)?;
+        let _place = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|e| Error::Failed(format!("http: {e}")))?;
         let timeout = request
             .timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms)).min(MAX_TOTAL_TIMEOUT))

@@ -276,3 +276,26 @@ async fn a_connection_that_never_opens_is_given_up_on_at_the_timeout() {
     let message = failed(cap(&[origin]).send(request).await);
     assert_eq!(message, "http: no complete response within 300ms");
 }
+
+#[tokio::test]
+async fn no_more_than_the_in_flight_cap_of_one_calls_requests_are_sent_at_once() {
+    let server = Server::start(Answer::Silent).await;
+    let c = cap(&[server.origin()]);
+    let mut request = get(&server.url("/x"));
+    request.timeout_ms = Some(1_500);
+    let sends = (0..MAX_IN_FLIGHT + 4).map(|_| c.send(request.clone()));
+    let all = futures::future::join_all(sends);
+    let watch = async {
+        while server.requests() < MAX_IN_FLIGHT {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        server.requests()
+    };
+    let (results, seen) = tokio::join!(all, watch);
+    assert_eq!(seen, MAX_IN_FLIGHT, "the others waited for a free place");
+    assert!(
+        results.iter().all(Result::is_err),
+        "the server never answers"
+    );
+}

@@ -1,7 +1,8 @@
 //! `wasi:http/outgoing-handler` through the http capability: wasmtime-wasi-http turns the
 //! guest's resources into an `http::Request`, and its send hook ([`Hooks`]) sends it with the
 //! call's [`HttpCap`], so the same origin grants, address checks, redirect re-checks at every
-//! hop, caps and timeouts apply as to `sluice:deploy/http`. Only the shape differs:
+//! hop, caps, timeouts and in-flight limit apply as to `sluice:deploy/http`. Only the shape
+//! differs:
 //!
 //! - the request body is read whole (at most [`MAX_REQUEST_BODY`] bytes) before anything is
 //!   sent, and the response is handed back whole, after its caps were checked;
