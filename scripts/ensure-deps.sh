@@ -14,9 +14,11 @@
 #     npm (into build/npm, needs Node >= 20.3 and npm), run against the Cloudflare Pages emulator;
 #     componentize-py from PyPI (into build/py), which builds the Python plugins
 #     (scripts/ensure-componentize-py.sh); the JavaScript/TypeScript plugin toolchain from
-#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh); and the C plugin toolchain:
+#     npm (into build/npm-js, by scripts/ensure-js-toolchain.sh); the C plugin toolchain:
 #     Debian's clang-14 and wasi-libc, wit-bindgen and wasm-tools from crates.io and the WASI
-#     preview-1 adapter (into build/c-tools, by scripts/ensure-c-toolchain.sh)
+#     preview-1 adapter (into build/c-tools, by scripts/ensure-c-toolchain.sh); and Keycloak's
+#     own clients, @keycloak/keycloak-admin-client (npm, into build/npm-keycloak) and
+#     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -130,3 +132,6 @@ fi
 "$root/scripts/ensure-componentize-py.sh"
 "$root/scripts/ensure-js-toolchain.sh"
 "$root/scripts/ensure-c-toolchain.sh"
+
+# Keycloak's own clients check the Keycloak emulator (tests/all/keycloak_vendor_client.rs).
+"$root/scripts/ensure-keycloak-clients.sh"

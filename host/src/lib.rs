@@ -5,6 +5,7 @@
 //! bindings name [`caps`]' resource types):
 //!
 //! - [`cli`] parses the command line and drives everything below;
+//! - [`conformance`] checks a plugin against the contract's rules (`sluice plugins test`);
 //! - [`orchestrate`] runs each unit through the lifecycle, with gates and rollback;
 //! - [`gates`] evaluates health gates;
 //! - [`runtime`] loads and runs plugins in wasmtime, linking the capabilities;
@@ -21,6 +22,7 @@
 pub mod caps;
 pub mod cli;
 pub mod clock;
+pub mod conformance;
 pub mod gates;
 pub mod orchestrate;
 pub mod plan;

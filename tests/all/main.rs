@@ -27,6 +27,7 @@ macro_rules! on_both_engines {
 mod audit_log;
 mod change_detection;
 mod config_validation;
+mod conformance;
 mod container_fleet;
 mod container_strategy;
 mod containers_capability;
@@ -40,7 +41,9 @@ mod hostile_imports;
 mod hostile_limits;
 mod js_fetch;
 mod keycloak_realm;
+mod keycloak_vendor_client;
 mod kong_config;
+mod kong_declarative_rules;
 mod lifecycle;
 mod locking;
 mod misbehaving_plugins;

@@ -157,3 +157,22 @@ fn a_secret_too_short_to_redact_is_named_by_validate_and_left_as_it_is_in_the_ou
     );
     assert!(!apply.all().contains(OTHER), "{}", apply.all());
 }
+
+#[test]
+fn a_trace_of_every_host_call_and_its_arguments_shows_no_secret_value() {
+    let project = leaky_project();
+    let run: Run = support::sluice(project.path())
+        .args(["apply", "--env", ENV, "--version", "v1"])
+        .env("SLUICE_TEST_TOKEN", TOKEN)
+        .env("SLUICE_TEST_OTHER", OTHER)
+        .env("SLUICE_LOG", "trace")
+        .output()
+        .unwrap()
+        .into();
+    assert!(
+        run.stderr.contains("wit-bindgen import") && run.stderr.contains("[REDACTED]"),
+        "the host calls were traced, the token they carried redacted: {}",
+        run.stderr
+    );
+    assert!(!run.all().contains(TOKEN), "{}", run.all());
+}

@@ -49,6 +49,8 @@ pub const EXIT_INVALID: i32 = 2;
 pub const EXIT_ROLLED_BACK: i32 = 3;
 /// Lock held.
 pub const EXIT_LOCKED: i32 = 4;
+/// `sluice plugins test`: a contract rule is broken.
+pub const EXIT_RULES_BROKEN: i32 = 6;
 
 /// What a `sluice` run printed and returned.
 #[derive(Debug)]

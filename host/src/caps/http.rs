@@ -200,6 +200,13 @@ impl HttpCap {
         headers: &[(String, String)],
         body: Option<Vec<u8>>,
     ) -> Result<reqwest::Response, Error> {
+        // Recorded by a `CallRecorder`: whether a request changes anything depends on its method.
+        let _request = tracing::trace_span!(
+            super::calls::HOST_REQUEST,
+            module = "http",
+            function = method_name(method),
+            target = url.path()
+        );
         let client = self.connector.lock().await.client(grant).await?;
         let mut builder = client.request(reqwest_method(method), url.clone());
         for (name, value) in headers {

@@ -9,6 +9,7 @@
 //! A [`Provision`] is everything the host decided a plugin may reach for one unit: built once per
 //! unit from the plan, it makes a fresh [`Capabilities`] for every lifecycle call.
 
+pub mod calls;
 pub mod capability;
 pub mod containers;
 pub mod files;

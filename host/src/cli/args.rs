@@ -253,6 +253,9 @@ pub enum PluginsCommand {
     /// Write a new plugin project: a small real strategy, the SDK, `build.sh`, a sample plan
     /// pinning the built component and granting the chosen capabilities, a test.
     New(NewPluginArgs),
+    /// Check a component against the plugin contract's rules in scratch directories: one
+    /// PASS/FAIL line per rule with its evidence (exit 6 when a rule fails).
+    Test(PluginsTestArgs),
 }
 
 /// `sluice plugins new`.
@@ -265,13 +268,65 @@ pub struct NewPluginArgs {
     #[arg(long, value_enum)]
     pub lang: Language,
     /// Capabilities the plugin may call besides `log`, comma-separated (`http,secrets`): in its
-    /// own WIT world (Python, TypeScript) and granted by the sample plan. An unknown one is
+    /// own WIT world (Python, TypeScript, C) and granted by the sample plan. An unknown one is
     /// refused, naming those offered.
     #[arg(long, value_delimiter = ',')]
     pub capabilities: Vec<String>,
     /// The directory to create (default: NAME in the current directory); it must not exist.
     #[arg(long)]
     pub dir: Option<PathBuf>,
+}
+
+/// `sluice plugins test`.
+#[derive(Debug, Args)]
+pub struct PluginsTestArgs {
+    /// The `.wasm` component file, or `builtin:NAME`.
+    pub component: String,
+    /// The unit config to call it with, as a JSON object.
+    #[arg(long)]
+    pub config: String,
+    /// Capabilities to grant in scratch, comma-separated: `files` (a scratch directory at each
+    /// absolute path in the config), `http` (the origin of each URL in the config).
+    #[arg(long, value_delimiter = ',')]
+    pub capabilities: Vec<String>,
+    /// `GUEST=DIR`: a scratch directory granted at the guest path `GUEST` that starts as a copy
+    /// of the host directory `DIR` (repeatable).
+    #[arg(long = "tree", value_parser = parse_tree)]
+    pub trees: Vec<(String, PathBuf)>,
+    /// `NAME`: grants a database `NAME`, a fresh SQLite file in each scratch world (repeatable).
+    #[arg(long = "database")]
+    pub databases: Vec<String>,
+    /// `NAME=VAR`: grants the secret `NAME`, its value read from the environment variable `VAR`
+    /// (repeatable).
+    #[arg(long = "secret", value_parser = parse_secret)]
+    pub secrets: Vec<(String, String)>,
+    /// `'METHOD /path'`: a request that changes nothing although its method could (an OAuth
+    /// token request, a query sent as a POST), not counted as mutating (repeatable).
+    #[arg(long = "read-only-request")]
+    pub read_only_requests: Vec<String>,
+}
+
+/// `LEFT=RIGHT`, both non-empty, the left accepted by `left_ok`; else an error expecting `form`.
+fn parse_pair(
+    text: &str,
+    form: &str,
+    left_ok: fn(&str) -> bool,
+) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((left, right)) if left_ok(left) && !right.is_empty() => {
+            Ok((left.to_owned(), right.to_owned()))
+        }
+        _ => Err(format!("`{text}`: expected {form}")),
+    }
+}
+
+fn parse_tree(text: &str) -> Result<(String, PathBuf), String> {
+    let form = "GUEST=DIR, GUEST an absolute guest path such as /site";
+    parse_pair(text, form, |guest| guest.starts_with('/')).map(|(guest, dir)| (guest, dir.into()))
+}
+
+fn parse_secret(text: &str) -> Result<(String, String), String> {
+    parse_pair(text, "NAME=VAR", |name| !name.is_empty())
 }
 
 /// `sluice audit ...`.

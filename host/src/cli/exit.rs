@@ -22,6 +22,8 @@ pub enum Exit {
     LockHeld = 4,
     /// 5: the environment deploys only an approved plan, and this one is not (or no longer) approved.
     AwaitingApproval = 5,
+    /// 6: `sluice plugins test`: the plugin breaks at least one contract rule.
+    RulesBroken = 6,
 }
 
 impl Exit {
@@ -47,4 +49,4 @@ impl From<Exit> for ExitCode {
 }
 
 /// The help text listing the codes.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, or a plugin trapping while the plan is checked\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, or a plugin trapping while the plan is checked\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan\n  6  sluice plugins test: the plugin breaks a contract rule";

@@ -78,8 +78,8 @@ impl From<RuntimeError> for CliError {
 /// Runs sluice with the process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
     let redactor = Redactor::default();
+    init_tracing(cli.verbose, &redactor);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -99,19 +99,39 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8) {
+/// Diagnostics on standard error (`-v`, `-vv`, `SLUICE_LOG`), every secret value `redactor`
+/// knows (now or later) removed: a trace may quote what a plugin sent or received.
+fn init_tracing(verbose: u8, redactor: &Redactor) {
     let default = match verbose {
         0 => "warn",
         1 => "info,sluice=debug",
-        _ => "debug,sluice=trace",
+        // Not the bindings' own trace of every host call with its arguments and results: too
+        // much to read (`SLUICE_LOG=sluice::wit=trace` shows it, secret values redacted).
+        _ => "debug,sluice=trace,sluice::wit=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let redactor = redactor.clone();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(move || RedactedStderr(redactor.clone()))
         .without_time()
         .try_init();
+}
+
+/// Standard error, each write (one trace event) with the secret values redacted.
+struct RedactedStderr(Redactor);
+
+impl std::io::Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(self.0.redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 #[cfg(test)]

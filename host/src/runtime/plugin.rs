@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tracing::instrument::WithSubscriber;
+
 use wasmtime::component::{Component, ResourceTableError};
 use wasmtime::{Engine, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -14,6 +16,7 @@ use super::limits::{MAX_TABLE_ELEMENTS, Refused};
 use super::source::ComponentBytes;
 use super::store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES, StoreState, linker, new_store};
 use crate::caps::Provision;
+use crate::caps::calls::CallRecorder;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
 use crate::wit::PluginPre;
@@ -96,6 +99,7 @@ pub struct LoadedPlugin {
     limits: Limits,
     engine: Engine,
     pre: PluginPre<StoreState>,
+    recorder: Option<CallRecorder>,
 }
 
 impl Runtime {
@@ -134,6 +138,7 @@ impl Runtime {
             limits,
             engine: self.engine.clone(),
             pre,
+            recorder: None,
         })
     }
 
@@ -188,10 +193,29 @@ fn interface_names(engine: &Engine, component: &Component) -> Interfaces {
 }
 
 impl LoadedPlugin {
+    /// From now on, every host function the plugin calls is recorded in `recorder` (which is the
+    /// tracing subscriber of these calls: the host's own tracing of them goes nowhere).
+    pub fn record_calls(&mut self, recorder: CallRecorder) {
+        self.recorder = Some(recorder);
+    }
+
     /// Runs `call` in a fresh instance reaching what `provision` allows: `work` calls into the
     /// plugin's strategy, within the deadline; a trap, the deadline or a limit becomes a
-    /// [`RuntimeError::Trap`] naming the cause.
+    /// [`RuntimeError::Trap`] naming the cause. Its host calls go to the recorder, if any.
     async fn call<R>(
+        &self,
+        provision: &Provision,
+        call: Call,
+        work: impl AsyncFnOnce(&Strategy, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        let run = self.run(provision, call, work);
+        match &self.recorder {
+            Some(recorder) => run.with_subscriber(recorder.clone()).await,
+            None => run.await,
+        }
+    }
+
+    async fn run<R>(
         &self,
         provision: &Provision,
         call: Call,

@@ -28,11 +28,17 @@
 //! pick the bindings matching what a plugin exports.
 
 /// Bindings for the `sluice:deploy@0.1.x` series, generated from the newest release, `0.1.1`.
+/// Every import but `secrets.get` opens a trace span naming its interface and function
+/// (`tracing`): how [`crate::caps::calls`] records a plugin's host calls.
 pub mod v0_1 {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "sluice:deploy/plugin",
-        imports: { default: async | trappable },
+        imports: {
+            default: async | trappable | tracing,
+            // Its trace would show the secret's value.
+            "sluice:deploy/secrets.get": async | trappable,
+        },
         exports: { default: async },
         with: { "sluice:deploy/sql.database": crate::caps::sql::DatabaseHandle },
     });

@@ -33,6 +33,21 @@ fn query_value(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v, true))
 }
 
+/// How many users `GET /users` answers without `max` (Keycloak's `Constants.DEFAULT_MAX_RESULTS`;
+/// `UsersResource`: "Maximum results size (defaults to 100)"). Other lists have no default.
+const USERS_PAGE: usize = 100;
+
+/// One page of a list, as `?first=&max=` asks (without `max`, `default_max` or all): python-keycloak
+/// reads every list page by page and stops at a short page.
+fn page(items: impl Iterator<Item = Value>, query: &str, default_max: Option<usize>) -> Answer {
+    let number = |name: &str| query_value(query, name).and_then(|v| v.parse::<usize>().ok());
+    let items = items.skip(number("first").unwrap_or(0));
+    ok(Value::Array(match number("max").or(default_max) {
+        Some(max) => items.take(max).collect(),
+        None => items.collect(),
+    }))
+}
+
 /// Answers `method /admin/realms/{rest...}?query` with `body`.
 pub fn route(
     store: &mut Store,
@@ -53,14 +68,12 @@ pub fn route(
         ("POST", [] | [""]) => create_realm(store, &json),
         (_, [name, rest @ ..]) => {
             let name = (*name).to_owned();
+            if store.realm(&name).is_none() {
+                return (404, Some(json!({ "error": "Realm not found." })), None);
+            }
             if method == Method::DELETE && rest.is_empty() {
-                let before = store.realms.len();
                 store.realms.retain(|(n, _)| *n != name);
-                return if store.realms.len() < before {
-                    no_content()
-                } else {
-                    not_found("realm")
-                };
+                return no_content();
             }
             match store.realm_mut(&name) {
                 Some(realm) => in_realm(realm, method, rest, query, &json),
@@ -132,29 +145,37 @@ fn in_realm(
                 .clients
                 .iter()
                 .filter(|c| wanted.as_deref().is_none_or(|w| c["clientId"] == w));
-            ok(Value::Array(found.cloned().collect()))
+            page(found.cloned(), query, None)
         }
-        (_, ["clients", id, rest @ ..]) => client(realm, method, id, rest),
-        ("GET", ["roles"]) => ok(Value::Array(realm.realm_roles.clone())),
+        (_, ["clients", id, rest @ ..]) => client(realm, method, id, rest, query),
+        ("GET", ["roles"]) => page(realm.realm_roles.iter().cloned(), query, None),
         ("GET", ["roles", name]) => found(realm.find(Kind::RealmRole, "", name), "role"),
         ("DELETE", ["roles", name]) => removed(realm.remove(Kind::RealmRole, "", name), "role"),
-        ("GET", ["groups"]) => ok(Value::Array(realm.groups.clone())),
+        ("GET", ["groups"]) => page(realm.groups.iter().map(with_path), query, None),
+        ("GET", ["groups", id]) => match realm.by_id(Kind::Group, id) {
+            Some(group) => ok(with_path(group)),
+            None => not_found("group"),
+        },
         ("GET", ["group-by-path", path @ ..]) => {
-            let top = path
-                .iter()
-                .find(|p| !p.is_empty())
-                .copied()
-                .unwrap_or_default();
-            found(realm.find(Kind::Group, "", top), "group")
+            // The admin client sends the path as one segment, its slashes escaped (`%2Fstaff`).
+            let path = path.join("/");
+            let top = path.split('/').find(|p| !p.is_empty()).unwrap_or_default();
+            match realm.find(Kind::Group, "", top) {
+                Some(group) => ok(with_path(group)),
+                None => not_found("group"),
+            }
         }
         ("DELETE", ["groups", id]) => by_id_removed(realm, Kind::Group, id, "group"),
         ("GET", ["users"]) => {
             let wanted = query_value(query, "username").map(|u| u.to_lowercase());
-            let users = realm
-                .users
-                .iter()
-                .filter(|u| wanted.as_deref().is_none_or(|w| u["username"] == w));
-            ok(Value::Array(users.map(public_user).collect()))
+            let exact = query_value(query, "exact").as_deref() == Some("true");
+            let users = realm.users.iter().filter(|u| {
+                let name = u["username"].as_str().unwrap_or_default();
+                wanted
+                    .as_deref()
+                    .is_none_or(|w| if exact { name == w } else { name.contains(w) })
+            });
+            page(users.map(public_user), query, Some(USERS_PAGE))
         }
         ("GET", ["users", "count"]) => ok(json!(realm.users.len())),
         ("GET", ["users", id]) => match realm.by_id(Kind::User, id) {
@@ -181,7 +202,7 @@ fn in_realm(
     }
 }
 
-fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str]) -> Answer {
+fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str], query: &str) -> Answer {
     let Some(client_id) = realm
         .by_id(Kind::Client, id)
         .and_then(|c| c["clientId"].as_str())
@@ -194,9 +215,11 @@ fn client(realm: &mut Realm, method: &Method, id: &str, rest: &[&str]) -> Answer
         ("DELETE", []) => removed(realm.remove(Kind::Client, "", &client_id), "client"),
         ("GET", ["roles"]) => {
             let roles = realm.client_roles.iter().find(|(c, _)| *c == client_id);
-            ok(Value::Array(
-                roles.map(|(_, r)| r.clone()).unwrap_or_default(),
-            ))
+            page(
+                roles.into_iter().flat_map(|(_, r)| r.iter().cloned()),
+                query,
+                None,
+            )
         }
         ("GET", ["roles", name]) => found(realm.find(Kind::ClientRole, &client_id, name), "role"),
         ("DELETE", ["roles", name]) => {
@@ -233,14 +256,36 @@ fn by_id_removed(realm: &mut Realm, kind: Kind, id: &str, what: &str) -> Answer 
     }
 }
 
-/// A user as GET shows it: without mappings, groups or credentials.
+/// A top-level group as GET shows it: with its `path` and `subGroupCount` (Keycloak 23 and
+/// later; python-keycloak reads the subgroups only when the count is not 0).
+fn with_path(group: &Value) -> Value {
+    let mut group = group.clone();
+    let subgroups = group
+        .get("subGroups")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if let Some(fields) = group.as_object_mut() {
+        let name = fields
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let path = format!("/{name}");
+        fields.insert("path".into(), json!(path));
+        fields.insert("subGroupCount".into(), json!(subgroups));
+    }
+    group
+}
+
+/// A user as GET shows it: without mappings, groups or credentials; disabled unless imported with
+/// `"enabled": true` (`RepresentationToModel.createUser`: `userRep.isEnabled() != null &&
+/// userRep.isEnabled()`).
 fn public_user(user: &Value) -> Value {
     let mut user = user.clone();
     if let Some(fields) = user.as_object_mut() {
         for hidden in USER_MEMBERSHIPS {
             fields.remove(hidden);
         }
-        fields.entry("enabled").or_insert(json!(true));
+        fields.entry("enabled").or_insert(json!(false));
     }
     user
 }

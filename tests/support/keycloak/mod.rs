@@ -6,11 +6,13 @@
 //! What it does as Keycloak does:
 //! - `POST /realms/{r}/protocol/openid-connect/token` (form): the password grant for the master
 //!   admin (client `admin-cli`), the client-credentials grant for the master service client and
-//!   for confidential clients of any realm with `serviceAccountsEnabled`. 200 `{access_token,
-//!   expires_in, refresh_expires_in, token_type}`; 401 `invalid_grant` / `unauthorized_client`.
+//!   for confidential clients of any realm with `serviceAccountsEnabled`, the client's secret in
+//!   the form (`client_secret_post`) or in `Authorization: Basic` (`client_secret_basic`, how the
+//!   official admin client sends it). 200 `{access_token, expires_in, refresh_expires_in,
+//!   token_type}`; 401 `invalid_grant` / `unauthorized_client`.
 //! - Every `/admin/...` request needs a live admin bearer token, else 401
 //!   `{"error":"HTTP 401 Unauthorized"}`.
-//! - Realms: list, get (404), create (201 + `Location`, 409 "Conflict detected. See logs for
+//! - Realms: `master` from the start; list, get (404), create (201 + `Location`, 409 "Conflict detected. See logs for
 //!   details"), update (204), delete (204).
 //! - `partialImport` with FAIL/SKIP/OVERWRITE: order clients, roles, identity providers, groups,
 //!   users; existing + FAIL is a 409 with Keycloak's `existsMessage`; OVERWRITE deletes and
@@ -18,15 +20,28 @@
 //! - Deleting a client deletes its roles and every mapping to them; deleting a role removes its
 //!   mappings; deleting a group removes its memberships (as the JPA model does).
 //! - Lookups and deletes: `clients?clientId=`, `clients/{id}`, `clients/{id}/roles[/{name}]`,
-//!   `roles[/{name}]`, `group-by-path/{path}`, `groups/{id}`, `users?username=&exact=true`,
-//!   `users/{id}`, `users/{id}/role-mappings`, `users/{id}/groups`,
-//!   `identity-provider/instances[/{alias}]`. A user's GET hides its mappings and credentials.
+//!   `roles[/{name}]`, `groups`, `group-by-path/{path}`, `groups/{id}`, `users?username=`
+//!   (a substring unless `exact=true`), `users/{id}`, `users/count`, `users/{id}/role-mappings`,
+//!   `users/{id}/groups`, `identity-provider/instances[/{alias}]`. Lists take `first` and `max`
+//!   (users: 100 at most without `max`, as `UsersResource` says).
+//!   A user's GET hides its mappings and credentials; a group's shows its `path` and
+//!   `subGroupCount`. Anything below an unknown realm is 404 "Realm not found.".
+//!
+//! Checked against Keycloak's own clients, `@keycloak/keycloak-admin-client` and python-keycloak
+//! (`vendor.rs`, `tests/all/keycloak_vendor_client.rs`): sign-in, realms, partialImport, the
+//! lookups, deletes and lists above.
 //! - Health: `/health/ready`, `/health/live` → 200 `{"status":"UP","checks":[]}` or 503 DOWN.
 //!
 //! Choices where the sources were not conclusive ("unconfirmed"):
-//! - Tokens are opaque three-part strings, not signed JWTs (sluice never reads them).
+//! - Tokens are JWTs whose claims (`exp`, `iat`, `jti`, `iss`, `typ`, `azp`) are real and whose
+//!   signature is not: the admin client decodes the claims to know when to sign in again; nothing
+//!   checks the signature.
 //! - PUT on a realm sets each attribute given and keeps the others.
 //! - `group-by-path` returns the group with its `subGroups` (as Keycloak before 23 did).
+//! - A new realm holds only what it was created with: Keycloak's built-in clients (`account`,
+//!   `admin-cli`, `broker`, `realm-management`, ...) and roles (`default-roles-{realm}`,
+//!   `offline_access`, `uma_authorization`) are not made, so a client reading a realm back sees
+//!   only the file's resources.
 //! - Role and group references of imported users and groups are stored, not checked.
 //!
 //! Test controls: [`Keycloak::set_ready`], [`Options::token_uses`] (a token stops working after
@@ -36,16 +51,19 @@
 mod admin;
 pub mod project;
 pub mod realm;
+pub mod vendor;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 use realm::Realm;
@@ -135,6 +153,7 @@ impl Keycloak {
         let shared = Arc::new(Shared {
             options,
             store: Mutex::new(Store {
+                realms: vec![("master".into(), master_realm())],
                 ready: true,
                 ..Store::default()
             }),
@@ -166,6 +185,11 @@ impl Keycloak {
     /// `http://127.0.0.1:PORT/health/ready` on the management port.
     pub fn ready_url(&self) -> String {
         format!("http://{}/health/ready", self.health_addr)
+    }
+
+    /// How it was set up: its admin user and service client, to sign in as.
+    pub fn options(&self) -> &Options {
+        &self.shared.options
     }
 
     /// Makes `/health/ready` answer 200 UP or 503 DOWN.
@@ -210,6 +234,12 @@ impl Keycloak {
     }
 }
 
+/// The `master` realm every Keycloak has (its admin user and service client live in [`Options`]).
+fn master_realm() -> Realm {
+    let rep = json!({ "realm": "master", "enabled": true, "displayName": "Keycloak" });
+    Realm::create(rep.as_object().expect("an object")).expect("an empty realm imports")
+}
+
 fn reply(status: u16, body: Value) -> Response {
     super::http::json_reply(status, &body)
 }
@@ -243,7 +273,7 @@ async fn handle(
     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
     match segments.as_slice() {
         ["realms", realm, "protocol", "openid-connect", "token"] if method == Method::POST => {
-            token(&shared.options, &mut store, realm, &body)
+            token(&shared.options, &mut store, realm, &headers, &body)
         }
         ["admin", "realms", rest @ ..] => {
             if !authorized(&mut store, &headers) {
@@ -303,12 +333,36 @@ fn authorized(store: &mut Store, headers: &HeaderMap) -> bool {
     true
 }
 
-fn token(options: &Options, store: &mut Store, realm: &str, body: &[u8]) -> Response {
-    let form: HashMap<String, String> = String::from_utf8_lossy(body)
+/// The client id and secret of an `Authorization: Basic` header (`client_secret_basic`, RFC 6749
+/// §2.3.1: each form-encoded, then joined by `:` and base64-encoded), as the official admin client
+/// sends them.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let encoded = headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let decoded = String::from_utf8(STANDARD.decode(encoded).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((percent_decode(id, true), percent_decode(secret, true)))
+}
+
+fn token(
+    options: &Options,
+    store: &mut Store,
+    realm: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let mut form: HashMap<String, String> = String::from_utf8_lossy(body)
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (percent_decode(k, true), percent_decode(v, true)))
         .collect();
+    if let Some((id, secret)) = basic_credentials(headers) {
+        form.insert("client_id".into(), id);
+        form.insert("client_secret".into(), secret);
+    }
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let admin = match (realm, field("grant_type")) {
         ("master", "password") => {
@@ -356,9 +410,19 @@ fn token(options: &Options, store: &mut Store, realm: &str, body: &[u8]) -> Resp
         }
     };
     store.tokens_issued += 1;
+    let issued_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let claims = json!({
+        "exp": issued_at + options.token_lifetime, "iat": issued_at,
+        "jti": format!("{:016x}", store.tokens_issued), "iss": format!("{}/realms/{realm}", base(headers)),
+        "typ": "Bearer", "azp": field("client_id"),
+    });
     let token = format!(
-        "eyJhbGciOiJSUzI1NiJ9.{:016x}.{:016x}",
-        store.tokens_issued, store.requests
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(b"unsigned")
     );
     store.tokens.insert(
         token.clone(),

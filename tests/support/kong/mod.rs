@@ -21,14 +21,23 @@
 //!   takes nothing; every load rebuilds the balancer). 404 `{"message":"no Route matched with
 //!   those values"}`; 503 `{"message":"failure to get a peer from the ring-balancer"}`.
 //!
+//! - The rules of Kong's `services.lua`, `routes_subschemas.lua`, `upstreams.lua` and
+//!   `targets.lua` for the entities `kong-config` loads and moves
+//!   (`tests/all/kong_declarative_rules.rs`, one test per rule): ranges, defaults, `one_of`s, the
+//!   `protocol` conditionals of a service and of a route, an upstream's name
+//!   (a hostname, no IP, no port) and a target's address (`kong/tools/ip.lua`'s `normalize_ip`,
+//!   in `address.rs`). No client of Kong's own checks it: Kong publishes none on npm, PyPI or
+//!   crates.io (decK is a Go program).
+//!
 //! Choices where the sources were not conclusive ("unconfirmed"): the schemas cover services,
 //! routes, upstreams, targets, consumers and plugins (six plugins enabled) with their common
-//! fields; ids of entities without one are derived from their kind and name; the export lists
+//! fields (an upstream's `healthchecks` is taken as any record); ids of entities without one are derived from their kind and name; the export lists
 //! references as plain ids; a top-level reference to an unknown entity is a flattened field error.
 //!
 //! Test controls: [`Kong::set_ready`] makes `/status/ready` answer 503; counters of loads and of
 //! the requests the proxy sent to each target.
 
+mod address;
 mod admin;
 pub mod project;
 mod proxy;

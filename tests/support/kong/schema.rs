@@ -3,6 +3,8 @@
 //! entity (`entity_type`, `entity_name`, `entity_id`, `entity_tags`, `entity`, `errors`).
 
 use md5::{Digest, Md5};
+
+use super::address;
 use serde_json::{Map, Value, json};
 
 /// The plugins this Kong has enabled.
@@ -50,6 +52,18 @@ const PROTOCOLS: &[&str] = &[
     "udp",
 ];
 
+/// What an upstream can hash on (`hash_on`, `hash_fallback`).
+const HASH_ON: &[&str] = &[
+    "none",
+    "consumer",
+    "ip",
+    "header",
+    "cookie",
+    "path",
+    "query_arg",
+    "uri_capture",
+];
+
 /// (field, rule, required, default) per entity type; `children` are the nested collections.
 struct Schema {
     kind: &'static str,
@@ -89,6 +103,10 @@ const SERVICE: Schema = Schema {
         ("enabled", Rule::Bool, false, Some("true")),
         ("tags", Rule::Strings, false, None),
         ("url", Rule::Str, false, None),
+        ("tls_verify", Rule::Bool, false, None),
+        ("tls_verify_depth", Rule::Int(0, 64), false, None),
+        ("ca_certificates", Rule::Strings, false, None),
+        ("client_certificate", Rule::Record, false, None),
     ],
     children: &["routes", "plugins"],
     references: &[],
@@ -140,9 +158,27 @@ const UPSTREAM: Schema = Schema {
             false,
             Some("\"round-robin\""),
         ),
+        ("hash_on", Rule::OneOf(HASH_ON), false, Some("\"none\"")),
+        (
+            "hash_fallback",
+            Rule::OneOf(HASH_ON),
+            false,
+            Some("\"none\""),
+        ),
+        ("hash_on_header", Rule::Str, false, None),
+        ("hash_fallback_header", Rule::Str, false, None),
+        ("hash_on_cookie", Rule::Str, false, None),
+        ("hash_on_cookie_path", Rule::Str, false, Some("\"/\"")),
+        ("hash_on_query_arg", Rule::Str, false, None),
+        ("hash_fallback_query_arg", Rule::Str, false, None),
+        ("hash_on_uri_capture", Rule::Str, false, None),
+        ("hash_fallback_uri_capture", Rule::Str, false, None),
         ("slots", Rule::Int(10, 65536), false, Some("10000")),
         ("healthchecks", Rule::Record, false, None),
         ("tags", Rule::Strings, false, None),
+        ("host_header", Rule::Str, false, None),
+        ("client_certificate", Rule::Record, false, None),
+        ("use_srv_name", Rule::Bool, false, Some("false")),
     ],
     children: &["targets"],
     references: &[],
@@ -457,18 +493,67 @@ fn entity_rules(schema: &Schema, fields: &Map<String, Value>, errors: &mut Map<S
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            let http = protocols.iter().any(|p| p == "http" || p == "https");
             let set = |f: &str| {
                 fields
                     .get(f)
                     .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
             };
-            if http
-                && !["methods", "hosts", "headers", "paths", "snis"]
-                    .iter()
-                    .any(|f| set(f))
+            // routes_subschemas.lua: `snis` counts only when the route takes https.
+            let (needed, protocol): (&[&str], _) = if protocols.iter().any(|p| p == "https") {
+                (&["methods", "hosts", "headers", "paths", "snis"], "https")
+            } else {
+                (&["methods", "hosts", "headers", "paths"], "http")
+            };
+            if protocols.iter().any(|p| p == "http" || p == "https")
+                && !needed.iter().any(|f| set(f))
             {
-                entity.push(json!("must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'"));
+                let quoted: Vec<String> = needed.iter().map(|f| format!("'{f}'")).collect();
+                entity.push(json!(format!(
+                    "must set one of {} when 'protocols' is '{protocol}'",
+                    quoted.join(", ")
+                )));
+            }
+        }
+        "service" => {
+            let protocol = fields
+                .get("protocol")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let mut must_be_null = Vec::new();
+            if ["tcp", "tls", "udp", "grpc", "grpcs"].contains(&protocol) {
+                must_be_null.push("path");
+            }
+            if !["https", "tls"].contains(&protocol) {
+                must_be_null.extend([
+                    "client_certificate",
+                    "tls_verify",
+                    "tls_verify_depth",
+                    "ca_certificates",
+                ]);
+            }
+            for field in must_be_null {
+                if fields.get(field).is_some_and(|v| !v.is_null()) && !errors.contains_key(field) {
+                    errors.insert(field.into(), json!("value must be null"));
+                    entity.push(json!(
+                        "failed conditional validation given value of field 'protocol'"
+                    ));
+                }
+            }
+        }
+        "upstream" => {
+            let name = fields.get("name").and_then(Value::as_str);
+            let problem = match name.map(|n| (n, address::check(n))) {
+                Some((_, Some(a))) if a.kind != address::Kind::Name => "no ip addresses allowed",
+                Some((_, Some(a))) if a.has_port => "no port allowed",
+                Some((_, None)) => "must be a valid hostname",
+                _ => "",
+            };
+            if let Some(name) = name.filter(|_| !problem.is_empty() && !errors.contains_key("name"))
+            {
+                errors.insert(
+                    "name".into(),
+                    json!(format!("Invalid name ('{name}'); {problem}")),
+                );
             }
         }
         "target" => {
@@ -476,11 +561,7 @@ fn entity_rules(schema: &Schema, fields: &Map<String, Value>, errors: &mut Map<S
                 .get("target")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let valid = match target.rsplit_once(':') {
-                Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok(),
-                None => !target.is_empty(),
-            };
-            if !valid && !errors.contains_key("target") {
+            if address::check(target).is_none() && !errors.contains_key("target") {
                 errors.insert(
                     "target".into(),
                     json!(format!(

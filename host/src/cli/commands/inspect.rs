@@ -11,19 +11,12 @@ use crate::caps::Provision;
 use crate::plan::model::Limits;
 use crate::redact::Redactor;
 use crate::report::{Format, PluginLogs};
-use crate::runtime::{ComponentBytes, ImportNeed, classify};
+use crate::runtime::{ComponentBytes, ImportNeed, RuntimeError, classify};
 use crate::wit::types::Feature;
 
 /// Runs `sluice plugins inspect FILE` (or `builtin:NAME`).
 pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, CliError> {
-    let (name, bytes) = match file.strip_prefix("builtin:") {
-        Some(builtin) => (builtin.to_owned(), ComponentBytes::builtin(builtin)),
-        None => (
-            file.to_owned(),
-            ComponentBytes::file(file, Path::new(file), None),
-        ),
-    };
-    let bytes = bytes?;
+    let (name, bytes) = component(file)?;
     let runtime = session::runtime()?;
     let interfaces = runtime.interfaces(&name, &bytes)?;
     let info = match runtime.load(&name, &bytes, None, Limits::default()) {
@@ -85,6 +78,17 @@ pub async fn run(cli: &Cli, redactor: &Redactor, file: &str) -> Result<Exit, Cli
         }
     }
     info.map(|_| Exit::Success)
+}
+
+/// The component `file` names (a `.wasm` path or `builtin:NAME`), and its name in messages.
+pub(super) fn component(file: &str) -> Result<(String, ComponentBytes), RuntimeError> {
+    Ok(match file.strip_prefix("builtin:") {
+        Some(builtin) => (builtin.to_owned(), ComponentBytes::builtin(builtin)?),
+        None => (
+            file.to_owned(),
+            ComponentBytes::file(file, Path::new(file), None)?,
+        ),
+    })
 }
 
 /// What `info()` may reach while inspecting: nothing but the log.

@@ -8,6 +8,7 @@ mod inspect;
 mod plan;
 mod plugins_audit;
 mod plugins_new;
+mod plugins_test;
 mod promote;
 mod recover;
 mod rollback;
@@ -37,6 +38,9 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
             plugins_audit::run(cli, plan.as_deref()).await
         }
         Command::Plugins(PluginsCommand::New(args)) => plugins_new::run(cli, args),
+        Command::Plugins(PluginsCommand::Test(args)) => {
+            plugins_test::run(cli, redactor, args).await
+        }
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
     }

@@ -15,9 +15,11 @@
 //!   `finalize` and `rollback` each append their name there as one line, so tests can assert
 //!   the order of the calls. `info`, `validate` and `plan` must not touch anything and don't.
 //! - `endpoint`: what `gate-target`'s `stage` returns as the staged endpoint.
+//! - `target`: the read-write directory a [`conforming`] plugin deploys releases into.
 //! - `attack` and `args`: which attack a hostile plugin (`hostile-*`) makes in `stage`, and on
 //!   what (paths, URLs).
 
+pub mod conforming;
 pub mod lifecycle;
 mod test_config;
 

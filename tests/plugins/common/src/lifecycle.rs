@@ -7,11 +7,12 @@ use crate::TestConfig;
 use serde_json::json;
 use sluice_sdk::{Context, Error, Feature, PluginInfo, Staged, Strategy, to_state};
 
-const CONFIG_SCHEMA: &str = r#"{
+pub(crate) const CONFIG_SCHEMA: &str = r#"{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",
   "properties": {
     "journal": { "type": "string", "description": "guest path of a file to append call names to" },
+    "target": { "type": "string", "description": "guest path of the directory a conforming plugin deploys into" },
     "endpoint": { "type": "string", "description": "the staged endpoint gate-target reports" },
     "attack": { "type": "string", "description": "which attack a hostile plugin makes in stage" },
     "args": { "type": "array", "items": { "type": "string" }, "description": "the attack's arguments" }

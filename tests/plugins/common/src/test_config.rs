@@ -11,6 +11,8 @@ use std::path::PathBuf;
 pub struct TestConfig {
     /// Guest path of the file each lifecycle call appends its name to.
     pub journal: Option<PathBuf>,
+    /// Guest path of a read-write directory the `conforming` plugins deploy into.
+    pub target: Option<PathBuf>,
     /// The staged endpoint `gate-target` reports.
     pub endpoint: Option<String>,
     /// Which attack a hostile plugin makes in `stage` (each documents its own).
