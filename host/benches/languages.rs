@@ -30,7 +30,7 @@ const LANGUAGES: &[Language] = &[
     Language {
         name: "TypeScript",
         toolchain: "componentize-js 0.23",
-        build: || support::js::example_component("release-dir-ts", support::js::Build::Documented),
+        build: || support::js::example_component("release-dir-ts", support::js::Build::Plain),
     },
     Language {
         name: "C",

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds a TypeScript (or JavaScript) strategy plugin into a WebAssembly component.
 //
-//   node sdk/js/build.mjs PLUGIN_DIR OUTPUT.wasm
+//   node sdk/js/build.mjs [--fetch] PLUGIN_DIR OUTPUT.wasm
 //
 // PLUGIN_DIR holds `src/plugin.ts` (the module that ends with
 // `export const strategy = exportStrategy(...)`) and `wit/world.wit`, the plugin's own world
@@ -12,16 +12,17 @@
 // the WASI filesystem packages in sdk/js/wit/deps); generate the TypeScript declarations of every
 // interface with `jco types`; type-check the plugin and the SDK with `tsc`; bundle them into one
 // ES module with esbuild (`@sluice/sdk` resolved to this SDK, WIT imports left to the component);
-// componentize it with componentize-js's own CLI, `-d http fetch-event`: without that flag the
-// component imports `wasi:http` (for `fetch()` and incoming requests), which sluice refuses.
+// componentize it with componentize-js's own CLI, `-d fetch-event` (no incoming requests), and
+// also `-d http` unless `--fetch` is given. With `--fetch`, `fetch()` works and the component
+// imports `wasi:http/outgoing-handler` and `wasi:http/types`, which sluice answers through the
+// `http` capability: the plan must grant the plugin `http` (its origins), as for
+// `sluice:deploy/http`. Without it, the component imports no `wasi:http` and `fetch()` is absent.
 //
 // Environment:
 //   SLUICE_WIT           the sluice:deploy WIT directory (default: the wit/ two levels up)
 //   SLUICE_JS_TOOLCHAIN  the directory whose node_modules holds componentize-js, jco, typescript
 //                        and esbuild (default: build/npm-js two levels up, where
 //                        scripts/ensure-js-toolchain.sh installs the pinned versions)
-//   SLUICE_JS_FEATURES   `keep-http` builds without `-d http fetch-event` (only to show the
-//                        refusal; a plugin built so does not load)
 
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -29,9 +30,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const [pluginArg, outArg] = process.argv.slice(2);
-if (!pluginArg || !outArg) {
-  console.error("usage: node sdk/js/build.mjs PLUGIN_DIR OUTPUT.wasm");
+const args = process.argv.slice(2);
+const withFetch = args.includes("--fetch");
+const [pluginArg, outArg, ...extra] = args.filter((arg) => arg !== "--fetch");
+if (!pluginArg || !outArg || extra.length > 0) {
+  console.error("usage: node sdk/js/build.mjs [--fetch] PLUGIN_DIR OUTPUT.wasm");
   process.exit(2);
 }
 const sdk = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +43,6 @@ const out = resolve(outArg);
 const sluiceWit = resolve(process.env.SLUICE_WIT ?? join(sdk, "../../wit"));
 const toolchain = resolve(process.env.SLUICE_JS_TOOLCHAIN ?? join(sdk, "../../build/npm-js"));
 const modules = join(toolchain, "node_modules");
-const keepHttp = process.env.SLUICE_JS_FEATURES === "keep-http";
 
 const work = mkdtempSync(join(tmpdir(), "sluice-js-build-"));
 try {
@@ -77,7 +79,7 @@ try {
     logLevel: "warning",
   });
 
-  const disable = keepHttp ? [] : ["-d", "http", "fetch-event"];
+  const disable = ["-d", "fetch-event", ...(withFetch ? [] : ["http"])];
   node("@bytecodealliance/componentize-js/src/cli.js", [bundle, "--wit",
     witDir("wit", join(plugin, "wit/world.wit")), "--world-name", "plugin", ...disable, "-o", out]);
 } finally {

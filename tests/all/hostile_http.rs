@@ -8,7 +8,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::support::hosts::HostsName;
+use crate::support::hosts::{HostsName, loopback_name_denial};
 use crate::support::project::{ENV, Project, test_plugin_plan};
 use crate::support::scripted::ScriptedServer;
 use crate::support::{EXIT_ROLLED_BACK, Run};
@@ -153,13 +153,7 @@ fn a_granted_name_that_resolves_to_loopback_is_refused_naming_the_name_the_addre
     assert_denied(
         &project,
         &run,
-        &format!(
-            "http: `{}` resolves to 127.0.0.1, a loopback address; plugin `bad` is granted \
-             {origin} by name, and a granted name may reach only public addresses (to allow it \
-             on purpose, grant the literal address, e.g. http://127.0.0.1:{port}, or mark the \
-             grant `internal = true`)",
-            name.name
-        ),
+        &loopback_name_denial(&name, &origin, "bad", port),
     );
     assert_eq!(
         service.requests(),

@@ -39,6 +39,7 @@ mod hostile_files;
 mod hostile_http;
 mod hostile_imports;
 mod hostile_limits;
+mod js_fetch;
 mod keycloak_realm;
 mod keycloak_vendor_client;
 mod kong_config;

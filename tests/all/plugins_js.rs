@@ -2,27 +2,27 @@
 //! command with componentize-js 0.23 exactly as docs/writing-a-plugin.md says: the example
 //! `examples/plugins/release-dir-ts` deploys, upgrades, rolls back by itself when a live gate
 //! fails and on `sluice rollback`; `plugins audit` lists what it imports; and the same plugin
-//! built without `-d http fetch-event` is refused at load naming `wasi:http`, which is why the
-//! build command passes that flag. A test plugin (`tests/js-plugins/capabilities`) shows the
-//! SDK's defaults and its `secrets` and `http` helpers, and that a host refusal keeps its kind.
+//! built with `--fetch` imports `wasi:http`, which needs the `http` grant like
+//! `sluice:deploy/http`: without one it is refused at load naming the import. A test plugin
+//! (`tests/js-plugins/capabilities`) shows the SDK's defaults and its `secrets` and `http` helpers, and that a host refusal keeps its kind.
 
-use crate::support::js::{Build, example_component, test_component};
+use crate::support::js::{Build, capabilities_project, example_component};
 use crate::support::project::{ENV, Project};
 use crate::support::release_dir::{
     assert_imports_only_log_and_files, assert_upgrades_and_rolls_back, static_site_plan_with,
 };
 use crate::support::scripted::ScriptedServer;
-use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file};
+use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 #[test]
 fn the_typescript_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_on_request() {
-    let wasm = example_component("release-dir-ts", Build::Documented);
+    let wasm = example_component("release-dir-ts", Build::Plain);
     assert_upgrades_and_rolls_back(&Project::new(), &|gate| static_site_plan_with(&wasm, gate));
 }
 
 #[test]
 fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
-    let wasm = example_component("release-dir-ts", Build::Documented);
+    let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
     project.write_plan(&static_site_plan_with(&wasm, ""));
     let assets = project.path().join("site/assets");
@@ -44,7 +44,7 @@ fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
 
 #[test]
 fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path() {
-    let wasm = example_component("release-dir-ts", Build::Documented);
+    let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
     project.write_plan(
         &static_site_plan_with(&wasm, "").replace("target = \"/www\"", "target = \"/site/www\""),
@@ -61,7 +61,7 @@ fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path
 
 #[test]
 fn a_typed_error_thrown_in_typescript_reaches_the_host_as_its_wit_case_and_v1_keeps_serving() {
-    let wasm = example_component("release-dir-ts", Build::Documented);
+    let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
     project.write_plan(&static_site_plan_with(&wasm, ""));
     assert_eq!(project.deploy("v1").code, EXIT_SUCCESS);
@@ -80,15 +80,15 @@ fn a_typed_error_thrown_in_typescript_reaches_the_host_as_its_wit_case_and_v1_ke
 
 #[test]
 fn plugins_audit_lists_the_typescript_plugins_imports_under_log_and_files_only() {
-    let wasm = example_component("release-dir-ts", Build::Documented);
+    let wasm = example_component("release-dir-ts", Build::Plain);
     let project = Project::new();
     project.write_plan(&static_site_plan_with(&wasm, ""));
     assert_imports_only_log_and_files(&project);
 }
 
 #[test]
-fn the_same_plugin_built_without_disabling_http_is_refused_at_load_naming_wasi_http() {
-    let wasm = example_component("release-dir-ts", Build::KeepingHttp);
+fn the_same_plugin_built_with_fetch_and_no_http_grant_is_refused_at_load_naming_wasi_http() {
+    let wasm = example_component("release-dir-ts", Build::Fetch);
     let project = Project::new();
     project.write_plan(&static_site_plan_with(&wasm, ""));
     let run = project.deploy("v1");
@@ -96,39 +96,10 @@ fn the_same_plugin_built_without_disabling_http_is_refused_at_load_naming_wasi_h
     assert_eq!(run.code, EXIT_INVALID, "{text}");
     assert!(
         text.contains("plugin `site` imports `wasi:http/")
-            && text.contains("which sluice does not provide: plugins get no raw network access"),
+            && text.contains("which needs the `http` grant; the plan grants it no http"),
         "{text}"
     );
     assert_eq!(project.live().0, 404, "nothing was deployed");
-}
-
-/// A project deploying the `capabilities` test plugin with `probe` and `arg`, granted the
-/// secret `token` (whose value is `s3cret`) and the origin `granted`.
-fn capabilities_project(probe: &str, arg: &str, granted: &str) -> Project {
-    let wasm = test_component("capabilities");
-    let project = Project::new();
-    project.write_plan(&format!(
-        r#"[project]
-name = "t"
-[environments.test]
-[secrets.token]
-env = "SLUICE_TEST_TOKEN"
-[secrets.other]
-env = "SLUICE_TEST_TOKEN"
-[plugins.caps]
-source = {:?}
-sha256 = "{}"
-[plugins.caps.grants]
-secrets = ["token"]
-http = [{granted:?}]
-[units.probe]
-plugin = "caps"
-config = {{ probe = "{probe}", arg = {arg:?} }}
-"#,
-        wasm.display().to_string(),
-        sha256_file(&wasm)
-    ));
-    project
 }
 
 /// `sluice ARGS` in `project` with the secrets' variable set.
@@ -146,7 +117,7 @@ const APPLY: &[&str] = &["apply", "--env", ENV, "--version", "v1"];
 #[test]
 fn the_sdk_defaults_plan_one_update_of_the_unit_and_its_secret_helper_reads_a_granted_secret() {
     let service = ScriptedServer::ok("unused");
-    let project = capabilities_project("secret", "token", &service.origin());
+    let project = capabilities_project("secret", "token", &[service.origin()]);
     let plan = run(&project, &["plan", "--env", ENV, "--version", "v1"]);
     assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
     assert!(plan.all().contains("update probe -> v1"), "{}", plan.all());
@@ -164,7 +135,7 @@ fn the_sdk_defaults_plan_one_update_of_the_unit_and_its_secret_helper_reads_a_gr
 fn the_sdk_http_helper_reaches_a_granted_origin_and_an_ungranted_one_is_denied_as_denied() {
     let service = ScriptedServer::ok("hello from the service");
     let url = format!("{}/status", service.origin());
-    let project = capabilities_project("http", &url, &service.origin());
+    let project = capabilities_project("http", &url, &[service.origin()]);
     let applied = run(&project, APPLY);
     assert_eq!(applied.code, EXIT_SUCCESS, "{}", applied.all());
     assert!(
@@ -176,7 +147,7 @@ fn the_sdk_http_helper_reaches_a_granted_origin_and_an_ungranted_one_is_denied_a
     );
 
     let elsewhere = ScriptedServer::ok("never reached");
-    let project = capabilities_project("http", &elsewhere.origin(), &service.origin());
+    let project = capabilities_project("http", &elsewhere.origin(), &[service.origin()]);
     let refused = run(&project, APPLY);
     let text = refused.all();
     assert_eq!(refused.code, EXIT_ROLLED_BACK, "{text}");
@@ -190,7 +161,7 @@ fn the_sdk_http_helper_reaches_a_granted_origin_and_an_ungranted_one_is_denied_a
 #[test]
 fn an_ungranted_secret_read_through_the_sdk_is_denied_as_denied() {
     let service = ScriptedServer::ok("unused");
-    let project = capabilities_project("secret", "other", &service.origin());
+    let project = capabilities_project("secret", "other", &[service.origin()]);
     let refused = run(&project, APPLY);
     let text = refused.all();
     assert_eq!(refused.code, EXIT_ROLLED_BACK, "{text}");

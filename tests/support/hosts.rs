@@ -16,6 +16,18 @@ const HOSTS: &str = "/etc/hosts";
 /// Every line written here is this long, newline excluded.
 const WIDTH: usize = 96;
 
+/// What the http capability says when plugin `plugin`, granted the origin `origin` (port `port`)
+/// by a name of `named` resolving to 127.0.0.1, asks for it.
+pub fn loopback_name_denial(named: &HostsName, origin: &str, plugin: &str, port: u16) -> String {
+    format!(
+        "http: `{}` resolves to 127.0.0.1, a loopback address; plugin `{plugin}` is granted \
+         {origin} by name, and a granted name may reach only public addresses (to allow it on \
+         purpose, grant the literal address, e.g. http://127.0.0.1:{port}, or mark the grant \
+         `internal = true`)",
+        named.name
+    )
+}
+
 /// A name in `/etc/hosts` for as long as this lives.
 pub struct HostsName {
     /// The name, unique to this test run.

@@ -25,6 +25,7 @@ pub mod pages;
 pub mod plans;
 pub mod project;
 pub mod python;
+pub mod release_api;
 pub mod release_dir;
 pub mod scripted;
 pub mod socket_proxy;

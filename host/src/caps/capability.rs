@@ -6,6 +6,7 @@
 use wasmtime::component::Linker;
 use wasmtime_wasi::WasiView;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi_http::WasiHttpView;
 
 use super::{CapError, Provision};
 use crate::plan::model::Grants;
@@ -107,6 +108,12 @@ pub struct CallSetup<'a> {
     pub output: &'a MemoryOutputPipe,
 }
 
+/// What a plugin's store shows the capabilities that wasmtime links for them: WASI's context and
+/// resource table (`files`), and wasi:http's view of that same table (`http`).
+pub trait StoreView: WasiView + WasiHttpView {}
+
+impl<T: WasiView + WasiHttpView> StoreView for T {}
+
 /// How a capability is provided to one call.
 pub trait Provide: Capability {
     /// Its state for one lifecycle call.
@@ -117,7 +124,7 @@ pub trait Provide: Capability {
 
     /// Adds its interfaces to `linker`, answered by the state `get` finds in the store. Whether
     /// a plugin may really use them was checked against its grants before linking.
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         get: fn(&mut T) -> &mut Self::State,
     ) -> wasmtime::Result<()>;

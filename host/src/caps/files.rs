@@ -20,10 +20,10 @@
 
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
 use super::CapError;
-use super::capability::{Access, CallSetup, Capability, Provide};
+use super::capability::{Access, CallSetup, Capability, Provide, StoreView};
 use crate::plan::model::{FileGrant, Grants};
 
 /// How much of a plugin's stdout and stderr is kept per call.
@@ -95,8 +95,8 @@ impl Provide for Files {
         })
     }
 
-    /// Links all of WASI 0.2; the store's [`WasiView`] is expected to show this state.
-    fn add_to_linker<T: WasiView + 'static>(
+    /// Links all of WASI 0.2; the store's [`wasmtime_wasi::WasiView`] is expected to show this state.
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         _get: fn(&mut T) -> &mut WasiState,
     ) -> wasmtime::Result<()> {

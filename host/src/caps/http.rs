@@ -15,6 +15,11 @@
 //! addresses without a lookup, and an origin written as an IP address reaches exactly that
 //! address. Proxy settings of the environment are ignored. Request and response bodies and
 //! headers are capped, and every request has a connect and a total timeout.
+//!
+//! The same capability answers `wasi:http/outgoing-handler` (what `fetch()` in a JavaScript
+//! plugin and other toolchains' HTTP clients import): wasmtime-wasi-http parses the guest's
+//! request, and its send hook hands it to the same [`HttpCap`] of the call (see `wasi`), so every
+//! check above applies to both entry points, under the same `http` grant.
 
 mod address;
 mod capability;
@@ -23,7 +28,9 @@ mod message;
 mod origin;
 #[cfg(test)]
 mod tests;
+mod wasi;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -33,6 +40,7 @@ pub use address::{AddressClass, METADATA_ADDRESSES, classify};
 pub use capability::Http;
 pub use origin::{Grant, Origin, Reach};
 
+use super::log::LogCap;
 use super::{CapError, error_chain};
 use crate::plan::model::HttpGrant;
 use crate::wit::http::{Host, Method, Request, Response};
@@ -53,7 +61,8 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
 /// The longest a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The most requests of one `send-all` in flight at once; the rest wait for a free place.
+/// The most requests of one lifecycle call in flight at once, through `send-all` or
+/// `wasi:http`; the rest wait for a free place.
 pub const MAX_IN_FLIGHT: usize = 8;
 
 /// The http capability of one lifecycle call.
@@ -62,6 +71,8 @@ pub struct HttpCap {
     granted: Vec<Grant>,
     /// Shared by the requests of one `send-all`; held only while a client is picked.
     connector: tokio::sync::Mutex<Connector>,
+    /// [`MAX_IN_FLIGHT`] places, one held by each request being sent.
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl HttpCap {
@@ -71,6 +82,7 @@ impl HttpCap {
             plugin: plugin.to_owned(),
             granted: grants.iter().map(Grant::parse).collect::<Result<_, _>>()?,
             connector: tokio::sync::Mutex::new(Connector::new(plugin)),
+            in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         })
     }
 
@@ -102,9 +114,15 @@ impl HttpCap {
             .join(", ")
     }
 
-    /// Sends `request`, following redirects (each hop checked like the first) when asked.
+    /// Sends `request`, following redirects (each hop checked like the first) when asked, once
+    /// fewer than [`MAX_IN_FLIGHT`] requests of the call are in flight.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         message::check_request(&request)?;
+        let _place = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|e| Error::Failed(format!("http: {e}")))?;
         let timeout = request
             .timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms)).min(MAX_TOTAL_TIMEOUT))
@@ -116,6 +134,16 @@ impl HttpCap {
                 timeout.as_millis()
             ))
         })?
+    }
+
+    /// Sends `requests`, at most [`MAX_IN_FLIGHT`] at once, each checked like [`HttpCap::send`];
+    /// the answers in the order of the requests.
+    pub async fn send_all(&self, requests: Vec<Request>) -> Vec<Result<Response, Error>> {
+        futures::stream::iter(requests)
+            .map(|request| self.send(request))
+            .buffered(MAX_IN_FLIGHT)
+            .collect()
+            .await
     }
 
     async fn send_following(&self, request: Request) -> Result<Response, Error> {
@@ -234,20 +262,43 @@ fn method_name(method: Method) -> &'static str {
     }
 }
 
-impl Host for HttpCap {
+/// The http capability's state for one lifecycle call: one [`HttpCap`], reached through
+/// `sluice:deploy/http` and through `wasi:http/outgoing-handler`.
+pub struct HttpState {
+    client: Arc<HttpCap>,
+    wasi: wasi::WasiHttpState,
+}
+
+impl HttpState {
+    /// HTTP for `plugin`, allowed to reach the origins the plan grants it; a `wasi:http` request
+    /// the client denies is written to `log`, since the guest sees only an error code.
+    pub fn new(plugin: &str, grants: &[HttpGrant], log: LogCap) -> Result<Self, CapError> {
+        let client = Arc::new(HttpCap::new(plugin, grants)?);
+        Ok(HttpState {
+            wasi: wasi::WasiHttpState::new(client.clone(), log),
+            client,
+        })
+    }
+
+    /// What wasmtime-wasi-http works with: this state, and the call's WASI resource `table`
+    /// (the streams and pollables of `wasi:io` that requests and responses hand out).
+    pub fn wasi_view<'a>(
+        &'a mut self,
+        table: &'a mut wasmtime::component::ResourceTable,
+    ) -> wasmtime_wasi_http::WasiHttpCtxView<'a> {
+        self.wasi.view(table)
+    }
+}
+
+impl Host for HttpState {
     async fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, Error>> {
-        Ok(HttpCap::send(self, request).await)
+        Ok(self.client.send(request).await)
     }
 
     async fn send_all(
         &mut self,
         requests: Vec<Request>,
     ) -> wasmtime::Result<Vec<Result<Response, Error>>> {
-        let this = &*self;
-        Ok(futures::stream::iter(requests)
-            .map(|request| this.send(request))
-            .buffered(MAX_IN_FLIGHT)
-            .collect()
-            .await)
+        Ok(self.client.send_all(requests).await)
     }
 }

@@ -8,10 +8,9 @@
 //! sink, which redacts secret values before writing anything.
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi::WasiView;
 
 use super::CapError;
-use super::capability::{Access, CallSetup, Capability, Provide};
+use super::capability::{Access, CallSetup, Capability, Provide, StoreView};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -78,6 +77,7 @@ impl LogBudget {
 }
 
 /// The log capability of one lifecycle call.
+#[derive(Clone)]
 pub struct LogCap {
     unit: String,
     sink: Arc<dyn LogSink>,
@@ -177,7 +177,7 @@ impl Provide for Log {
         Ok(LogCap::new(&p.unit, p.log.clone(), p.log_budget.clone()))
     }
 
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         get: fn(&mut T) -> &mut LogCap,
     ) -> wasmtime::Result<()> {

@@ -10,10 +10,9 @@
 //! plugin that lies in its plan.
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi::WasiView;
 
 use super::CapError;
-use super::capability::{Access, CallSetup, Capability, Provide};
+use super::capability::{Access, CallSetup, Capability, Provide, StoreView};
 use crate::wit::plan_notes::Host;
 
 /// The most notes kept from one call.
@@ -71,7 +70,7 @@ impl Provide for PlanNotes {
         Ok(PlanNotesCap::default())
     }
 
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         get: fn(&mut T) -> &mut PlanNotesCap,
     ) -> wasmtime::Result<()> {

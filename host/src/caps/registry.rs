@@ -4,10 +4,9 @@
 //! implementing [`Capability`] and [`Provide`]), then add one line below.
 
 use wasmtime::component::Linker;
-use wasmtime_wasi::WasiView;
 
 use super::CapError;
-use super::capability::{CallSetup, Capability, Provide};
+use super::capability::{CallSetup, Capability, Provide, StoreView};
 
 /// Lists each capability once as `field: Type`, in the order audits show them, and generates
 /// from it [`Capabilities`] (one field of state per capability), [`ALL`] and [`add_to_linker`].
@@ -33,7 +32,7 @@ macro_rules! registry {
 
         /// Adds every capability's interfaces to `linker`; `get` finds the call's
         /// [`Capabilities`] in the store.
-        pub fn add_to_linker<T: WasiView + HasCapabilities + 'static>(
+        pub fn add_to_linker<T: StoreView + HasCapabilities + 'static>(
             linker: &mut Linker<T>,
         ) -> wasmtime::Result<()> {
             $(<$capability as Provide>::add_to_linker(linker, |store: &mut T| {

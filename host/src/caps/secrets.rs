@@ -7,10 +7,9 @@
 //! replaces it in everything sluice writes (terminal, JSON events, state, journal, errors).
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi::WasiView;
 
 use super::CapError;
-use super::capability::{Access, CallSetup, Capability, Provide, SampleGrant};
+use super::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 use std::collections::BTreeMap;
 
@@ -88,7 +87,7 @@ impl Provide for Secrets {
         Ok(SecretsCap::new(&p.plugin, p.secrets.clone()))
     }
 
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         get: fn(&mut T) -> &mut SecretsCap,
     ) -> wasmtime::Result<()> {

@@ -14,10 +14,10 @@
 //! (see `files`), in the context `files` builds with these switches.
 
 use wasmtime::component::Linker;
-use wasmtime_wasi::{WasiCtxBuilder, WasiView};
+use wasmtime_wasi::WasiCtxBuilder;
 
 use super::CapError;
-use super::capability::{Access, CallSetup, Capability, Provide};
+use super::capability::{Access, CallSetup, Capability, Provide, StoreView};
 
 /// `wasi:sockets/*`: every plugin may import it; every call fails.
 pub struct Sockets;
@@ -43,7 +43,7 @@ impl Provide for Sockets {
 
     /// Nothing of its own: wasmtime-wasi links the sockets interfaces with the rest of WASI 0.2
     /// (`files`), answered by the context [`deny_all`] configured.
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         _linker: &mut Linker<T>,
         _get: fn(&mut T) -> &mut (),
     ) -> wasmtime::Result<()> {

@@ -19,9 +19,10 @@ const ALWAYS_PROVIDED: &[&str] = &[
 ];
 
 /// Interfaces refused at load, with why: they would give a plugin a way around the capabilities.
+/// (`wasi:http/outgoing-handler` and `wasi:http/types` are the `http` capability's, found first.)
 const REFUSED: &[(&str, &str)] = &[(
     "wasi:http/",
-    "plugins get no raw network access; use sluice:deploy/http with granted origins",
+    "of wasi:http, only outgoing-handler and types are provided (under the `http` grant)",
 )];
 
 /// What one import needs.
@@ -155,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn wasi_http_is_refused_even_with_an_http_grant() {
+    fn wasi_http_outgoing_requests_need_the_http_grant_and_the_rest_of_wasi_http_is_refused() {
         let grants = Grants {
             http: Some(vec![HttpGrant {
                 origin: "http://127.0.0.1:1".into(),
@@ -163,9 +164,27 @@ mod tests {
             }]),
             ..Grants::default()
         };
-        let import = ["wasi:http/outgoing-handler@0.2.6".to_owned()];
-        let err = check("p", &import, &grants).unwrap_err();
-        assert!(err.to_string().contains("no raw network access"), "{err}");
+        let outgoing: Vec<String> = [
+            "wasi:http/outgoing-handler@0.2.10",
+            "wasi:http/types@0.2.10",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert!(check("p", &outgoing, &grants).is_ok());
+        let err = check("p", &outgoing, &Grants::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`wasi:http/outgoing-handler@0.2.10`")
+                && err.to_string().contains("`http` grant"),
+            "{err}"
+        );
+        let incoming = ["wasi:http/incoming-handler@0.2.10".to_owned()];
+        let err = check("p", &incoming, &grants).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("only outgoing-handler and types are provided"),
+            "{err}"
+        );
     }
 
     #[test]

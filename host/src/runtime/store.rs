@@ -5,6 +5,7 @@ use wasmtime::component::Linker;
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtxView, WasiHttpView};
 
 use super::engine::EPOCH_TICK;
 use super::error::RuntimeError;
@@ -58,6 +59,15 @@ impl WasiView for StoreState {
             ctx: &mut wasi.ctx,
             table: &mut wasi.table,
         }
+    }
+}
+
+/// wasi:http sees the `http` capability's state, its resources in WASI's table (linked by it: see
+/// `caps::http`).
+impl WasiHttpView for StoreState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        let caps = &mut self.caps;
+        caps.http.wasi_view(&mut caps.files.table)
     }
 }
 

@@ -9,3 +9,25 @@ declare class TextDecoder {
   constructor(label?: string);
   decode(input?: Uint8Array): string;
 }
+
+/** What `fetch()` takes besides the URL (the part plugins use). */
+interface RequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** What `fetch()` answers (the part plugins use). */
+interface Response {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+/**
+ * `fetch()`: only in a plugin built with `--fetch` (see build.mjs), answered by the host's
+ * `http` capability (the plan's `http` grant), redirects followed by the host.
+ */
+declare function fetch(url: string, init?: RequestInit): Promise<Response>;

@@ -3,11 +3,10 @@
 //! wildcards.
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi::WasiView;
 
 use super::ContainersCap;
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 
 /// `sluice:deploy/containers`: needs the `containers` (or `images`) grant.
@@ -72,7 +71,7 @@ impl Provide for Containers {
         ))
     }
 
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         get: fn(&mut T) -> &mut ContainersCap,
     ) -> wasmtime::Result<()> {

@@ -1,18 +1,18 @@
-//! The http capability's registration: `sluice:deploy/http` needs the plan's `http` grant (an
-//! empty list loads and reaches nothing), and audits flag origins that reach this machine or an
-//! internal network.
+//! The http capability's registration: `sluice:deploy/http`, and `wasi:http/outgoing-handler`
+//! with the `wasi:http/types` it uses, need the plan's `http` grant (an empty list loads and
+//! reaches nothing), and audits flag origins that reach this machine or an internal network.
 
 use std::net::IpAddr;
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi::WasiView;
 
-use super::{HttpCap, classify};
+use super::{HttpState, classify};
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
+use crate::caps::log::LogCap;
 use crate::plan::model::{Grants, HttpGrant, LOCALHOST};
 
-/// `sluice:deploy/http`: needs the `http` grant.
+/// `sluice:deploy/http` and `wasi:http/outgoing-handler`: need the `http` grant.
 pub struct Http;
 
 impl Capability for Http {
@@ -20,7 +20,11 @@ impl Capability for Http {
         "http"
     }
     fn interfaces(&self) -> &'static [&'static str] {
-        &["sluice:deploy/http"]
+        &[
+            "sluice:deploy/http",
+            "wasi:http/outgoing-handler",
+            "wasi:http/types",
+        ]
     }
     fn access(&self) -> Access {
         Access::Granted {
@@ -52,18 +56,23 @@ impl Capability for Http {
 }
 
 impl Provide for Http {
-    type State = HttpCap;
+    type State = HttpState;
 
-    fn state(&self, call: &CallSetup<'_>) -> Result<HttpCap, CapError> {
+    fn state(&self, call: &CallSetup<'_>) -> Result<HttpState, CapError> {
         let p = call.provision;
-        HttpCap::new(&p.plugin, p.grants.http.as_deref().unwrap_or_default())
+        let log = LogCap::new(&p.unit, p.log.clone(), p.log_budget.clone());
+        HttpState::new(&p.plugin, p.grants.http.as_deref().unwrap_or_default(), log)
     }
 
-    fn add_to_linker<T: WasiView + 'static>(
+    /// Links `sluice:deploy/http` to `get`'s state, and `wasi:http/outgoing-handler` and
+    /// `wasi:http/types`; the store's [`wasmtime_wasi_http::WasiHttpView`] is expected to show
+    /// the same state ([`HttpState::wasi_view`]).
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
-        get: fn(&mut T) -> &mut HttpCap,
+        get: fn(&mut T) -> &mut HttpState,
     ) -> wasmtime::Result<()> {
-        crate::wit::http::add_to_linker::<T, HasSelf<HttpCap>>(linker, get)
+        crate::wit::http::add_to_linker::<T, HasSelf<HttpState>>(linker, get)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
     }
 }
 

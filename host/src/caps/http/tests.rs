@@ -149,13 +149,9 @@ async fn a_granted_literal_origin_is_reached() {
 #[tokio::test]
 async fn send_all_answers_each_request_in_order_checked_like_send() {
     let server = Server::reply(200, &[], "hello").await;
-    let mut c = cap(&[server.origin()]);
-    let results = Host::send_all(
-        &mut c,
-        vec![get("http://169.254.169.254/"), get(&server.url("/x"))],
-    )
-    .await
-    .unwrap();
+    let results = cap(&[server.origin()])
+        .send_all(vec![get("http://169.254.169.254/"), get(&server.url("/x"))])
+        .await;
     let mut results = results.into_iter();
     denied(results.next().unwrap());
     assert_eq!(results.next().unwrap().unwrap().body, b"hello".to_vec());
@@ -279,4 +275,27 @@ async fn a_connection_that_never_opens_is_given_up_on_at_the_timeout() {
     request.timeout_ms = Some(300);
     let message = failed(cap(&[origin]).send(request).await);
     assert_eq!(message, "http: no complete response within 300ms");
+}
+
+#[tokio::test]
+async fn no_more_than_the_in_flight_cap_of_one_calls_requests_are_sent_at_once() {
+    let server = Server::start(Answer::Silent).await;
+    let c = cap(&[server.origin()]);
+    let mut request = get(&server.url("/x"));
+    request.timeout_ms = Some(1_500);
+    let sends = (0..MAX_IN_FLIGHT + 4).map(|_| c.send(request.clone()));
+    let all = futures::future::join_all(sends);
+    let watch = async {
+        while server.requests() < MAX_IN_FLIGHT {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        server.requests()
+    };
+    let (results, seen) = tokio::join!(all, watch);
+    assert_eq!(seen, MAX_IN_FLIGHT, "the others waited for a free place");
+    assert!(
+        results.iter().all(Result::is_err),
+        "the server never answers"
+    );
 }

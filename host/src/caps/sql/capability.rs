@@ -1,11 +1,10 @@
 //! The sql capability's registration: `sluice:deploy/sql` needs the plan's `databases` grant.
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi::WasiView;
 
 use super::SqlCap;
 use crate::caps::CapError;
-use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant};
+use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 
 /// `sluice:deploy/sql`: needs the `databases` grant.
@@ -43,7 +42,7 @@ impl Provide for Sql {
         Ok(SqlCap::new(&p.plugin, p.sql.clone()))
     }
 
-    fn add_to_linker<T: WasiView + 'static>(
+    fn add_to_linker<T: StoreView + 'static>(
         linker: &mut Linker<T>,
         get: fn(&mut T) -> &mut SqlCap,
     ) -> wasmtime::Result<()> {

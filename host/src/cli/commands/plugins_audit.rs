@@ -273,6 +273,7 @@ mod tests {
             &imports(&[
                 "sluice:deploy/log@0.1.0",
                 "wasi:http/outgoing-handler@0.2.6",
+                "wasi:http/incoming-handler@0.2.6",
                 "acme:x/y@1.0.0",
             ]),
             &Grants::default(),
@@ -280,11 +281,13 @@ mod tests {
         let refused = table.iter().find(|r| r.capability == "refused").unwrap();
         assert_eq!(
             refused.imports,
-            vec!["wasi:http/outgoing-handler@0.2.6", "acme:x/y@1.0.0"]
+            vec!["wasi:http/incoming-handler@0.2.6", "acme:x/y@1.0.0"]
         );
+        let http = table.iter().find(|r| r.capability == "http").unwrap();
+        assert_eq!(http.imports, vec!["wasi:http/outgoing-handler@0.2.6"]);
         assert!(
             refused.warnings[0].starts_with(
-                "sluice will not load this plugin: it imports `wasi:http/outgoing-handler@0.2.6`"
+                "sluice will not load this plugin: it imports `wasi:http/incoming-handler@0.2.6`"
             ),
             "{:?}",
             refused.warnings
