@@ -9,7 +9,8 @@
 use crate::support::js::{Build, capabilities_project, example_component};
 use crate::support::project::{ENV, Project};
 use crate::support::release_dir::{
-    assert_imports_only_log_and_files, assert_upgrades_and_rolls_back, static_site_plan_with,
+    assert_imports_only_log_and_files, assert_target_inside_source_refused,
+    assert_upgrades_and_rolls_back, static_site_plan_with,
 };
 use crate::support::scripted::ScriptedServer;
 use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
@@ -44,19 +45,7 @@ fn a_tree_of_more_files_than_an_instance_may_hold_open_is_copied_whole() {
 
 #[test]
 fn a_target_inside_the_source_is_reported_by_the_typescript_validate_at_its_path() {
-    let wasm = example_component("release-dir-ts", Build::Plain);
-    let project = Project::new();
-    project.write_plan(
-        &static_site_plan_with(&wasm, "").replace("target = \"/www\"", "target = \"/site/www\""),
-    );
-    let run = project.deploy("v1");
-    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
-    assert!(
-        run.all().contains("target") && run.all().contains("must not be inside `source`"),
-        "{}",
-        run.all()
-    );
-    assert_eq!(project.live().0, 404, "nothing was deployed");
+    assert_target_inside_source_refused(&example_component("release-dir-ts", Build::Plain));
 }
 
 #[test]

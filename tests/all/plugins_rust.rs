@@ -6,9 +6,10 @@
 
 use crate::support::project::Project;
 use crate::support::release_dir::{
-    assert_imports_only_log_and_files, assert_upgrades_and_rolls_back, static_site_plan_with,
+    assert_imports_only_log_and_files, assert_target_inside_source_refused,
+    assert_upgrades_and_rolls_back, static_site_plan_with,
 };
-use crate::support::{EXIT_INVALID, test_plugin};
+use crate::support::test_plugin;
 
 #[test]
 fn the_rust_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_on_request() {
@@ -18,19 +19,7 @@ fn the_rust_release_dir_deploys_upgrades_rolls_back_on_a_failed_gate_and_on_requ
 
 #[test]
 fn a_target_inside_the_source_is_reported_by_the_rust_validate_at_its_path() {
-    let project = Project::new();
-    project.write_plan(
-        &static_site_plan_with(&test_plugin("release-dir-rust"), "")
-            .replace("target = \"/www\"", "target = \"/site/www\""),
-    );
-    let run = project.deploy("v1");
-    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
-    assert!(
-        run.all().contains("target") && run.all().contains("must not be inside `source`"),
-        "{}",
-        run.all()
-    );
-    assert_eq!(project.live().0, 404, "nothing was deployed");
+    assert_target_inside_source_refused(&test_plugin("release-dir-rust"));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::components::repo_root;
 use super::project::{ENV, Project, static_site_plan};
-use super::{EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file};
+use super::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file};
 
 /// A live gate that never passes.
 pub const FAILING_GATE: &str = r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#;
@@ -149,4 +149,21 @@ pub fn assert_imports_only_log_and_files(project: &Project) {
     ] {
         assert_eq!(of(capability), Vec::<String>::new(), "{capability}");
     }
+}
+
+/// Deploys, with the release-dir component `wasm`, a config whose `target` lies inside its
+/// `source`: the plugin's own `validate` refuses it at its path (exit 2) and nothing is deployed.
+pub fn assert_target_inside_source_refused(wasm: &Path) {
+    let project = Project::new();
+    project.write_plan(
+        &static_site_plan_with(wasm, "").replace("target = \"/www\"", "target = \"/site/www\""),
+    );
+    let run = project.deploy("v1");
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    assert!(
+        run.all().contains("target") && run.all().contains("must not be inside `source`"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(project.live().0, 404, "nothing was deployed");
 }
