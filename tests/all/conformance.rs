@@ -1,7 +1,7 @@
 //! `sluice plugins test`, the conformance harness: a plugin built to break one contract rule
 //! fails exactly that rule, named, with the evidence, and the command exits 6; the conforming
-//! control, the release-dir example in each language (Rust, Python, TypeScript, C) and the
-//! standard plugins (`static-site`
+//! control, the release-dir example in each language (Rust, Python, TypeScript, C), the
+//! `release-api-js` example against its deploy API, and the standard plugins (`static-site`
 //! in scratch directories, `db-migrate` on a scratch database, `kong-config`, `keycloak-realm` and
 //! `cloudflare-pages` against their emulators) pass every rule; `--output json` lists every rule.
 //! The standard `container` plugin is not checked: the harness cannot give containers in scratch.
@@ -15,6 +15,7 @@ use crate::support::keycloak::{Keycloak, Options};
 use crate::support::kong::Kong;
 use crate::support::kong::project::gateway_config;
 use crate::support::pages::{PRODUCTION_BRANCH, PROJECT};
+use crate::support::release_api::ReleaseApi;
 use crate::support::{
     EXIT_INVALID, EXIT_RULES_BROKEN, EXIT_SUCCESS, Run, c, python, sluice, test_plugin,
 };
@@ -215,6 +216,19 @@ fn the_standard_kong_config_plugin_passes_every_rule_against_the_kong_emulator()
         env: &[],
     };
     assert_passes("builtin:kong-config", &config.to_string(), with);
+}
+
+#[test]
+fn the_release_api_example_passes_every_rule_against_its_deploy_api() {
+    let api = ReleaseApi::start();
+    let component = example_component("release-api-js", Build::Fetch);
+    let config = serde_json::json!({ "api": api.origin() });
+    let with = With {
+        capabilities: "http",
+        more: &[],
+        env: &[],
+    };
+    assert_passes(&component.to_string_lossy(), &config.to_string(), with);
 }
 
 /// Keycloak's token endpoint, where `keycloak-realm` signs in (even to plan): a POST that
