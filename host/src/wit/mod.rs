@@ -10,13 +10,13 @@
 //! Each release is kept as an immutable copy: `wit/since_v0.1.0/` and `wit/since_v0.1.1/` hold
 //! the WIT exactly as released (`tests/wit_versions.rs` records a sha256 per file and fails if
 //! one changes), while the `.wit` files directly in `wit/` are the current contract, the one these
-//! bindings come from (today equal to 0.1.1); a release copies them into a new `since_vX.Y.Z/`.
+//! bindings come from (today 0.1.2, growing; not yet released); a release copies them into a new `since_vX.Y.Z/`.
 //! The SDK vendors the current contract in `plugins/sdk/wit/`, kept equal by the same test file.
 //!
 //! The host generates bindings for the newest version of each series it supports, and only
 //! that one: wasmtime's component linker is semver-aware, so a plugin built against an older
 //! release of the same series (importing `sluice:deploy/log@0.1.0`, exporting
-//! `sluice:deploy/strategy@0.1.0`) links against the `0.1.1` definitions: its imports are
+//! `sluice:deploy/strategy@0.1.0`) links against the current definitions: its imports are
 //! satisfied by the compatible newer interfaces and its export is found under the compatible
 //! name. It simply does not import what it did not know about (an old plugin never calls
 //! `plan-notes` or `http.send-all`). A fixture per frozen release (`tests/plugins/wit-v0-1-*`,
@@ -27,7 +27,7 @@
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
 //! pick the bindings matching what a plugin exports.
 
-/// Bindings for the `sluice:deploy@0.1.x` series, generated from the newest release, `0.1.1`.
+/// Bindings for the `sluice:deploy@0.1.x` series, generated from the current contract, `0.1.2`.
 /// Every import but `secrets.get` opens a trace span naming its interface and function
 /// (`tracing`): how [`crate::caps::calls`] records a plugin's host calls.
 pub mod v0_1 {
