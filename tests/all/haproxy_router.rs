@@ -2,8 +2,15 @@
 //! `haproxy` capability: weighted canaries and blue-green with zero failed requests and no
 //! reload, and the capability's denials.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use crate::support::haproxy::HaProxy;
 use crate::support::http::StaticServer;
+use crate::support::load::{Load, LoadReport};
+use crate::support::stack::{Stack, deploy_ok};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS};
 
 #[test]
 fn a_test_haproxy_routes_to_servers_added_through_its_runtime_api_and_exports_metrics() {
@@ -33,4 +40,240 @@ fn a_test_haproxy_routes_to_servers_added_through_its_runtime_api_and_exports_me
             .join("\n")
     );
     assert_eq!(haproxy.pid(), pid);
+}
+
+/// The staged gate of every plan here: the new container's health.
+const STAGED_HEALTH: &str = r#"  { http = "${staged.endpoint}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" },"#;
+
+/// A live gate on what users get through HAProxy, passing after `successes` answers 100 ms
+/// apart: what holds each canary step long enough to measure.
+fn live_gate(stack: &Stack, successes: u32) -> String {
+    format!(
+        r#"  {{ http = "http://{}/", phase = "live", interval = "100ms", success_threshold = {successes}, deadline = "30s" }},"#,
+        stack.haproxy().listen()
+    )
+}
+
+/// The name the container plugin gives the server of `version` (`<name>-<version>`).
+fn server(stack: &Stack, version: &str) -> String {
+    format!("{}-{version}", stack.name)
+}
+
+/// The backend's weights, polled every 20 ms while `during` runs, each poll timed on the
+/// load's clock.
+type Polls = Vec<(Duration, BTreeMap<String, u32>)>;
+
+fn recording_weights<T: Send>(
+    stack: &Stack,
+    load: &Load,
+    during: impl FnOnce() -> T,
+) -> (T, Polls) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let poller = scope.spawn(|| {
+            let mut polls = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                polls.push((load.elapsed(), stack.haproxy().weights()));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            polls
+        });
+        let result = during();
+        stop.store(true, Ordering::Relaxed);
+        (result, poller.join().unwrap())
+    })
+}
+
+/// For each weight `server` had, the requests that started and ended while it had that weight
+/// (two polls in a row the same around them), and the share of those answered by `version`.
+fn shares_by_weight(
+    report: &LoadReport,
+    polls: &Polls,
+    server: &str,
+    version: &str,
+) -> BTreeMap<u32, (usize, f64)> {
+    let mut counts: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+    for pair in polls.windows(2) {
+        let [(from, before), (to, after)] = pair else {
+            continue;
+        };
+        let Some(&weight) = before.get(server) else {
+            continue;
+        };
+        if before != after {
+            continue;
+        }
+        for sample in report
+            .samples
+            .iter()
+            .filter(|s| s.at >= *from && s.at + s.latency <= *to)
+        {
+            let entry = counts.entry(weight).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(sample.body == version);
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(weight, (all, new))| (weight, (all, new as f64 / all as f64)))
+        .collect()
+}
+
+fn assert_no_failures(report: &LoadReport) {
+    assert!(report.sent() >= 1_000, "sent {}", report.sent());
+    assert_eq!(
+        report.failed().len(),
+        0,
+        "failed requests: {:?}",
+        &report.failed()[..report.failed().len().min(5)]
+    );
+}
+
+#[test]
+fn blue_green_through_haproxy_under_load_switches_with_zero_failed_requests_and_no_reload() {
+    let stack = Stack::behind_haproxy("hap-bg");
+    let haproxy = stack.haproxy();
+    let pid = haproxy.answering_pid();
+    assert_eq!(pid, haproxy.pid());
+    let gates = format!(
+        "{STAGED_HEALTH}\n  {{ http = \"http://{}/\", body = \"${{version}}\", interval = \"100ms\", deadline = \"10s\" }},",
+        haproxy.listen()
+    );
+    stack.plan_haproxy("", &gates, None);
+    deploy_ok(&stack, "v1");
+    assert_eq!(haproxy.weights(), [(server(&stack, "v1"), 100)].into());
+
+    let load = Load::start(haproxy.http, "/", 2, 20_000, Duration::from_millis(1));
+    load.wait_for(500);
+    deploy_ok(&stack, "v2");
+    load.wait_for(load.sent() + 500);
+    let report = load.finish();
+
+    assert_no_failures(&report);
+    assert_eq!(
+        report.bodies().keys().cloned().collect::<Vec<_>>(),
+        ["v1", "v2"]
+    );
+    assert_eq!(haproxy.get("/"), (200, "v2\n".into()));
+    assert_eq!(
+        haproxy.weights(),
+        [(server(&stack, "v2"), 100)].into(),
+        "the old server was removed"
+    );
+    assert_eq!(stack.containers().len(), 1, "{:?}", stack.containers());
+    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+}
+
+#[test]
+fn a_canary_through_haproxy_gives_the_new_version_its_weight_share_at_each_step_with_zero_failed_requests()
+ {
+    let stack = Stack::behind_haproxy("hap-canary");
+    let haproxy = stack.haproxy();
+    let pid = haproxy.answering_pid();
+    let gates = format!("{STAGED_HEALTH}\n{}", live_gate(&stack, 30));
+    stack.plan_haproxy("shift = [10, 50]", &gates, None);
+    deploy_ok(&stack, "v1");
+
+    let load = Load::start(haproxy.http, "/", 2, 60_000, Duration::from_millis(1));
+    load.wait_for(300);
+    let (run, polls) = recording_weights(&stack, &load, || stack.apply("v2"));
+    load.wait_for(load.sent() + 300);
+    let report = load.finish();
+
+    assert_eq!(run.code, EXIT_SUCCESS, "{}\n{}", run.all(), haproxy.log());
+    assert_no_failures(&report);
+    let shares = shares_by_weight(&report, &polls, &server(&stack, "v2"), "v2");
+    for weight in [10, 50] {
+        let (requests, share) = shares
+            .get(&weight)
+            .copied()
+            .unwrap_or_else(|| panic!("no request measured at weight {weight}: {shares:?}"));
+        assert!(requests >= 100, "{requests} requests at {weight}%");
+        let expected = f64::from(weight) / 100.0;
+        assert!(
+            (share - expected).abs() <= 0.05,
+            "v2 answered {:.1}% of {requests} requests at weight {weight}: {shares:?}",
+            share * 100.0
+        );
+    }
+    assert_eq!(haproxy.get("/"), (200, "v2\n".into()));
+    assert_eq!(haproxy.weights(), [(server(&stack, "v2"), 100)].into());
+    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+}
+
+#[test]
+fn a_canary_whose_live_gate_fails_at_its_first_step_goes_back_to_weight_0_and_the_old_version_serves_everything()
+ {
+    let stack = Stack::behind_haproxy("hap-bad");
+    let haproxy = stack.haproxy();
+    let pid = haproxy.answering_pid();
+    // The staged gate looks at `/` only (bad-health answers it); the live gate, run at every
+    // step, at the new container's health, which bad-health fails.
+    let gates = r#"  { http = "${staged.endpoint}/", interval = "100ms", deadline = "10s" },
+  { http = "${staged.endpoint}/cgi-bin/health", phase = "live", interval = "100ms", success_threshold = 3, failure_threshold = 3, deadline = "10s" },"#;
+    stack.plan_haproxy("shift = [10, 50]", gates, None);
+    deploy_ok(&stack, "v1");
+
+    let load = Load::start(haproxy.http, "/", 2, 60_000, Duration::from_millis(1));
+    load.wait_for(300);
+    let (run, polls) = recording_weights(&stack, &load, || stack.apply("bad-health"));
+    let after = load.elapsed();
+    load.wait_for(load.sent() + 500);
+    let report = load.finish();
+
+    assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
+    assert!(run.all().contains("rolled back to v1"), "{}", run.all());
+    let bad = server(&stack, "bad-health");
+    let weights_of_bad: Vec<u32> = polls
+        .iter()
+        .filter_map(|(_, w)| w.get(&bad).copied())
+        .collect();
+    assert!(
+        weights_of_bad.contains(&10) && !weights_of_bad.contains(&50),
+        "the canary reached 10% and no further: {weights_of_bad:?}"
+    );
+    assert_no_failures(&report);
+    let afterwards: Vec<&str> = report
+        .samples
+        .iter()
+        .filter(|s| s.at > after)
+        .map(|s| s.body.as_str())
+        .collect();
+    assert!(
+        afterwards.len() >= 100 && afterwards.iter().all(|&body| body == "v1"),
+        "only v1 serves after the rollback: {:?}",
+        report.bodies()
+    );
+    assert_eq!(haproxy.weights(), [(server(&stack, "v1"), 100)].into());
+    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+}
+
+#[test]
+fn an_haproxy_backend_or_runtime_api_outside_the_grant_is_denied_naming_the_grant_and_nothing_changes()
+ {
+    let stack = Stack::behind_haproxy("hap-deny");
+    let haproxy = stack.haproxy();
+    let api = haproxy.api_address();
+    for (grant, granted) in [
+        (format!("{api}/other"), format!("granted {api}/other")),
+        (
+            "127.0.0.1:1/web".to_owned(),
+            "granted 127.0.0.1:1/web".to_owned(),
+        ),
+        (String::new(), "granted no backend".to_owned()),
+    ] {
+        stack.plan_haproxy("", STAGED_HEALTH, Some(&grant));
+        let run = stack.apply("v1");
+        assert_ne!(run.code, EXIT_SUCCESS, "{}", run.all());
+        assert!(
+            run.all()
+                .contains(&format!("backend {api}/web is not granted"))
+                && run.all().contains(&granted)
+                && run.all().contains("grants.haproxy"),
+            "{grant:?}: {}",
+            run.all()
+        );
+        assert!(haproxy.weights().is_empty(), "{:?}", haproxy.weights());
+        assert!(stack.containers().is_empty(), "{:?}", stack.containers());
+    }
 }

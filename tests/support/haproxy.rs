@@ -109,6 +109,16 @@ frontend metrics
         self.child.id()
     }
 
+    /// The pid of the process answering the runtime API (`show info`): the one started here as
+    /// long as nothing reloaded or replaced it.
+    pub fn answering_pid(&self) -> u32 {
+        let info = self.command("show info");
+        info.lines()
+            .find_map(|line| line.strip_prefix("Pid: "))
+            .and_then(|pid| pid.trim().parse().ok())
+            .unwrap_or_else(|| panic!("`show info` names no pid: {info}"))
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

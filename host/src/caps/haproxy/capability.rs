@@ -1,5 +1,6 @@
-//! The haproxy capability's registration: `sluice:deploy/haproxy` needs the plan's `haproxy`
-//! grant; audits list the granted backends and flag `*`.
+//! The haproxy capability's registration: every plugin may import `sluice:deploy/haproxy` (the
+//! `container` plugin does, whichever router a unit uses); the plan's `haproxy` grant decides
+//! which backends it reaches: none without it. Audits list the granted backends and flag `*`.
 
 use wasmtime::component::{HasSelf, Linker};
 
@@ -8,7 +9,7 @@ use crate::caps::CapError;
 use crate::caps::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
 use crate::plan::model::Grants;
 
-/// `sluice:deploy/haproxy`: needs the `haproxy` grant.
+/// `sluice:deploy/haproxy`: reaches the backends of the `haproxy` grant.
 pub struct Haproxy;
 
 impl Capability for Haproxy {
@@ -19,10 +20,7 @@ impl Capability for Haproxy {
         &["sluice:deploy/haproxy"]
     }
     fn access(&self) -> Access {
-        Access::Granted {
-            key: "haproxy",
-            by: |grants| !grants.haproxy.is_empty(),
-        }
+        Access::Scoped { key: "haproxy" }
     }
     fn sample_grant(&self) -> Option<SampleGrant> {
         Some(SampleGrant {
