@@ -1,6 +1,7 @@
 //! HAProxy as the `container` strategy's router, driven through its runtime API by the
 //! `haproxy` capability: weighted canaries and blue-green with zero failed requests and no
-//! reload, and the capability's denials.
+//! reload, and the capability's denials (through the `container` plugin, and through
+//! `hostile-haproxy`, which passes names the container plugin never would).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,8 +10,9 @@ use std::time::Duration;
 use crate::support::haproxy::HaProxy;
 use crate::support::http::StaticServer;
 use crate::support::load::{Load, LoadReport};
+use crate::support::project::{ENV, Project, test_plugin_plan};
 use crate::support::stack::{Stack, deploy_ok};
-use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 #[test]
 fn a_test_haproxy_routes_to_servers_added_through_its_runtime_api_and_exports_metrics() {
@@ -119,6 +121,19 @@ fn shares_by_weight(
         .collect()
 }
 
+/// `version` alone serves through HAProxy, from the one server left, and the HAProxy process is
+/// still the one that answered with `pid` (nothing reloaded it).
+fn assert_served_alone(stack: &Stack, version: &str, pid: u32) {
+    let haproxy = stack.haproxy();
+    assert_eq!(haproxy.get("/"), (200, format!("{version}\n")));
+    assert_eq!(
+        haproxy.weights(),
+        [(server(stack, version), 100)].into(),
+        "the other server was removed"
+    );
+    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+}
+
 fn assert_no_failures(report: &LoadReport) {
     assert!(report.sent() >= 1_000, "sent {}", report.sent());
     assert_eq!(
@@ -154,14 +169,8 @@ fn blue_green_through_haproxy_under_load_switches_with_zero_failed_requests_and_
         report.bodies().keys().cloned().collect::<Vec<_>>(),
         ["v1", "v2"]
     );
-    assert_eq!(haproxy.get("/"), (200, "v2\n".into()));
-    assert_eq!(
-        haproxy.weights(),
-        [(server(&stack, "v2"), 100)].into(),
-        "the old server was removed"
-    );
+    assert_served_alone(&stack, "v2", pid);
     assert_eq!(stack.containers().len(), 1, "{:?}", stack.containers());
-    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
 }
 
 #[test]
@@ -196,9 +205,7 @@ fn a_canary_through_haproxy_gives_the_new_version_its_weight_share_at_each_step_
             share * 100.0
         );
     }
-    assert_eq!(haproxy.get("/"), (200, "v2\n".into()));
-    assert_eq!(haproxy.weights(), [(server(&stack, "v2"), 100)].into());
-    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+    assert_served_alone(&stack, "v2", pid);
 }
 
 #[test]
@@ -244,8 +251,7 @@ fn a_canary_whose_live_gate_fails_at_its_first_step_goes_back_to_weight_0_and_th
         "only v1 serves after the rollback: {:?}",
         report.bodies()
     );
-    assert_eq!(haproxy.weights(), [(server(&stack, "v1"), 100)].into());
-    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+    assert_served_alone(&stack, "v1", pid);
 }
 
 #[test]
@@ -276,4 +282,59 @@ fn an_haproxy_backend_or_runtime_api_outside_the_grant_is_denied_naming_the_gran
         assert!(haproxy.weights().is_empty(), "{:?}", haproxy.weights());
         assert!(stack.containers().is_empty(), "{:?}", stack.containers());
     }
+}
+
+/// Deploys v2 with hostile-haproxy setting `backend/server` to `weight` through `haproxy` (v1 of
+/// a static site live first), granted backend `web` of it; asserts v1 is live afterwards (the
+/// test plugin stages no endpoint, so even a call the host lets through ends in a rollback).
+fn hostile_set_weight(haproxy: &HaProxy, backend: &str, server: &str, weight: u32) -> Run {
+    let project = Project::v1_live_then("hostile-haproxy", "", "");
+    let api = haproxy.api_address();
+    let config =
+        format!("attack = \"set-weight\", args = [{api:?}, {backend:?}, {server:?}, \"{weight}\"]");
+    let grants = format!("[plugins.bad.grants]\nhaproxy = [\"{api}/web\"]");
+    project.write_plan(&test_plugin_plan("hostile-haproxy", &grants, &config));
+    let run = project.sluice(&["apply", "--env", ENV, "--version", "v2"]);
+    assert!(run.all().contains("rolled back to v1"), "{}", run.all());
+    project.assert_v1_still_live();
+    run
+}
+
+#[test]
+fn a_server_or_backend_name_that_would_splice_a_runtime_api_command_is_refused_before_anything_is_sent()
+ {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "a\n").unwrap();
+    let server = StaticServer::start(site.path());
+    let haproxy = HaProxy::start();
+    haproxy.add_server("a", server.addr, 100);
+
+    for (backend, name) in [
+        ("web", "a\nset server web/a state maint"),
+        ("web", "a weight 0"),
+        ("web", "a;disable frontend sluice"),
+        ("web/a weight 0\nshow info", "a"),
+    ] {
+        let run = hostile_set_weight(&haproxy, backend, name, 1);
+        assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
+        assert!(
+            run.all().contains("is not an HAProxy name") && run.all().contains("nothing was sent"),
+            "{name:?}: {}",
+            run.all()
+        );
+        assert_eq!(haproxy.weights(), [("a".to_owned(), 100)].into());
+        assert_eq!(haproxy.get("/index.html"), (200, "a\n".into()));
+    }
+
+    let granted = hostile_set_weight(&haproxy, "web", "a", 7);
+    assert!(
+        granted.all().contains(r#"set web/"a" to weight 7"#),
+        "{}",
+        granted.all()
+    );
+    assert_eq!(
+        haproxy.weights(),
+        [("a".to_owned(), 7)].into(),
+        "the same call with plain names reaches HAProxy"
+    );
 }

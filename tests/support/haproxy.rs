@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::docker::free_ports;
-use super::http::get;
+use super::http::{get, wait_until_listening};
 
 /// The backend the frontend sends every request to (the plugin's default `router.backend`).
 pub const BACKEND: &str = "web";
@@ -84,7 +84,7 @@ frontend metrics
             child,
             dir,
         };
-        haproxy.wait_until_listening();
+        wait_until_listening("haproxy", &[http, api, metrics], STARTUP, || haproxy.log());
         haproxy
     }
 
@@ -185,24 +185,6 @@ frontend metrics
     /// What HAProxy has logged so far (for assertion messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("haproxy.log")).unwrap_or_default()
-    }
-
-    fn wait_until_listening(&self) {
-        let started = Instant::now();
-        while [self.http, self.api, self.metrics]
-            .iter()
-            .any(|addr| TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_err())
-        {
-            assert!(
-                started.elapsed() < STARTUP,
-                "haproxy did not listen on {}, {} and {} within {STARTUP:?}:\n{}",
-                self.http,
-                self.api,
-                self.metrics,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }
 
