@@ -4,10 +4,9 @@
 //! `hostile-haproxy`, which passes names the container plugin never would).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::support::haproxy::HaProxy;
+use crate::support::haproxy::{HaProxy, Polls};
 use crate::support::http::StaticServer;
 use crate::support::load::{Load, LoadReport};
 use crate::support::project::{ENV, Project, test_plugin_plan};
@@ -59,31 +58,6 @@ fn live_gate(stack: &Stack, successes: u32) -> String {
 /// The name the container plugin gives the server of `version` (`<name>-<version>`).
 fn server(stack: &Stack, version: &str) -> String {
     format!("{}-{version}", stack.name)
-}
-
-/// The backend's weights, polled every 20 ms while `during` runs, each poll timed on the
-/// load's clock.
-type Polls = Vec<(Duration, BTreeMap<String, u32>)>;
-
-fn recording_weights<T: Send>(
-    stack: &Stack,
-    load: &Load,
-    during: impl FnOnce() -> T,
-) -> (T, Polls) {
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let poller = scope.spawn(|| {
-            let mut polls = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                polls.push((load.elapsed(), stack.haproxy().weights()));
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            polls
-        });
-        let result = during();
-        stop.store(true, Ordering::Relaxed);
-        (result, poller.join().unwrap())
-    })
 }
 
 /// For each weight `server` had, the requests that started and ended while it had that weight
@@ -185,7 +159,7 @@ fn a_canary_through_haproxy_gives_the_new_version_its_weight_share_at_each_step_
 
     let load = Load::start(haproxy.http, "/", 2, 60_000, Duration::from_millis(1));
     load.wait_for(300);
-    let (run, polls) = recording_weights(&stack, &load, || stack.apply("v2"));
+    let (run, polls) = haproxy.recording_weights(|| load.elapsed(), || stack.apply("v2"));
     load.wait_for(load.sent() + 300);
     let report = load.finish();
 
@@ -223,7 +197,7 @@ fn a_canary_whose_live_gate_fails_at_its_first_step_goes_back_to_weight_0_and_th
 
     let load = Load::start(haproxy.http, "/", 2, 60_000, Duration::from_millis(1));
     load.wait_for(300);
-    let (run, polls) = recording_weights(&stack, &load, || stack.apply("bad-health"));
+    let (run, polls) = haproxy.recording_weights(|| load.elapsed(), || stack.apply("bad-health"));
     let after = load.elapsed();
     load.wait_for(load.sent() + 500);
     let report = load.finish();
@@ -336,5 +310,39 @@ fn a_server_or_backend_name_that_would_splice_a_runtime_api_command_is_refused_b
         haproxy.weights(),
         [("a".to_owned(), 7)].into(),
         "the same call with plain names reaches HAProxy"
+    );
+}
+
+#[test]
+fn the_plugins_audit_shows_the_haproxy_backends_granted_and_flags_every_backend() {
+    let project = Project::new();
+    project.write_plan(&format!(
+        r#"[project]
+name = "audit"
+[environments.{ENV}]
+[plugins.container]
+source = "builtin:container"
+[plugins.container.grants]
+containers = ["web-*"]
+http = []
+haproxy = ["127.0.0.1:9999/web", "127.0.0.1:9998/*"]
+"#
+    ));
+    let run = project.sluice(&["plugins", "audit", "sluice.toml", "--output", "json"]);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let row: serde_json::Value = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|row| row["capability"] == "haproxy")
+        .unwrap_or_else(|| panic!("no haproxy row: {}", run.stdout));
+    assert_eq!(row["imports"][0], "sluice:deploy/haproxy@0.1.2");
+    assert_eq!(
+        row["granted"],
+        serde_json::json!(["backend 127.0.0.1:9999/web", "backend 127.0.0.1:9998/*"])
+    );
+    assert_eq!(
+        row["warnings"],
+        serde_json::json!(["every backend of the HAProxy at 127.0.0.1:9998 (`127.0.0.1:9998/*`)"])
     );
 }
