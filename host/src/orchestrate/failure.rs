@@ -6,7 +6,7 @@
 use super::error::OrchestrateError;
 use super::gating::phase_name;
 use crate::plan::interpolate::InterpolateError;
-use crate::plan::model::GatePhase;
+use crate::plan::model::{GatePhase, Step};
 use crate::runtime::{Call, RuntimeError};
 use crate::state::StateError;
 use crate::wit::types::Error as PluginError;
@@ -41,6 +41,18 @@ pub enum UnitFailure {
         gate: String,
         /// Why it failed, with the last probe.
         reason: String,
+    },
+    /// A canary step failed: its `shift`, the live gates after it, or (the last) the cut-over.
+    #[error("at step {number} of {of} ({step}): {failure}")]
+    AtStep {
+        /// The step's number, from 1.
+        number: usize,
+        /// How many steps the rollout has, the cut-over included.
+        of: usize,
+        /// The step.
+        step: Step,
+        /// What failed.
+        failure: Box<UnitFailure>,
     },
     /// A gate's `${...}` cannot be resolved.
     #[error("gate cannot be resolved: {0}")]

@@ -183,11 +183,21 @@ pub(super) struct RawUnit {
     pub paths: Vec<String>,
     #[serde(default)]
     pub shift: Vec<Spanned<i64>>,
+    pub steps: Option<Spanned<Vec<Spanned<RawStep>>>>,
     #[serde(default)]
     pub gates: Vec<Spanned<RawGate>>,
     #[serde(default)]
     pub engines: Vec<Spanned<String>>,
     pub max_unavailable: Option<Spanned<i64>>,
+}
+
+/// One entry of a unit's `steps`: exactly one of its keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub weight: Option<Spanned<i64>>,
+    pub wait: Option<Spanned<String>>,
+    pub pause: Option<Spanned<bool>>,
 }
 
 /// One entry of a unit's `gates`.
