@@ -25,6 +25,7 @@ macro_rules! on_both_engines {
 }
 
 mod audit_log;
+mod canary_steps;
 mod change_detection;
 mod config_validation;
 mod conformance;
@@ -54,6 +55,7 @@ mod pages_rollback;
 mod pages_sandbox;
 mod pages_wrangler;
 mod parallel_units;
+mod pause_resume;
 mod plan_errors;
 mod plugin_loading;
 mod plugins_c;

@@ -51,6 +51,8 @@ pub const EXIT_ROLLED_BACK: i32 = 3;
 pub const EXIT_LOCKED: i32 = 4;
 /// `sluice plugins test`: a contract rule is broken.
 pub const EXIT_RULES_BROKEN: i32 = 6;
+/// A unit stopped at a `pause` step.
+pub const EXIT_PAUSED: i32 = 7;
 
 /// What a `sluice` run printed and returned.
 #[derive(Debug)]

@@ -126,14 +126,16 @@ fn unchanged_since(
 /// member of a fleet), naming each paused deployment and how to carry it on.
 pub(super) fn refuse_if_paused(d: &Deployer, units: &[String]) -> Result<(), OrchestrateError> {
     let paused = d.store.paused(&d.environment)?;
-    let blocking: Vec<&PausedUnit> = paused
+    let members: Vec<Unit> = units
         .iter()
-        .filter(|p| {
-            units
-                .iter()
-                .filter_map(|name| d.plan.units.get(name))
-                .flat_map(Unit::members)
-                .any(|member| member.name == p.unit)
+        .filter_map(|name| d.plan.units.get(name))
+        .flat_map(Unit::members)
+        .collect();
+    let blocking: Vec<(&PausedUnit, usize)> = paused
+        .iter()
+        .filter_map(|p| {
+            let member = members.iter().find(|member| member.name == p.unit)?;
+            Some((p, member.rollout().len()))
         })
         .collect();
     if blocking.is_empty() {
@@ -148,9 +150,9 @@ pub(super) fn refuse_if_paused(d: &Deployer, units: &[String]) -> Result<(), Orc
         },
         d.environment
     );
-    for p in blocking {
+    for (p, of) in blocking {
         text.push_str(&format!(
-            "\n  `{}` at {} is paused at step {} with {}% of traffic (deployment {}, since {}): {}",
+            "\n  `{}` at {} is paused at step {} of {of} with {}% of traffic (deployment {}, since {}): {}",
             p.unit,
             p.version,
             p.step,
