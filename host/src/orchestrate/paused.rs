@@ -82,10 +82,7 @@ pub async fn decide(
             "step": paused.step, "weight": paused.weight,
         }),
     )?;
-    let result = match decision {
-        Decision::Resume => unit::resume(d, &deployment_id, &member, &paused).await,
-        Decision::Abort => unit::abort(d, &deployment_id, &member, &paused).await,
-    };
+    let result = unit::take_up(d, &deployment_id, &member, &paused, decision).await;
     let run = RunOutcome {
         deployment_id,
         units: vec![result],

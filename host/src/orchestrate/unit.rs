@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::failure::UnitFailure;
 use super::gating::{self, Target};
 use super::outcome::UnitResult;
-use super::paused::carry_on;
+use super::paused::{Decision, carry_on};
 use super::resolved::PlannedUnit;
 use super::setup::Deployer;
 use super::variables::resolve_config;
@@ -701,52 +701,43 @@ impl UnitRun<'_> {
     }
 }
 
-/// Takes up the paused unit `unit` (`paused`) in deployment `deployment_id`: its steps from the
-/// one after the pause, with the live gates, through the cut-over and `finalize`.
-pub(super) async fn resume(
+/// Takes up the paused unit `unit` (`paused`) in deployment `deployment_id` as `decision` says:
+/// resume its steps from the one after the pause, with the live gates, through the cut-over and
+/// `finalize`; or abort, the plugin's `rollback` with the staged state and snapshot the pause
+/// kept, so the old version serves everything again.
+pub(super) async fn take_up(
     d: &Deployer,
     deployment_id: &str,
     unit: &Unit,
     paused: &PausedUnit,
+    decision: Decision,
 ) -> UnitResult {
     reported(d, deployment_id, unit, &paused.version, |run| async move {
         let mut progress = match run.take_up(paused) {
             Ok(progress) => progress,
             Err(e) => return (Outcome::Failed, Some(e.to_string())),
         };
-        let target = Target {
-            version: run.version,
-            staged: &[],
-        };
-        let first = usize::try_from(paused.step).unwrap_or(usize::MAX);
-        let rollout = run
-            .steps_from(first, &paused.staged, &target, &mut progress)
-            .await;
-        run.settle(rollout, &progress).await
-    })
-    .await
-}
-
-/// Rolls the paused unit `unit` (`paused`) back in deployment `deployment_id`: the plugin's
-/// `rollback` with the staged state and snapshot the pause kept, so the old version serves
-/// everything again.
-pub(super) async fn abort(
-    d: &Deployer,
-    deployment_id: &str,
-    unit: &Unit,
-    paused: &PausedUnit,
-) -> UnitResult {
-    reported(d, deployment_id, unit, &paused.version, |run| async move {
-        let progress = match run.take_up(paused) {
-            Ok(progress) => progress,
-            Err(e) => return (Outcome::Failed, Some(e.to_string())),
-        };
-        let reason = format!(
-            "aborted by {} at step {} with {}% of traffic on {}",
-            run.d.actor, paused.step, paused.weight, paused.version
-        );
-        let (outcome, reason) = run.roll_back(&progress, reason).await;
-        run.record_end(outcome, Some(reason))
+        match decision {
+            Decision::Resume => {
+                let target = Target {
+                    version: run.version,
+                    staged: &[],
+                };
+                let first = usize::try_from(paused.step).unwrap_or(usize::MAX);
+                let rollout = run
+                    .steps_from(first, &paused.staged, &target, &mut progress)
+                    .await;
+                run.settle(rollout, &progress).await
+            }
+            Decision::Abort => {
+                let reason = format!(
+                    "aborted by {} at step {} with {}% of traffic on {}",
+                    run.d.actor, paused.step, paused.weight, paused.version
+                );
+                let (outcome, reason) = run.roll_back(&progress, reason).await;
+                run.record_end(outcome, Some(reason))
+            }
+        }
     })
     .await
 }
