@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::canary_steps::stepped_site_plan;
 use crate::support::database::{Engine, TestDb};
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_INVALID, EXIT_PAUSED, EXIT_SUCCESS, Run, sluice};
+use crate::support::{EXIT_INVALID, EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sluice};
 
 /// Steps 1. weight 10%, 2. weight 50%, 3. pause, 4. weight 100% (the cut-over).
 const PAUSING: &str = "[{ weight = 10 }, { weight = 50 }, { pause = true }]";
@@ -315,6 +315,37 @@ fn an_apply_killed_while_a_unit_is_paused_is_recovered_and_the_unit_stays_paused
     let resumed = project.sluice(&["resume", "--env", ENV, "--unit", "web"]);
     assert_eq!(resumed.code, EXIT_SUCCESS, "{}", resumed.all());
     assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
+}
+
+#[test]
+fn a_resume_killed_midway_is_recovered_from_its_own_journal_and_rolled_back() {
+    let project = v1_live_with_a_pause();
+    assert_paused_at_50(&project.deploy("v2"));
+
+    let killed: Run = sluice(project.path())
+        .args(["resume", "--env", ENV, "--unit", "web"])
+        .env("SLUICE_CRASH_AFTER", "resume")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(
+        killed.code,
+        -1,
+        "killed after taking the pause up: {}",
+        killed.all()
+    );
+
+    let recovered = project.sluice(&["recover", "--env", ENV]);
+    assert_eq!(recovered.code, EXIT_ROLLED_BACK, "{}", recovered.all());
+    project.assert_v1_still_live();
+    assert!(status_of(&project, "web")["paused"].is_null());
+    let deployed = project.deploy("v3");
+    assert_eq!(
+        deployed.code,
+        EXIT_PAUSED,
+        "the unit deploys again: {}",
+        deployed.all()
+    );
 }
 
 /// The environment variable the PostgreSQL plan reads the state URL from.
