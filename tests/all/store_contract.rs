@@ -452,7 +452,7 @@ fn a_paused_unit_ends_paused_keeps_what_resuming_needs_and_is_forgotten_only_by_
 
     store.pause_unit(&paused, "paused at step 3").unwrap();
 
-    assert_eq!(store.paused("staging").unwrap(), [paused.clone()]);
+    assert_eq!(store.paused("staging").unwrap(), [paused]);
     assert!(store.paused("production").unwrap().is_empty());
     let history = store.history(&HistoryFilter::default()).unwrap();
     assert_eq!(history[0].outcome, Outcome::Paused);
