@@ -33,6 +33,7 @@ mod container_strategy;
 mod containers_capability;
 mod crash_recovery;
 mod db_migrate;
+mod event_stream;
 mod examples;
 mod forged_output;
 mod hostile_files;

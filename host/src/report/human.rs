@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Event, Reporter};
+use super::{Event, Output, Stamped};
 use crate::caps::log::Level;
 use crate::clock::format_duration;
 use crate::redact::Redactor;
@@ -151,9 +151,9 @@ fn mark(ok: bool) -> &'static str {
     if ok { "ok  " } else { "FAIL" }
 }
 
-impl Reporter for HumanReporter {
-    fn event(&self, event: Event) {
-        match event {
+impl Output for HumanReporter {
+    fn write(&self, stamped: &Stamped) {
+        match stamped.event.clone() {
             Event::DeploymentStarted {
                 id,
                 environment,
@@ -193,6 +193,15 @@ impl Reporter for HumanReporter {
                 }
             }
             Event::Step { unit, step } => self.set_status(&unit, &step),
+            Event::StepFinished { unit, step } => {
+                if self.verbose > 0 {
+                    let took = Duration::from_millis(stamped.duration_ms.unwrap_or_default());
+                    self.line(&format!("[{unit}] {step} took {}", format_duration(took)));
+                }
+            }
+            Event::GateStarted { unit, gate, phase } => {
+                self.set_status(&unit, &format!("gate ({phase}) {gate}"));
+            }
             Event::StepDone {
                 unit,
                 step,
@@ -252,7 +261,6 @@ impl Reporter for HumanReporter {
                 version,
                 outcome,
                 reason,
-                duration_ms,
             } => {
                 self.clear_status(&unit);
                 let why = reason
@@ -266,7 +274,7 @@ impl Reporter for HumanReporter {
                         version,
                         outcome,
                         reason,
-                        duration_ms,
+                        duration_ms: stamped.duration_ms.unwrap_or_default(),
                     });
                 }
             }

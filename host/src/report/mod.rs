@@ -4,22 +4,43 @@
 mod event;
 mod human;
 mod json;
+mod timeline;
 
 use std::sync::Arc;
 
 pub use event::Event;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use timeline::{Stamped, Timeline};
 
 use crate::caps::log::{Level, LogSink};
 use crate::redact::Redactor;
 
-/// Where events go. Implementations redact before writing.
+/// Where events go: what the orchestrator and the capabilities tell.
 pub trait Reporter: Send + Sync {
     /// Shows or writes one event.
     fn event(&self, event: Event);
     /// Progress of a plugin's long step (shown live by people-facing reporters only).
     fn progress(&self, _unit: &str, _done: u64, _total: u64, _message: &str) {}
+}
+
+/// One output format: writes events stamped by a [`Timeline`]. Implementations redact before
+/// writing.
+pub trait Output: Send + Sync {
+    /// Shows or writes one event.
+    fn write(&self, stamped: &Stamped);
+    /// Progress of a plugin's long step (shown live by people-facing outputs only).
+    fn progress(&self, _unit: &str, _done: u64, _total: u64, _message: &str) {}
+}
+
+impl Reporter for Timeline {
+    fn event(&self, event: Event) {
+        self.record(event);
+    }
+
+    fn progress(&self, unit: &str, done: u64, total: u64, message: &str) {
+        Timeline::progress(self, unit, done, total, message);
+    }
 }
 
 /// Output format, from `--output`.
@@ -33,10 +54,11 @@ pub enum Format {
 
 /// A reporter for `format`, redacting with `redactor`.
 pub fn reporter(format: Format, redactor: Redactor, verbose: u8) -> Arc<dyn Reporter> {
-    match format {
-        Format::Human => Arc::new(HumanReporter::new(redactor, verbose)),
-        Format::Json => Arc::new(JsonReporter::new(redactor)),
-    }
+    let output: Box<dyn Output> = match format {
+        Format::Human => Box::new(HumanReporter::new(redactor, verbose)),
+        Format::Json => Box::new(JsonReporter::new(redactor)),
+    };
+    Arc::new(Timeline::new(output))
 }
 
 /// Plugin log messages become [`Event::PluginLog`] events.
