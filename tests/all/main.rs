@@ -26,6 +26,7 @@ macro_rules! on_both_engines {
 
 mod audit_log;
 mod change_detection;
+mod ci_output;
 mod config_validation;
 mod conformance;
 mod container_fleet;

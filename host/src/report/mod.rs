@@ -2,8 +2,11 @@
 //! Everything written passes through a [`Redactor`], so no granted secret value leaves sluice.
 
 mod event;
+pub mod github;
 mod human;
 mod json;
+mod junit;
+mod record;
 mod timeline;
 
 use std::sync::Arc;
@@ -11,6 +14,7 @@ use std::sync::Arc;
 pub use event::Event;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use junit::JunitReport;
 pub use timeline::{Stamped, Timeline};
 
 use crate::caps::log::{Level, LogSink};
@@ -52,13 +56,36 @@ pub enum Format {
     Json,
 }
 
-/// A reporter for `format`, redacting with `redactor`.
-pub fn reporter(format: Format, redactor: Redactor, verbose: u8) -> Arc<dyn Reporter> {
-    let output: Box<dyn Output> = match format {
-        Format::Human => Box::new(HumanReporter::new(redactor, verbose)),
-        Format::Json => Box::new(JsonReporter::new(redactor)),
-    };
-    Arc::new(Timeline::new(output))
+/// Where a deployment's events go besides the output format.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// GitHub Actions workflow commands and job summary ([`github`]).
+    pub github: bool,
+    /// A JUnit XML report written to this file.
+    pub junit: Option<std::path::PathBuf>,
+}
+
+/// A reporter for `format` and `extras`, redacting with `redactor`.
+pub fn reporter(
+    format: Format,
+    redactor: Redactor,
+    verbose: u8,
+    extras: &Extras,
+) -> Arc<dyn Reporter> {
+    let mut outputs: Vec<Box<dyn Output>> = vec![match format {
+        Format::Human if extras.github => {
+            Box::new(HumanReporter::new(redactor.clone(), verbose).grouped())
+        }
+        Format::Human => Box::new(HumanReporter::new(redactor.clone(), verbose)),
+        Format::Json => Box::new(JsonReporter::new(redactor.clone())),
+    }];
+    if extras.github {
+        outputs.push(Box::new(github::GitHubOutput::new(redactor.clone())));
+    }
+    if let Some(path) = &extras.junit {
+        outputs.push(Box::new(JunitReport::new(path.clone(), redactor)));
+    }
+    Arc::new(Timeline::new(outputs))
 }
 
 /// Plugin log messages become [`Event::PluginLog`] events.

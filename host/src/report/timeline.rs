@@ -52,18 +52,24 @@ struct Open {
     steps: HashMap<String, OpenStep>,
 }
 
-/// Stamps events and hands them to an [`Output`].
+/// Stamps events and hands them to each [`Output`].
 pub struct Timeline {
-    output: Box<dyn Output>,
+    outputs: Vec<Box<dyn Output>>,
     open: Mutex<Open>,
 }
 
 impl Timeline {
-    /// A timeline writing to `output`.
-    pub fn new(output: Box<dyn Output>) -> Timeline {
+    /// A timeline writing to `outputs`, in order.
+    pub fn new(outputs: Vec<Box<dyn Output>>) -> Timeline {
         Timeline {
-            output,
+            outputs,
             open: Mutex::new(Open::default()),
+        }
+    }
+
+    fn write(&self, stamped: &Stamped) {
+        for output in &self.outputs {
+            output.write(stamped);
         }
     }
 
@@ -80,7 +86,7 @@ impl Timeline {
             Err(_) => (None, None),
         };
         if let Some((unit, step)) = closed {
-            self.output.write(&Stamped {
+            self.write(&Stamped {
                 at,
                 duration_ms: Some(millis(now - step.since)),
                 event: Event::StepFinished {
@@ -89,7 +95,7 @@ impl Timeline {
                 },
             });
         }
-        self.output.write(&Stamped {
+        self.write(&Stamped {
             at,
             duration_ms: duration,
             event,
@@ -98,7 +104,9 @@ impl Timeline {
 
     /// A plugin's progress, for outputs that show it live.
     pub fn progress(&self, unit: &str, done: u64, total: u64, message: &str) {
-        self.output.progress(unit, done, total, message);
+        for output in &self.outputs {
+            output.progress(unit, done, total, message);
+        }
     }
 }
 
@@ -197,7 +205,7 @@ mod tests {
     #[test]
     fn a_step_ends_at_its_units_next_event_but_not_at_a_plugin_message_or_another_units_event() {
         let kept = Kept::default();
-        let timeline = Timeline::new(Box::new(kept.clone()));
+        let timeline = Timeline::new(vec![Box::new(kept.clone())]);
         timeline.record(step("web", "prepare"));
         timeline.record(Event::PluginLog {
             unit: "web".into(),
@@ -242,7 +250,7 @@ mod tests {
     #[test]
     fn ends_carry_the_time_since_their_beginning() {
         let kept = Kept::default();
-        let timeline = Timeline::new(Box::new(kept.clone()));
+        let timeline = Timeline::new(vec![Box::new(kept.clone())]);
         timeline.record(Event::UnitStarted {
             unit: "web".into(),
             version: "v1".into(),
