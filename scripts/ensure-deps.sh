@@ -18,7 +18,8 @@
 #     Debian's clang-14 and wasi-libc, wit-bindgen and wasm-tools from crates.io and the WASI
 #     preview-1 adapter (into build/c-tools, by scripts/ensure-c-toolchain.sh); and Keycloak's
 #     own clients, @keycloak/keycloak-admin-client (npm, into build/npm-keycloak) and
-#     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh
+#     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh;
+#     Debian's libxml2-utils (xmllint validates the JUnit report against its schema)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -54,6 +55,7 @@ need_package caddy caddy
 need_package busybox busybox-static
 need_package sqlite3 sqlite3
 need_package psql postgresql-client
+need_package xmllint libxml2-utils
 
 if ! docker info >/dev/null 2>&1; then
     echo "ensure-deps: starting dockerd (log: build/dockerd.log)"

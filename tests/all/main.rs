@@ -27,6 +27,7 @@ macro_rules! on_both_engines {
 mod audit_log;
 mod canary_steps;
 mod change_detection;
+mod ci_output;
 mod config_validation;
 mod conformance;
 mod container_fleet;
@@ -34,6 +35,7 @@ mod container_strategy;
 mod containers_capability;
 mod crash_recovery;
 mod db_migrate;
+mod event_stream;
 mod examples;
 mod forged_output;
 mod hostile_files;

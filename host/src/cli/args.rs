@@ -32,6 +32,9 @@ pub struct Cli {
     /// Who is deploying (default: $SLUICE_ACTOR, $GITHUB_ACTOR, $USER).
     #[arg(long, global = true)]
     pub actor: Option<String>,
+    /// Also write the deployment as JUnit XML to this file (for GitLab, Jenkins, Buildkite).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

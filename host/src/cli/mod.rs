@@ -95,6 +95,12 @@ pub fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(CliError { exit, error }) => {
             eprintln!("error: {}", redactor.redact(&format!("{error:#}")));
+            if crate::report::github::active() {
+                eprintln!(
+                    "{}",
+                    crate::report::github::annotate_error(&error, &redactor)
+                );
+            }
             exit.into()
         }
     }

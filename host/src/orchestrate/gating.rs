@@ -44,6 +44,11 @@ pub(super) async fn run(
             GatePhase::Live => JournalStep::LiveGate,
         };
         d.journal(deployment_id, &unit.name, step, &label)?;
+        d.reporter.event(Event::GateStarted {
+            unit: unit.name.clone(),
+            gate: label.clone(),
+            phase: phase_name(phase).to_owned(),
+        });
         let observe = |probe: &Probe| {
             d.reporter.event(Event::Probe {
                 unit: unit.name.clone(),

@@ -1,7 +1,5 @@
 //! One unit through the lifecycle, rolling back on any failure from `prepare` on.
 
-use std::time::Instant;
-
 use sha2::{Digest, Sha256};
 
 use super::failure::UnitFailure;
@@ -47,7 +45,6 @@ where
     F: FnOnce(UnitRun<'a>) -> Fut,
     Fut: Future<Output = (Outcome, Option<String>)>,
 {
-    let started = Instant::now();
     d.reporter.event(Event::UnitStarted {
         unit: unit.name.clone(),
         version: version.to_owned(),
@@ -62,7 +59,6 @@ where
         version: version.to_owned(),
         outcome,
         reason: reason.clone(),
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
     UnitResult {
         unit: unit.name.clone(),
