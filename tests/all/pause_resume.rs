@@ -6,6 +6,7 @@
 use std::process::Command;
 
 use crate::canary_steps::stepped_site_plan;
+use crate::event_stream::{apply_json, assert_valid};
 use crate::support::database::{Engine, TestDb};
 use crate::support::project::{ENV, Project};
 use crate::support::{EXIT_INVALID, EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sluice};
@@ -130,6 +131,48 @@ fn a_paused_unit_is_shown_by_status_and_a_later_resume_makes_the_new_version_liv
         assert!(audit.stdout.contains(event), "{event}: {}", audit.stdout);
     }
     assert_eq!(project.sluice(&["audit", "verify"]).code, EXIT_SUCCESS);
+}
+
+#[test]
+fn a_wait_and_a_pause_are_reported_in_json_events_that_validate_against_the_schema() {
+    let project = v1_live_with_a_pause();
+    project.write_plan(&stepped_site_plan(
+        r#"[{ weight = 10 }, { wait = "100ms" }, { pause = true }]"#,
+        SERVES,
+    ));
+
+    let run = apply_json(&project, "v2");
+
+    assert_eq!(run.code, EXIT_PAUSED, "{}", run.all());
+    let events = assert_valid(&run);
+    let steps: Vec<&str> = events
+        .iter()
+        .filter(|event| event["event"] == "step")
+        .filter_map(|event| event["step"].as_str())
+        .collect();
+    assert!(
+        steps
+            .windows(2)
+            .any(|pair| pair == ["shift 10", "wait 100ms"]),
+        "{steps:?}"
+    );
+    let unit = events
+        .iter()
+        .find(|event| event["event"] == "unit-finished")
+        .unwrap();
+    assert_eq!(unit["outcome"], "paused");
+    assert!(
+        unit["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("paused at step 3 of 4 with 10% of traffic on v2"),
+        "{unit}"
+    );
+    let end = events.last().unwrap();
+    assert_eq!(
+        (&end["outcome"], &end["exit_code"]),
+        (&"paused".into(), &7.into())
+    );
 }
 
 #[test]

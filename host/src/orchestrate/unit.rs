@@ -401,12 +401,20 @@ impl<'a> UnitRun<'a> {
     ) -> Result<Rollout, UnitFailure> {
         let steps = self.unit.rollout();
         let of = steps.len();
+        // A unit without steps has the cut-over alone: its failures need no step number.
+        let canary = !self.unit.steps.is_empty();
         let at = |number: usize, step: Step| {
-            move |failure| UnitFailure::AtStep {
-                number,
-                of,
-                step,
-                failure: Box::new(failure),
+            move |failure| {
+                if canary {
+                    UnitFailure::AtStep {
+                        number,
+                        of,
+                        step,
+                        failure: Box::new(failure),
+                    }
+                } else {
+                    failure
+                }
             }
         };
         for (number, step) in (1..of).zip(steps.iter().copied()).skip(first) {
@@ -508,8 +516,10 @@ impl<'a> UnitRun<'a> {
             return (Outcome::Failed, format!("{reason}; then {e}"));
         }
         let reason = match progress.weight {
-            0 => reason,
-            weight => format!("{reason}; weight back to 0% (from {weight}%)"),
+            weight if weight > 0 && !self.unit.steps.is_empty() => {
+                format!("{reason}; weight back to 0% (from {weight}%)")
+            }
+            _ => reason,
         };
         let Some(live) = &self.current else {
             return (Outcome::RolledBack, reason);

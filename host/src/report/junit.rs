@@ -64,6 +64,7 @@ fn verdict(outcome: Outcome) -> Option<(&'static str, &'static str)> {
         Outcome::RolledBack => Some(("failure", "rolled-back")),
         Outcome::Failed | Outcome::Running => Some(("error", "failed")),
         Outcome::Skipped => Some(("skipped", "skipped")),
+        Outcome::Paused => Some(("skipped", "paused")),
     }
 }
 
