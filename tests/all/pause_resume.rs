@@ -176,6 +176,37 @@ fn a_wait_and_a_pause_are_reported_in_json_events_that_validate_against_the_sche
 }
 
 #[test]
+fn in_ci_a_paused_unit_is_a_notice_and_a_skipped_junit_case_not_a_failure() {
+    let project = v1_live_with_a_pause();
+    project.write_site("v2");
+    let report = project.path().join("junit.xml");
+
+    let run: Run = sluice(project.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", project.path().join("summary.md"))
+        .args(["apply", "--env", ENV, "--version", "v2", "--junit"])
+        .arg(&report)
+        .output()
+        .unwrap()
+        .into();
+
+    assert_eq!(run.code, EXIT_PAUSED, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("::notice title=web v2%3A paused::paused at step 3 of 4")
+            && !run.stderr.contains("::error"),
+        "{}",
+        run.stderr
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains(r#"<skipped message="paused at step 3 of 4"#)
+            && xml.contains(r#"failures="0" errors="0""#),
+        "{xml}"
+    );
+}
+
+#[test]
 fn abort_rolls_a_paused_unit_back_and_the_old_version_serves() {
     let project = v1_live_with_a_pause();
     assert_paused_at_50(&project.deploy("v2"));
