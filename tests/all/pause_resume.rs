@@ -7,9 +7,12 @@ use std::process::Command;
 
 use crate::canary_steps::stepped_site_plan;
 use crate::event_stream::{apply_json, assert_valid};
+use crate::support::components::repo_root;
 use crate::support::database::{Engine, TestDb};
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_INVALID, EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sluice};
+use crate::support::{
+    EXIT_INVALID, EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, doc_block, sluice,
+};
 
 /// Steps 1. weight 10%, 2. weight 50%, 3. pause, 4. weight 100% (the cut-over).
 const PAUSING: &str = "[{ weight = 10 }, { weight = 50 }, { pause = true }]";
@@ -420,6 +423,52 @@ fn a_resume_killed_midway_is_recovered_from_its_own_journal_and_rolled_back() {
         "the unit deploys again: {}",
         deployed.all()
     );
+}
+
+#[test]
+fn the_commands_the_operations_guide_gives_for_a_paused_unit_work_as_written() {
+    let page = std::fs::read_to_string(repo_root().join("docs/operations.md")).unwrap();
+    let block = doc_block(&page, "## Pause, resume and abort", "sh");
+    let commands: Vec<Vec<&str>> = block
+        .lines()
+        .map(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect()
+        })
+        .collect();
+    let [status, resume, abort] = &commands[..] else {
+        panic!("three commands: {block}");
+    };
+    let project = Project::new();
+    let plan = |steps: &str| {
+        stepped_site_plan(steps, SERVES)
+            .replace("[environments.test]", "[environments.production]")
+            .replace("[units.web]", "[units.api]")
+    };
+    project.write_plan(&plan("[]"));
+    let deploy = |version: &str| {
+        project.write_site(version);
+        project.sluice(&["apply", "--env", "production", "--version", version])
+    };
+    assert_eq!(deploy("v1").code, EXIT_SUCCESS);
+    project.write_plan(&plan(PAUSING));
+    let run = |command: &[&str]| {
+        assert_eq!(command[0], "sluice", "{command:?}");
+        let done = project.sluice(&command[1..]);
+        assert_eq!(done.code, EXIT_SUCCESS, "{command:?}: {}", done.all());
+        done
+    };
+
+    assert_eq!(deploy("v2").code, EXIT_PAUSED);
+    assert!(run(status).stdout.contains("paused: v2 at step 3 of 4"));
+    run(resume);
+    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
+    assert_eq!(deploy("v3").code, EXIT_PAUSED);
+    run(abort);
+    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
 }
 
 /// The environment variable the PostgreSQL plan reads the state URL from.
