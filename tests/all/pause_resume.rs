@@ -11,7 +11,8 @@ use crate::support::components::repo_root;
 use crate::support::database::{Engine, TestDb};
 use crate::support::project::{ENV, Project};
 use crate::support::{
-    EXIT_INVALID, EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, doc_block, sluice,
+    EXIT_INVALID, EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, doc_block, sha256_file, sluice,
+    test_plugin,
 };
 
 /// Steps 1. weight 10%, 2. weight 50%, 3. pause, 4. weight 100% (the cut-over).
@@ -294,6 +295,37 @@ fn resume_is_refused_when_the_units_config_changed_since_the_pause_and_abort_is_
     let aborted = project.sluice(&["abort", "--env", ENV, "--unit", "web"]);
     assert_eq!(aborted.code, EXIT_SUCCESS, "{}", aborted.all());
     project.assert_v1_still_live();
+}
+
+#[test]
+fn resume_is_refused_when_the_plans_plugin_is_another_than_the_one_that_paused() {
+    let project = v1_live_with_a_pause();
+    assert_paused_at_50(&project.deploy("v2"));
+    let other = test_plugin("forger");
+    project.write_plan(&stepped_site_plan(PAUSING, SERVES).replace(
+        "source = \"builtin:static-site\"",
+        &format!(
+            "source = {:?}\nsha256 = \"{}\"",
+            other.display().to_string(),
+            sha256_file(&other)
+        ),
+    ));
+
+    let refused = project.sluice(&["resume", "--env", ENV, "--unit", "web"]);
+
+    assert_eq!(refused.code, EXIT_INVALID, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("cannot resume `web` in `test`: its plugin `site` changed since it paused")
+            && refused.stderr.contains(&sha256_file(&other))
+            && refused
+                .stderr
+                .contains("sluice abort --env test --unit web"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(status_of(&project, "web")["paused"]["step"], 3);
 }
 
 #[test]
