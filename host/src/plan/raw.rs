@@ -183,7 +183,7 @@ pub(super) struct RawUnit {
     pub paths: Vec<String>,
     #[serde(default)]
     pub shift: Vec<Spanned<i64>>,
-    pub steps: Option<Spanned<Vec<Spanned<RawStep>>>>,
+    pub steps: Option<Vec<Spanned<RawStep>>>,
     #[serde(default)]
     pub gates: Vec<Spanned<RawGate>>,
     #[serde(default)]

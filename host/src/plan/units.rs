@@ -87,9 +87,9 @@ fn steps(cx: &Converter<'_>, raw: &RawUnit) -> Result<Vec<Step>, PlanError> {
              `steps = [{ weight = 10 }, { weight = 50 }]`; keep one",
         ));
     }
-    let mut converted: Vec<Step> = Vec::with_capacity(steps.get_ref().len());
+    let mut converted: Vec<Step> = Vec::with_capacity(steps.len());
     let mut last_weight: Option<u8> = None;
-    for spec in steps.get_ref() {
+    for spec in steps {
         if last_weight == Some(100) {
             return Err(cx.error_at_span(
                 spec.span(),
