@@ -183,7 +183,7 @@ pub struct PausedArgs {
     /// The environment.
     #[arg(long, short = 'e')]
     pub env: String,
-    /// The paused unit (`UNIT@ENGINE` for a fleet member).
+    /// The paused unit.
     #[arg(long, short = 'u')]
     pub unit: String,
     /// Wait this long for the environment's lock instead of failing at once.

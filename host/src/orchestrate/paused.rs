@@ -48,9 +48,8 @@ pub fn carry_on(environment: &str, unit: &str) -> String {
     format!("continue with `{resume}` or roll back with `{abort}`")
 }
 
-/// Resumes or aborts (`decision`) the paused unit `unit` (a fleet member by its `UNIT@ENGINE`
-/// name); refuses a unit that is not paused, and a resume whose plugin or resolved config
-/// changed since the pause.
+/// Resumes or aborts (`decision`) the paused unit `unit`; refuses a unit that is not paused, and
+/// a resume whose plugin or resolved config changed since the pause.
 pub async fn decide(
     d: &Deployer,
     unit: &str,
