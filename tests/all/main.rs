@@ -38,6 +38,7 @@ mod db_migrate;
 mod event_stream;
 mod examples;
 mod forged_output;
+mod haproxy_router;
 mod hostile_files;
 mod hostile_http;
 mod hostile_imports;
