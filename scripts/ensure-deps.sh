@@ -5,7 +5,9 @@
 #   - the wasm32-wasip2 Rust target (plugins are WebAssembly components)
 #   - git and python3 (the quickstart's tiny HTTP server)
 #   - with SLUICE_SERVICES=1 (make test, make bench): Debian's docker.io (a running dockerd),
-#     caddy and busybox-static, for the container strategy's tests, and the kernel setting
+#     caddy, haproxy (2.6, with its Prometheus exporter; never started as a service: each test
+#     starts its own on loopback, tests/support/haproxy.rs) and busybox-static, for the
+#     container strategy's tests, and the kernel setting
 #     net.ipv4.tcp_migrate_req=1 that zero-downtime route switches through Caddy need (see
 #     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
 #     and a throwaway PostgreSQL cluster under build/postgres listening on
@@ -51,6 +53,13 @@ need_package() { # need_package COMMAND PACKAGE
 }
 need_package dockerd docker.io
 need_package caddy caddy
+need_package haproxy haproxy
+# The tests start their own HAProxy per test; the Debian service is not used (installing the
+# package may start it where an init system runs).
+if [ -x /etc/init.d/haproxy ] && /etc/init.d/haproxy status >/dev/null 2>&1; then
+    echo "ensure-deps: stopping the haproxy service (the tests start their own)"
+    /etc/init.d/haproxy stop >/dev/null
+fi
 need_package busybox busybox-static
 need_package sqlite3 sqlite3
 need_package psql postgresql-client

@@ -35,6 +35,7 @@ mod crash_recovery;
 mod db_migrate;
 mod examples;
 mod forged_output;
+mod haproxy_router;
 mod hostile_files;
 mod hostile_http;
 mod hostile_imports;

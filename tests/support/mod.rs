@@ -13,6 +13,7 @@ pub mod components;
 pub mod database;
 pub mod docker;
 pub mod figures;
+pub mod haproxy;
 pub mod hosts;
 pub mod http;
 pub mod images;
