@@ -335,3 +335,29 @@ fn a_strategy_plugin_used_as_a_gate_and_a_gate_plugin_used_as_a_strategy_are_ref
         run.all()
     );
 }
+
+#[test]
+fn a_gate_plugins_config_is_checked_by_its_schema_and_its_validate_where_the_plan_writes_it() {
+    let project = Project::new();
+    let url = "http://127.0.0.1:9";
+    let validate = |config: &str| {
+        let gate = prometheus_gate(url, config, "interval = \"1s\"");
+        project.write_plan(&plan_with_gate(&gate, &prometheus_plugin(url)));
+        let run = project.sluice(&["validate"]);
+        assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+        run.stderr
+    };
+
+    let misspelt = validate("query = 'up', maks = 1");
+    assert!(
+        misspelt.contains("unit `web`, gate 3: config: Additional properties are not allowed ('maks' was unexpected)"),
+        "{misspelt}"
+    );
+    let no_bounds = validate("query = 'up'");
+    assert!(
+        no_bounds
+            .contains("unit `web`, gate 3: nothing to judge by: set `min`, `max` or `compare`"),
+        "{no_bounds}"
+    );
+    assert!(no_bounds.contains("sluice.toml:17:"), "{no_bounds}");
+}

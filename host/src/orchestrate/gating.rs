@@ -147,14 +147,23 @@ fn resolve(
             inconclusive,
         } => GateCheck::Plugin {
             plugin: plugin.clone(),
-            config: interpolate::interpolate_json(config, &|name| {
-                if PLUGIN_VARIABLES.contains(&name) {
-                    Some(format!("${{{name}}}"))
-                } else {
-                    lookup(name)
-                }
-            })?,
+            config: plugin_config(config, lookup)?,
             inconclusive: *inconclusive,
         },
+    })
+}
+
+/// A plugin gate's `config` interpolated by `lookup`, but for [`PLUGIN_VARIABLES`], left as
+/// written for the plugin.
+pub(super) fn plugin_config(
+    config: &serde_json::Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<serde_json::Value, interpolate::InterpolateError> {
+    interpolate::interpolate_json(config, &|name| {
+        if PLUGIN_VARIABLES.contains(&name) {
+            Some(format!("${{{name}}}"))
+        } else {
+            lookup(name)
+        }
     })
 }
