@@ -37,7 +37,7 @@ pub enum UnitFailure {
     Gate {
         /// The phase it ran in.
         phase: GatePhase,
-        /// What it probes (a URL, `tcp ADDRESS`).
+        /// What it probes (a URL, `tcp ADDRESS`, `plugin NAME`).
         gate: String,
         /// Why it failed, with the last probe.
         reason: String,
