@@ -19,7 +19,7 @@ use crate::caps::Provision;
 use crate::caps::calls::CallRecorder;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
-use crate::wit::gate::{GateContext, Verdict};
+use crate::wit::gate::{GateContext, Guest as Gate, Verdict};
 use crate::wit::types::{Change, Context, Diagnostic, Error, PluginInfo, Staged};
 use crate::wit::v0_1::exports::sluice::deploy::strategy::Guest as Strategy;
 use crate::wit::{GatePlugin, GatePluginPre, Plugin, PluginPre};
@@ -265,8 +265,8 @@ impl LoadedPlugin {
         }
     }
 
-    /// Runs a lifecycle `call` of a strategy plugin (see [`LoadedPlugin::call`]); a gate plugin
-    /// cannot answer it.
+    /// Runs a `call` of a strategy plugin (see [`LoadedPlugin::call`]); a gate plugin cannot
+    /// answer the lifecycle calls.
     async fn strategy_call<R>(
         &self,
         provision: &Provision,
@@ -281,6 +281,26 @@ impl LoadedPlugin {
             call,
             async |store| pre.instantiate_async(store).await,
             async |plugin: Plugin, store| work(plugin.sluice_deploy_strategy(), store).await,
+        )
+        .await
+    }
+
+    /// Runs `call` of a gate plugin (see [`LoadedPlugin::call`]); a strategy plugin cannot
+    /// answer it.
+    async fn gate_call<R>(
+        &self,
+        provision: &Provision,
+        call: Call,
+        work: impl AsyncFnOnce(&Gate, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        let Pre::Gate(pre) = &self.pre else {
+            return Err(self.wrong_world(call, World::Gate));
+        };
+        self.call(
+            provision,
+            call,
+            async |store| pre.instantiate_async(store).await,
+            async |plugin: GatePlugin, store| work(plugin.sluice_deploy_gate(), store).await,
         )
         .await
     }
@@ -390,27 +410,17 @@ impl LoadedPlugin {
 
     /// `info()`, of either world.
     pub async fn info(&self, provision: &Provision) -> Result<PluginInfo, RuntimeError> {
-        match &self.pre {
-            Pre::Strategy(pre) => {
-                self.call(
-                    provision,
-                    Call::Info,
-                    async |store| pre.instantiate_async(store).await,
-                    async |plugin: Plugin, store| {
-                        plugin.sluice_deploy_strategy().call_info(store).await
-                    },
-                )
+        match self.world() {
+            World::Strategy => {
+                self.strategy_call(provision, Call::Info, async |strategy, store| {
+                    strategy.call_info(store).await
+                })
                 .await
             }
-            Pre::Gate(pre) => {
-                self.call(
-                    provision,
-                    Call::Info,
-                    async |store| pre.instantiate_async(store).await,
-                    async |plugin: GatePlugin, store| {
-                        plugin.sluice_deploy_gate().call_info(store).await
-                    },
-                )
+            World::Gate => {
+                self.gate_call(provision, Call::Info, async |gate, store| {
+                    gate.call_info(store).await
+                })
                 .await
             }
         }
@@ -422,33 +432,17 @@ impl LoadedPlugin {
         provision: &Provision,
         config: &str,
     ) -> Result<Result<(), Vec<Diagnostic>>, RuntimeError> {
-        match &self.pre {
-            Pre::Strategy(pre) => {
-                self.call(
-                    provision,
-                    Call::Validate,
-                    async |store| pre.instantiate_async(store).await,
-                    async |plugin: Plugin, store| {
-                        plugin
-                            .sluice_deploy_strategy()
-                            .call_validate(store, config)
-                            .await
-                    },
-                )
+        match self.world() {
+            World::Strategy => {
+                self.strategy_call(provision, Call::Validate, async |strategy, store| {
+                    strategy.call_validate(store, config).await
+                })
                 .await
             }
-            Pre::Gate(pre) => {
-                self.call(
-                    provision,
-                    Call::Validate,
-                    async |store| pre.instantiate_async(store).await,
-                    async |plugin: GatePlugin, store| {
-                        plugin
-                            .sluice_deploy_gate()
-                            .call_validate(store, config)
-                            .await
-                    },
-                )
+            World::Gate => {
+                self.gate_call(provision, Call::Validate, async |gate, store| {
+                    gate.call_validate(store, config).await
+                })
                 .await
             }
         }
@@ -461,20 +455,9 @@ impl LoadedPlugin {
         ctx: &GateContext,
         config: &str,
     ) -> Result<Result<Verdict, Error>, RuntimeError> {
-        let Pre::Gate(pre) = &self.pre else {
-            return Err(self.wrong_world(Call::Check, World::Gate));
-        };
-        self.call(
-            provision,
-            Call::Check,
-            async |store| pre.instantiate_async(store).await,
-            async |plugin: GatePlugin, store| {
-                plugin
-                    .sluice_deploy_gate()
-                    .call_check(store, ctx, config)
-                    .await
-            },
-        )
+        self.gate_call(provision, Call::Check, async |gate, store| {
+            gate.call_check(store, ctx, config).await
+        })
         .await
     }
 

@@ -161,6 +161,18 @@ mod tests {
         }
     }
 
+    /// A config with `compare` only.
+    fn comparing(max_increase: Option<f64>, max_ratio: Option<f64>) -> Config {
+        config(
+            None,
+            None,
+            Some(Compare {
+                max_increase,
+                max_ratio,
+            }),
+        )
+    }
+
     fn seen(version: &str, sample: Sample) -> Seen {
         Seen {
             version: version.into(),
@@ -225,14 +237,7 @@ mod tests {
 
     #[test]
     fn a_canary_worse_than_its_baseline_by_more_than_the_margin_fails() {
-        let compare = config(
-            None,
-            None,
-            Some(Compare {
-                max_increase: Some(0.05),
-                max_ratio: None,
-            }),
-        );
+        let compare = comparing(Some(0.05), None);
         let baseline = seen("v1", Sample::One(0.0));
         let bad = judge(&compare, &seen("v2", Sample::One(0.2)), Some(&baseline));
         assert_eq!(outcome(&bad), "fail");
@@ -246,14 +251,7 @@ mod tests {
 
     #[test]
     fn the_ratio_margin_compares_multiples_and_any_rise_from_zero_exceeds_it() {
-        let ratio = config(
-            None,
-            None,
-            Some(Compare {
-                max_increase: None,
-                max_ratio: Some(1.5),
-            }),
-        );
+        let ratio = comparing(None, Some(1.5));
         let verdict = |value, base| {
             outcome(&judge(
                 &ratio,
@@ -269,14 +267,7 @@ mod tests {
 
     #[test]
     fn without_a_baseline_the_comparison_passes_saying_there_was_nothing_to_compare() {
-        let compare = config(
-            None,
-            None,
-            Some(Compare {
-                max_increase: Some(0.0),
-                max_ratio: None,
-            }),
-        );
+        let compare = comparing(Some(0.0), None);
         let verdict = judge(&compare, &seen("v2", Sample::One(0.3)), None);
         assert_eq!(outcome(&verdict), "pass");
         assert!(
@@ -288,14 +279,7 @@ mod tests {
 
     #[test]
     fn a_baseline_without_data_makes_the_comparison_inconclusive_naming_the_baseline() {
-        let compare = config(
-            None,
-            None,
-            Some(Compare {
-                max_increase: Some(0.0),
-                max_ratio: None,
-            }),
-        );
+        let compare = comparing(Some(0.0), None);
         let verdict = judge(
             &compare,
             &seen("v2", Sample::One(0.0)),

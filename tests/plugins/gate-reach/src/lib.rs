@@ -47,7 +47,9 @@ impl Gate for GateReach {
             config.forbidden,
             describe(&forbidden)
         );
-        let reached_allowed = allowed.as_ref().is_ok_and(|status| (200..300).contains(status));
+        let reached_allowed = allowed
+            .as_ref()
+            .is_ok_and(|status| (200..300).contains(status));
         let denied_forbidden = matches!(forbidden, Err(Error::Denied(_)));
         Ok(if reached_allowed && denied_forbidden {
             Verdict::pass(evidence)
