@@ -50,6 +50,7 @@ mod kong_config;
 mod kong_declarative_rules;
 mod lifecycle;
 mod locking;
+mod metric_gates;
 mod misbehaving_plugins;
 mod pages_deploy;
 mod pages_faults;

@@ -25,6 +25,7 @@ pub mod migrations;
 pub mod pages;
 pub mod plans;
 pub mod project;
+pub mod prometheus;
 pub mod python;
 pub mod release_api;
 pub mod release_dir;

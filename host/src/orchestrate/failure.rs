@@ -16,7 +16,7 @@ use crate::wit::types::Error as PluginError;
 pub enum UnitFailure {
     /// A lifecycle call returned the plugin's own `error` (invalid config, denied, unavailable
     /// or failed).
-    #[error("{call}: {}", plugin_error_text(error))]
+    #[error("{call}: {}", crate::wit::error_text(error))]
     Plugin {
         /// The call.
         call: Call,
@@ -37,7 +37,7 @@ pub enum UnitFailure {
     Gate {
         /// The phase it ran in.
         phase: GatePhase,
-        /// What it probes (a URL, `tcp ADDRESS`).
+        /// What it probes (a URL, `tcp ADDRESS`, `plugin NAME`).
         gate: String,
         /// Why it failed, with the last probe.
         reason: String,
@@ -83,16 +83,6 @@ impl UnitFailure {
             Ok(Err(error)) => Err(UnitFailure::Plugin { call, error }),
             Err(source) => Err(UnitFailure::Runtime { call, source }),
         }
-    }
-}
-
-/// The plugin's `error` as its reason shows it, after the call's name.
-fn plugin_error_text(error: &PluginError) -> String {
-    match error {
-        PluginError::InvalidConfig(m) => format!("invalid config: {m}"),
-        PluginError::Denied(m) => format!("denied: {m}"),
-        PluginError::Unavailable(m) => format!("unavailable: {m}"),
-        PluginError::Failed(m) => m.clone(),
     }
 }
 

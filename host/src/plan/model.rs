@@ -385,6 +385,43 @@ pub enum GateCheck {
         /// The address.
         address: String,
     },
+    /// `plugin = "NAME"`: a gate plugin's `check` must pass.
+    Plugin {
+        /// The gate plugin (a key of `[plugins]`).
+        plugin: String,
+        /// The `config` table as JSON, before interpolation; `${version}`, `${unit}` and
+        /// `${environment}` stay for the plugin (see [`PLUGIN_VARIABLES`]).
+        config: serde_json::Value,
+        /// `inconclusive`: what a check that could not tell counts as.
+        inconclusive: Inconclusive,
+    },
+}
+
+/// The variables the host leaves in a gate plugin's config: the plugin has their values in its
+/// gate context, quotes them for its own query language, and evaluates the same config for the
+/// baseline version.
+pub const PLUGIN_VARIABLES: &[&str] = &["version", "unit", "environment"];
+
+/// What an inconclusive check of a gate plugin counts as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Inconclusive {
+    /// `inconclusive = "fail"` (the default): a failed probe.
+    #[default]
+    Fail,
+    /// `inconclusive = "pass"`: a successful probe.
+    Pass,
+}
+
+impl GateCheck {
+    /// What the gate probes or asks, for events, the journal and errors: the URL, `tcp ADDRESS`,
+    /// `plugin NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            GateCheck::Http { url, .. } => url.clone(),
+            GateCheck::Tcp { address } => format!("tcp {address}"),
+            GateCheck::Plugin { plugin, .. } => format!("plugin {plugin}"),
+        }
+    }
 }
 
 /// When a gate runs.

@@ -207,6 +207,9 @@ pub(super) struct RawStep {
 pub(super) struct RawGate {
     pub http: Option<Spanned<String>>,
     pub tcp: Option<Spanned<String>>,
+    pub plugin: Option<Spanned<String>>,
+    pub config: Option<toml::Table>,
+    pub inconclusive: Option<RawInconclusive>,
     pub status: Option<Spanned<u16>>,
     pub body: Option<Spanned<String>>,
     pub phase: Option<RawPhase>,
@@ -218,6 +221,14 @@ pub(super) struct RawGate {
     pub deadline: Option<Spanned<String>>,
     pub soak: Option<Spanned<String>>,
     pub start_period: Option<Spanned<String>>,
+}
+
+/// `inconclusive` of a plugin gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawInconclusive {
+    Pass,
+    Fail,
 }
 
 /// `phase` of a gate.

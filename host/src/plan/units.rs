@@ -21,7 +21,8 @@ pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit
         gates: raw
             .gates
             .iter()
-            .map(|spec| gate(cx, spec))
+            .enumerate()
+            .map(|(position, spec)| gate(cx, name, position, spec))
             .collect::<Result<_, _>>()?,
         depends_on: raw.depends_on.clone(),
         paths: paths(cx, name, &raw.paths)?,
@@ -204,7 +205,8 @@ fn increasing(
     }
 }
 
-fn table_to_json(
+/// A TOML table as JSON, its values checked as at `path` (for errors).
+pub(super) fn table_to_json(
     cx: &Converter<'_>,
     table: &toml::Table,
     path: &mut Vec<String>,
