@@ -6,7 +6,9 @@
 #   - git and python3 (the quickstart's tiny HTTP server)
 #   - with SLUICE_SERVICES=1 (make test, make bench): Debian's docker.io (a running dockerd),
 #     caddy, haproxy (2.6, with its Prometheus exporter; never started as a service: each test
-#     starts its own on loopback, tests/support/haproxy.rs) and busybox-static, for the
+#     starts its own on loopback, tests/support/haproxy.rs), prometheus (never started as a
+#     service either, nor its recommended exporters installed: each metric-gate test starts its
+#     own, tests/support/prometheus.rs) and busybox-static, for the
 #     container strategy's tests, and the kernel setting
 #     net.ipv4.tcp_migrate_req=1 that zero-downtime route switches through Caddy need (see
 #     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
@@ -20,7 +22,8 @@
 #     Debian's clang-14 and wasi-libc, wit-bindgen and wasm-tools from crates.io and the WASI
 #     preview-1 adapter (into build/c-tools, by scripts/ensure-c-toolchain.sh); and Keycloak's
 #     own clients, @keycloak/keycloak-admin-client (npm, into build/npm-keycloak) and
-#     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh
+#     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh;
+#     Debian's libxml2-utils (xmllint validates the JUnit report against its schema)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -49,7 +52,8 @@ need_package() { # need_package COMMAND PACKAGE
         apt_updated=1
     fi
     echo "ensure-deps: installing $2"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    # shellcheck disable=SC2086 # NEED_PACKAGE_OPTIONS holds separate options
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${NEED_PACKAGE_OPTIONS:-} "$2" >/dev/null
 }
 need_package dockerd docker.io
 need_package caddy caddy
@@ -60,9 +64,23 @@ if [ -x /etc/init.d/haproxy ] && /etc/init.d/haproxy status >/dev/null 2>&1; the
     echo "ensure-deps: stopping the haproxy service (the tests start their own)"
     /etc/init.d/haproxy stop >/dev/null
 fi
+# Prometheus without its recommends (node exporter and friends would start services of their own).
+if ! command -v prometheus >/dev/null; then
+    NEED_PACKAGE_OPTIONS=--no-install-recommends need_package prometheus prometheus
+fi
+# As for HAProxy: each metric-gate test starts its own Prometheus; the Debian service (port 9090)
+# is stopped and kept from starting at boot.
+if [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then
+    echo "ensure-deps: stopping the prometheus service (the tests start their own)"
+    /etc/init.d/prometheus stop >/dev/null
+fi
+if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
 need_package busybox busybox-static
 need_package sqlite3 sqlite3
 need_package psql postgresql-client
+need_package xmllint libxml2-utils
 
 if ! docker info >/dev/null 2>&1; then
     echo "ensure-deps: starting dockerd (log: build/dockerd.log)"

@@ -25,7 +25,9 @@ macro_rules! on_both_engines {
 }
 
 mod audit_log;
+mod canary_steps;
 mod change_detection;
+mod ci_output;
 mod config_validation;
 mod conformance;
 mod container_fleet;
@@ -33,6 +35,7 @@ mod container_strategy;
 mod containers_capability;
 mod crash_recovery;
 mod db_migrate;
+mod event_stream;
 mod examples;
 mod forged_output;
 mod haproxy_router;
@@ -47,6 +50,7 @@ mod kong_config;
 mod kong_declarative_rules;
 mod lifecycle;
 mod locking;
+mod metric_gates;
 mod misbehaving_plugins;
 mod pages_deploy;
 mod pages_faults;
@@ -55,6 +59,7 @@ mod pages_rollback;
 mod pages_sandbox;
 mod pages_wrangler;
 mod parallel_units;
+mod pause_resume;
 mod plan_errors;
 mod plugin_loading;
 mod plugins_c;

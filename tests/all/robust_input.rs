@@ -267,7 +267,12 @@ impl Validation {
             },
             store,
             &runtime,
-            report::reporter(Format::Json, redactor.clone(), 0),
+            report::reporter(
+                Format::Json,
+                redactor.clone(),
+                0,
+                &report::Extras::default(),
+            ),
             redactor,
         )
         .unwrap();

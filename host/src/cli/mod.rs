@@ -49,6 +49,7 @@ impl From<OrchestrateError> for CliError {
             OrchestrateError::Plan(_)
             | OrchestrateError::Invalid(_)
             | OrchestrateError::Irreversible(_)
+            | OrchestrateError::Paused(_)
             | OrchestrateError::Secret { .. } => Exit::Invalid,
             OrchestrateError::Runtime(e) if e.is_invalid_input() => Exit::Invalid,
             OrchestrateError::Runtime(_) => Exit::Failed,
@@ -94,6 +95,12 @@ pub fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(CliError { exit, error }) => {
             eprintln!("error: {}", redactor.redact(&format!("{error:#}")));
+            if crate::report::github::active() {
+                eprintln!(
+                    "{}",
+                    crate::report::github::annotate_error(&error, &redactor)
+                );
+            }
             exit.into()
         }
     }

@@ -47,9 +47,14 @@ pub fn runtime() -> Result<Runtime, CliError> {
     Ok(Runtime::new(Runtime::default_cache_dir())?)
 }
 
-/// The reporter for the chosen output format.
+/// The reporter for the chosen output format, with GitHub Actions output when sluice runs in a
+/// GitHub Actions job and the JUnit report when `--junit` asks for it.
 pub fn reporter(cli: &Cli, redactor: &Redactor) -> Arc<dyn Reporter> {
-    report::reporter(cli.output, redactor.clone(), cli.verbose)
+    let extras = report::Extras {
+        github: report::github::active(),
+        junit: cli.junit.clone(),
+    };
+    report::reporter(cli.output, redactor.clone(), cli.verbose, &extras)
 }
 
 /// A deployer for `environment`: plugins loaded, secrets read.

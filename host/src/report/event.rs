@@ -5,7 +5,9 @@ use serde::Serialize;
 use crate::caps::log::Level;
 use crate::state::Outcome;
 
-/// One thing that happened. Serialized with an `event` tag, e.g. `{"event":"unit-finished",...}`.
+/// One thing that happened. Serialized with an `event` tag, e.g. `{"event":"unit-finished",...}`;
+/// its time is added by the [`super::Timeline`]. `docs/events.schema.json` describes each one as
+/// `--output json` writes it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
@@ -52,6 +54,14 @@ pub enum Event {
         /// `prepare`, `stage`, `shift 100`, `finalize`, `rollback`...
         step: String,
     },
+    /// A step ended (emitted by the [`super::Timeline`] when its unit's next event arrives; it
+    /// carries the step's `duration_ms`).
+    StepFinished {
+        /// Unit.
+        unit: String,
+        /// The step.
+        step: String,
+    },
     /// A step finished with something worth showing.
     StepDone {
         /// Unit.
@@ -60,6 +70,15 @@ pub enum Event {
         step: String,
         /// What it did.
         summary: String,
+    },
+    /// A gate's probing begins.
+    GateStarted {
+        /// Unit.
+        unit: String,
+        /// The gate (its URL or address).
+        gate: String,
+        /// `staged` or `live`.
+        phase: String,
     },
     /// One probe of a gate.
     Probe {
@@ -106,8 +125,6 @@ pub enum Event {
         outcome: Outcome,
         /// Why, when it did not succeed.
         reason: Option<String>,
-        /// How long it took.
-        duration_ms: u64,
     },
     /// The deployment ended.
     DeploymentFinished {

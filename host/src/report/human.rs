@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Event, Reporter};
+use super::{Event, Output, Stamped, github};
 use crate::caps::log::Level;
 use crate::clock::format_duration;
 use crate::redact::Redactor;
@@ -52,6 +52,9 @@ pub struct HumanReporter {
     live: Option<MultiProgress>,
     bars: Mutex<BTreeMap<String, ProgressBar>>,
     finished: Mutex<Vec<Finished>>,
+    /// With GitHub Actions: each unit's lines, held until it finishes and then printed as one
+    /// `::group::` (units may run in parallel, and a group is a run of lines).
+    groups: Option<Mutex<BTreeMap<String, Vec<String>>>>,
 }
 
 impl HumanReporter {
@@ -66,7 +69,45 @@ impl HumanReporter {
             live,
             bars: Mutex::new(BTreeMap::new()),
             finished: Mutex::new(Vec::new()),
+            groups: None,
         }
+    }
+
+    /// The same reporter printing each unit's lines as one GitHub Actions group.
+    pub fn grouped(self) -> Self {
+        HumanReporter {
+            groups: Some(Mutex::new(BTreeMap::new())),
+            ..self
+        }
+    }
+
+    /// Prints a line about `unit`, or holds it for the unit's group.
+    fn unit_line(&self, unit: &str, text: &str) {
+        match &self.groups {
+            Some(groups) => {
+                if let Ok(mut groups) = groups.lock() {
+                    groups
+                        .entry(unit.to_owned())
+                        .or_default()
+                        .push(text.to_owned());
+                }
+            }
+            None => self.line(text),
+        }
+    }
+
+    /// Prints the lines held for `unit` as one group titled `title`.
+    fn close_group(&self, unit: &str, title: &str) {
+        let Some(groups) = &self.groups else { return };
+        let held = groups
+            .lock()
+            .map(|mut groups| groups.remove(unit).unwrap_or_default())
+            .unwrap_or_default();
+        self.line(&github::command("group", &[], title));
+        for text in held {
+            self.line(&text);
+        }
+        self.line(&github::command("endgroup", &[], ""));
     }
 
     /// Prints `text` (control characters but newline and tab removed, secrets redacted).
@@ -151,9 +192,9 @@ fn mark(ok: bool) -> &'static str {
     if ok { "ok  " } else { "FAIL" }
 }
 
-impl Reporter for HumanReporter {
-    fn event(&self, event: Event) {
-        match event {
+impl Output for HumanReporter {
+    fn write(&self, stamped: &Stamped) {
+        match stamped.event.clone() {
             Event::DeploymentStarted {
                 id,
                 environment,
@@ -175,7 +216,7 @@ impl Reporter for HumanReporter {
                 }
             }
             Event::UnitStarted { unit, version } => {
-                self.line(&format!("[{unit}] deploying {version}"));
+                self.unit_line(&unit, &format!("[{unit}] deploying {version}"));
                 self.set_status(&unit, "starting");
             }
             Event::Planned {
@@ -185,22 +226,34 @@ impl Reporter for HumanReporter {
             } => {
                 let prefix = plugin_prefix(&unit);
                 for change in changes {
-                    self.line(&format!("{prefix}{}", plugin_text(&unit, &change)));
+                    self.unit_line(&unit, &format!("{prefix}{}", plugin_text(&unit, &change)));
                 }
                 for reason in irreversible {
                     let reason = plugin_text(&unit, &reason);
-                    self.line(&format!("{prefix}irreversible: {reason}"));
+                    self.unit_line(&unit, &format!("{prefix}irreversible: {reason}"));
                 }
             }
             Event::Step { unit, step } => self.set_status(&unit, &step),
+            Event::StepFinished { unit, step } => {
+                if self.verbose > 0 {
+                    let took = Duration::from_millis(stamped.duration_ms.unwrap_or_default());
+                    self.unit_line(
+                        &unit,
+                        &format!("[{unit}] {step} took {}", format_duration(took)),
+                    );
+                }
+            }
+            Event::GateStarted { unit, gate, phase } => {
+                self.set_status(&unit, &format!("gate ({phase}) {gate}"));
+            }
             Event::StepDone {
                 unit,
                 step,
                 summary,
-            } => self.line(&format!(
-                "[{unit}] {step}: {}",
-                plugin_text(&unit, &summary)
-            )),
+            } => self.unit_line(
+                &unit,
+                &format!("[{unit}] {step}: {}", plugin_text(&unit, &summary)),
+            ),
             Event::Probe {
                 unit,
                 gate,
@@ -211,7 +264,7 @@ impl Reporter for HumanReporter {
                 self.set_status(&unit, &format!("gate {gate}: probe {attempt} {detail}"));
                 if self.verbose > 0 {
                     let probed = plugin_text(&unit, &format!("{gate}: {} {detail}", mark(ok)));
-                    self.line(&format!("[{unit}]   probe {attempt} {probed}"));
+                    self.unit_line(&unit, &format!("[{unit}]   probe {attempt} {probed}"));
                 }
             }
             Event::Gate {
@@ -222,10 +275,10 @@ impl Reporter for HumanReporter {
                 reason,
             } => {
                 let verdict = plugin_text(&unit, &format!("{gate}: {reason}"));
-                self.line(&format!(
-                    "[{unit}] {} gate ({phase}) {verdict}",
-                    mark(passed)
-                ));
+                self.unit_line(
+                    &unit,
+                    &format!("[{unit}] {} gate ({phase}) {verdict}", mark(passed)),
+                );
             }
             Event::PluginLog {
                 unit,
@@ -244,7 +297,7 @@ impl Reporter for HumanReporter {
                         _ => "",
                     };
                     let message = plugin_text(&unit, &message);
-                    self.line(&format!("{}{tag}{message}", plugin_prefix(&unit)));
+                    self.unit_line(&unit, &format!("{}{tag}{message}", plugin_prefix(&unit)));
                 }
             }
             Event::UnitFinished {
@@ -252,21 +305,30 @@ impl Reporter for HumanReporter {
                 version,
                 outcome,
                 reason,
-                duration_ms,
             } => {
                 self.clear_status(&unit);
                 let why = reason
                     .as_deref()
                     .map(|r| format!(": {}", plugin_text(&unit, r)))
                     .unwrap_or_default();
-                self.line(&format!("[{unit}] {} {version}{why}", outcome.as_str()));
+                self.unit_line(
+                    &unit,
+                    &format!("[{unit}] {} {version}{why}", outcome.as_str()),
+                );
+                let took = Duration::from_millis(stamped.duration_ms.unwrap_or_default());
+                let title = format!(
+                    "{unit} {version}: {} in {}",
+                    outcome.as_str(),
+                    format_duration(took)
+                );
+                self.close_group(&unit, &title);
                 if let Ok(mut rows) = self.finished.lock() {
                     rows.push(Finished {
                         unit,
                         version,
                         outcome,
                         reason,
-                        duration_ms,
+                        duration_ms: stamped.duration_ms.unwrap_or_default(),
                     });
                 }
             }
