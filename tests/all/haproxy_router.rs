@@ -55,11 +55,6 @@ fn live_gate(stack: &Stack, successes: u32) -> String {
     )
 }
 
-/// The name the container plugin gives the server of `version` (`<name>-<version>`).
-fn server(stack: &Stack, version: &str) -> String {
-    format!("{}-{version}", stack.name)
-}
-
 /// For each weight `server` had, the requests that started and ended while it had that weight
 /// (two polls in a row the same around them), and the share of those answered by `version`.
 fn shares_by_weight(
@@ -95,19 +90,6 @@ fn shares_by_weight(
         .collect()
 }
 
-/// `version` alone serves through HAProxy, from the one server left, and the HAProxy process is
-/// still the one that answered with `pid` (nothing reloaded it).
-fn assert_served_alone(stack: &Stack, version: &str, pid: u32) {
-    let haproxy = stack.haproxy();
-    assert_eq!(haproxy.get("/"), (200, format!("{version}\n")));
-    assert_eq!(
-        haproxy.weights(),
-        [(server(stack, version), 100)].into(),
-        "the other server was removed"
-    );
-    assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
-}
-
 fn assert_no_failures(report: &LoadReport) {
     assert!(report.sent() >= 1_000, "sent {}", report.sent());
     assert_eq!(
@@ -130,7 +112,10 @@ fn blue_green_through_haproxy_under_load_switches_with_zero_failed_requests_and_
     );
     stack.plan_haproxy("", &gates, None);
     deploy_ok(&stack, "v1");
-    assert_eq!(haproxy.weights(), [(server(&stack, "v1"), 100)].into());
+    assert_eq!(
+        haproxy.weights(),
+        [(stack.haproxy_server("v1"), 100)].into()
+    );
 
     let load = Load::start(haproxy.http, "/", 2, 20_000, Duration::from_millis(1));
     load.wait_for(500);
@@ -143,7 +128,7 @@ fn blue_green_through_haproxy_under_load_switches_with_zero_failed_requests_and_
         report.bodies().keys().cloned().collect::<Vec<_>>(),
         ["v1", "v2"]
     );
-    assert_served_alone(&stack, "v2", pid);
+    stack.assert_served_alone_through_haproxy("v2", pid);
     assert_eq!(stack.containers().len(), 1, "{:?}", stack.containers());
 }
 
@@ -165,7 +150,7 @@ fn a_canary_through_haproxy_gives_the_new_version_its_weight_share_at_each_step_
 
     assert_eq!(run.code, EXIT_SUCCESS, "{}\n{}", run.all(), haproxy.log());
     assert_no_failures(&report);
-    let shares = shares_by_weight(&report, &polls, &server(&stack, "v2"), "v2");
+    let shares = shares_by_weight(&report, &polls, &stack.haproxy_server("v2"), "v2");
     for weight in [10, 50] {
         let (requests, share) = shares
             .get(&weight)
@@ -179,7 +164,7 @@ fn a_canary_through_haproxy_gives_the_new_version_its_weight_share_at_each_step_
             share * 100.0
         );
     }
-    assert_served_alone(&stack, "v2", pid);
+    stack.assert_served_alone_through_haproxy("v2", pid);
 }
 
 #[test]
@@ -204,7 +189,7 @@ fn a_canary_whose_live_gate_fails_at_its_first_step_goes_back_to_weight_0_and_th
 
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     assert!(run.all().contains("rolled back to v1"), "{}", run.all());
-    let bad = server(&stack, "bad-health");
+    let bad = stack.haproxy_server("bad-health");
     let weights_of_bad: Vec<u32> = polls
         .iter()
         .filter_map(|(_, w)| w.get(&bad).copied())
@@ -225,7 +210,7 @@ fn a_canary_whose_live_gate_fails_at_its_first_step_goes_back_to_weight_0_and_th
         "only v1 serves after the rollback: {:?}",
         report.bodies()
     );
-    assert_served_alone(&stack, "v1", pid);
+    stack.assert_served_alone_through_haproxy("v1", pid);
 }
 
 #[test]

@@ -25,6 +25,7 @@ macro_rules! on_both_engines {
 }
 
 mod audit_log;
+mod canary_analysis;
 mod canary_steps;
 mod change_detection;
 mod ci_output;

@@ -131,3 +131,19 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
     }
 }
+
+/// The value a gate's reason quotes for `query`: the number after `` `QUERY` = `` in `text`.
+pub fn quoted_value(text: &str, query: &str) -> f64 {
+    let quoted = format!("`{query}` = ");
+    let at = text
+        .find(&quoted)
+        .unwrap_or_else(|| panic!("the reason quotes {quoted}: {text}"))
+        + quoted.len();
+    let number: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("a value after {quoted}: {text}"))
+}

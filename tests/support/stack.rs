@@ -52,6 +52,24 @@ impl Stack {
         stack
     }
 
+    /// The name the container plugin gives the HAProxy server of `version` (`<name>-<version>`).
+    pub fn haproxy_server(&self, version: &str) -> String {
+        format!("{}-{version}", self.name)
+    }
+
+    /// `version` alone serves through HAProxy, from the one server left, and the HAProxy process
+    /// is still the one that answered with `pid` (nothing reloaded it).
+    pub fn assert_served_alone_through_haproxy(&self, version: &str, pid: u32) {
+        let haproxy = self.haproxy();
+        assert_eq!(haproxy.get("/"), (200, format!("{version}\n")));
+        assert_eq!(
+            haproxy.weights(),
+            [(self.haproxy_server(version), 100)].into(),
+            "the other server was removed"
+        );
+        assert_eq!(haproxy.answering_pid(), pid, "HAProxy was not reloaded");
+    }
+
     /// The HAProxy of a stack made by [`Stack::behind_haproxy`].
     pub fn haproxy(&self) -> &HaProxy {
         self.haproxy
