@@ -25,15 +25,8 @@ fn apply(project: &Project, version: &str, env: &[(&str, &str)]) -> (Run, Vec<se
     project.write_site(version);
     let run: Run = sluice(project.path())
         .envs(env.iter().copied())
-        .args([
-            "apply",
-            "--env",
-            ENV,
-            "--version",
-            version,
-            "--output",
-            "json",
-        ])
+        .args(["apply", "--env", ENV, "--version", version])
+        .args(["--output", "json"])
         .output()
         .unwrap()
         .into();
@@ -162,6 +155,35 @@ fn an_apply_sends_one_trace_of_the_deployment_its_unit_its_steps_and_gates_and_t
             );
         }
     }
+}
+
+#[test]
+fn no_secret_value_reaches_the_collector() {
+    const SECRET: &str = "otlp-secret-4fa8c1";
+    let receiver = OtlpReceiver::start();
+    let project = Project::new();
+    let secret_gate = r#"{ http = "{base}/current/index.html?token=${secret.token}", body = "${version}", interval = "50ms", deadline = "5s" }"#;
+    let plan = plan_with_telemetry(&receiver.base_url())
+        .replace(
+            "mode = \"read-write\" }]\n",
+            "mode = \"read-write\" }]\nsecrets = [\"token\"]\n",
+        )
+        .replace(
+            "[plugins.site]",
+            "[secrets.token]\nenv = \"OTLP_TEST_TOKEN\"\n\n[plugins.site]",
+        )
+        .replace("  \n]", &format!("  {secret_gate}\n]"));
+    project.write_plan(&plan);
+    let (run, _) = apply(&project, "v1", &[("OTLP_TEST_TOKEN", SECRET)]);
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    let spans = receiver.spans();
+    let gates: Vec<&str> = spans.iter().map(|s| s.attr("sluice.gate")).collect();
+    assert!(
+        gates.iter().any(|g| g.ends_with("?token=[REDACTED]")),
+        "the gate naming the secret is in the trace, its value redacted: {gates:?}"
+    );
+    let sent = format!("{spans:?}");
+    assert!(!sent.contains(SECRET), "{sent}");
 }
 
 #[test]
