@@ -19,8 +19,9 @@
 //! `live gate`), and under each gate a span per probe. A probe event says when its result
 //! arrived, not when the probe began, so a probe's span is an instant at that time. Plugin
 //! messages and step summaries are span events of the step or unit. Units and gates that failed,
-//! and a deployment that did not succeed, have the error status with the reason. Every name and
-//! attribute value is redacted; the resource's `service.name` is `sluice`.
+//! and a deployment that did not succeed, have the error status with the reason; spans still
+//! open at `deployment-finished` end with it. Every name and attribute value is redacted; the
+//! resource's `service.name` is `sluice`.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
@@ -439,7 +440,125 @@ fn end_with_outcome(cx: &Context, outcome: Outcome, reason: Option<String>, at: 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry::trace::SpanId;
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
     use super::*;
+    use crate::caps::log::Level;
+
+    /// Keeps the spans it is given.
+    #[derive(Debug, Clone, Default)]
+    struct Kept(Arc<Mutex<Vec<SpanData>>>);
+
+    impl SpanExporter for Kept {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.0.lock().unwrap().extend(batch);
+            Ok(())
+        }
+    }
+
+    /// The spans made of `events`, stamped one millisecond apart.
+    fn spans_of(events: Vec<Event>) -> (Vec<SpanData>, Vec<SystemTime>) {
+        let kept = Kept::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(kept.clone())
+            .build();
+        let mut trace = Trace::new(provider.tracer("test"), Redactor::default());
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let times: Vec<SystemTime> = (0..events.len())
+            .map(|n| start + Duration::from_millis(n as u64))
+            .collect();
+        for (event, at) in events.into_iter().zip(&times) {
+            trace.add(&Stamped {
+                at: *at,
+                duration_ms: None,
+                event,
+            });
+        }
+        let spans = kept.0.lock().unwrap().clone();
+        (spans, times)
+    }
+
+    #[test]
+    fn a_unit_still_open_when_the_deployment_ends_is_ended_with_it_as_an_error() {
+        let id = "0190e3c4-51a2-7c3b-9d4e-5f6a7b8c9d0e";
+        let (spans, times) = spans_of(vec![
+            Event::DeploymentStarted {
+                id: id.into(),
+                environment: "staging".into(),
+                kind: "apply".into(),
+                units: vec!["web".into()],
+            },
+            Event::UnitStarted {
+                unit: "web".into(),
+                version: "v2".into(),
+            },
+            Event::Step {
+                unit: "web".into(),
+                step: "stage".into(),
+            },
+            Event::PluginLog {
+                unit: "web".into(),
+                level: Level::Warn,
+                message: "disk nearly full".into(),
+            },
+            Event::StepFinished {
+                unit: "web".into(),
+                step: "stage".into(),
+            },
+            Event::GateStarted {
+                unit: "web".into(),
+                gate: "tcp 127.0.0.1:1".into(),
+                phase: "live".into(),
+            },
+            Event::Probe {
+                unit: "web".into(),
+                gate: "tcp 127.0.0.1:1".into(),
+                attempt: 1,
+                ok: false,
+                detail: "connection refused".into(),
+            },
+            Event::DeploymentFinished {
+                id: id.into(),
+                outcome: Outcome::Failed,
+                exit_code: 1,
+            },
+        ]);
+        let span = |name: &str| spans.iter().find(|s| s.name == name).unwrap();
+        let (root, web, stage, gate, probe) = (
+            span("apply staging"),
+            span("web"),
+            span("stage"),
+            span("live gate"),
+            span("probe"),
+        );
+        assert_eq!(
+            root.span_context.trace_id().to_string(),
+            id.replace('-', "")
+        );
+        assert_eq!(root.parent_span_id, SpanId::INVALID);
+        assert_eq!(web.parent_span_id, root.span_context.span_id());
+        assert_eq!(stage.parent_span_id, web.span_context.span_id());
+        assert_eq!(probe.parent_span_id, gate.span_context.span_id());
+        assert_eq!((stage.start_time, stage.end_time), (times[2], times[4]));
+        assert_eq!((probe.start_time, probe.end_time), (times[6], times[6]));
+        let finished = times[7];
+        assert!(
+            [root, web, gate].iter().all(|s| s.end_time == finished),
+            "what was open ends with the deployment"
+        );
+        assert!(
+            matches!(web.status, Status::Error { .. }),
+            "{:?}",
+            web.status
+        );
+        assert!(matches!(root.status, Status::Error { .. }));
+        let log: Vec<_> = stage.events.iter().map(|e| e.name.as_ref()).collect();
+        assert_eq!(log, ["log"], "the plugin's message is an event of its step");
+    }
 
     #[test]
     fn a_base_url_gets_the_traces_path_appended_once_whatever_its_trailing_slash() {
