@@ -5,7 +5,11 @@
 #   - the wasm32-wasip2 Rust target (plugins are WebAssembly components)
 #   - git and python3 (the quickstart's tiny HTTP server)
 #   - with SLUICE_SERVICES=1 (make test, make bench): Debian's docker.io (a running dockerd),
-#     caddy and busybox-static, for the container strategy's tests, and the kernel setting
+#     caddy, haproxy (2.6, with its Prometheus exporter; never started as a service: each test
+#     starts its own on loopback, tests/support/haproxy.rs), prometheus (never started as a
+#     service either, nor its recommended exporters installed: each metric-gate test starts its
+#     own, tests/support/prometheus.rs) and busybox-static, for the
+#     container strategy's tests, and the kernel setting
 #     net.ipv4.tcp_migrate_req=1 that zero-downtime route switches through Caddy need (see
 #     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
 #     and a throwaway PostgreSQL cluster under build/postgres listening on
@@ -48,10 +52,31 @@ need_package() { # need_package COMMAND PACKAGE
         apt_updated=1
     fi
     echo "ensure-deps: installing $2"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    # shellcheck disable=SC2086 # NEED_PACKAGE_OPTIONS holds separate options
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${NEED_PACKAGE_OPTIONS:-} "$2" >/dev/null
 }
 need_package dockerd docker.io
 need_package caddy caddy
+need_package haproxy haproxy
+# The tests start their own HAProxy per test; the Debian service is not used (installing the
+# package may start it where an init system runs).
+if [ -x /etc/init.d/haproxy ] && /etc/init.d/haproxy status >/dev/null 2>&1; then
+    echo "ensure-deps: stopping the haproxy service (the tests start their own)"
+    /etc/init.d/haproxy stop >/dev/null
+fi
+# Prometheus without its recommends (node exporter and friends would start services of their own).
+if ! command -v prometheus >/dev/null; then
+    NEED_PACKAGE_OPTIONS=--no-install-recommends need_package prometheus prometheus
+fi
+# As for HAProxy: each metric-gate test starts its own Prometheus; the Debian service (port 9090)
+# is stopped and kept from starting at boot.
+if [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then
+    echo "ensure-deps: stopping the prometheus service (the tests start their own)"
+    /etc/init.d/prometheus stop >/dev/null
+fi
+if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
 need_package busybox busybox-static
 need_package sqlite3 sqlite3
 need_package psql postgresql-client

@@ -18,14 +18,14 @@ fn events(run: &Run) -> Vec<Value> {
         .collect()
 }
 
-fn apply_json(project: &Project, version: &str) -> Run {
+pub fn apply_json(project: &Project, version: &str) -> Run {
     project.write_site(version);
     let json = ["--output", "json"];
     project.sluice(&[&["apply", "--env", ENV, "--version", version][..], &json].concat())
 }
 
 /// Asserts every event of `run` is valid under the schema; returns them.
-fn assert_valid(run: &Run) -> Vec<Value> {
+pub fn assert_valid(run: &Run) -> Vec<Value> {
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("docs/events.schema.json")).unwrap(),
     )

@@ -25,6 +25,7 @@ macro_rules! on_both_engines {
 }
 
 mod audit_log;
+mod canary_steps;
 mod change_detection;
 mod ci_output;
 mod config_validation;
@@ -37,6 +38,7 @@ mod db_migrate;
 mod event_stream;
 mod examples;
 mod forged_output;
+mod haproxy_router;
 mod hostile_files;
 mod hostile_http;
 mod hostile_imports;
@@ -48,6 +50,7 @@ mod kong_config;
 mod kong_declarative_rules;
 mod lifecycle;
 mod locking;
+mod metric_gates;
 mod misbehaving_plugins;
 mod pages_deploy;
 mod pages_faults;
@@ -56,6 +59,7 @@ mod pages_rollback;
 mod pages_sandbox;
 mod pages_wrangler;
 mod parallel_units;
+mod pause_resume;
 mod plan_errors;
 mod plugin_loading;
 mod plugins_c;

@@ -8,7 +8,7 @@ use crate::support::plans::FULL_PLAN;
 use serde_json::json;
 use sluice::plan::{
     self, FileGrant, GateCheck, GatePhase, GateTiming, HttpGrant, PluginSource, SecretSource,
-    StateConfig,
+    StateConfig, Step,
 };
 
 /// A plan file written into a fresh temporary directory.
@@ -245,7 +245,7 @@ fn a_full_plan_loads_with_the_values_it_spells_out() {
     );
     assert_eq!(web.depends_on, vec!["schema"]);
     assert_eq!(web.paths, vec!["site/**"]);
-    assert_eq!(web.shift_steps, vec![10, 50]);
+    assert_eq!(web.steps, vec![Step::Weight(10), Step::Weight(50)]);
     assert_eq!(
         web.gates[0].check,
         GateCheck::Http {

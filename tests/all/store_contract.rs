@@ -1,7 +1,7 @@
 //! The `Store` contract: every test here runs, with the same assertions, on SQLite
 //! (`store_contract::sqlite::*`) and on PostgreSQL (`store_contract::postgres::*`, a fresh
 //! database on the test cluster per test). History, current state, the journal, snapshots,
-//! schema versions and environment locks must mean the same thing on both backends.
+//! paused units, schema versions and environment locks must mean the same thing on both backends.
 //!
 //! Where two sluice processes are modelled (locks), each is its own store on the same database:
 //! one connection each, as two processes would have.
@@ -15,7 +15,7 @@ use sluice::state::postgres::PostgresStore;
 use sluice::state::sqlite::SqliteStore;
 use sluice::state::{
     HistoryFilter, JournalEntry, JournalStep, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, SnapshotRecord, StateError, Store, UnitCurrent, this_host,
+    Outcome, PausedUnit, SnapshotRecord, StateError, Store, UnitCurrent, this_host,
 };
 
 use crate::support::database::{Engine, TestDb};
@@ -30,6 +30,7 @@ on_both_engines!(
     the_journal_keeps_entries_in_the_order_they_were_written_per_deployment,
     opening_the_same_database_twice_keeps_its_data_and_schema,
     a_recorded_snapshot_is_found_by_id_and_belongs_to_its_deployment,
+    a_paused_unit_ends_paused_keeps_what_resuming_needs_and_is_forgotten_only_by_its_pause,
     a_database_from_a_newer_sluice_is_refused,
     a_lock_held_by_another_live_process_is_refused_and_names_its_holder,
     a_lock_held_under_another_token_by_this_very_process_is_not_taken_over,
@@ -422,6 +423,55 @@ fn a_recorded_snapshot_is_found_by_id_and_belongs_to_its_deployment(engine: Engi
         ..snapshot
     };
     assert!(store.record_snapshot(&orphan).is_err());
+}
+
+fn a_paused_unit_ends_paused_keeps_what_resuming_needs_and_is_forgotten_only_by_its_pause(
+    engine: Engine,
+) {
+    let database = Database::new(engine);
+    let store = database.open();
+    store
+        .begin_deployment(&deployment("d1", "staging", 100))
+        .unwrap();
+    store
+        .begin_unit(&unit("d1", "staging", "web", "v2", 110))
+        .unwrap();
+    let paused = PausedUnit {
+        environment: "staging".into(),
+        unit: "web".into(),
+        deployment_id: "d1".into(),
+        version: "v2".into(),
+        step: 3,
+        weight: 50,
+        staged: r#"{"release":"r2"}"#.into(),
+        snapshot: Some("snap".into()),
+        plugin_sha256: "plugin-sha".into(),
+        config_hash: "config-hash".into(),
+        since_ms: 130,
+    };
+
+    store.pause_unit(&paused, "paused at step 3").unwrap();
+
+    assert_eq!(store.paused("staging").unwrap(), [paused]);
+    assert!(store.paused("production").unwrap().is_empty());
+    let history = store.history(&HistoryFilter::default()).unwrap();
+    assert_eq!(history[0].outcome, Outcome::Paused);
+    assert_eq!(history[0].reason.as_deref(), Some("paused at step 3"));
+    assert!(history[0].finished_at_ms.is_some());
+    assert!(
+        store.unfinished("staging").unwrap() == ["d1"],
+        "the deployment itself is finished by its caller, not by the pause"
+    );
+
+    store.unpause("staging", "web", "d0").unwrap();
+    assert_eq!(
+        store.paused("staging").unwrap().len(),
+        1,
+        "another pause's id"
+    );
+    store.unpause("staging", "web", "d1").unwrap();
+    assert!(store.paused("staging").unwrap().is_empty());
+    store.unpause("staging", "web", "d1").unwrap();
 }
 
 fn a_database_from_a_newer_sluice_is_refused(engine: Engine) {

@@ -6,6 +6,7 @@
 #   sluice-test-web:crash        exits at once with code 3
 #   sluice-test-web:slow         answers (and turns healthy) only after ~3 s
 #   sluice-test-web:slow-start   listens only after 8 s, no HEALTHCHECK
+#   sluice-test-web:flaky        `/` answers 500 to 20% of requests (evenly), 200 "flaky" otherwise
 # Usage: tests/images/build.sh [SOURCES]   (SOURCES is recorded as the label sluice.test.sources)
 # BUSYBOX overrides the static busybox binary (default /bin/busybox).
 set -eu
@@ -35,3 +36,4 @@ build sluice-test-web:bad-health Dockerfile.bad-health
 build sluice-test-web:crash Dockerfile.crash
 build sluice-test-web:slow Dockerfile.slow
 build sluice-test-web:slow-start Dockerfile.slow-start
+build sluice-test-web:flaky Dockerfile.flaky --build-arg VERSION=flaky --build-arg FAIL_PERCENT=20

@@ -26,11 +26,14 @@ pub const CRASH: &str = "sluice-test-web:crash";
 pub const SLOW: &str = "sluice-test-web:slow";
 /// Says "slow-start" at `/`, but listens only after 8 s and has no HEALTHCHECK.
 pub const SLOW_START: &str = "sluice-test-web:slow-start";
+/// `/` answers 500 to 20% of the requests (every fifth), 200 "flaky" to the others; `/health`
+/// says "ok". `FAIL_PERCENT` and `VERSION` in its environment change the share and the body.
+pub const FLAKY: &str = "sluice-test-web:flaky";
 /// The port the web images listen on inside the container.
 pub const PORT: u16 = 8080;
 
 /// Every tag `build.sh` makes.
-const TAGS: [&str; 7] = [
+const TAGS: [&str; 8] = [
     "sluice-test-busybox:latest",
     V1,
     V2,
@@ -38,6 +41,7 @@ const TAGS: [&str; 7] = [
     CRASH,
     SLOW,
     SLOW_START,
+    FLAKY,
 ];
 /// The label holding the digest of the sources an image was built from.
 const SOURCES_LABEL: &str = "sluice.test.sources";

@@ -13,6 +13,7 @@ pub mod components;
 pub mod database;
 pub mod docker;
 pub mod figures;
+pub mod haproxy;
 pub mod hosts;
 pub mod http;
 pub mod images;
@@ -25,6 +26,7 @@ pub mod otlp;
 pub mod pages;
 pub mod plans;
 pub mod project;
+pub mod prometheus;
 pub mod python;
 pub mod release_api;
 pub mod release_dir;
@@ -52,6 +54,8 @@ pub const EXIT_ROLLED_BACK: i32 = 3;
 pub const EXIT_LOCKED: i32 = 4;
 /// `sluice plugins test`: a contract rule is broken.
 pub const EXIT_RULES_BROKEN: i32 = 6;
+/// A unit stopped at a `pause` step.
+pub const EXIT_PAUSED: i32 = 7;
 
 /// What a `sluice` run printed and returned.
 #[derive(Debug)]

@@ -51,6 +51,10 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Return one unit to an earlier successful version.
     Rollback(RollbackArgs),
+    /// Continue a unit paused at a `pause` step: its next steps, with gates, through the cut-over.
+    Resume(PausedArgs),
+    /// Roll back a unit paused at a `pause` step: the old version serves everything again.
+    Abort(PausedArgs),
     /// Bring deployments interrupted by a crash to a consistent end (apply does it first, too).
     Recover(RecoverArgs),
     /// Approve a plan written by `sluice plan --out`, by its hash.
@@ -168,6 +172,20 @@ pub struct RollbackArgs {
     /// The version to return to (default: the last successful one before the live one).
     #[arg(long)]
     pub to: Option<String>,
+    /// Wait this long for the environment's lock instead of failing at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_wait: Duration,
+}
+
+/// `sluice resume` and `sluice abort`.
+#[derive(Debug, Args)]
+pub struct PausedArgs {
+    /// The environment.
+    #[arg(long, short = 'e')]
+    pub env: String,
+    /// The paused unit.
+    #[arg(long, short = 'u')]
+    pub unit: String,
     /// Wait this long for the environment's lock instead of failing at once.
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub lock_wait: Duration,

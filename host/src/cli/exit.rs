@@ -24,6 +24,9 @@ pub enum Exit {
     AwaitingApproval = 5,
     /// 6: `sluice plugins test`: the plugin breaks at least one contract rule.
     RulesBroken = 6,
+    /// 7: a unit stopped at a `pause` step, part of the traffic on the new version: not failed;
+    /// `sluice resume` or `sluice abort` carries on (nothing failed or rolled back).
+    Paused = 7,
 }
 
 impl Exit {
@@ -33,6 +36,7 @@ impl Exit {
             Outcome::Succeeded | Outcome::Unchanged => Exit::Success,
             Outcome::RolledBack | Outcome::Skipped => Exit::RolledBack,
             Outcome::Failed | Outcome::Running => Exit::Failed,
+            Outcome::Paused => Exit::Paused,
         }
     }
 
@@ -49,4 +53,36 @@ impl From<Exit> for ExitCode {
 }
 
 /// The help text listing the codes.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, or a plugin trapping while the plan is checked\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan\n  6  sluice plugins test: the plugin breaks a contract rule";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, or a plugin trapping while the plan is checked\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan\n  6  sluice plugins test: the plugin breaks a contract rule\n  7  paused at a `pause` step: `sluice resume` or `sluice abort` carries on";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orchestrate::{RunOutcome, UnitResult};
+
+    /// The exit code of a run whose units ended as `outcomes`.
+    fn exit_of(outcomes: &[Outcome]) -> Exit {
+        let run = RunOutcome {
+            deployment_id: "d1".into(),
+            units: outcomes
+                .iter()
+                .map(|&outcome| UnitResult {
+                    unit: "web".into(),
+                    version: "v2".into(),
+                    outcome,
+                    reason: None,
+                })
+                .collect(),
+        };
+        Exit::for_outcome(run.overall())
+    }
+
+    #[test]
+    fn a_paused_unit_makes_the_run_exit_7_even_with_its_dependents_skipped() {
+        use Outcome::*;
+        assert_eq!(exit_of(&[Succeeded, Paused, Skipped]).code(), 7);
+        assert_eq!(exit_of(&[Paused, RolledBack]), Exit::RolledBack);
+        assert_eq!(exit_of(&[Paused, Failed]), Exit::Failed);
+        assert_eq!(exit_of(&[Skipped, Succeeded]), Exit::RolledBack);
+    }
+}

@@ -49,6 +49,7 @@ impl From<OrchestrateError> for CliError {
             OrchestrateError::Plan(_)
             | OrchestrateError::Invalid(_)
             | OrchestrateError::Irreversible(_)
+            | OrchestrateError::Paused(_)
             | OrchestrateError::Secret { .. } => Exit::Invalid,
             OrchestrateError::Runtime(e) if e.is_invalid_input() => Exit::Invalid,
             OrchestrateError::Runtime(_) => Exit::Failed,

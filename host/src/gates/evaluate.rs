@@ -4,23 +4,45 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep_until, timeout_at};
 
+use super::plugin::PluginGate;
 use super::probe::{Observation, Probe, Prober};
 use super::verdict::{Verdict, count};
 use crate::plan::model::{GateCheck, GateTiming};
 
-/// Evaluates one gate: probes `check` as `timing` says, calling `observe` after every probe.
-/// With `soak`, a passed gate keeps probing for `timing.soak` before its verdict is given.
+/// Evaluates one gate the host probes itself (`http`, `tcp`): probes `check` as `timing` says,
+/// calling `observe` after every probe. With `soak`, a passed gate keeps probing for
+/// `timing.soak` before its verdict is given. A `plugin` check needs its plugin: see
+/// [`evaluate_plugin`].
 pub async fn evaluate(
     check: &GateCheck,
     timing: &GateTiming,
     soak: bool,
     observe: &(dyn Fn(&Probe) + Send + Sync),
 ) -> Verdict {
+    match Prober::new(check, timing.timeout) {
+        Ok(prober) => probe_and_decide(prober, timing, soak, observe).await,
+        Err(error) => Verdict::new(false, format!("failed: {error}"), 0, None),
+    }
+}
+
+/// Evaluates one gate whose check is a gate plugin's, as [`evaluate`] does.
+pub async fn evaluate_plugin(
+    gate: &PluginGate,
+    timing: &GateTiming,
+    soak: bool,
+    observe: &(dyn Fn(&Probe) + Send + Sync),
+) -> Verdict {
+    probe_and_decide(Prober::Plugin(gate), timing, soak, observe).await
+}
+
+/// The probing loop of one gate, and its verdict.
+async fn probe_and_decide(
+    prober: Prober<'_>,
+    timing: &GateTiming,
+    soak: bool,
+    observe: &(dyn Fn(&Probe) + Send + Sync),
+) -> Verdict {
     let started = Instant::now();
-    let prober = match Prober::new(check, timing.timeout) {
-        Ok(prober) => prober,
-        Err(error) => return Verdict::new(false, format!("failed: {error}"), 0, None),
-    };
     let mut run = Run {
         prober,
         timing,
@@ -147,7 +169,9 @@ impl Run<'_> {
             }
             sleep_until(probe_at).await;
             let probe_started = Instant::now();
-            let probe = self.prober.probe(self.timing.timeout);
+            let probe = self
+                .prober
+                .probe(self.tally.attempts + 1, self.timing.timeout);
             let observation = match phase.until {
                 Until::Threshold(_) => match timeout_at(phase.end, probe).await {
                     Ok(observation) => observation,

@@ -1,4 +1,5 @@
-//! Health gates, probed from the host (never from a plugin): `http` and `tcp`.
+//! Health gates: `http` and `tcp` probed from the host (never from a plugin), and `plugin`
+//! gates, whose every probe is one `check` call of a sandboxed gate plugin.
 //!
 //! [`evaluate`] waits `initial_delay`, then probes every `interval` (each probe limited by
 //! `timeout`) until `success_threshold` consecutive successes pass the gate, `failure_threshold`
@@ -8,12 +9,14 @@
 
 mod evaluate;
 mod http;
+mod plugin;
 mod probe;
 mod tcp;
 #[cfg(test)]
 mod tests;
 mod verdict;
 
-pub use evaluate::evaluate;
+pub use evaluate::{evaluate, evaluate_plugin};
+pub use plugin::PluginGate;
 pub use probe::Probe;
 pub use verdict::Verdict;

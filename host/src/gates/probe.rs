@@ -4,6 +4,7 @@ use std::io;
 use std::time::Duration;
 
 use super::http::HttpCheck;
+use super::plugin::PluginGate;
 use super::tcp;
 use crate::plan::model::GateCheck;
 
@@ -44,6 +45,8 @@ pub(super) enum Prober<'a> {
     Http(HttpCheck<'a>),
     /// A TCP connect to this address.
     Tcp(&'a str),
+    /// A gate plugin's `check`.
+    Plugin(&'a PluginGate),
 }
 
 /// Why a check cannot be probed at all.
@@ -60,6 +63,9 @@ pub(super) enum SetupError {
     /// The HTTP client could not be built.
     #[error("cannot build an HTTP client: {0}")]
     Client(#[from] reqwest::Error),
+    /// A plugin gate evaluated without its loaded plugin (see [`super::evaluate_plugin`]).
+    #[error("gate plugin `{0}` is not loaded")]
+    PluginNotLoaded(String),
 }
 
 impl<'a> Prober<'a> {
@@ -70,14 +76,18 @@ impl<'a> Prober<'a> {
                 Prober::Http(HttpCheck::new(url, *status, body.as_deref(), timeout)?)
             }
             GateCheck::Tcp { address } => Prober::Tcp(address),
+            GateCheck::Plugin { plugin, .. } => {
+                return Err(SetupError::PluginNotLoaded(plugin.clone()));
+            }
         })
     }
 
-    /// Probes once, giving up after `timeout`.
-    pub async fn probe(&self, timeout: Duration) -> Observation {
+    /// Probes once, as probe number `attempt`, giving up after `timeout`.
+    pub async fn probe(&self, attempt: u32, timeout: Duration) -> Observation {
         match self {
             Prober::Http(check) => check.probe(timeout).await,
             Prober::Tcp(address) => tcp::probe(address, timeout).await,
+            Prober::Plugin(gate) => gate.probe(attempt, timeout).await,
         }
     }
 }

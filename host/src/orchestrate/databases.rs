@@ -6,16 +6,15 @@ use std::collections::BTreeMap;
 use super::setup::Deployer;
 use crate::caps::sql::DatabaseTarget;
 use crate::plan::interpolate::{InterpolateError, Reference, interpolate};
-use crate::plan::model::Unit;
+use crate::plan::model::PluginDecl;
 
 impl Deployer {
-    /// The databases granted to `unit`'s plugin, their urls resolved for this environment.
+    /// The databases granted to the plugin `decl`, their urls resolved for this environment.
     pub(super) fn databases(
         &self,
-        unit: &Unit,
+        decl: &PluginDecl,
     ) -> BTreeMap<String, Result<DatabaseTarget, String>> {
-        self.plan.plugins[&unit.plugin]
-            .grants
+        decl.grants
             .databases
             .iter()
             .filter_map(|name| Some((name.clone(), self.database(name)?)))

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use super::changes::Selection;
 use super::error::OrchestrateError;
 use super::outcome::{RunOutcome, UnitResult};
+use super::paused::{carry_on, refuse_if_paused};
 use super::resolved::{ResolvedPlan, resolve};
+use super::schedule::Blocked;
 use super::setup::Deployer;
 use super::{fleet, schedule, unit};
 use crate::plan::model::Unit;
@@ -108,6 +110,7 @@ pub(super) fn finish(d: &Deployer, run: &RunOutcome) -> Result<(), OrchestrateEr
 /// succeed is skipped. A deployment a plugin calls irreversible does not start unless allowed.
 pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, OrchestrateError> {
     let selected = &options.selection.units;
+    refuse_if_paused(d, selected)?;
     let resolved = resolve(d, &options.version, selected).await?;
     let irreversible = irreversible_units(d, &resolved, options)?;
     if !irreversible.is_empty() && !irreversible_allowed(options) {
@@ -145,11 +148,21 @@ async fn deploy_unit(
     unit: &Unit,
     options: &ApplyOptions,
     resolved: &ResolvedPlan,
-    blocked: Vec<String>,
+    blocked: Vec<Blocked>,
 ) -> Vec<UnitResult> {
     let version = options.version.as_str();
     if !blocked.is_empty() {
-        let reason = format!("depends on {}, which did not deploy", blocked.join(", "));
+        let why: Vec<String> = blocked
+            .iter()
+            .map(|(dependency, outcome)| match outcome {
+                Outcome::Paused => format!(
+                    "{dependency}, which is paused ({})",
+                    carry_on(&d.environment, dependency)
+                ),
+                _ => format!("{dependency}, which did not deploy"),
+            })
+            .collect();
+        let reason = format!("depends on {}", why.join(", "));
         let mut skipped = Vec::new();
         for member in unit.members() {
             skipped.push(unit::skip(d, deployment_id, &member, version, &reason).await);

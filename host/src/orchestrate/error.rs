@@ -34,6 +34,10 @@ pub enum OrchestrateError {
     /// the message says how to get an approval.
     #[error("{0}")]
     AwaitingApproval(String),
+    /// Units the deployment would touch are paused (stopped at a `pause` step): nothing was
+    /// started. The message names each paused deployment and the commands that carry on.
+    #[error("{0}")]
+    Paused(String),
     /// Plugins say the deployment would be irreversible, and that was not allowed: nothing
     /// was started. Per unit, the plugin's reasons.
     #[error("{}", irreversible_message(.0))]

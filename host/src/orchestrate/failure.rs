@@ -6,7 +6,7 @@
 use super::error::OrchestrateError;
 use super::gating::phase_name;
 use crate::plan::interpolate::InterpolateError;
-use crate::plan::model::GatePhase;
+use crate::plan::model::{GatePhase, Step};
 use crate::runtime::{Call, RuntimeError};
 use crate::state::StateError;
 use crate::wit::types::Error as PluginError;
@@ -16,7 +16,7 @@ use crate::wit::types::Error as PluginError;
 pub enum UnitFailure {
     /// A lifecycle call returned the plugin's own `error` (invalid config, denied, unavailable
     /// or failed).
-    #[error("{call}: {}", plugin_error_text(error))]
+    #[error("{call}: {}", crate::wit::error_text(error))]
     Plugin {
         /// The call.
         call: Call,
@@ -37,10 +37,22 @@ pub enum UnitFailure {
     Gate {
         /// The phase it ran in.
         phase: GatePhase,
-        /// What it probes (a URL, `tcp ADDRESS`).
+        /// What it probes (a URL, `tcp ADDRESS`, `plugin NAME`).
         gate: String,
         /// Why it failed, with the last probe.
         reason: String,
+    },
+    /// A canary step failed: its `shift`, the live gates after it, or (the last) the cut-over.
+    #[error("at step {number} of {of} ({step}): {failure}")]
+    AtStep {
+        /// The step's number, from 1.
+        number: usize,
+        /// How many steps the rollout has, the cut-over included.
+        of: usize,
+        /// The step.
+        step: Step,
+        /// What failed.
+        failure: Box<UnitFailure>,
     },
     /// A gate's `${...}` cannot be resolved.
     #[error("gate cannot be resolved: {0}")]
@@ -71,16 +83,6 @@ impl UnitFailure {
             Ok(Err(error)) => Err(UnitFailure::Plugin { call, error }),
             Err(source) => Err(UnitFailure::Runtime { call, source }),
         }
-    }
-}
-
-/// The plugin's `error` as its reason shows it, after the call's name.
-fn plugin_error_text(error: &PluginError) -> String {
-    match error {
-        PluginError::InvalidConfig(m) => format!("invalid config: {m}"),
-        PluginError::Denied(m) => format!("denied: {m}"),
-        PluginError::Unavailable(m) => format!("unavailable: {m}"),
-        PluginError::Failed(m) => m.clone(),
     }
 }
 

@@ -2,11 +2,12 @@
 
 use super::failure::UnitFailure;
 use super::setup::Deployer;
-use crate::gates::{self, Probe};
+use crate::gates::{self, PluginGate, Probe};
 use crate::plan::interpolate;
-use crate::plan::model::{GateCheck, GatePhase, Unit};
+use crate::plan::model::{GateCheck, GatePhase, Inconclusive, PLUGIN_VARIABLES, Unit};
 use crate::report::Event;
 use crate::state::JournalStep;
+use crate::wit::gate::GateContext;
 
 /// Where the gates look: the version they expect and the staged endpoints, if any.
 pub(super) struct Target<'a> {
@@ -35,10 +36,7 @@ pub(super) async fn run(
     let lookup = |name: &str| d.variable(unit, target.version, target.staged, name);
     for gate in unit.gates.iter().filter(|g| g.phase == phase) {
         let check = resolve(&gate.check, &lookup).map_err(UnitFailure::GateUnresolved)?;
-        let label = match &check {
-            GateCheck::Http { url, .. } => url.clone(),
-            GateCheck::Tcp { address } => format!("tcp {address}"),
-        };
+        let label = check.label();
         let step = match phase {
             GatePhase::Staged => JournalStep::StagedGate,
             GatePhase::Live => JournalStep::LiveGate,
@@ -58,7 +56,24 @@ pub(super) async fn run(
                 detail: probe.detail.clone(),
             })
         };
-        let verdict = gates::evaluate(&check, &gate.timing, soak, &observe).await;
+        let verdict = match &check {
+            GateCheck::Plugin {
+                plugin,
+                config,
+                inconclusive,
+            } => {
+                let asked = Asked {
+                    plugin,
+                    config,
+                    inconclusive: *inconclusive,
+                };
+                let plugin_gate = plugin_gate(d, deployment_id, unit, asked, target)?;
+                gates::evaluate_plugin(&plugin_gate, &gate.timing, soak, &observe).await
+            }
+            GateCheck::Http { .. } | GateCheck::Tcp { .. } => {
+                gates::evaluate(&check, &gate.timing, soak, &observe).await
+            }
+        };
         d.reporter.event(Event::Gate {
             unit: unit.name.clone(),
             gate: label.clone(),
@@ -77,6 +92,44 @@ pub(super) async fn run(
     Ok(())
 }
 
+/// What a resolved `plugin` check asks of its plugin.
+struct Asked<'a> {
+    plugin: &'a str,
+    config: &'a serde_json::Value,
+    inconclusive: Inconclusive,
+}
+
+/// The gate plugin `asked.plugin`, ready to check `target.version` of `unit` against the version
+/// live before this deployment.
+fn plugin_gate(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    asked: Asked<'_>,
+    target: &Target<'_>,
+) -> Result<PluginGate, UnitFailure> {
+    let Asked {
+        plugin,
+        config,
+        inconclusive,
+    } = asked;
+    let baseline = d.store.current(&d.environment, &unit.name)?;
+    Ok(PluginGate {
+        plugin: d.loaded(unit, plugin)?.clone(),
+        provision: d.provision_of(plugin, unit, target.version, deployment_id),
+        context: GateContext {
+            deployment_id: deployment_id.to_owned(),
+            environment: d.environment.clone(),
+            unit: unit.plan_name().to_owned(),
+            version: target.version.to_owned(),
+            baseline_version: baseline.map(|current| current.version),
+            attempt: 0,
+        },
+        config: config.to_string(),
+        inconclusive,
+    })
+}
+
 fn resolve(
     check: &GateCheck,
     lookup: &dyn Fn(&str) -> Option<String>,
@@ -93,5 +146,29 @@ fn resolve(
         GateCheck::Tcp { address } => GateCheck::Tcp {
             address: interpolate::interpolate(address, lookup)?,
         },
+        GateCheck::Plugin {
+            plugin,
+            config,
+            inconclusive,
+        } => GateCheck::Plugin {
+            plugin: plugin.clone(),
+            config: plugin_config(config, lookup)?,
+            inconclusive: *inconclusive,
+        },
+    })
+}
+
+/// A plugin gate's `config` interpolated by `lookup`, but for [`PLUGIN_VARIABLES`], left as
+/// written for the plugin.
+pub(super) fn plugin_config(
+    config: &serde_json::Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<serde_json::Value, interpolate::InterpolateError> {
+    interpolate::interpolate_json(config, &|name| {
+        if PLUGIN_VARIABLES.contains(&name) {
+            Some(format!("${{{name}}}"))
+        } else {
+            lookup(name)
+        }
     })
 }

@@ -10,7 +10,7 @@ use crate::caps::log::{DEFAULT_BUDGET_BYTES, LogBudget};
 use crate::caps::sql::{Snapshots, SqlGrant};
 use crate::caps::{Provision, containers};
 use crate::plan::Plan;
-use crate::plan::model::{StateConfig, Unit};
+use crate::plan::model::{PluginDecl, StateConfig, Unit};
 use crate::report::PluginLogs;
 
 impl Deployer {
@@ -18,9 +18,21 @@ impl Deployer {
     /// `deployment_id` (a fresh log budget each time); a fleet member reaches its own engine
     /// only. Its databases open read-only, and it cannot take backups.
     pub fn provision(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
-        let decl = &self.plan.plugins[&unit.plugin];
+        self.provision_of(&unit.plugin, unit, version, deployment_id)
+    }
+
+    /// What the plugin `plugin` (the unit's own, or one of its gates') may reach for `unit`, as
+    /// [`Deployer::provision`] says: its own grants, never the unit plugin's.
+    pub fn provision_of(
+        &self,
+        plugin: &str,
+        unit: &Unit,
+        version: &str,
+        deployment_id: &str,
+    ) -> Provision {
+        let decl = &self.plan.plugins[plugin];
         Provision {
-            plugin: unit.plugin.clone(),
+            plugin: plugin.to_owned(),
             unit: unit.name.clone(),
             grants: decl.grants.clone(),
             secrets: decl
@@ -31,7 +43,7 @@ impl Deployer {
                 .collect(),
             log: Arc::new(PluginLogs(self.reporter.clone())),
             log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
-            docker: engines_of(&self.plan, unit),
+            docker: granted_engines(&self.plan, decl, unit),
             container_labels: containers::host_labels(
                 &unit.name,
                 &self.environment,
@@ -39,7 +51,7 @@ impl Deployer {
                 deployment_id,
             ),
             sql: SqlGrant {
-                databases: self.databases(unit),
+                databases: self.databases(decl),
                 read_only: true,
                 snapshots: None,
             },
@@ -79,7 +91,13 @@ impl Deployer {
 
 /// The Docker engines `unit`'s plugin may use: its granted ones, or a fleet member's own.
 pub fn engines_of(plan: &Plan, unit: &Unit) -> Vec<containers::EngineAddress> {
-    containers::granted_engines(&plan.docker, &plan.plugin_for(unit).grants)
+    granted_engines(plan, plan.plugin_for(unit), unit)
+}
+
+/// The Docker engines the plugin `decl` may use for `unit`: its granted ones, or a fleet member's
+/// own.
+fn granted_engines(plan: &Plan, decl: &PluginDecl, unit: &Unit) -> Vec<containers::EngineAddress> {
+    containers::granted_engines(&plan.docker, &decl.grants)
         .into_iter()
         .filter(|engine| unit.engine().is_none_or(|only| engine.name == only))
         .collect()

@@ -12,6 +12,10 @@
 //!   which removes a half-staged version as well;
 //! - nothing begun (only planned or prepared): nothing changed, nothing to undo.
 //!
+//! A unit paused at a `pause` step is not running: recovery leaves it paused. A `resume` or
+//! `abort` that was interrupted is recovered from its own journal, whose `resume` entry holds what
+//! the pause kept, and the pause is forgotten.
+//!
 //! Each unit's row then says what happened, the deployment is finished, and the audit log has a
 //! `deployment-recovered` record.
 
@@ -40,6 +44,16 @@ struct Interrupted {
     rolling_back: bool,
     /// The new state it was recording as live (`record`).
     recorded: Option<String>,
+    /// The deployment whose pause this one took up (`resume`), if it took one up.
+    paused_by: Option<String>,
+}
+
+/// What a `resume` entry holds: what the pause kept (see `unit::UnitRun::take_up`).
+#[derive(Debug, serde::Deserialize)]
+struct KeptByPause {
+    paused_by: String,
+    staged: String,
+    snapshot: Option<String>,
 }
 
 /// How recovery ends an interrupted unit.
@@ -72,6 +86,14 @@ impl Interrupted {
                 JournalStep::Shift(100) => seen.cut_over = true,
                 JournalStep::Rollback => seen.rolling_back = true,
                 JournalStep::Record => seen.recorded = Some(entry.detail.clone()),
+                JournalStep::Resume => {
+                    if let Ok(kept) = serde_json::from_str::<KeptByPause>(&entry.detail) {
+                        seen.snapshot = kept.snapshot;
+                        seen.staged = Some(kept.staged);
+                        seen.staging = true;
+                        seen.paused_by = Some(kept.paused_by);
+                    }
+                }
                 JournalStep::Plan
                 | JournalStep::Irreversible
                 | JournalStep::Prepare
@@ -81,7 +103,9 @@ impl Interrupted {
                 | JournalStep::Finalize
                 | JournalStep::Forget
                 | JournalStep::Backup
-                | JournalStep::Restore => {}
+                | JournalStep::Restore
+                | JournalStep::Wait
+                | JournalStep::Pause => {}
             }
         }
         seen
@@ -95,6 +119,7 @@ impl Interrupted {
         let progress = Progress {
             snapshot: self.snapshot,
             staged: self.staged.clone(),
+            weight: 0,
         };
         match (self.cut_over, self.rolling_back, self.staged) {
             (true, false, Some(staged)) => Resumption::CompleteCutOver { staged, progress },
@@ -180,6 +205,16 @@ async fn recover_deployment(
 impl UnitRun<'_> {
     /// Ends one interrupted unit as its journal allows (see the module's documentation).
     async fn resume(self, seen: Interrupted) -> (Outcome, Option<String>) {
+        if let Some(paused_by) = &seen.paused_by {
+            // Interrupted while taking up a pause: the journal, not the pause, now says what to do.
+            if let Err(e) = self
+                .d
+                .store
+                .unpause(&self.d.environment, &self.unit.name, paused_by)
+            {
+                return self.record_end(Outcome::Failed, Some(e.to_string()));
+            }
+        }
         let (progress, reason) = match seen.resumption() {
             Resumption::Record(state) => {
                 return match self.record_current(self.version, &state, &self.config_hash) {
@@ -322,6 +357,7 @@ mod tests {
             Resumption::RollBack(Progress {
                 snapshot: Some("snap".into()),
                 staged: None,
+                weight: 0,
             })
         );
     }
@@ -343,6 +379,7 @@ mod tests {
             Resumption::RollBack(Progress {
                 snapshot: Some("snap".into()),
                 staged: Some("new".into()),
+                weight: 0,
             })
         );
     }
@@ -360,6 +397,7 @@ mod tests {
             progress: Progress {
                 snapshot: Some("snap".into()),
                 staged: Some("new".into()),
+                weight: 0,
             },
         };
         assert_eq!(resumption_after(&steps), completed);
@@ -385,6 +423,7 @@ mod tests {
             Resumption::RollBack(Progress {
                 snapshot: Some("snap".into()),
                 staged: Some("new".into()),
+                weight: 0,
             })
         );
     }
@@ -407,6 +446,24 @@ mod tests {
         assert_eq!(
             resumption_after(&[(JournalStep::Rollback, ""), (JournalStep::Forget, "")]),
             Resumption::NothingToUndo
+        );
+    }
+
+    #[test]
+    fn a_unit_interrupted_while_its_pause_was_taken_up_is_rolled_back_with_what_the_pause_kept() {
+        let kept = r#"{"paused_by":"d1","step":2,"weight":50,"staged":"new","snapshot":"snap"}"#;
+        let seen = Interrupted::read(
+            &journal(&[("plan", ""), ("resume", kept), ("shift 80", "")]),
+            "web",
+        );
+        assert_eq!(seen.paused_by.as_deref(), Some("d1"));
+        assert_eq!(
+            seen.resumption(),
+            Resumption::RollBack(Progress {
+                snapshot: Some("snap".into()),
+                staged: Some("new".into()),
+                weight: 0,
+            })
         );
     }
 

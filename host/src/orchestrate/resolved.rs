@@ -61,8 +61,8 @@ pub struct PlannedUnit {
     pub gates: Vec<String>,
     /// Units it depends on.
     pub depends_on: Vec<String>,
-    /// Its traffic steps before the cut-over.
-    pub shift: Vec<u8>,
+    /// Its canary steps, the cut-over included (`weight 10%`, `wait 1m`, `pause`, `weight 100%`).
+    pub steps: Vec<String>,
 }
 
 /// The file `sluice plan --out` writes and `sluice apply PLAN` reads.
@@ -137,7 +137,7 @@ impl ResolvedPlan {
             }
             if now.gates != then.gates
                 || now.depends_on != then.depends_on
-                || now.shift != then.shift
+                || now.steps != then.steps
             {
                 found.push(format!(
                     "unit {unit}: its gates, dependencies or steps changed"
@@ -228,6 +228,6 @@ async fn planned(
         failure,
         gates: unit.gates.iter().map(|gate| gate.describe()).collect(),
         depends_on: unit.depends_on.clone(),
-        shift: unit.shift_steps.clone(),
+        steps: unit.rollout().iter().map(ToString::to_string).collect(),
     })
 }

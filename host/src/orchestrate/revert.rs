@@ -3,6 +3,7 @@
 use super::deployment::{begin, finish};
 use super::error::OrchestrateError;
 use super::outcome::RunOutcome;
+use super::paused::refuse_if_paused;
 use super::setup::Deployer;
 use super::unit;
 use crate::plan::model::{MEMBER_SEPARATOR, Unit};
@@ -21,6 +22,8 @@ pub struct RevertOptions {
 /// earlier successful version, recorded as one `rollback` deployment.
 pub async fn revert(d: &Deployer, options: &RevertOptions) -> Result<RunOutcome, OrchestrateError> {
     let members = members_named(d, &options.unit)?;
+    let plan_units: Vec<String> = members.iter().map(|m| m.plan_name().to_owned()).collect();
+    refuse_if_paused(d, &plan_units)?;
     let mut targets = Vec::new();
     for member in &members {
         let live = d
@@ -68,7 +71,7 @@ pub async fn revert(d: &Deployer, options: &RevertOptions) -> Result<RunOutcome,
 
 /// The members `name` stands for: a plan unit's (itself, or each of a fleet's), or the one fleet
 /// member named `UNIT@ENGINE`.
-fn members_named(d: &Deployer, name: &str) -> Result<Vec<Unit>, OrchestrateError> {
+pub(super) fn members_named(d: &Deployer, name: &str) -> Result<Vec<Unit>, OrchestrateError> {
     let plan_name = name.split(MEMBER_SEPARATOR).next().unwrap_or(name);
     let members = d
         .plan

@@ -1,6 +1,7 @@
 //! When each selected unit deploys: as soon as every unit it depends on (among the selected) has
-//! finished, at most `parallel` at a time (0: no limit). A unit whose dependency did not deploy is
-//! skipped at once, naming it; units that do not depend on a failure go on to the end.
+//! finished, at most `parallel` at a time (0: no limit). A unit whose dependency did not deploy
+//! (failed, or paused) is skipped at once, naming it; units that do not depend on it go on to the
+//! end.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,9 @@ use crate::plan::graph;
 use crate::plan::model::{Plan, Unit};
 use crate::state::Outcome;
 
+/// A dependency that did not deploy, and how it ended (its worst member's outcome).
+pub(super) type Blocked = (String, Outcome);
+
 /// Runs `deploy(unit, blocked)` for every unit in `selected`, where `blocked` names the unit's
 /// dependencies that did not deploy (empty: go ahead); the results, in the order units finished.
 pub(super) async fn run<'a, F, Fut>(
@@ -21,7 +25,7 @@ pub(super) async fn run<'a, F, Fut>(
     deploy: F,
 ) -> Vec<UnitResult>
 where
-    F: Fn(&'a Unit, Vec<String>) -> Fut,
+    F: Fn(&'a Unit, Vec<Blocked>) -> Fut,
     Fut: Future<Output = Vec<UnitResult>>,
 {
     let limit = if parallel == 0 { usize::MAX } else { parallel };
@@ -36,7 +40,7 @@ where
             .filter(|dep| selected.contains(dep))
             .collect()
     };
-    let mut deployed: BTreeMap<&'a str, bool> = BTreeMap::new();
+    let mut ended: BTreeMap<&'a str, Outcome> = BTreeMap::new();
     let mut running = FuturesUnordered::new();
     let mut results = Vec::new();
     loop {
@@ -44,14 +48,14 @@ where
         while index < waiting.len() {
             let unit = waiting[index];
             let deps = selected_deps(unit);
-            if !deps.iter().all(|dep| deployed.contains_key(dep.as_str())) {
+            if !deps.iter().all(|dep| ended.contains_key(dep.as_str())) {
                 index += 1;
                 continue;
             }
-            let blocked: Vec<String> = deps
+            let blocked: Vec<Blocked> = deps
                 .into_iter()
-                .filter(|dep| !deployed[dep.as_str()])
-                .cloned()
+                .map(|dep| (dep.clone(), ended[dep.as_str()]))
+                .filter(|(_, outcome)| !deployed(*outcome))
                 .collect();
             if blocked.is_empty() && running.len() >= limit {
                 index += 1;
@@ -64,13 +68,20 @@ where
         let Some((name, unit_results)) = running.next().await else {
             break;
         };
-        let ok = unit_results
+        let worst = unit_results
             .iter()
-            .all(|r| matches!(r.outcome, Outcome::Succeeded | Outcome::Unchanged));
-        deployed.insert(name, ok);
+            .map(|r| r.outcome)
+            .max_by_key(|outcome| outcome.severity())
+            .unwrap_or(Outcome::Unchanged);
+        ended.insert(name, worst);
         results.extend(unit_results);
     }
     results
+}
+
+/// Whether a unit that ended so is deployed: its dependents may go ahead.
+fn deployed(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::Succeeded | Outcome::Unchanged)
 }
 
 #[cfg(test)]
@@ -107,7 +118,8 @@ mod tests {
             async move {
                 {
                     let mut log = log.borrow_mut();
-                    log.events.push(format!("start {} {blocked:?}", unit.name));
+                    let names: Vec<&String> = blocked.iter().map(|(name, _)| name).collect();
+                    log.events.push(format!("start {} {names:?}", unit.name));
                     log.running += 1;
                     log.most_at_once = log.most_at_once.max(log.running);
                 }

@@ -1,24 +1,24 @@
-//! Checks a unit's config against the JSON Schema its plugin publishes in `info()`.
+//! Checks a config (a unit's, or a plugin gate's) against the JSON Schema its plugin publishes
+//! in `info()`.
 
 use super::error::OrchestrateError;
-use crate::plan::model::Unit;
+use super::validation::Checked;
 use crate::plan::{Plan, PlanError};
 
-/// Checks `config` (resolved) against `schema`; the first violation becomes a plan error at the
-/// offending key.
+/// Checks `checked.config` (resolved) against `schema`; the first violation becomes a plan error
+/// at the offending key.
 pub(super) fn check(
     plan: &Plan,
-    unit: &Unit,
+    checked: &Checked<'_>,
     schema: &str,
-    config: &serde_json::Value,
 ) -> Result<(), OrchestrateError> {
     let at = |path: &[&str], message: String| -> OrchestrateError {
-        let mut full = vec!["units", unit.plan_name(), "config"];
+        let mut full = checked.at.to_vec();
         full.extend_from_slice(path);
         PlanError::at(
             plan,
             plan.locate(&full),
-            format!("unit `{}`: {message}", unit.name),
+            format!("{}: {message}", checked.owner),
         )
         .into()
     };
@@ -27,10 +27,11 @@ pub(super) fn check(
             &[],
             format!(
                 "plugin `{}` publishes an invalid config schema: {e}",
-                unit.plugin
+                checked.plugin
             ),
         )
     };
+    let config = checked.config;
     let schema: serde_json::Value = serde_json::from_str(schema).map_err(|e| invalid(&e))?;
     let validator = jsonschema::validator_for(&schema).map_err(|e| invalid(&e))?;
     if let Some(error) = validator.iter_errors(config).next() {

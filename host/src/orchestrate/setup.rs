@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::error::OrchestrateError;
-use crate::plan::model::{SecretSource, Unit};
+use crate::plan::model::{GateCheck, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::redact::Redactor;
 use crate::report::Reporter;
-use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime};
+use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime, World};
 use crate::state::Store;
 
 /// A plan, ready to deploy to one environment.
@@ -69,11 +69,21 @@ impl Deployer {
         let secrets = read_secrets(&plan, &redactor)?;
         let mut plugins = BTreeMap::new();
         for unit in plan.units.values() {
-            if !plugins.contains_key(&unit.plugin) {
-                plugins.insert(
-                    unit.plugin.clone(),
-                    Arc::new(load_plugin(&plan, &unit.plugin, runtime)?),
-                );
+            let at_unit = ["units", unit.name.as_str(), "plugin"];
+            load_as(
+                &plan,
+                runtime,
+                &mut plugins,
+                &unit.plugin,
+                World::Strategy,
+                &at_unit,
+            )?;
+            for (position, gate) in unit.gates.iter().enumerate() {
+                if let GateCheck::Plugin { plugin, .. } = &gate.check {
+                    let position = position.to_string();
+                    let at_gate = ["units", unit.name.as_str(), "gates", &position, "plugin"];
+                    load_as(&plan, runtime, &mut plugins, plugin, World::Gate, &at_gate)?;
+                }
             }
         }
         let deployer = Deployer {
@@ -109,10 +119,19 @@ impl Deployer {
 
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
-        self.plugins.get(&unit.plugin).ok_or_else(|| {
+        self.loaded(unit, &unit.plugin)
+    }
+
+    /// The loaded plugin `name`, used by `unit` (in errors).
+    pub(super) fn loaded(
+        &self,
+        unit: &Unit,
+        name: &str,
+    ) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
+        self.plugins.get(name).ok_or_else(|| {
             OrchestrateError::Invalid(format!(
-                "unit `{}`: plugin `{}` is not loaded",
-                unit.name, unit.plugin
+                "unit `{}`: plugin `{name}` is not loaded",
+                unit.name
             ))
         })
     }
@@ -144,6 +163,37 @@ pub fn read_secrets(
         values.insert(name.clone(), value);
     }
     Ok(values)
+}
+
+/// Loads the plugin `name` into `plugins` unless it is there, and refuses it, pointing at `used_at`
+/// (the plan key that uses it), unless it targets `world`.
+fn load_as(
+    plan: &Plan,
+    runtime: &Runtime,
+    plugins: &mut BTreeMap<String, Arc<LoadedPlugin>>,
+    name: &str,
+    world: World,
+    used_at: &[&str],
+) -> Result<(), OrchestrateError> {
+    let loaded = match plugins.get(name) {
+        Some(loaded) => loaded,
+        None => plugins
+            .entry(name.to_owned())
+            .or_insert(Arc::new(load_plugin(plan, name, runtime)?)),
+    };
+    if loaded.world() == world {
+        return Ok(());
+    }
+    let needed = match world {
+        World::Strategy => "a unit's `plugin` deploys it, which needs a strategy plugin",
+        World::Gate => "a gate's `plugin` checks with it, which needs a gate plugin",
+    };
+    Err(PlanError::at(
+        plan,
+        plan.locate(used_at),
+        format!("plugin `{name}` is {}: {needed}", loaded.world().describe()),
+    )
+    .into())
 }
 
 fn load_plugin(

@@ -5,14 +5,15 @@ use sha2::{Digest, Sha256};
 use super::failure::UnitFailure;
 use super::gating::{self, Target};
 use super::outcome::UnitResult;
+use super::paused::{Decision, carry_on};
 use super::resolved::PlannedUnit;
 use super::setup::Deployer;
 use super::variables::resolve_config;
 use crate::caps::Provision;
-use crate::plan::model::{GatePhase, Unit};
+use crate::plan::model::{GatePhase, Step, Unit};
 use crate::report::Event;
 use crate::runtime::{Call, LoadedPlugin};
-use crate::state::{JournalStep, NewUnitDeployment, Outcome, StateError, UnitCurrent};
+use crate::state::{JournalStep, NewUnitDeployment, Outcome, PausedUnit, StateError, UnitCurrent};
 use crate::wit::types::{Change, ChangeAction, Context};
 
 /// Deploys `unit` at `version` as part of deployment `deployment_id`, as `planned` (what its
@@ -81,6 +82,20 @@ pub(crate) fn config_hash(plugin_sha256: &str, config: &str) -> String {
 pub(super) struct Progress {
     pub(super) snapshot: Option<String>,
     pub(super) staged: Option<String>,
+    /// The share of traffic last shifted to the new version, in percent (0: none yet).
+    pub(super) weight: u8,
+}
+
+/// How a unit's steps ended when nothing failed.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Rollout {
+    /// Cut over and finalized: the new `current` state.
+    Done(String),
+    /// Stopped at the pause step numbered `step` (from 1).
+    Paused {
+        /// The pause step's number.
+        step: usize,
+    },
 }
 
 /// One unit's deployment in progress.
@@ -232,16 +247,81 @@ impl<'a> UnitRun<'a> {
             );
         }
         let mut progress = Progress::default();
-        match self.lifecycle(&mut progress).await {
-            Ok(state) => match self.record_current(self.version, &state, &self.config_hash) {
-                Ok(()) => self.record_end(Outcome::Succeeded, None),
-                Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
+        let rollout = self.lifecycle(&mut progress).await;
+        self.settle(rollout, &progress).await
+    }
+
+    /// Ends the unit as its steps ended: live (recorded current), paused (kept for `sluice
+    /// resume`), or failed and rolled back with `progress`.
+    async fn settle(
+        &self,
+        rollout: Result<Rollout, UnitFailure>,
+        progress: &Progress,
+    ) -> (Outcome, Option<String>) {
+        match rollout {
+            Ok(Rollout::Done(state)) => {
+                match self.record_current(self.version, &state, &self.config_hash) {
+                    Ok(()) => self.record_end(Outcome::Succeeded, None),
+                    Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
+                }
+            }
+            Ok(Rollout::Paused { step }) => match self.record_pause(progress, step) {
+                Ok(reason) => (Outcome::Paused, Some(reason)),
+                Err(e) => {
+                    let (outcome, reason) = self
+                        .roll_back(progress, format!("cannot record the pause: {e}"))
+                        .await;
+                    self.record_end(outcome, Some(reason))
+                }
             },
             Err(failure) => {
-                let (outcome, reason) = self.roll_back(&progress, failure.to_string()).await;
+                let (outcome, reason) = self.roll_back(progress, failure.to_string()).await;
                 self.record_end(outcome, Some(reason))
             }
         }
+    }
+
+    /// Keeps what resuming needs and ends the unit `paused` at step `step` (journaled first,
+    /// then audited); the reason says how to carry on.
+    fn record_pause(&self, progress: &Progress, step: usize) -> Result<String, StateError> {
+        let of = self.unit.rollout().len();
+        let weight = progress.weight;
+        self.journal(
+            JournalStep::Pause,
+            &serde_json::json!({ "step": step, "of": of, "weight": weight }).to_string(),
+        )?;
+        let paused = PausedUnit {
+            environment: self.d.environment.clone(),
+            unit: self.unit.name.clone(),
+            deployment_id: self.deployment_id.to_owned(),
+            version: self.version.to_owned(),
+            step: u32::try_from(step).unwrap_or(u32::MAX),
+            weight,
+            staged: self
+                .d
+                .redactor
+                .redact(progress.staged.as_deref().unwrap_or_default())
+                .into_owned(),
+            snapshot: progress.snapshot.clone(),
+            plugin_sha256: self.plugin.sha256.clone(),
+            config_hash: self.config_hash.clone(),
+            since_ms: crate::clock::now_ms(),
+        };
+        let reason = format!(
+            "paused at step {step} of {of} with {weight}% of traffic on {}; {}",
+            self.version,
+            carry_on(&self.d.environment, &self.unit.name)
+        );
+        self.d.store.pause_unit(&paused, &reason)?;
+        self.d.audit(
+            self.deployment_id,
+            "unit-paused",
+            serde_json::json!({
+                "unit": self.unit.name, "version": self.version, "step": step, "weight": weight,
+                "plugin_sha256": self.plugin.sha256, "config_hash": self.config_hash,
+            }),
+        )?;
+        Ok(reason)
     }
 
     /// Journals and shows what the plugin planned before the deployment began (the plan an
@@ -265,7 +345,7 @@ impl<'a> UnitRun<'a> {
         Ok(())
     }
 
-    async fn lifecycle(&self, progress: &mut Progress) -> Result<String, UnitFailure> {
+    async fn lifecycle(&self, progress: &mut Progress) -> Result<Rollout, UnitFailure> {
         let current = self.current.as_ref().map(|c| c.state.as_str());
         let ctx = self.ctx(self.version, false);
         self.step(JournalStep::Prepare)?;
@@ -306,10 +386,61 @@ impl<'a> UnitRun<'a> {
         )
         .await?;
 
-        for percent in self.unit.shift_steps.iter().copied() {
-            self.shift(&staged.state, percent, &target).await?;
+        self.steps_from(0, &staged.state, &target, progress).await
+    }
+
+    /// Runs the unit's steps from the one at `first` (0 based) on: a weight `shift`s and runs the
+    /// live gates, a wait sleeps, a pause stops the rollout; the last step is the cut-over, then
+    /// `finalize`. A failure names its step.
+    pub(super) async fn steps_from(
+        &self,
+        first: usize,
+        staged: &str,
+        target: &Target<'_>,
+        progress: &mut Progress,
+    ) -> Result<Rollout, UnitFailure> {
+        let steps = self.unit.rollout();
+        let of = steps.len();
+        // A unit without steps has the cut-over alone: its failures need no step number.
+        let canary = !self.unit.steps.is_empty();
+        let at = |number: usize, step: Step| {
+            move |failure| {
+                if canary {
+                    UnitFailure::AtStep {
+                        number,
+                        of,
+                        step,
+                        failure: Box::new(failure),
+                    }
+                } else {
+                    failure
+                }
+            }
+        };
+        for (number, step) in (1..of).zip(steps.iter().copied()).skip(first) {
+            match step {
+                Step::Weight(percent) => {
+                    progress.weight = percent;
+                    self.shift(staged, percent, target)
+                        .await
+                        .map_err(at(number, step))?;
+                }
+                Step::Wait(duration) => {
+                    self.d.reporter.event(Event::Step {
+                        unit: self.unit.name.clone(),
+                        step: step.to_string(),
+                    });
+                    self.journal(JournalStep::Wait, &step.to_string())?;
+                    tokio::time::sleep(duration).await;
+                }
+                Step::Pause => return Ok(Rollout::Paused { step: number }),
+            }
         }
-        self.cut_over(&staged.state, &target).await
+        progress.weight = 100;
+        self.cut_over(staged, target)
+            .await
+            .map(Rollout::Done)
+            .map_err(at(of, Step::Weight(100)))
     }
 
     /// `shift(percent)`, then the live gates (soaking after the cut-over at 100).
@@ -384,6 +515,12 @@ impl<'a> UnitRun<'a> {
         if let Err(e) = UnitFailure::from_call(Call::Rollback, result) {
             return (Outcome::Failed, format!("{reason}; then {e}"));
         }
+        let reason = match progress.weight {
+            weight if weight > 0 && !self.unit.steps.is_empty() => {
+                format!("{reason}; weight back to 0% (from {weight}%)")
+            }
+            _ => reason,
+        };
         let Some(live) = &self.current else {
             return (Outcome::RolledBack, reason);
         };
@@ -567,5 +704,67 @@ impl UnitRun<'_> {
             true,
         )
         .await
+    }
+}
+
+/// Takes up the paused unit `unit` (`paused`) in deployment `deployment_id` as `decision` says:
+/// resume its steps from the one after the pause, with the live gates, through the cut-over and
+/// `finalize`; or abort, the plugin's `rollback` with the staged state and snapshot the pause
+/// kept, so the old version serves everything again.
+pub(super) async fn take_up(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    paused: &PausedUnit,
+    decision: Decision,
+) -> UnitResult {
+    reported(d, deployment_id, unit, &paused.version, |run| async move {
+        let mut progress = match run.take_up(paused) {
+            Ok(progress) => progress,
+            Err(e) => return (Outcome::Failed, Some(e.to_string())),
+        };
+        match decision {
+            Decision::Resume => {
+                let target = Target {
+                    version: run.version,
+                    staged: &[],
+                };
+                let first = usize::try_from(paused.step).unwrap_or(usize::MAX);
+                let rollout = run
+                    .steps_from(first, &paused.staged, &target, &mut progress)
+                    .await;
+                run.settle(rollout, &progress).await
+            }
+            Decision::Abort => {
+                let reason = format!(
+                    "aborted by {} at step {} with {}% of traffic on {}",
+                    run.d.actor, paused.step, paused.weight, paused.version
+                );
+                let (outcome, reason) = run.roll_back(&progress, reason).await;
+                run.record_end(outcome, Some(reason))
+            }
+        }
+    })
+    .await
+}
+
+impl UnitRun<'_> {
+    /// Starts this deployment's record of the paused unit, journals what the pause kept
+    /// (`resume`: crash recovery reads it from there) and forgets the pause; what rollback needs.
+    fn take_up(&self, paused: &PausedUnit) -> Result<Progress, StateError> {
+        self.record_start(&paused.version, &paused.config_hash)?;
+        let kept = serde_json::json!({
+            "paused_by": paused.deployment_id, "step": paused.step, "weight": paused.weight,
+            "staged": paused.staged, "snapshot": paused.snapshot,
+        });
+        self.journal(JournalStep::Resume, &kept.to_string())?;
+        self.d
+            .store
+            .unpause(&self.d.environment, &self.unit.name, &paused.deployment_id)?;
+        Ok(Progress {
+            snapshot: paused.snapshot.clone(),
+            staged: Some(paused.staged.clone()),
+            weight: paused.weight,
+        })
     }
 }

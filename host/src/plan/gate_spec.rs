@@ -4,8 +4,9 @@ use serde_spanned::Spanned;
 
 use super::convert::Converter;
 use super::error::PlanError;
-use super::model::{GateCheck, GatePhase, GateSpec, GateTiming};
-use super::raw::{RawGate, RawPhase};
+use super::model::{GateCheck, GatePhase, GateSpec, GateTiming, Inconclusive};
+use super::raw::{RawGate, RawInconclusive, RawPhase};
+use super::units::table_to_json;
 
 impl GateSpec {
     /// The gate with every setting, defaults included, as `sluice plan` shows it.
@@ -20,6 +21,17 @@ impl GateSpec {
                 format!("http {url} status={status}{body}")
             }
             GateCheck::Tcp { address } => format!("tcp {address}"),
+            GateCheck::Plugin {
+                plugin,
+                config,
+                inconclusive,
+            } => {
+                let inconclusive = match inconclusive {
+                    Inconclusive::Fail => "fail",
+                    Inconclusive::Pass => "pass",
+                };
+                format!("plugin {plugin} config={config} inconclusive={inconclusive}")
+            }
         };
         let phase = match self.phase {
             GatePhase::Staged => "staged",
@@ -40,13 +52,19 @@ impl GateSpec {
     }
 }
 
-/// Converts one gate table.
-pub(super) fn gate(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateSpec, PlanError> {
+/// Converts the gate at `position` of unit `unit`'s `gates`.
+pub(super) fn gate(
+    cx: &Converter<'_>,
+    unit: &str,
+    position: usize,
+    raw: &Spanned<RawGate>,
+) -> Result<GateSpec, PlanError> {
     let spec = raw.get_ref();
-    let check = check(cx, raw)?;
+    let check = check(cx, unit, position, raw)?;
     let probed = match &check {
-        GateCheck::Http { url, .. } => url,
-        GateCheck::Tcp { address } => address,
+        GateCheck::Http { url, .. } => url.clone(),
+        GateCheck::Tcp { address } => address.clone(),
+        GateCheck::Plugin { config, .. } => config.to_string(),
     };
     let phase = match spec.phase {
         Some(RawPhase::Staged) => GatePhase::Staged,
@@ -61,10 +79,28 @@ pub(super) fn gate(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateSpe
     })
 }
 
-fn check(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateCheck, PlanError> {
+fn check(
+    cx: &Converter<'_>,
+    unit: &str,
+    position: usize,
+    raw: &Spanned<RawGate>,
+) -> Result<GateCheck, PlanError> {
     let spec = raw.get_ref();
-    match (&spec.http, &spec.tcp) {
-        (Some(url), None) => {
+    if spec.plugin.is_none() && (spec.config.is_some() || spec.inconclusive.is_some()) {
+        let position = position.to_string();
+        let key = if spec.config.is_some() {
+            "config"
+        } else {
+            "inconclusive"
+        };
+        return Err(cx.error_at_key(
+            &["units", unit, "gates", &position, key],
+            format!("`{key}` applies to plugin gates only: add `plugin = \"NAME\"` or remove it"),
+        ));
+    }
+    match (&spec.http, &spec.tcp, &spec.plugin) {
+        (None, None, Some(plugin)) => plugin_check(cx, unit, position, spec, plugin),
+        (Some(url), None, None) => {
             let status = match &spec.status {
                 Some(status) if !(100..=599).contains(status.get_ref()) => {
                     return Err(cx.error_at_span(
@@ -84,7 +120,7 @@ fn check(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateCheck, PlanEr
                 body: spec.body.as_ref().map(|body| body.get_ref().clone()),
             })
         }
-        (None, Some(address)) => {
+        (None, Some(address), None) => {
             let http_only = spec
                 .status
                 .as_ref()
@@ -102,9 +138,43 @@ fn check(cx: &Converter<'_>, raw: &Spanned<RawGate>) -> Result<GateCheck, PlanEr
         }
         _ => Err(cx.error_at_span(
             raw.span(),
-            "a gate needs exactly one probe: expected `http = \"URL\"` or `tcp = \"HOST:PORT\"`",
+            "a gate needs exactly one probe: expected `http = \"URL\"`, `tcp = \"HOST:PORT\"` or \
+             `plugin = \"NAME\"`",
         )),
     }
+}
+
+/// `plugin = "NAME"` with its `config` table and `inconclusive`.
+fn plugin_check(
+    cx: &Converter<'_>,
+    unit: &str,
+    position: usize,
+    spec: &RawGate,
+    plugin: &Spanned<String>,
+) -> Result<GateCheck, PlanError> {
+    if let Some(span) = spec
+        .status
+        .as_ref()
+        .map(Spanned::span)
+        .or_else(|| spec.body.as_ref().map(Spanned::span))
+    {
+        return Err(cx.error_at_span(
+            span,
+            "`status` and `body` apply to http gates only: remove it from this plugin gate",
+        ));
+    }
+    let mut path = ["units", unit, "gates", &position.to_string(), "config"]
+        .map(str::to_owned)
+        .to_vec();
+    let config = table_to_json(cx, &spec.config.clone().unwrap_or_default(), &mut path)?;
+    Ok(GateCheck::Plugin {
+        plugin: plugin.get_ref().clone(),
+        config,
+        inconclusive: match spec.inconclusive {
+            Some(RawInconclusive::Pass) => Inconclusive::Pass,
+            Some(RawInconclusive::Fail) | None => Inconclusive::Fail,
+        },
+    })
 }
 
 /// The gate's timing; an unset `start_period` is the whole deadline for a staged gate (a new
@@ -154,7 +224,7 @@ fn threshold(
 mod tests {
     use std::time::Duration;
 
-    use crate::plan::model::{GateCheck, GatePhase, GateTiming};
+    use crate::plan::model::{GateCheck, GatePhase, GateTiming, Inconclusive};
     use crate::plan::test_support::{error_of, parse_with};
 
     fn unit_with_gates(gates: &str) -> String {
@@ -236,6 +306,55 @@ mod tests {
         assert!(
             error.message.contains("apply to http gates only"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_plugin_gate_keeps_its_config_as_json_and_says_what_inconclusive_counts_as() {
+        let plan = parse_with(&unit_with_gates(
+            "{ plugin = \"p\", config = { query = 'up{version=\"${version}\"}', max = 0.05 }, inconclusive = \"pass\" }, { plugin = \"p\", config = { min = 1 } }",
+        ))
+        .unwrap();
+        let gates = &plan.units["u"].gates;
+        assert_eq!(
+            gates[0].check,
+            GateCheck::Plugin {
+                plugin: "p".to_owned(),
+                config: serde_json::json!({ "query": "up{version=\"${version}\"}", "max": 0.05 }),
+                inconclusive: Inconclusive::Pass,
+            }
+        );
+        assert_eq!(gates[0].phase, GatePhase::Live);
+        assert!(
+            gates[1]
+                .describe()
+                .starts_with(r#"plugin p config={"min":1} inconclusive=fail phase=live"#),
+            "{}",
+            gates[1].describe()
+        );
+    }
+
+    #[test]
+    fn plugin_keys_on_a_probe_gate_and_http_keys_on_a_plugin_gate_are_refused_where_they_are() {
+        let config = error_of(&unit_with_gates("{ tcp = \"a:1\", config = { max = 1 } }"));
+        assert_eq!(
+            config.message,
+            "`config` applies to plugin gates only: add `plugin = \"NAME\"` or remove it"
+        );
+        assert_eq!((config.line, config.col), (10, 34), "{config}");
+        let status = error_of(&unit_with_gates("{ plugin = \"p\", status = 200 }"));
+        assert!(
+            status.message.contains("apply to http gates only"),
+            "{status}"
+        );
+    }
+
+    #[test]
+    fn a_gate_naming_an_undeclared_plugin_is_refused_at_its_plugin_key() {
+        let error = error_of(&unit_with_gates("{ plugin = \"nope\" }"));
+        assert_eq!(
+            error.message,
+            "unknown gate plugin `nope`: expected one of `p` in `[plugins]`"
         );
     }
 

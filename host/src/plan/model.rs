@@ -142,6 +142,74 @@ pub struct Grants {
     /// `docker`: names of Docker engines (from `[docker]`, or `default`) the plugin may use;
     /// empty means [`DEFAULT_DOCKER_ENGINE`] alone.
     pub docker: Vec<String>,
+    /// `haproxy`: HAProxy backends the plugin may drive through a runtime API.
+    pub haproxy: Vec<HaproxyGrant>,
+}
+
+/// One `haproxy` grant, `"ADDRESS:PORT/BACKEND"`: the backend `BACKEND` (or every backend, `*`)
+/// of the HAProxy whose runtime API listens on `ADDRESS:PORT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaproxyGrant {
+    /// The runtime API's address (`stats socket ipv4@ADDRESS:PORT`).
+    pub api: std::net::SocketAddr,
+    /// The backend; none for `*` (every backend).
+    pub backend: Option<HaproxyName>,
+}
+
+impl HaproxyGrant {
+    /// Whether the grant covers `backend` of the runtime API at `api`.
+    pub fn covers(&self, api: std::net::SocketAddr, backend: &HaproxyName) -> bool {
+        self.api == api
+            && self
+                .backend
+                .as_ref()
+                .is_none_or(|granted| granted == backend)
+    }
+}
+
+impl std::fmt::Display for HaproxyGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.backend {
+            Some(backend) => write!(f, "{}/{backend}", self.api),
+            None => write!(f, "{}/*", self.api),
+        }
+    }
+}
+
+/// A backend or server name HAProxy's runtime API reads as one word: 1 to
+/// [`HaproxyName::MAX_LEN`] letters, digits, `.`, `-`, `_` or `:` (what HAProxy allows in proxy
+/// and server names). Nothing else can appear in it, so a command composed with it is exactly
+/// one command.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HaproxyName(String);
+
+impl HaproxyName {
+    /// The longest name accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// `name`, if HAProxy reads it as one name; otherwise why not.
+    pub fn new(name: &str) -> Result<HaproxyName, String> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':');
+        if name.is_empty() || name.len() > Self::MAX_LEN || !name.chars().all(allowed) {
+            return Err(format!(
+                "{name:?} is not an HAProxy name: expected 1 to {} letters, digits, `.`, `-`, `_` \
+                 or `:`",
+                Self::MAX_LEN
+            ));
+        }
+        Ok(HaproxyName(name.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HaproxyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// One granted HTTP origin: `"ORIGIN"` or `{ origin = "ORIGIN", internal = true }`.
@@ -202,13 +270,37 @@ pub struct Unit {
     pub depends_on: Vec<String>,
     /// Globs of the files the unit is built from (change detection).
     pub paths: Vec<String>,
-    /// `shift`: traffic percentages to step through before 100, e.g. `[10, 50]`.
-    pub shift_steps: Vec<u8>,
+    /// `steps` (or `shift`, its short form): the canary steps between staging and the cut-over,
+    /// in order; the cut-over at 100 follows the last one unless it is `weight = 100`.
+    pub steps: Vec<Step>,
     /// `engines`: the Docker engines (a fleet of hosts) the unit rolls across, one deployment per
     /// engine (see [`Unit::members`]); empty for a unit deployed once.
     pub engines: Vec<String>,
     /// `max_unavailable`: how many engines of the fleet are updated at the same time (default 1).
     pub max_unavailable: usize,
+}
+
+/// One canary step of a unit (Argo Rollouts' `setWeight`, `pause: {duration}` and `pause: {}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `{ weight = N }`: `shift(N)`, then the live gates; 100 is the cut-over.
+    Weight(u8),
+    /// `{ wait = "1m" }`: stay at the current weight this long.
+    Wait(Duration),
+    /// `{ pause = true }`: stop at the current weight until a person runs `sluice resume` (or
+    /// `sluice abort`).
+    Pause,
+}
+
+impl std::fmt::Display for Step {
+    /// The step as `sluice plan` and the journal show it: `weight 10%`, `wait 1m`, `pause`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Weight(percent) => write!(f, "weight {percent}%"),
+            Step::Wait(duration) => write!(f, "wait {}", humantime::format_duration(*duration)),
+            Step::Pause => f.write_str("pause"),
+        }
+    }
 }
 
 /// The separator between a unit's name and an engine's in the name of a fleet member
@@ -248,6 +340,16 @@ impl Unit {
             .unwrap_or(&self.name)
     }
 
+    /// The steps that run, in order: those of the plan, then the cut-over (`weight 100`) unless
+    /// the plan ends with it. Step numbers people see count from 1 in this list.
+    pub fn rollout(&self) -> Vec<Step> {
+        let mut steps = self.steps.clone();
+        if !steps.contains(&Step::Weight(100)) {
+            steps.push(Step::Weight(100));
+        }
+        steps
+    }
+
     /// The engine a fleet member deploys to (`${engine}`).
     pub fn engine(&self) -> Option<&str> {
         match self.engines.as_slice() {
@@ -285,6 +387,43 @@ pub enum GateCheck {
         /// The address.
         address: String,
     },
+    /// `plugin = "NAME"`: a gate plugin's `check` must pass.
+    Plugin {
+        /// The gate plugin (a key of `[plugins]`).
+        plugin: String,
+        /// The `config` table as JSON, before interpolation; `${version}`, `${unit}` and
+        /// `${environment}` stay for the plugin (see [`PLUGIN_VARIABLES`]).
+        config: serde_json::Value,
+        /// `inconclusive`: what a check that could not tell counts as.
+        inconclusive: Inconclusive,
+    },
+}
+
+/// The variables the host leaves in a gate plugin's config: the plugin has their values in its
+/// gate context, quotes them for its own query language, and evaluates the same config for the
+/// baseline version.
+pub const PLUGIN_VARIABLES: &[&str] = &["version", "unit", "environment"];
+
+/// What an inconclusive check of a gate plugin counts as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Inconclusive {
+    /// `inconclusive = "fail"` (the default): a failed probe.
+    #[default]
+    Fail,
+    /// `inconclusive = "pass"`: a successful probe.
+    Pass,
+}
+
+impl GateCheck {
+    /// What the gate probes or asks, for events, the journal and errors: the URL, `tcp ADDRESS`,
+    /// `plugin NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            GateCheck::Http { url, .. } => url.clone(),
+            GateCheck::Tcp { address } => format!("tcp {address}"),
+            GateCheck::Plugin { plugin, .. } => format!("plugin {plugin}"),
+        }
+    }
 }
 
 /// When a gate runs.

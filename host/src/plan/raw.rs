@@ -95,6 +95,7 @@ pub(super) struct RawGrants {
     pub images: Vec<Spanned<String>>,
     pub databases: Vec<String>,
     pub docker: Vec<String>,
+    pub haproxy: Vec<Spanned<String>>,
 }
 
 /// One entry of `grants.http`: an origin string, or `{ origin = "...", internal = true }`.
@@ -184,11 +185,21 @@ pub(super) struct RawUnit {
     pub paths: Vec<String>,
     #[serde(default)]
     pub shift: Vec<Spanned<i64>>,
+    pub steps: Option<Vec<Spanned<RawStep>>>,
     #[serde(default)]
     pub gates: Vec<Spanned<RawGate>>,
     #[serde(default)]
     pub engines: Vec<Spanned<String>>,
     pub max_unavailable: Option<Spanned<i64>>,
+}
+
+/// One entry of a unit's `steps`: exactly one of its keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub weight: Option<Spanned<i64>>,
+    pub wait: Option<Spanned<String>>,
+    pub pause: Option<Spanned<bool>>,
 }
 
 /// One entry of a unit's `gates`.
@@ -197,6 +208,9 @@ pub(super) struct RawUnit {
 pub(super) struct RawGate {
     pub http: Option<Spanned<String>>,
     pub tcp: Option<Spanned<String>>,
+    pub plugin: Option<Spanned<String>>,
+    pub config: Option<toml::Table>,
+    pub inconclusive: Option<RawInconclusive>,
     pub status: Option<Spanned<u16>>,
     pub body: Option<Spanned<String>>,
     pub phase: Option<RawPhase>,
@@ -208,6 +222,14 @@ pub(super) struct RawGate {
     pub deadline: Option<Spanned<String>>,
     pub soak: Option<Spanned<String>>,
     pub start_period: Option<Spanned<String>>,
+}
+
+/// `inconclusive` of a plugin gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawInconclusive {
+    Pass,
+    Fail,
 }
 
 /// `phase` of a gate.

@@ -6,8 +6,9 @@ use serde_spanned::Spanned;
 use super::convert::Converter;
 use super::error::PlanError;
 use super::gate_spec::gate;
-use super::model::Unit;
-use super::raw::RawUnit;
+use super::model::{Step, Unit};
+use super::quantity::parse_duration;
+use super::raw::{RawStep, RawUnit};
 
 /// Converts one `[units.NAME]` table.
 pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit, PlanError> {
@@ -20,11 +21,12 @@ pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit
         gates: raw
             .gates
             .iter()
-            .map(|spec| gate(cx, spec))
+            .enumerate()
+            .map(|(position, spec)| gate(cx, name, position, spec))
             .collect::<Result<_, _>>()?,
         depends_on: raw.depends_on.clone(),
         paths: paths(cx, name, &raw.paths)?,
-        shift_steps: shift_steps(cx, &raw.shift)?,
+        steps: steps(cx, raw)?,
         engines: raw.engines.iter().map(|e| e.get_ref().clone()).collect(),
         max_unavailable: max_unavailable(cx, raw)?,
     })
@@ -73,8 +75,93 @@ fn max_unavailable(cx: &Converter<'_>, raw: &RawUnit) -> Result<usize, PlanError
         })
 }
 
-/// `shift`: integers 1..=99, strictly increasing.
-fn shift_steps(cx: &Converter<'_>, raw: &[Spanned<i64>]) -> Result<Vec<u8>, PlanError> {
+/// `steps`, or `shift` (`shift = [10, 50]` is short for `steps = [{ weight = 10 }, { weight = 50 }]`),
+/// not both.
+fn steps(cx: &Converter<'_>, raw: &RawUnit) -> Result<Vec<Step>, PlanError> {
+    let Some(steps) = &raw.steps else {
+        return shift_steps(cx, &raw.shift);
+    };
+    if let Some(shift) = raw.shift.first() {
+        return Err(cx.error_at_span(
+            shift.span(),
+            "`shift` and `steps` both given: `shift = [10, 50]` is short for \
+             `steps = [{ weight = 10 }, { weight = 50 }]`; keep one",
+        ));
+    }
+    let mut converted: Vec<Step> = Vec::with_capacity(steps.len());
+    let mut last_weight: Option<u8> = None;
+    for spec in steps {
+        if last_weight == Some(100) {
+            return Err(cx.error_at_span(
+                spec.span(),
+                "a step after `weight = 100`: the cut-over at 100 is the last step",
+            ));
+        }
+        let step = step(cx, spec)?;
+        if let (Step::Pause, Some(at), false) =
+            (step, &spec.get_ref().pause, raw.engines.is_empty())
+        {
+            return Err(cx.error_at_span(
+                at.span(),
+                "a `pause` step does not go with `engines`: a fleet rolls out member by member; \
+                 use `wait` steps",
+            ));
+        }
+        if let (Step::Weight(percent), Some(at)) = (step, &spec.get_ref().weight) {
+            increasing(cx, "weight", last_weight, percent, at.span())?;
+            last_weight = Some(percent);
+        }
+        converted.push(step);
+    }
+    Ok(converted)
+}
+
+/// One entry of `steps`: exactly one of `weight = 1..=100`, `wait = "DURATION"` (positive),
+/// `pause = true`.
+fn step(cx: &Converter<'_>, spec: &Spanned<RawStep>) -> Result<Step, PlanError> {
+    match spec.get_ref() {
+        RawStep { weight: Some(weight), wait: None, pause: None } => u8::try_from(*weight.get_ref())
+            .ok()
+            .filter(|percent| (1..=100).contains(percent))
+            .map(Step::Weight)
+            .ok_or_else(|| {
+                cx.error_at_span(
+                    weight.span(),
+                    format!(
+                        "invalid weight {}: expected a percentage from 1 to 100 (100 is the cut-over)",
+                        weight.get_ref()
+                    ),
+                )
+            }),
+        RawStep { weight: None, wait: Some(wait), pause: None } => parse_duration(wait.get_ref())
+            .and_then(|duration| {
+                if duration.is_zero() {
+                    Err(format!("invalid wait `{}`: expected a positive duration such as 30s or 5m", wait.get_ref()))
+                } else {
+                    Ok(Step::Wait(duration))
+                }
+            })
+            .map_err(|message| cx.error_at_span(wait.span(), message)),
+        RawStep { weight: None, wait: None, pause: Some(pause) } => {
+            if *pause.get_ref() {
+                Ok(Step::Pause)
+            } else {
+                Err(cx.error_at_span(
+                    pause.span(),
+                    "`pause = false` is no step: expected `pause = true` (or remove the step)",
+                ))
+            }
+        }
+        _ => Err(cx.error_at_span(
+            spec.span(),
+            "a step needs exactly one key: expected `{ weight = 10 }`, `{ wait = \"1m\" }` or \
+             `{ pause = true }`",
+        )),
+    }
+}
+
+/// `shift`: integers 1..=99, strictly increasing, each a weight step.
+fn shift_steps(cx: &Converter<'_>, raw: &[Spanned<i64>]) -> Result<Vec<Step>, PlanError> {
     let mut steps: Vec<u8> = Vec::with_capacity(raw.len());
     for step in raw {
         let percent = u8::try_from(*step.get_ref())
@@ -89,18 +176,37 @@ fn shift_steps(cx: &Converter<'_>, raw: &[Spanned<i64>]) -> Result<Vec<u8>, Plan
                     ),
                 )
             })?;
-        if let Some(&previous) = steps.last().filter(|&&previous| previous >= percent) {
-            return Err(cx.error_at_span(
-                step.span(),
-                format!("traffic step {percent} after {previous}: expected strictly increasing percentages"),
-            ));
-        }
+        increasing(
+            cx,
+            "traffic step",
+            steps.last().copied(),
+            percent,
+            step.span(),
+        )?;
         steps.push(percent);
     }
-    Ok(steps)
+    Ok(steps.into_iter().map(Step::Weight).collect())
 }
 
-fn table_to_json(
+/// Refuses a `what` (weight) of `percent` at `span` that does not come after `previous`.
+fn increasing(
+    cx: &Converter<'_>,
+    what: &str,
+    previous: Option<u8>,
+    percent: u8,
+    span: std::ops::Range<usize>,
+) -> Result<(), PlanError> {
+    match previous.filter(|&previous| previous >= percent) {
+        Some(previous) => Err(cx.error_at_span(
+            span,
+            format!("{what} {percent} after {previous}: expected strictly increasing percentages"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A TOML table as JSON, its values checked as at `path` (for errors).
+pub(super) fn table_to_json(
     cx: &Converter<'_>,
     table: &toml::Table,
     path: &mut Vec<String>,
@@ -161,6 +267,9 @@ fn value_to_json(
 mod tests {
     use serde_json::json;
 
+    use std::time::Duration;
+
+    use crate::plan::model::Step;
     use crate::plan::test_support::{error_of, parse_with};
 
     fn unit_with(lines: &str) -> String {
@@ -188,8 +297,8 @@ mod tests {
     #[test]
     fn shift_steps_must_be_increasing_percentages_below_100() {
         assert_eq!(
-            parse_with(&unit_with("shift = [10, 50]")).unwrap().units["u"].shift_steps,
-            vec![10, 50]
+            parse_with(&unit_with("shift = [10, 50]")).unwrap().units["u"].steps,
+            vec![Step::Weight(10), Step::Weight(50)]
         );
         let too_big = error_of(&unit_with("shift = [10, 100]"));
         assert!(
@@ -200,6 +309,71 @@ mod tests {
         assert!(
             backwards.message.starts_with("traffic step 10 after 50"),
             "{backwards}"
+        );
+    }
+
+    #[test]
+    fn steps_are_weights_waits_and_pauses_and_the_cut_over_follows_them() {
+        let plan = parse_with(&unit_with(
+            "steps = [{ weight = 10 }, { wait = \"1m\" }, { weight = 50 }, { pause = true }]",
+        ))
+        .unwrap();
+        let unit = &plan.units["u"];
+        let given = [
+            Step::Weight(10),
+            Step::Wait(Duration::from_secs(60)),
+            Step::Weight(50),
+            Step::Pause,
+        ];
+        assert_eq!(unit.steps, given);
+        assert_eq!(unit.rollout(), [&given[..], &[Step::Weight(100)]].concat());
+        let explicit =
+            parse_with(&unit_with("steps = [{ pause = true }, { weight = 100 }]")).unwrap();
+        assert_eq!(
+            explicit.units["u"].rollout(),
+            [Step::Pause, Step::Weight(100)]
+        );
+    }
+
+    #[test]
+    fn each_bad_step_is_refused_saying_why() {
+        for (steps, why) in [
+            (
+                "[{ weight = 0 }]",
+                "invalid weight 0: expected a percentage from 1 to 100",
+            ),
+            ("[{ weight = 101 }]", "invalid weight 101"),
+            (
+                "[{ weight = 50 }, { weight = 10 }]",
+                "weight 10 after 50: expected strictly increasing",
+            ),
+            (
+                "[{ wait = \"0s\" }]",
+                "invalid wait `0s`: expected a positive duration",
+            ),
+            ("[{ wait = \"soon\" }]", "invalid duration `soon`"),
+            ("[{ pause = false }]", "`pause = false` is no step"),
+            (
+                "[{ weight = 10, pause = true }]",
+                "a step needs exactly one key",
+            ),
+            ("[{}]", "a step needs exactly one key"),
+            (
+                "[{ weight = 100 }, { pause = true }]",
+                "a step after `weight = 100`",
+            ),
+            (
+                "[{ pause = true }]\nengines = [\"default\"]",
+                "a `pause` step does not go with `engines`",
+            ),
+        ] {
+            let error = error_of(&unit_with(&format!("steps = {steps}")));
+            assert!(error.message.starts_with(why), "{steps}: {error}");
+        }
+        let both = error_of(&unit_with("shift = [10]\nsteps = [{ weight = 50 }]"));
+        assert!(
+            both.message.starts_with("`shift` and `steps` both given"),
+            "{both}"
         );
     }
 

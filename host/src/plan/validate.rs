@@ -120,6 +120,20 @@ fn check_units(plan: &Plan) -> Result<(), PlanError> {
             ));
         }
         check_engines(plan, unit)?;
+        for (position, gate) in unit.gates.iter().enumerate() {
+            if let GateCheck::Plugin { plugin, .. } = &gate.check
+                && !plan.plugins.contains_key(plugin)
+            {
+                return Err(error(
+                    plan,
+                    &["units", name, "gates", &position.to_string(), "plugin"],
+                    format!(
+                        "unknown gate plugin `{plugin}`: {} in `[plugins]`",
+                        declared(plan.plugins.keys())
+                    ),
+                ));
+            }
+        }
         for (position, dependency) in unit.depends_on.iter().enumerate() {
             if dependency == name || !plan.units.contains_key(dependency) {
                 let others = plan.units.keys().filter(|other| *other != name);
@@ -247,6 +261,22 @@ fn check_references(plan: &Plan) -> Result<(), PlanError> {
                     .chain(body.as_deref().map(|body| ("body", body)))
                     .collect(),
                 GateCheck::Tcp { address } => vec![("tcp", address.as_str())],
+                GateCheck::Plugin {
+                    plugin: gate_plugin,
+                    config,
+                    ..
+                } => {
+                    // A secret in a gate plugin's config goes to that plugin: it must be granted it.
+                    let mut path = ["units", name, "gates", &position, "config"]
+                        .map(str::to_owned)
+                        .to_vec();
+                    let place = Place::Gate {
+                        plugin: &plan.plugins[gate_plugin],
+                        fleet,
+                    };
+                    check_json(plan, config, &mut path, place)?;
+                    continue;
+                }
             };
             for (key, text) in strings {
                 check_string(

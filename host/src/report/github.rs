@@ -211,7 +211,13 @@ impl Output for GitHubOutput {
             } if !matches!(outcome, Outcome::Succeeded | Outcome::Unchanged) => {
                 let title = format!("{unit} {version}: {}", outcome.as_str());
                 let why = reason.as_deref().unwrap_or(outcome.as_str());
-                self.print(&command("error", &[("title", &title)], why));
+                // A pause waits for a person: a notice, not an error.
+                let level = if *outcome == Outcome::Paused {
+                    "notice"
+                } else {
+                    "error"
+                };
+                self.print(&command(level, &[("title", &title)], why));
             }
             Event::DeploymentFinished { outcome, .. } => {
                 let record = std::mem::take(&mut *record);

@@ -1,8 +1,8 @@
 //! `--junit FILE`: the deployment as JUnit XML, the report format GitLab, Jenkins and Buildkite
 //! read. One `<testsuite>` per deployment (`apply staging`), one `<testcase>` per unit: a unit
 //! that succeeded or was already live passes, one that rolled back is a `<failure>`, one that
-//! failed without a rollback is an `<error>`, one not attempted is `<skipped>`. Each case's
-//! `<system-out>` lists its gate verdicts. Written when the deployment finishes.
+//! failed without a rollback is an `<error>`, one not attempted or paused at a `pause` step is
+//! `<skipped>`. Each case's `<system-out>` lists its gate verdicts. Written when the deployment finishes.
 
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
@@ -64,6 +64,7 @@ fn verdict(outcome: Outcome) -> Option<(&'static str, &'static str)> {
         Outcome::RolledBack => Some(("failure", "rolled-back")),
         Outcome::Failed | Outcome::Running => Some(("error", "failed")),
         Outcome::Skipped => Some(("skipped", "skipped")),
+        Outcome::Paused => Some(("skipped", "paused")),
     }
 }
 

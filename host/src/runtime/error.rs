@@ -72,6 +72,19 @@ pub enum RuntimeError {
         /// Why.
         message: String,
     },
+    /// A call the plugin's world does not have: a strategy call of a gate plugin, or `check` of a
+    /// strategy plugin.
+    #[error("plugin `{plugin}` cannot answer `{call}`: it is {}, and `{call}` needs a {needed} plugin", exports.describe())]
+    WrongWorld {
+        /// The plugin's name.
+        plugin: String,
+        /// The call asked for.
+        call: &'static str,
+        /// The world the call needs.
+        needed: super::World,
+        /// The world the plugin targets.
+        exports: super::World,
+    },
     /// The engine or the cache could not be set up.
     #[error("wasm runtime: {0}")]
     Engine(String),
@@ -105,6 +118,7 @@ impl RuntimeError {
             | RuntimeError::NotGranted { .. }
             | RuntimeError::Unsupported { .. }
             | RuntimeError::Link { .. }
+            | RuntimeError::WrongWorld { .. }
             | RuntimeError::Capability(_) => true,
             RuntimeError::Engine(_) | RuntimeError::Ticker(_) | RuntimeError::Trap { .. } => false,
         }

@@ -20,6 +20,6 @@ pub use cache::CacheOutcome;
 pub use engine::Runtime;
 pub use error::RuntimeError;
 pub use imports::{ImportNeed, classify};
-pub use plugin::{Call, Interfaces, LoadedPlugin, Planned};
+pub use plugin::{Call, Interfaces, LoadedPlugin, Planned, World};
 pub use source::ComponentBytes;
 pub use store::{MAX_HOST_CALL_BYTES, MAX_OPEN_RESOURCES};

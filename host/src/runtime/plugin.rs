@@ -19,9 +19,10 @@ use crate::caps::Provision;
 use crate::caps::calls::CallRecorder;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
-use crate::wit::PluginPre;
+use crate::wit::gate::{GateContext, Guest as Gate, Verdict};
 use crate::wit::types::{Change, Context, Diagnostic, Error, PluginInfo, Staged};
 use crate::wit::v0_1::exports::sluice::deploy::strategy::Guest as Strategy;
+use crate::wit::{GatePlugin, GatePluginPre, Plugin, PluginPre};
 
 /// Extra time allowed past the epoch deadline for a call blocked in a host function
 /// (an HTTP request) before the host gives up on it.
@@ -49,6 +50,8 @@ pub enum Call {
     Finalize,
     /// `rollback`
     Rollback,
+    /// `check` (a gate plugin's)
+    Check,
 }
 
 impl Call {
@@ -63,6 +66,7 @@ impl Call {
             Call::Shift => "shift",
             Call::Finalize => "finalize",
             Call::Rollback => "rollback",
+            Call::Check => "check",
         }
     }
 }
@@ -71,6 +75,53 @@ impl std::fmt::Display for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Which world a component targets, told by what it exports: what the plan may use it as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum World {
+    /// `plugin`, exporting `strategy`: it deploys a unit.
+    Strategy,
+    /// `gate-plugin`, exporting `gate`: it checks a deployed version in a gate.
+    Gate,
+}
+
+impl World {
+    /// The world a component exporting `exports` targets: the one whose interface of the 0.1
+    /// series it exports (none: neither, and it cannot be linked as either).
+    pub fn of(exports: &[String]) -> Option<World> {
+        let exports_interface = |interface: &str| exports.iter().any(|e| e.starts_with(interface));
+        if exports_interface("sluice:deploy/strategy@0.1.") {
+            Some(World::Strategy)
+        } else if exports_interface("sluice:deploy/gate@0.1.") {
+            Some(World::Gate)
+        } else {
+            None
+        }
+    }
+
+    /// What a plugin of this world is, for messages: `a strategy plugin`, `a gate plugin`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            World::Strategy => "a strategy plugin (it exports `strategy`)",
+            World::Gate => "a gate plugin (it exports `gate`)",
+        }
+    }
+}
+
+impl std::fmt::Display for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            World::Strategy => "strategy",
+            World::Gate => "gate",
+        })
+    }
+}
+
+/// The linked component, by world.
+enum Pre {
+    Strategy(PluginPre<StoreState>),
+    Gate(GatePluginPre<StoreState>),
 }
 
 /// What `plan` returned, with the notes the plugin made while planning.
@@ -98,13 +149,15 @@ pub struct LoadedPlugin {
     pub cache: CacheOutcome,
     limits: Limits,
     engine: Engine,
-    pre: PluginPre<StoreState>,
+    pre: Pre,
     recorder: Option<CallRecorder>,
 }
 
 impl Runtime {
     /// Compiles (or loads from cache) `bytes` as plugin `name`, refuses it if its imports need
-    /// anything `grants` does not give, and links it. `grants: None` is for inspection only
+    /// anything `grants` does not give, and links it as the world it exports (see [`World::of`];
+    /// a component exporting neither is linked as a strategy, which fails naming the missing
+    /// export). `grants: None` is for inspection only
     /// (`sluice plugins inspect`): imports are not checked, and calls must be made with a
     /// provision that grants nothing.
     pub fn load(
@@ -127,7 +180,12 @@ impl Runtime {
             .map_err(link_error)?
             .instantiate_pre(&component)
             .map_err(link_error)?;
-        let pre = PluginPre::new(instance_pre).map_err(link_error)?;
+        let pre = match World::of(&exports) {
+            Some(World::Gate) => Pre::Gate(GatePluginPre::new(instance_pre).map_err(link_error)?),
+            Some(World::Strategy) | None => {
+                Pre::Strategy(PluginPre::new(instance_pre).map_err(link_error)?)
+            }
+        };
         Ok(LoadedPlugin {
             name: name.to_owned(),
             sha256: bytes.sha256.clone(),
@@ -199,37 +257,96 @@ impl LoadedPlugin {
         self.recorder = Some(recorder);
     }
 
-    /// Runs `call` in a fresh instance reaching what `provision` allows: `work` calls into the
-    /// plugin's strategy, within the deadline; a trap, the deadline or a limit becomes a
-    /// [`RuntimeError::Trap`] naming the cause. Its host calls go to the recorder, if any.
-    async fn call<R>(
+    /// The world the plugin targets.
+    pub fn world(&self) -> World {
+        match self.pre {
+            Pre::Strategy(_) => World::Strategy,
+            Pre::Gate(_) => World::Gate,
+        }
+    }
+
+    /// Runs a `call` of a strategy plugin (see [`LoadedPlugin::call`]); a gate plugin cannot
+    /// answer the lifecycle calls.
+    async fn strategy_call<R>(
         &self,
         provision: &Provision,
         call: Call,
         work: impl AsyncFnOnce(&Strategy, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
-        let run = self.run(provision, call, work);
+        let Pre::Strategy(pre) = &self.pre else {
+            return Err(self.wrong_world(call, World::Strategy));
+        };
+        self.call(
+            provision,
+            call,
+            async |store| pre.instantiate_async(store).await,
+            async |plugin: Plugin, store| work(plugin.sluice_deploy_strategy(), store).await,
+        )
+        .await
+    }
+
+    /// Runs `call` of a gate plugin (see [`LoadedPlugin::call`]); a strategy plugin cannot
+    /// answer it.
+    async fn gate_call<R>(
+        &self,
+        provision: &Provision,
+        call: Call,
+        work: impl AsyncFnOnce(&Gate, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        let Pre::Gate(pre) = &self.pre else {
+            return Err(self.wrong_world(call, World::Gate));
+        };
+        self.call(
+            provision,
+            call,
+            async |store| pre.instantiate_async(store).await,
+            async |plugin: GatePlugin, store| work(plugin.sluice_deploy_gate(), store).await,
+        )
+        .await
+    }
+
+    /// [`RuntimeError::WrongWorld`]: `call` needs a plugin of world `needed`.
+    fn wrong_world(&self, call: Call, needed: World) -> RuntimeError {
+        RuntimeError::WrongWorld {
+            plugin: self.name.clone(),
+            call: call.name(),
+            needed,
+            exports: self.world(),
+        }
+    }
+
+    /// Runs `call` in a fresh instance (made by `instantiate`) reaching what `provision` allows:
+    /// `work` calls into it, within the deadline; a trap, the deadline or a limit becomes a
+    /// [`RuntimeError::Trap`] naming the cause. Its host calls go to the recorder, if any.
+    async fn call<I, R>(
+        &self,
+        provision: &Provision,
+        call: Call,
+        instantiate: impl AsyncFnOnce(&mut Store<StoreState>) -> wasmtime::Result<I>,
+        work: impl AsyncFnOnce(I, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        let run = self.run(provision, call, instantiate, work);
         match &self.recorder {
             Some(recorder) => run.with_subscriber(recorder.clone()).await,
             None => run.await,
         }
     }
 
-    async fn run<R>(
+    async fn run<I, R>(
         &self,
         provision: &Provision,
         call: Call,
-        work: impl AsyncFnOnce(&Strategy, &mut Store<StoreState>) -> wasmtime::Result<R>,
+        instantiate: impl AsyncFnOnce(&mut Store<StoreState>) -> wasmtime::Result<I>,
+        work: impl AsyncFnOnce(I, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
         let output = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let mut store = new_store(&self.engine, provision, &self.limits, &output)?;
-        let plugin = match self.pre.instantiate_async(&mut store).await {
+        let plugin = match instantiate(&mut store).await {
             Ok(plugin) => plugin,
             Err(e) => return Err(self.trap(call, &e, &store, &output)),
         };
         let deadline = self.limits.deadline + HOST_CALL_GRACE;
-        let worked =
-            tokio::time::timeout(deadline, work(plugin.sluice_deploy_strategy(), &mut store)).await;
+        let worked = tokio::time::timeout(deadline, work(plugin, &mut store)).await;
         let tail = output_tail(&output);
         if !tail.is_empty() {
             tracing::debug!(plugin = %self.name, "plugin output: {tail}");
@@ -291,22 +408,55 @@ impl LoadedPlugin {
         }
     }
 
-    /// `info()`.
+    /// `info()`, of either world.
     pub async fn info(&self, provision: &Provision) -> Result<PluginInfo, RuntimeError> {
-        self.call(provision, Call::Info, async |strategy, store| {
-            strategy.call_info(store).await
-        })
-        .await
+        match self.world() {
+            World::Strategy => {
+                self.strategy_call(provision, Call::Info, async |strategy, store| {
+                    strategy.call_info(store).await
+                })
+                .await
+            }
+            World::Gate => {
+                self.gate_call(provision, Call::Info, async |gate, store| {
+                    gate.call_info(store).await
+                })
+                .await
+            }
+        }
     }
 
-    /// `validate(config)`.
+    /// `validate(config)`, of either world.
     pub async fn validate(
         &self,
         provision: &Provision,
         config: &str,
     ) -> Result<Result<(), Vec<Diagnostic>>, RuntimeError> {
-        self.call(provision, Call::Validate, async |strategy, store| {
-            strategy.call_validate(store, config).await
+        match self.world() {
+            World::Strategy => {
+                self.strategy_call(provision, Call::Validate, async |strategy, store| {
+                    strategy.call_validate(store, config).await
+                })
+                .await
+            }
+            World::Gate => {
+                self.gate_call(provision, Call::Validate, async |gate, store| {
+                    gate.call_validate(store, config).await
+                })
+                .await
+            }
+        }
+    }
+
+    /// `check(ctx, config)` of a gate plugin; a strategy plugin cannot answer it.
+    pub async fn check(
+        &self,
+        provision: &Provision,
+        ctx: &GateContext,
+        config: &str,
+    ) -> Result<Result<Verdict, Error>, RuntimeError> {
+        self.gate_call(provision, Call::Check, async |gate, store| {
+            gate.call_check(store, ctx, config).await
         })
         .await
     }
@@ -319,7 +469,7 @@ impl LoadedPlugin {
         config: &str,
         current: Option<&str>,
     ) -> Result<Result<Planned, Error>, RuntimeError> {
-        self.call(provision, Call::Plan, async |strategy, store| {
+        self.strategy_call(provision, Call::Plan, async |strategy, store| {
             let planned = strategy
                 .call_plan(&mut *store, ctx, config, current)
                 .await?;
@@ -339,7 +489,7 @@ impl LoadedPlugin {
         config: &str,
         current: Option<&str>,
     ) -> Result<Result<String, Error>, RuntimeError> {
-        self.call(provision, Call::Prepare, async |strategy, store| {
+        self.strategy_call(provision, Call::Prepare, async |strategy, store| {
             strategy.call_prepare(store, ctx, config, current).await
         })
         .await
@@ -353,7 +503,7 @@ impl LoadedPlugin {
         config: &str,
         current: Option<&str>,
     ) -> Result<Result<Staged, Error>, RuntimeError> {
-        self.call(provision, Call::Stage, async |strategy, store| {
+        self.strategy_call(provision, Call::Stage, async |strategy, store| {
             strategy.call_stage(store, ctx, config, current).await
         })
         .await
@@ -368,7 +518,7 @@ impl LoadedPlugin {
         staged: &str,
         percent: u8,
     ) -> Result<Result<(), Error>, RuntimeError> {
-        self.call(provision, Call::Shift, async |strategy, store| {
+        self.strategy_call(provision, Call::Shift, async |strategy, store| {
             strategy
                 .call_shift(store, ctx, config, staged, percent)
                 .await
@@ -384,7 +534,7 @@ impl LoadedPlugin {
         config: &str,
         staged: &str,
     ) -> Result<Result<String, Error>, RuntimeError> {
-        self.call(provision, Call::Finalize, async |strategy, store| {
+        self.strategy_call(provision, Call::Finalize, async |strategy, store| {
             strategy.call_finalize(store, ctx, config, staged).await
         })
         .await
@@ -400,7 +550,7 @@ impl LoadedPlugin {
         snapshot: Option<&str>,
         current: Option<&str>,
     ) -> Result<Result<(), Error>, RuntimeError> {
-        self.call(provision, Call::Rollback, async |strategy, store| {
+        self.strategy_call(provision, Call::Rollback, async |strategy, store| {
             strategy
                 .call_rollback(store, ctx, config, staged, snapshot, current)
                 .await

@@ -26,6 +26,13 @@ pub enum JournalStep {
     LiveGate,
     /// `shift N`: `shift(N)` is called; `shift 100` is the cut-over.
     Shift(u8),
+    /// `wait`: a `wait` step begins (detail: how long).
+    Wait,
+    /// `pause`: the unit stops at a `pause` step (detail: the step and the weight, JSON).
+    Pause,
+    /// `resume`: a paused unit is taken up again by `sluice resume` or `sluice abort`, in a new
+    /// deployment (detail: what the pause kept — staged state, snapshot, step, weight — JSON).
+    Resume,
     /// `finalize`: the plugin's `finalize` is called.
     Finalize,
     /// `record`: a state is made the unit's current one (detail: that state).
@@ -42,7 +49,7 @@ pub enum JournalStep {
 
 impl JournalStep {
     /// Every step written without a parameter (all but [`JournalStep::Shift`]).
-    const FIXED: [JournalStep; 14] = [
+    const FIXED: [JournalStep; 17] = [
         JournalStep::Plan,
         JournalStep::Irreversible,
         JournalStep::Prepare,
@@ -57,6 +64,9 @@ impl JournalStep {
         JournalStep::Forget,
         JournalStep::Backup,
         JournalStep::Restore,
+        JournalStep::Wait,
+        JournalStep::Pause,
+        JournalStep::Resume,
     ];
 }
 
@@ -78,6 +88,9 @@ impl fmt::Display for JournalStep {
             JournalStep::Forget => "forget",
             JournalStep::Backup => "backup",
             JournalStep::Restore => "restore",
+            JournalStep::Wait => "wait",
+            JournalStep::Pause => "pause",
+            JournalStep::Resume => "resume",
         };
         f.write_str(text)
     }
@@ -134,7 +147,10 @@ mod tests {
                 | JournalStep::Rollback
                 | JournalStep::Forget
                 | JournalStep::Backup
-                | JournalStep::Restore => {}
+                | JournalStep::Restore
+                | JournalStep::Wait
+                | JournalStep::Pause
+                | JournalStep::Resume => {}
             }
         }
         steps
@@ -167,6 +183,9 @@ mod tests {
                 "forget",
                 "backup",
                 "restore",
+                "wait",
+                "pause",
+                "resume",
                 "shift 0",
                 "shift 25",
                 "shift 100"

@@ -113,4 +113,13 @@ pub trait Store: Send + Sync {
     fn record_snapshot(&self, snapshot: &SnapshotRecord) -> Result<(), StateError>;
     /// The backup `id`, if one was recorded.
     fn snapshot(&self, id: &str) -> Result<Option<SnapshotRecord>, StateError>;
+    /// Records, together, that `paused.unit` stopped at a pause step (its unit deployment ends
+    /// `paused` for `reason`) and what resuming it needs.
+    fn pause_unit(&self, paused: &PausedUnit, reason: &str) -> Result<(), StateError>;
+    /// The units paused in `environment`, by name.
+    fn paused(&self, environment: &str) -> Result<Vec<PausedUnit>, StateError>;
+    /// Forgets the pause of `unit` that deployment `deployment_id` made (it is being resumed or
+    /// aborted); nothing when there is none.
+    fn unpause(&self, environment: &str, unit: &str, deployment_id: &str)
+    -> Result<(), StateError>;
 }

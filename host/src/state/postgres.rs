@@ -16,7 +16,8 @@ use crate::clock::now_ms;
 use super::audit::{AuditEntry, AuditRecord, GENESIS};
 use super::{
     HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent, UnitDeploymentRecord,
+    Outcome, PausedUnit, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent,
+    UnitDeploymentRecord,
 };
 use connection::Connection;
 
@@ -323,6 +324,93 @@ impl Store for PostgresStore {
                 taken_at_ms: row.get(8),
             }))
         })
+    }
+
+    fn pause_unit(&self, paused: &PausedUnit, reason: &str) -> Result<(), StateError> {
+        let (p, reason) = (paused.clone(), reason.to_owned());
+        let (step, weight) = (i64::from(p.step), i64::from(p.weight));
+        self.connection.run(move |client| {
+            let mut tx = client.transaction()?;
+            tx.execute(
+                "INSERT INTO paused_units
+                     (environment, unit, deployment_id, version, step, weight, staged, snapshot,
+                      plugin_sha256, config_hash, since_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    &p.environment,
+                    &p.unit,
+                    &p.deployment_id,
+                    &p.version,
+                    &step,
+                    &weight,
+                    &p.staged,
+                    &p.snapshot,
+                    &p.plugin_sha256,
+                    &p.config_hash,
+                    &p.since_ms,
+                ],
+            )?;
+            tx.execute(
+                "UPDATE unit_deployments SET finished_at_ms = $1, outcome = $2, reason = $3
+                 WHERE deployment_id = $4 AND unit = $5",
+                &[
+                    &now_ms(),
+                    &Outcome::Paused,
+                    &reason,
+                    &p.deployment_id,
+                    &p.unit,
+                ],
+            )?;
+            tx.commit()
+        })
+    }
+
+    fn paused(&self, environment: &str) -> Result<Vec<PausedUnit>, StateError> {
+        let environment = environment.to_owned();
+        self.connection.run(move |client| {
+            let rows = client.query(
+                "SELECT environment, unit, deployment_id, version, step, weight, staged, snapshot,
+                        plugin_sha256, config_hash, since_ms
+                 FROM paused_units WHERE environment = $1 ORDER BY unit",
+                &[&environment],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|row| PausedUnit {
+                    environment: row.get(0),
+                    unit: row.get(1),
+                    deployment_id: row.get(2),
+                    version: row.get(3),
+                    step: u32::try_from(row.get::<_, i64>(4)).unwrap_or(0),
+                    weight: u8::try_from(row.get::<_, i64>(5)).unwrap_or(0),
+                    staged: row.get(6),
+                    snapshot: row.get(7),
+                    plugin_sha256: row.get(8),
+                    config_hash: row.get(9),
+                    since_ms: row.get(10),
+                })
+                .collect())
+        })
+    }
+
+    fn unpause(
+        &self,
+        environment: &str,
+        unit: &str,
+        deployment_id: &str,
+    ) -> Result<(), StateError> {
+        let (environment, unit, id) = (
+            environment.to_owned(),
+            unit.to_owned(),
+            deployment_id.to_owned(),
+        );
+        self.connection.run(move |client| {
+            client.execute(
+                "DELETE FROM paused_units WHERE environment = $1 AND unit = $2 AND deployment_id = $3",
+                &[&environment, &unit, &id],
+            )
+        })?;
+        Ok(())
     }
 
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError> {

@@ -16,8 +16,11 @@ pub enum Outcome {
     RolledBack,
     /// Failed, and rollback failed too: needs a person.
     Failed,
-    /// Not attempted because a unit it depends on failed.
+    /// Not attempted because a unit it depends on failed or is paused.
     Skipped,
+    /// Stopped at a `pause` step with part of the traffic on the new version, waiting for
+    /// `sluice resume` or `sluice abort` (see [`PausedUnit`]).
+    Paused,
 }
 
 impl Outcome {
@@ -30,15 +33,18 @@ impl Outcome {
             Outcome::RolledBack => "rolled-back",
             Outcome::Failed => "failed",
             Outcome::Skipped => "skipped",
+            Outcome::Paused => "paused",
         }
     }
 
-    /// How bad an ending is, to pick the worst of several: failed > rolled back > skipped >
-    /// succeeded > unchanged.
+    /// How bad an ending is, to pick the worst of several: failed > rolled back > paused >
+    /// skipped > succeeded > unchanged (a unit skipped because another paused makes the run
+    /// paused, not worse).
     pub fn severity(self) -> u8 {
         match self {
-            Outcome::Failed | Outcome::Running => 5,
-            Outcome::RolledBack => 4,
+            Outcome::Failed | Outcome::Running => 6,
+            Outcome::RolledBack => 5,
+            Outcome::Paused => 4,
             Outcome::Skipped => 3,
             Outcome::Succeeded => 2,
             Outcome::Unchanged => 1,
@@ -54,6 +60,7 @@ impl Outcome {
             Outcome::RolledBack,
             Outcome::Failed,
             Outcome::Skipped,
+            Outcome::Paused,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
@@ -187,6 +194,34 @@ pub struct UnitCurrent {
     /// sha256 of the resolved config it was deployed with.
     pub config_hash: String,
     /// When it became live, ms since the epoch.
+    pub since_ms: i64,
+}
+
+/// A unit stopped at a `pause` step: everything `sluice resume` and `sluice abort` need, kept
+/// until one of them runs. What was live before ([`UnitCurrent`]) stays recorded as current.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PausedUnit {
+    /// The environment.
+    pub environment: String,
+    /// The unit (`UNIT@ENGINE` for a fleet member).
+    pub unit: String,
+    /// The deployment that paused it.
+    pub deployment_id: String,
+    /// The version being rolled out.
+    pub version: String,
+    /// The pause step's number among the unit's steps, from 1 (resuming starts at the next).
+    pub step: u32,
+    /// The share of traffic on the new version while paused, in percent.
+    pub weight: u8,
+    /// The staged state `stage` returned.
+    pub staged: String,
+    /// `prepare`'s snapshot.
+    pub snapshot: Option<String>,
+    /// sha256 of the plugin that staged it.
+    pub plugin_sha256: String,
+    /// sha256 of the plugin digest and the resolved config it was staged with.
+    pub config_hash: String,
+    /// When it paused, ms since the epoch.
     pub since_ms: i64,
 }
 

@@ -9,6 +9,7 @@ mod columns;
 mod history;
 mod lock;
 mod migrations;
+mod paused;
 mod snapshots;
 #[cfg(test)]
 mod tests;
@@ -25,7 +26,8 @@ use crate::clock::now_ms;
 use super::audit::{AuditEntry, AuditRecord};
 use super::{
     HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent, UnitDeploymentRecord,
+    Outcome, PausedUnit, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent,
+    UnitDeploymentRecord,
 };
 
 /// How long SQLite waits for another writer before giving up.
@@ -401,6 +403,23 @@ impl Store for SqliteStore {
 
     fn snapshot(&self, id: &str) -> Result<Option<SnapshotRecord>, StateError> {
         self.run(|connection| snapshots::find(connection, id))
+    }
+
+    fn pause_unit(&self, paused: &PausedUnit, reason: &str) -> Result<(), StateError> {
+        self.run(|connection| paused::pause(connection, paused, reason))
+    }
+
+    fn paused(&self, environment: &str) -> Result<Vec<PausedUnit>, StateError> {
+        self.run(|connection| paused::all(connection, environment))
+    }
+
+    fn unpause(
+        &self,
+        environment: &str,
+        unit: &str,
+        deployment_id: &str,
+    ) -> Result<(), StateError> {
+        self.run(|connection| paused::forget(connection, environment, unit, deployment_id))
     }
 }
 

@@ -44,5 +44,34 @@ pub mod v0_1 {
     });
 }
 
+/// Bindings for the `gate-plugin` world of the same series: its export, the `gate` interface.
+/// Its imports are the strategy world's interfaces (the same capabilities, linked by the same
+/// linker), so only the export is generated here.
+pub mod gate_v0_1 {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "sluice:deploy/gate-plugin",
+        exports: { default: async },
+        with: {
+            "sluice:deploy/types": super::v0_1::sluice::deploy::types,
+            "sluice:deploy/log": super::v0_1::sluice::deploy::log,
+            "sluice:deploy/secrets": super::v0_1::sluice::deploy::secrets,
+            "sluice:deploy/http": super::v0_1::sluice::deploy::http,
+        },
+    });
+}
+
+pub use gate_v0_1::exports::sluice::deploy::gate;
+pub use gate_v0_1::{GatePlugin, GatePluginPre};
 pub use v0_1::sluice::deploy::*;
 pub use v0_1::{Plugin, PluginPre};
+
+/// A plugin's `error` as reasons show it: its kind (but `failed`'s) before its message.
+pub fn error_text(error: &types::Error) -> String {
+    match error {
+        types::Error::InvalidConfig(m) => format!("invalid config: {m}"),
+        types::Error::Denied(m) => format!("denied: {m}"),
+        types::Error::Unavailable(m) => format!("unavailable: {m}"),
+        types::Error::Failed(m) => m.clone(),
+    }
+}

@@ -1,7 +1,8 @@
-//! The Rust SDK for sluice strategy plugins.
+//! The Rust SDK for sluice strategy and gate plugins.
 //!
-//! A plugin is a `cdylib` built for `wasm32-wasip2` that implements [`Strategy`] and exports it
-//! with [`export!`]. The SDK parses the unit's config into the strategy's own
+//! A strategy plugin is a `cdylib` built for `wasm32-wasip2` that implements [`Strategy`] and
+//! exports it with [`export!`]; a gate plugin implements [`Gate`] and exports it with
+//! [`export_gate!`]. The SDK parses the unit's config into the strategy's own
 //! [`Strategy::Config`] type once before each call, and gives defaults for the calls most
 //! strategies do not need. The WIT it builds against is vendored in the crate (`wit/`, the
 //! host's contract, kept equal by a host test), so the crate can be used from any repository;
@@ -23,6 +24,7 @@
 
 mod dir;
 mod failure;
+mod gate;
 mod json;
 mod logging;
 mod rest;
@@ -46,13 +48,36 @@ pub mod raw {
     pub use self::exports::sluice::deploy::strategy::Guest;
 }
 
+/// The bindings of the `gate-plugin` world: its export, the untyped `gate` interface
+/// (`raw_gate::Guest`, exported with `sluice_sdk::export_gate!(raw Type)`). Its imports are the
+/// ones of [`raw`].
+pub mod raw_gate {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "sluice:deploy/gate-plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_gate_world",
+        default_bindings_module: "sluice_sdk::raw_gate",
+        with: {
+            "sluice:deploy/types@0.1.2": crate::raw::sluice::deploy::types,
+            "sluice:deploy/log@0.1.2": crate::raw::sluice::deploy::log,
+            "sluice:deploy/secrets@0.1.2": crate::raw::sluice::deploy::secrets,
+            "sluice:deploy/http@0.1.2": crate::raw::sluice::deploy::http,
+        },
+    });
+
+    pub use self::exports::sluice::deploy::gate::Guest;
+}
+
 pub use dir::{DirEntry, read_entries};
 pub use failure::OrFailed;
+pub use gate::{ExportedGate, Gate};
 pub use json::{parse_config, parse_state, restore_target, to_state};
 pub use raw::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
-pub use raw::sluice::deploy::{containers, http, log, plan_notes, secrets, sql};
+pub use raw::sluice::deploy::{containers, haproxy, http, log, plan_notes, secrets, sql};
+pub use raw_gate::exports::sluice::deploy::gate::{GateContext, GateOutcome, Verdict};
 pub use rest::encode_component;
 pub use strategy::{Exported, Strategy};
 pub use unit_config::UnitConfig;
@@ -70,6 +95,22 @@ macro_rules! export {
     };
     ($plugin:ty) => {
         $crate::export!(raw $crate::Exported<$plugin>);
+    };
+}
+
+/// Exports a gate as this component's `gate`: `export_gate!(Plugin)` for a type implementing
+/// [`Gate`], `export_gate!(raw Plugin)` for one implementing the untyped [`raw_gate::Guest`]. Use
+/// it once per component, instead of [`export!`].
+#[macro_export]
+macro_rules! export_gate {
+    (raw $plugin:ty) => {
+        const _: () = {
+            type Exported = $plugin;
+            $crate::raw_gate::export_gate_world!(Exported with_types_in $crate::raw_gate);
+        };
+    };
+    ($plugin:ty) => {
+        $crate::export_gate!(raw $crate::ExportedGate<$plugin>);
     };
 }
 

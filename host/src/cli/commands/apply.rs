@@ -163,11 +163,14 @@ pub(super) async fn locked<T>(
 
 /// Announces the end of a run and returns its exit code.
 pub(super) fn finish(deployer: &Deployer, run: &RunOutcome) -> Exit {
-    let outcome = run.overall();
-    let exit = Exit::for_outcome(outcome);
+    announce(deployer, run, Exit::for_outcome(run.overall()))
+}
+
+/// Announces the end of a run with the exit code `exit`, and returns it.
+pub(super) fn announce(deployer: &Deployer, run: &RunOutcome, exit: Exit) -> Exit {
     deployer.reporter.event(Event::DeploymentFinished {
         id: run.deployment_id.clone(),
-        outcome,
+        outcome: run.overall(),
         exit_code: exit.code(),
     });
     exit

@@ -5,6 +5,7 @@ mod approve;
 mod audit;
 mod history;
 mod inspect;
+mod paused;
 mod plan;
 mod plugins_audit;
 mod plugins_new;
@@ -17,6 +18,7 @@ mod validate;
 
 use super::args::{AuditCommand, Cli, Command, PluginsCommand};
 use super::{CliError, Exit};
+use crate::orchestrate::Decision;
 use crate::redact::Redactor;
 
 /// Runs the chosen subcommand.
@@ -26,6 +28,8 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Plan(args) => plan::run(cli, redactor, args).await,
         Command::Apply(args) => apply::run(cli, redactor, args).await,
         Command::Rollback(args) => rollback::run(cli, redactor, args).await,
+        Command::Resume(args) => paused::run(cli, redactor, args, Decision::Resume).await,
+        Command::Abort(args) => paused::run(cli, redactor, args, Decision::Abort).await,
         Command::Recover(args) => recover::run(cli, redactor, args).await,
         Command::Approve(args) => approve::run(cli, args),
         Command::Promote(args) => promote::run(cli, redactor, args).await,

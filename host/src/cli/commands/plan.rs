@@ -44,7 +44,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
         let text = match cli.output {
             Format::Json => serde_json::json!({
                 "event": "plan", "unit": unit.unit, "plugin": unit.plugin, "version": version,
-                "live": unit.live, "depends_on": unit.depends_on, "shift": unit.shift,
+                "live": unit.live, "depends_on": unit.depends_on, "steps": unit.steps,
                 "changes": unit.changes, "irreversible": unit.irreversible, "gates": unit.gates,
             })
             .to_string(),
@@ -127,5 +127,10 @@ fn human(unit: &PlannedUnit, version: &str) -> String {
     for gate in &unit.gates {
         out.push_str(&format!("  gate {gate}\n"));
     }
+    let steps: Vec<String> = (1..)
+        .zip(&unit.steps)
+        .map(|(n, step)| format!("{n}. {step}"))
+        .collect();
+    out.push_str(&format!("  steps: {}\n", steps.join(", ")));
     out
 }

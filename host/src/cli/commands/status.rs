@@ -1,4 +1,5 @@
-//! `sluice status`: what is live in an environment, unit by unit (fleet member by member), and
+//! `sluice status`: what is live in an environment, unit by unit (fleet member by member), which
+//! units are paused at a `pause` step (and how to carry them on), and
 //! for units deployed as containers, what really runs: every container the engines hold with the
 //! unit's and environment's `sluice.*` labels, live or left behind by an interrupted run.
 
@@ -11,11 +12,11 @@ use crate::caps::containers::{
     ContainersCap, LABEL_DEPLOYMENT, LABEL_ENVIRONMENT, LABEL_UNIT, LABEL_VERSION,
 };
 use crate::clock::format_ms;
-use crate::orchestrate::engines_of;
+use crate::orchestrate::{self, engines_of};
 use crate::plan::Plan;
 use crate::plan::model::Unit;
 use crate::report::Format;
-use crate::state::UnitCurrent;
+use crate::state::{PausedUnit, UnitCurrent};
 use crate::wit::containers::{ContainerInfo, ContainerStatus, HealthStatus};
 use crate::wit::types::Error;
 
@@ -68,6 +69,50 @@ impl Found {
     }
 }
 
+/// A unit paused at a `pause` step, as status shows it.
+struct Paused<'a> {
+    record: &'a PausedUnit,
+    /// How many steps the unit's rollout has, the cut-over included.
+    of: usize,
+    /// The commands that resume and abort it.
+    commands: [String; 2],
+}
+
+impl<'a> Paused<'a> {
+    fn of(record: &'a PausedUnit, member: &Unit) -> Paused<'a> {
+        Paused {
+            record,
+            of: member.rollout().len(),
+            commands: orchestrate::commands(&record.environment, &record.unit),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let p = self.record;
+        let [resume, abort] = &self.commands;
+        json!({
+            "version": p.version, "step": p.step, "of": self.of, "weight": p.weight,
+            "since": format_ms(p.since_ms), "since_ms": p.since_ms, "deployment": p.deployment_id,
+            "resume": resume, "abort": abort,
+        })
+    }
+
+    fn human(&self) -> String {
+        let p = self.record;
+        let [resume, abort] = &self.commands;
+        format!(
+            "  paused: {} at step {} of {} with {}% of traffic, since {} (deployment {})\n  \
+             continue: {resume}\n  roll back: {abort}",
+            p.version,
+            p.step,
+            self.of,
+            p.weight,
+            format_ms(p.since_ms),
+            p.deployment_id
+        )
+    }
+}
+
 /// Runs `sluice status`.
 pub async fn run(cli: &Cli, args: &StatusArgs) -> Result<Exit, CliError> {
     let plan = session::load_plan(cli)?;
@@ -78,6 +123,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> Result<Exit, CliError> {
         )));
     }
     let store = session::open_store(&plan)?;
+    let paused = store.paused(&args.env)?;
     if cli.output == Format::Human {
         println!(
             "{:14}  {:16}  {:20}  DEPLOYMENT",
@@ -88,11 +134,16 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> Result<Exit, CliError> {
         let current = store.current(&args.env, &member.name)?;
         let (found, unreachable) = containers_of(&plan, &member, &args.env).await;
         let unit = &member.name;
+        let paused = paused
+            .iter()
+            .find(|p| p.unit == *unit)
+            .map(|p| Paused::of(p, &member));
         match cli.output {
             Format::Json => println!(
                 "{}",
                 json!({
                     "environment": args.env, "unit": unit, "live": current,
+                    "paused": paused.as_ref().map(Paused::json),
                     "containers": found.iter().map(|f| f.json(current.as_ref())).collect::<Vec<_>>(),
                     "unreachable": unreachable,
                 })
@@ -106,6 +157,9 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> Result<Exit, CliError> {
                         c.deployment_id
                     ),
                     None => println!("{unit:14}  {:16}  {:20}  -", "(not deployed)", "-"),
+                }
+                if let Some(paused) = &paused {
+                    println!("{}", paused.human());
                 }
                 for container in &found {
                     println!("{}", container.human(current.as_ref()));

@@ -1,0 +1,133 @@
+//! A real Prometheus (Debian's `prometheus`) on loopback, one process per test: a config the test
+//! gives (its scrape targets; every job scraped each second), its own TSDB under the test's
+//! temporary directory, started on a free port and waited for until ready. Stopped, and its files
+//! removed, on drop.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::docker::free_ports;
+use super::http::get;
+
+/// How long Prometheus gets to be ready, and a query to have data.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A running Prometheus.
+pub struct Prometheus {
+    /// Where its HTTP API listens.
+    pub addr: SocketAddr,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    /// Starts Prometheus scraping `targets` (job name, `host:port` and metrics path) every
+    /// second, and waits until it is ready.
+    pub fn start(targets: &[(&str, SocketAddr, &str)]) -> Prometheus {
+        let [port] = free_ports();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = String::from(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
+        );
+        for (job, target, path) in targets {
+            config.push_str(&format!(
+                "  - job_name: {job}\n    metrics_path: {path}\n    static_configs:\n      - targets: ['{target}']\n"
+            ));
+        }
+        let config_path = dir.path().join("prometheus.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config_path.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run `prometheus` (is it installed?): {e}"));
+        let prometheus = Prometheus { addr, child, dir };
+        prometheus.wait_for(|| (get(addr, "/-/ready").0 == 200).then_some(()), "ready");
+        prometheus
+    }
+
+    /// `http://127.0.0.1:PORT`: the gate plugin's `url` and the origin to grant.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The HTTP status and body of the instant query `query`.
+    pub fn query(&self, query: &str) -> (u16, String) {
+        let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        get(self.addr, &format!("/api/v1/query?query={encoded}"))
+    }
+
+    /// The values of the series `query` returns now (none: an empty result or an error).
+    pub fn values(&self, query: &str) -> Vec<f64> {
+        let (_, body) = self.query(query);
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        answer["data"]["result"]
+            .as_array()
+            .map(|series| {
+                series
+                    .iter()
+                    .filter_map(|s| s["value"][1].as_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits until the job `job` has been scraped successfully.
+    pub fn wait_until_scraped(&self, job: &str) {
+        let up = format!("up{{job=\"{job}\"}} == 1");
+        self.wait_for(
+            || (!self.values(&up).is_empty()).then_some(()),
+            &format!("scraping {job}"),
+        );
+    }
+
+    /// Waits until `query` returns one value that `accept` accepts; returns it.
+    pub fn wait_for_value(&self, query: &str, accept: impl Fn(f64) -> bool) -> f64 {
+        self.wait_for(
+            || match self.values(query).as_slice() {
+                [value] if accept(*value) => Some(*value),
+                _ => None,
+            },
+            &format!("`{query}` to have an accepted value"),
+        )
+    }
+
+    /// What Prometheus has logged so far (for assertion messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
+    }
+
+    /// Polls `found` until it finds something, for at most [`PATIENCE`].
+    fn wait_for<T>(&self, mut found: impl FnMut() -> Option<T>, what: &str) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(value) = found() {
+                return value;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "prometheus at {}: gave up waiting for {what} after {PATIENCE:?}:\n{}",
+                self.addr,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
