@@ -9,38 +9,13 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::project::{ENV, Project, site_plan_preamble};
+use support::project::{ENV, Project, independent_units_plan};
 
 /// The length of each unit's gate (its `initial_delay`).
 const GATE: Duration = Duration::from_secs(1);
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// A plan of `count` independent static-site units `u0`.., each publishing `site/` under
-/// `www/uN`, its files under `paths = ["uN/**"]`, with a live gate that waits `gate` first.
-fn plan(count: usize, gate: Option<Duration>) -> String {
-    let units: String = (0..count)
-        .map(|n| {
-            let gates = gate
-                .map(|d| {
-                    format!(
-                        r#"gates = [{{ http = "{{base}}/u{n}/current/index.html", initial_delay = "{}ms", interval = "50ms" }}]"#,
-                        d.as_millis()
-                    )
-                })
-                .unwrap_or_default();
-            format!(
-                "\n[units.u{n}]\nplugin = \"site\"\npaths = [\"u{n}/**\"]\n\
-                 config = {{ source = \"/site\", target = \"/www/u{n}\" }}\n{gates}\n"
-            )
-        })
-        .collect();
-    format!(
-        "{}{units}",
-        site_plan_preamble("bench", &format!("[environments.{ENV}]"))
-    )
 }
 
 fn timed(project: &Project, args: &[&str]) -> Duration {
@@ -54,7 +29,7 @@ fn timed(project: &Project, args: &[&str]) -> Duration {
 fn parallel_units() {
     let units = 20;
     let project = Project::new();
-    project.write_plan(&plan(units, Some(GATE)));
+    project.write_plan(&independent_units_plan(units, Some(GATE)));
     project.write_site("warm-up");
     timed(&project, &["validate"]);
     let mut walls = Vec::new();
@@ -138,7 +113,7 @@ fn git(dir: &std::path::Path, args: &[&str]) {
 fn change_detection() {
     let (units, history, touched) = (200, 10_000, 5);
     let project = Project::new();
-    project.write_plan(&plan(units, None));
+    project.write_plan(&independent_units_plan(units, None));
     project.write_site("v1");
     for n in 0..units {
         let dir = project.path().join(format!("u{n}"));

@@ -75,5 +75,6 @@ mod secrets;
 mod sql_capability;
 mod state_postgres;
 mod store_contract;
+mod telemetry;
 mod test_plugins;
 mod wit_versions;

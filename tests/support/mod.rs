@@ -22,6 +22,7 @@ pub mod keycloak;
 pub mod kong;
 pub mod load;
 pub mod migrations;
+pub mod otlp;
 pub mod pages;
 pub mod plans;
 pub mod project;
@@ -97,7 +98,10 @@ pub fn sluice(dir: &Path) -> Command {
         .env_remove("SLUICE_LOG")
         // A test that wants GitHub Actions output asks for it, even when CI itself runs there.
         .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY");
+        .env_remove("GITHUB_STEP_SUMMARY")
+        // Nor does a run send traces to a collector the developer's shell names.
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
     cmd
 }
 

@@ -125,6 +125,31 @@ files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode =
     )
 }
 
+/// A plan of `count` independent static-site units `u0`.., each publishing `site/` under
+/// `www/uN`, its files under `paths = ["uN/**"]`, with a live gate that waits `gate` first.
+pub fn independent_units_plan(count: usize, gate: Option<std::time::Duration>) -> String {
+    let units: String = (0..count)
+        .map(|n| {
+            let gates = gate
+                .map(|d| {
+                    format!(
+                        r#"gates = [{{ http = "{{base}}/u{n}/current/index.html", initial_delay = "{}ms", interval = "50ms" }}]"#,
+                        d.as_millis()
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "\n[units.u{n}]\nplugin = \"site\"\npaths = [\"u{n}/**\"]\n\
+                 config = {{ source = \"/site\", target = \"/www/u{n}\" }}\n{gates}\n"
+            )
+        })
+        .collect();
+    format!(
+        "{}{units}",
+        site_plan_preamble("bench", &format!("[environments.{ENV}]"))
+    )
+}
+
 /// A plan deploying `site/` with the builtin static-site strategy, with a staged and a live gate
 /// expecting the page to contain `${version}`; `extra_gate` is appended to the gates list.
 pub fn static_site_plan(extra_gate: &str) -> String {

@@ -37,6 +37,19 @@ pub enum Level {
     Error,
 }
 
+impl Level {
+    /// The name events use: `trace`, `debug`, `info`, `warn`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
 /// Where plugin messages go (implemented by the reporter).
 pub trait LogSink: Send + Sync {
     /// One message from the plugin deploying `unit`.

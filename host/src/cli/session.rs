@@ -50,11 +50,15 @@ pub fn runtime() -> Result<Runtime, CliError> {
 /// The reporter for the chosen output format, with GitHub Actions output when sluice runs in a
 /// GitHub Actions job and the JUnit report when `--junit` asks for it.
 pub fn reporter(cli: &Cli, redactor: &Redactor) -> Arc<dyn Reporter> {
-    let extras = report::Extras {
+    report::reporter(cli.output, redactor.clone(), cli.verbose, &extras(cli))
+}
+
+fn extras(cli: &Cli) -> report::Extras {
+    report::Extras {
         github: report::github::active(),
         junit: cli.junit.clone(),
-    };
-    report::reporter(cli.output, redactor.clone(), cli.verbose, &extras)
+        otlp: None,
+    }
 }
 
 /// A deployer for `environment`: plugins loaded, secrets read.
@@ -87,19 +91,18 @@ fn deployer_with(
     store: Arc<dyn Store>,
 ) -> Result<(Deployer, Runtime), CliError> {
     let runtime = runtime()?;
+    // Deployments also send their traces where the plan or the environment says.
+    let extras = report::Extras {
+        otlp: report::otlp::endpoint(plan.telemetry.otlp.as_ref()),
+        ..extras(cli)
+    };
+    let reporter = report::reporter(cli.output, redactor.clone(), cli.verbose, &extras);
     let inputs = Inputs {
         environment: environment.to_owned(),
         actor: actor(cli),
         commit: git::output(&plan.dir, &["rev-parse", "HEAD"]),
     };
-    let deployer = Deployer::new(
-        plan,
-        inputs,
-        store,
-        &runtime,
-        reporter(cli, redactor),
-        redactor.clone(),
-    )?;
+    let deployer = Deployer::new(plan, inputs, store, &runtime, reporter, redactor.clone())?;
     Ok((deployer, runtime))
 }
 

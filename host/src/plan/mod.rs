@@ -16,6 +16,7 @@ pub mod model;
 mod plugins;
 pub mod quantity;
 mod raw;
+mod telemetry;
 mod units;
 mod validate;
 

@@ -30,6 +30,8 @@ pub struct Plan {
     pub plugins: BTreeMap<String, PluginDecl>,
     /// `[units.NAME]`, by name.
     pub units: BTreeMap<String, Unit>,
+    /// `[telemetry]`.
+    pub telemetry: Telemetry,
     /// sha256 (hex) of the plan file's bytes.
     pub hash: String,
     /// The plan's text and where each key is in it, to point errors at (see [`Plan::locate`]).
@@ -470,3 +472,14 @@ impl Default for GateTiming {
         }
     }
 }
+
+/// `[telemetry]`: where sluice sends what it observes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Telemetry {
+    /// `otlp`: the base URL of an OpenTelemetry collector's OTLP/HTTP receiver
+    /// (`http://127.0.0.1:4318`); each deployment's trace goes to its `/v1/traces`.
+    pub otlp: Option<url::Url>,
+}
+
+/// The path an OTLP/HTTP receiver takes traces at, appended to an `otlp` base URL.
+pub const OTLP_TRACES_PATH: &str = "/v1/traces";

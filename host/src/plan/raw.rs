@@ -23,6 +23,7 @@ pub(super) struct RawPlan {
     pub plugins: BTreeMap<String, RawPlugin>,
     #[serde(default)]
     pub units: BTreeMap<String, RawUnit>,
+    pub telemetry: Option<RawTelemetry>,
 }
 
 /// `[project]`.
@@ -237,4 +238,11 @@ pub(super) enum RawInconclusive {
 pub(super) enum RawPhase {
     Staged,
     Live,
+}
+
+/// `[telemetry]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTelemetry {
+    pub otlp: Option<Spanned<String>>,
 }

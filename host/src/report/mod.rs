@@ -6,6 +6,7 @@ pub mod github;
 mod human;
 mod json;
 mod junit;
+pub mod otlp;
 mod record;
 mod timeline;
 
@@ -63,6 +64,8 @@ pub struct Extras {
     pub github: bool,
     /// A JUnit XML report written to this file.
     pub junit: Option<std::path::PathBuf>,
+    /// Each deployment's trace sent to this OTLP/HTTP traces URL ([`otlp`]).
+    pub otlp: Option<url::Url>,
 }
 
 /// A reporter for `format` and `extras`, redacting with `redactor`.
@@ -83,7 +86,11 @@ pub fn reporter(
         outputs.push(Box::new(github::GitHubOutput::new(redactor.clone())));
     }
     if let Some(path) = &extras.junit {
-        outputs.push(Box::new(JunitReport::new(path.clone(), redactor)));
+        outputs.push(Box::new(JunitReport::new(path.clone(), redactor.clone())));
+    }
+    // Last: it may wait (a bounded time) for the trace to be sent when the deployment finishes.
+    if let Some(endpoint) = &extras.otlp {
+        outputs.push(Box::new(otlp::OtlpOutput::new(endpoint.clone(), redactor)));
     }
     Arc::new(Timeline::new(outputs))
 }
