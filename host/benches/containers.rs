@@ -1,6 +1,8 @@
 //! `make bench` for the container strategy, on the real engine and a real Caddy: blue-green under
-//! load (failed requests, latency before vs during the switch, wall time), the same update done
-//! the way VPS shell scripts do it, and replace mode's downtime. Prints figures; asserts nothing.
+//! load (failed requests, latency before, during and after the switch, wall time), the same
+//! update as a 10% -> 50% -> 100% canary through a real HAProxy (the same images and load;
+//! latency at each step), the same update done the way VPS shell scripts do it, and replace
+//! mode's downtime. Prints figures; asserts nothing.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -9,6 +11,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use support::docker::{ContainersGuard, docker, free_ports, unique_name};
+use support::haproxy::weight_spans;
 use support::images;
 use support::load::{Load, LoadReport};
 use support::stack::{Stack, deploy_ok};
@@ -64,15 +67,82 @@ fn blue_green() -> Duration {
         report.sent(),
         report.failed().len()
     );
+    print_latency(&report, "the switch", window);
+    println!("  sluice apply wall time {}", ms(Some(wall)));
+    wall
+}
+
+/// p50 and p99 of the requests that started in `window`, after `label`.
+fn print_percentiles(report: &LoadReport, label: &str, window: std::ops::Range<Duration>) {
     println!(
-        "  latency before the switch p50 {} p99 {}; during p50 {} p99 {}",
-        ms(report.percentile(50.0, Duration::ZERO..window.start)),
-        ms(report.percentile(99.0, Duration::ZERO..window.start)),
+        "  {label}: p50 {} p99 {}",
         ms(report.percentile(50.0, window.clone())),
         ms(report.percentile(99.0, window)),
     );
+}
+
+/// Latency before, during and after `window` (the update), for `what`.
+fn print_latency(report: &LoadReport, what: &str, window: std::ops::Range<Duration>) {
+    print_percentiles(
+        report,
+        &format!("before {what}"),
+        Duration::ZERO..window.start,
+    );
+    print_percentiles(report, &format!("during {what}"), window.clone());
+    print_percentiles(report, &format!("after {what}"), window.end..Duration::MAX);
+}
+
+/// The same v1 -> v2 as [`blue_green`], as a canary through HAProxy: `shift = [10, 50]`, each
+/// step held by a live gate of 20 successes 100 ms apart.
+fn canary_through_haproxy() {
+    let stack = Stack::behind_haproxy("bench-canary");
+    let haproxy = stack.haproxy();
+    let gates = format!(
+        r#"  {{ http = "${{staged.endpoint}}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" }},
+  {{ http = "http://{}/", phase = "live", interval = "100ms", success_threshold = 20, deadline = "30s" }},"#,
+        haproxy.listen()
+    );
+    stack.plan_haproxy("shift = [10, 50]", &gates, None);
+    deploy_ok(&stack, "v1");
+    let load = Load::start(haproxy.http, "/", WORKERS, BUDGET, PAUSE);
+    load.wait_for(1_000);
+    let from = load.elapsed();
+    let started = Instant::now();
+    let ((), polls) = haproxy.recording_weights(|| load.elapsed(), || deploy_ok(&stack, "v2"));
+    let wall = started.elapsed();
+    let to = load.elapsed();
+    load.wait_for(load.sent() + 1_000);
+    let report = load.finish();
+    println!(
+        "canary v1 -> v2 (10% -> 50% -> 100%) through HAProxy's runtime API under the same load"
+    );
+    println!(
+        "  requests sent {}, failed {}",
+        report.sent(),
+        report.failed().len()
+    );
+    print_latency(&report, "the rollout", from..to);
+    let server = format!("{}-v2", stack.name);
+    for (weight, span) in weight_spans(&polls, &server) {
+        let share = report
+            .samples
+            .iter()
+            .filter(|s| span.contains(&s.at))
+            .fold((0, 0), |(all, new), s| {
+                (all + 1, new + usize::from(s.body == "v2"))
+            });
+        print_percentiles(
+            &report,
+            &format!(
+                "at weight {weight} ({:.1} s, v2 served {} of {} requests)",
+                (span.end - span.start).as_secs_f64(),
+                share.1,
+                share.0
+            ),
+            span,
+        );
+    }
     println!("  sluice apply wall time {}", ms(Some(wall)));
-    wall
 }
 
 /// `docker stop` old, `docker run` new, `curl` health loop with `sleep 1`: what VPS pipelines do.
@@ -154,6 +224,7 @@ fn replace_downtime() {
 
 fn main() {
     let sluice_wall = blue_green();
+    canary_through_haproxy();
     shell_script(sluice_wall);
     replace_downtime();
 }

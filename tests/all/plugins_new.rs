@@ -23,7 +23,15 @@ use crate::support::{
 };
 
 /// Every capability a project may import, in the order `plugins audit` lists them.
-const OFFERED: &[&str] = &["log", "plan-notes", "http", "secrets", "containers", "sql"];
+const OFFERED: &[&str] = &[
+    "log",
+    "plan-notes",
+    "http",
+    "secrets",
+    "containers",
+    "sql",
+    "haproxy",
+];
 
 /// Runs `sluice plugins new ARGS` in `dir`.
 fn plugins_new(dir: &Path, args: &[&str]) -> Run {
@@ -314,7 +322,7 @@ fn an_unknown_capability_is_refused_naming_those_a_plugin_may_import_and_nothing
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     assert!(
         run.stderr.contains(
-            "unknown capability `network`: choose from log, plan-notes, http, secrets, containers, sql"
+            "unknown capability `network`: choose from log, plan-notes, http, secrets, containers, sql, haproxy"
         ),
         "{}",
         run.stderr

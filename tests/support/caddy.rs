@@ -2,12 +2,12 @@
 //! port and one HTTP server, named `sluice`, on another, with no routes yet (the container
 //! plugin adds its route). Stopped, and its files removed, on drop.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::docker::free_ports;
-use super::http::get;
+use super::http::{get, wait_until_listening};
 
 /// The name of the HTTP server in the Caddy config (the plugin's default `router.server`).
 pub const SERVER: &str = "sluice";
@@ -76,7 +76,7 @@ impl Caddy {
             child,
             dir,
         };
-        caddy.wait_until_listening();
+        wait_until_listening("caddy", &[admin, http], STARTUP, || caddy.log());
         caddy
     }
 
@@ -117,23 +117,6 @@ impl Caddy {
     /// What Caddy has logged so far (for assertion messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("caddy.log")).unwrap_or_default()
-    }
-
-    fn wait_until_listening(&self) {
-        let started = Instant::now();
-        while [self.admin, self.http]
-            .iter()
-            .any(|addr| TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_err())
-        {
-            assert!(
-                started.elapsed() < STARTUP,
-                "caddy did not listen on {} and {} within {STARTUP:?}:\n{}",
-                self.admin,
-                self.http,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }
 

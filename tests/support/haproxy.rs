@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use super::docker::free_ports;
-use super::http::get;
+use super::http::{get, wait_until_listening};
 
 /// The backend the frontend sends every request to (the plugin's default `router.backend`).
 pub const BACKEND: &str = "web";
@@ -84,7 +85,7 @@ frontend metrics
             child,
             dir,
         };
-        haproxy.wait_until_listening();
+        wait_until_listening("haproxy", &[http, api, metrics], STARTUP, || haproxy.log());
         haproxy
     }
 
@@ -107,6 +108,16 @@ frontend metrics
     /// The HAProxy process's id (the same for its whole life: nothing reloads it).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The pid of the process answering the runtime API (`show info`): the one started here as
+    /// long as nothing reloaded or replaced it.
+    pub fn answering_pid(&self) -> u32 {
+        let info = self.command("show info");
+        info.lines()
+            .find_map(|line| line.strip_prefix("Pid: "))
+            .and_then(|pid| pid.trim().parse().ok())
+            .unwrap_or_else(|| panic!("`show info` names no pid: {info}"))
     }
 
     /// Whether the process is still running.
@@ -154,6 +165,29 @@ frontend metrics
             .collect()
     }
 
+    /// Runs `during` while polling [`HaProxy::weights`] every 20 ms, each poll timed by `clock`
+    /// (a load's clock, to line the polls up with its requests).
+    pub fn recording_weights<T: Send>(
+        &self,
+        clock: impl Fn() -> Duration + Sync,
+        during: impl FnOnce() -> T,
+    ) -> (T, Polls) {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let poller = scope.spawn(|| {
+                let mut polls = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    polls.push((clock(), self.weights()));
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                polls
+            });
+            let result = during();
+            stop.store(true, Ordering::Relaxed);
+            (result, poller.join().unwrap())
+        })
+    }
+
     /// The servers of [`BACKEND`] as `show servers state` lists them.
     pub fn servers_state(&self) -> Vec<ServerState> {
         let answer = self.command(&format!("show servers state {BACKEND}"));
@@ -176,24 +210,25 @@ frontend metrics
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("haproxy.log")).unwrap_or_default()
     }
+}
 
-    fn wait_until_listening(&self) {
-        let started = Instant::now();
-        while [self.http, self.api, self.metrics]
-            .iter()
-            .any(|addr| TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_err())
-        {
-            assert!(
-                started.elapsed() < STARTUP,
-                "haproxy did not listen on {}, {} and {} within {STARTUP:?}:\n{}",
-                self.http,
-                self.api,
-                self.metrics,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+/// [`HaProxy::weights`] polled over time: when (on the caller's clock), and what.
+pub type Polls = Vec<(Duration, BTreeMap<String, u32>)>;
+
+/// The time spans during which `server` had each weight, in order (a span from the first poll
+/// to the last poll that saw it at that weight).
+pub fn weight_spans(polls: &Polls, server: &str) -> Vec<(u32, std::ops::Range<Duration>)> {
+    let mut spans: Vec<(u32, std::ops::Range<Duration>)> = Vec::new();
+    for (at, weights) in polls {
+        let Some(&weight) = weights.get(server) else {
+            continue;
+        };
+        match spans.last_mut() {
+            Some((last, span)) if *last == weight => span.end = *at,
+            _ => spans.push((weight, *at..*at)),
         }
     }
+    spans
 }
 
 /// One server of a backend, from `show servers state`.

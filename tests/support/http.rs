@@ -5,6 +5,28 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
+/// Waits until every one of `addrs` accepts a TCP connection; panics after `timeout`, with
+/// `what` and the server's `log`.
+pub fn wait_until_listening(
+    what: &str,
+    addrs: &[SocketAddr],
+    timeout: Duration,
+    log: impl Fn() -> String,
+) {
+    let started = std::time::Instant::now();
+    while addrs
+        .iter()
+        .any(|addr| TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_err())
+    {
+        assert!(
+            started.elapsed() < timeout,
+            "{what} did not listen on {addrs:?} within {timeout:?}:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Serves a directory over HTTP on 127.0.0.1 (symlinks followed) until dropped.
 pub struct StaticServer {
     /// The address it listens on.

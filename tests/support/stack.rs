@@ -1,8 +1,10 @@
 //! A deployment of the test web image with the `container` strategy on the real engine, behind a
-//! real Caddy: shared by the container tests and benchmarks.
+//! real Caddy (or, for the HAProxy router, a real HAProxy): shared by the container tests and
+//! benchmarks.
 
 use super::caddy::Caddy;
 use super::docker::{ContainersGuard, containers_named, free_ports, unique_name};
+use super::haproxy::{BACKEND, HaProxy};
 use super::project::ENV;
 use super::{EXIT_SUCCESS, Run, images, sluice};
 
@@ -13,6 +15,8 @@ pub static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// A deployment of the test web image behind a real Caddy, with its own containers and plan.
 pub struct Stack {
     pub caddy: Caddy,
+    /// The HAProxy of a stack made by [`Stack::behind_haproxy`].
+    pub haproxy: Option<HaProxy>,
     pub name: String,
     pub ports: [u16; 2],
     pub dir: tempfile::TempDir,
@@ -31,6 +35,7 @@ impl Stack {
         Stack {
             _turn: turn,
             caddy: Caddy::start(),
+            haproxy: None,
             _cleanup: ContainersGuard {
                 prefix: name.clone(),
             },
@@ -38,6 +43,20 @@ impl Stack {
             ports: free_ports(),
             dir: tempfile::tempdir().unwrap(),
         }
+    }
+
+    /// A stack whose blue-green router is a real HAProxy (started here) rather than Caddy.
+    pub fn behind_haproxy(what: &str) -> Stack {
+        let mut stack = Stack::new(what);
+        stack.haproxy = Some(HaProxy::start());
+        stack
+    }
+
+    /// The HAProxy of a stack made by [`Stack::behind_haproxy`].
+    pub fn haproxy(&self) -> &HaProxy {
+        self.haproxy
+            .as_ref()
+            .expect("a stack made by Stack::behind_haproxy")
     }
 
     /// Writes a plan for `mode` with the usual gates plus `extra_gate`, granting `containers`
@@ -49,19 +68,65 @@ impl Stack {
         containers: Option<&str>,
         images: Option<&str>,
     ) {
-        let [blue, green] = self.ports;
-        let name = &self.name;
+        let [blue, _] = self.ports;
         let admin = self.caddy.admin_url();
         let listen = self.caddy.listen();
         let (router, live) = match mode {
             "replace" => (String::new(), format!("http://127.0.0.1:{blue}/")),
             _ => (
                 format!(
-                    r#", router = {{ caddy = "{admin}", route = "{name}", listen = "{listen}" }}"#
+                    r#", router = {{ caddy = "{admin}", route = "{}", listen = "{listen}" }}"#,
+                    self.name
                 ),
                 format!("http://{listen}/"),
             ),
         };
+        let gates = format!(
+            r#"  {{ http = "${{staged.endpoint}}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" }},
+  {{ http = "{live}", body = "${{version}}", interval = "100ms", deadline = "10s" }},
+  {extra_gate}"#
+        );
+        self.write_plan(
+            mode,
+            &router,
+            &format!(r#"http = ["{admin}"]"#),
+            "",
+            &gates,
+            containers,
+            images,
+        );
+    }
+
+    /// Writes a plan for a blue-green unit behind the stack's HAProxy (backend [`BACKEND`]), with
+    /// `unit` added to the unit's table (`shift = [10, 50]`) and `gates` as its gates, granting
+    /// the plugin `haproxy` (default: the stack's runtime API and backend; `""`: no grant).
+    pub fn plan_haproxy(&self, unit: &str, gates: &str, haproxy: Option<&str>) {
+        let api = self.haproxy().api_address();
+        let router = format!(r#", router = {{ haproxy = "{api}", backend = "{BACKEND}" }}"#);
+        // The plugin imports `http` (for Caddy) whichever router a unit uses: `http = []`.
+        let grant = match haproxy {
+            None => format!("http = []\nhaproxy = [\"{api}/{BACKEND}\"]"),
+            Some("") => "http = []".to_owned(),
+            Some(grant) => format!("http = []\nhaproxy = [{grant:?}]"),
+        };
+        self.write_plan("blue-green", &router, &grant, unit, gates, None, None);
+    }
+
+    /// Writes the plan: one `container` unit in `mode` with `router` (the tail of its config
+    /// table), `grant` beside the container and image grants, `unit` lines and `gates`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_plan(
+        &self,
+        mode: &str,
+        router: &str,
+        grant: &str,
+        unit: &str,
+        gates: &str,
+        containers: Option<&str>,
+        images: Option<&str>,
+    ) {
+        let [blue, green] = self.ports;
+        let name = &self.name;
         let plan = format!(
             r#"[project]
 name = "containers"
@@ -71,14 +136,13 @@ source = "builtin:container"
 [plugins.container.grants]
 containers = [{containers}]
 images = ["{images}"]
-http = ["{admin}"]
+{grant}
 [units.web]
 plugin = "container"
 config = {{ mode = "{mode}", name = "{name}", image = "{repository}:${{version}}", port = {port}, host_ports = [{blue}, {green}], health_path = "/health", ready_timeout_secs = 15{router} }}
+{unit}
 gates = [
-  {{ http = "${{staged.endpoint}}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" }},
-  {{ http = "{live}", body = "${{version}}", interval = "100ms", deadline = "10s" }},
-  {extra_gate}
+{gates}
 ]
 "#,
             containers = containers

@@ -79,12 +79,16 @@ const MUTATING: &[(&str, &[&str])] = &[
         ],
     ),
     ("http", &["POST", "PUT", "PATCH", "DELETE"]),
+    (
+        "haproxy",
+        &["add-server", "set-weight", "set-state", "remove-server"],
+    ),
 ];
 
 impl HostCall {
     /// Whether the call changes something: writes, creates or removes a file, creates, starts,
-    /// stops or removes a container or image, executes SQL or restores a backup, or sends an
-    /// HTTP request other than GET, HEAD or OPTIONS.
+    /// stops or removes a container or image, executes SQL or restores a backup, sends an
+    /// HTTP request other than GET, HEAD or OPTIONS, or changes an HAProxy backend's servers.
     pub fn mutates(&self) -> bool {
         MUTATING.iter().any(|(module, functions)| {
             *module == self.module && functions.contains(&self.function.as_str())

@@ -13,6 +13,7 @@ pub mod calls;
 pub mod capability;
 pub mod containers;
 pub mod files;
+pub mod haproxy;
 pub mod http;
 pub mod log;
 pub mod plan_notes;

@@ -51,6 +51,7 @@ registry! {
     files: super::files::Files,
     containers: super::containers::Containers,
     sql: super::sql::Sql,
+    haproxy: super::haproxy::Haproxy,
     sockets: super::sockets::Sockets,
 }
 

@@ -140,6 +140,74 @@ pub struct Grants {
     /// `docker`: names of Docker engines (from `[docker]`, or `default`) the plugin may use;
     /// empty means [`DEFAULT_DOCKER_ENGINE`] alone.
     pub docker: Vec<String>,
+    /// `haproxy`: HAProxy backends the plugin may drive through a runtime API.
+    pub haproxy: Vec<HaproxyGrant>,
+}
+
+/// One `haproxy` grant, `"ADDRESS:PORT/BACKEND"`: the backend `BACKEND` (or every backend, `*`)
+/// of the HAProxy whose runtime API listens on `ADDRESS:PORT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaproxyGrant {
+    /// The runtime API's address (`stats socket ipv4@ADDRESS:PORT`).
+    pub api: std::net::SocketAddr,
+    /// The backend; none for `*` (every backend).
+    pub backend: Option<HaproxyName>,
+}
+
+impl HaproxyGrant {
+    /// Whether the grant covers `backend` of the runtime API at `api`.
+    pub fn covers(&self, api: std::net::SocketAddr, backend: &HaproxyName) -> bool {
+        self.api == api
+            && self
+                .backend
+                .as_ref()
+                .is_none_or(|granted| granted == backend)
+    }
+}
+
+impl std::fmt::Display for HaproxyGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.backend {
+            Some(backend) => write!(f, "{}/{backend}", self.api),
+            None => write!(f, "{}/*", self.api),
+        }
+    }
+}
+
+/// A backend or server name HAProxy's runtime API reads as one word: 1 to
+/// [`HaproxyName::MAX_LEN`] letters, digits, `.`, `-`, `_` or `:` (what HAProxy allows in proxy
+/// and server names). Nothing else can appear in it, so a command composed with it is exactly
+/// one command.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HaproxyName(String);
+
+impl HaproxyName {
+    /// The longest name accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// `name`, if HAProxy reads it as one name; otherwise why not.
+    pub fn new(name: &str) -> Result<HaproxyName, String> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':');
+        if name.is_empty() || name.len() > Self::MAX_LEN || !name.chars().all(allowed) {
+            return Err(format!(
+                "{name:?} is not an HAProxy name: expected 1 to {} letters, digits, `.`, `-`, `_` \
+                 or `:`",
+                Self::MAX_LEN
+            ));
+        }
+        Ok(HaproxyName(name.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HaproxyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// One granted HTTP origin: `"ORIGIN"` or `{ origin = "ORIGIN", internal = true }`.

@@ -4,7 +4,10 @@ use serde_spanned::Spanned;
 
 use super::convert::Converter;
 use super::error::PlanError;
-use super::model::{FileGrant, Grants, HttpGrant, LOCALHOST, Limits, PluginDecl, PluginSource};
+use super::model::{
+    FileGrant, Grants, HaproxyGrant, HaproxyName, HttpGrant, LOCALHOST, Limits, PluginDecl,
+    PluginSource,
+};
 use super::quantity::parse_size;
 use super::raw::{RawFileGrant, RawFileMode, RawGrants, RawHttpGrant, RawLimits, RawPlugin};
 
@@ -77,7 +80,38 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
         images: names(cx, &raw.images, "image")?,
         databases: raw.databases.clone(),
         docker: raw.docker.clone(),
+        haproxy: raw
+            .haproxy
+            .iter()
+            .map(|entry| haproxy_grant(cx, entry))
+            .collect::<Result<_, _>>()?,
     })
+}
+
+/// Checks an haproxy grant is `ADDRESS:PORT/BACKEND` (an IP address, a port, and an HAProxy name
+/// or `*`).
+fn haproxy_grant(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<HaproxyGrant, PlanError> {
+    let text = raw.get_ref();
+    let invalid = |why: String| {
+        cx.error_at_span(
+            raw.span(),
+            format!(
+                "invalid haproxy grant `{text}`: {why}; expected the runtime API's address and a \
+                 backend, such as \"127.0.0.1:9999/web\" (or \"127.0.0.1:9999/*\" for every backend)"
+            ),
+        )
+    };
+    let (api, backend) = text
+        .split_once('/')
+        .ok_or_else(|| invalid("it has no `/BACKEND`".to_owned()))?;
+    let api = api
+        .parse()
+        .map_err(|_| invalid(format!("`{api}` is not an IP address and port")))?;
+    let backend = match backend {
+        "*" => None,
+        name => Some(HaproxyName::new(name).map_err(invalid)?),
+    };
+    Ok(HaproxyGrant { api, backend })
 }
 
 /// Checks an http grant is an origin (`scheme://host[:port]`) and returns it normalized;
@@ -210,6 +244,37 @@ mod tests {
             .flatten()
             .map(|g| (g.origin.clone(), g.internal))
             .collect()
+    }
+
+    #[test]
+    fn an_haproxy_grant_is_an_address_and_a_backend_or_every_backend() {
+        let body = "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhaproxy = [\"127.0.0.1:9999/web\", \"[::1]:9999/*\"]\n";
+        let grants = parse_with(body).unwrap().plugins["p"]
+            .grants
+            .haproxy
+            .clone();
+        let shown: Vec<String> = grants.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1:9999/web", "[::1]:9999/*"]);
+    }
+
+    #[test]
+    fn an_haproxy_grant_without_a_backend_with_a_host_name_or_a_spliced_name_is_refused_at_it() {
+        for (grant, why) in [
+            ("127.0.0.1:9999", "no `/BACKEND`"),
+            ("haproxy.internal:9999/web", "not an IP address and port"),
+            ("127.0.0.1:9999/web; shutdown", "not an HAProxy name"),
+            ("127.0.0.1:9999/", "not an HAProxy name"),
+        ] {
+            let body = format!(
+                "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhaproxy = [{grant:?}]\n"
+            );
+            let error = error_of(&body).to_string();
+            assert!(
+                error.contains(&format!("invalid haproxy grant `{grant}`")) && error.contains(why),
+                "{error}"
+            );
+            assert!(error.contains("plan.toml:9:"), "{error}");
+        }
     }
 
     #[test]

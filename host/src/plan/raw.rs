@@ -94,6 +94,7 @@ pub(super) struct RawGrants {
     pub images: Vec<Spanned<String>>,
     pub databases: Vec<String>,
     pub docker: Vec<String>,
+    pub haproxy: Vec<Spanned<String>>,
 }
 
 /// One entry of `grants.http`: an origin string, or `{ origin = "...", internal = true }`.

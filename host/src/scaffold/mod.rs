@@ -397,7 +397,7 @@ mod tests {
         let error = choose(&names(&["http", "files"])).err().unwrap();
         assert_eq!(
             error.to_string(),
-            "unknown capability `files`: choose from log, plan-notes, http, secrets, containers, sql"
+            "unknown capability `files`: choose from log, plan-notes, http, secrets, containers, sql, haproxy"
         );
     }
 

@@ -1,22 +1,23 @@
-//! blue-green: the new version starts on the free color beside the live one, the Caddy route
-//! switches to it at `shift(100)`, and `finalize` retires the old color. Caddy's route is the
-//! truth about what is live; the host's `current` state fills in what the route cannot say.
+//! blue-green: the new version starts on the free color beside the live one, the router sends it
+//! traffic (a Caddy route at `shift(100)`; an HAProxy backend's weights at every step), and
+//! `finalize` retires the old color. The router is the truth about what is live; the host's
+//! `current` state fills in what the router cannot say.
 
-use crate::caddy::Caddy;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::images;
 use crate::live;
+use crate::router::Route;
 use crate::spec::container_spec;
 use crate::state::{Color, Current, Deployed, Snapshot, StagedState};
 use sluice_sdk::{Change, ChangeAction, Context, Error, Staged, to_state};
 use std::time::Duration;
 
-/// One blue-green unit: its config, engine and route.
+/// One blue-green unit: its config, engine and router.
 pub struct BlueGreen<'a> {
     config: &'a Config,
     engine: Engine,
-    caddy: Caddy<'a>,
+    route: Route<'a>,
 }
 
 impl<'a> BlueGreen<'a> {
@@ -25,7 +26,7 @@ impl<'a> BlueGreen<'a> {
         Ok(Self {
             config,
             engine: Engine::choose(config)?,
-            caddy: Caddy::new(config.router()?),
+            route: Route::new(config.router()?),
         })
     }
 
@@ -59,10 +60,10 @@ impl<'a> BlueGreen<'a> {
             ),
             Change::new(
                 ChangeAction::Update,
-                format!("caddy route {}", self.caddy.route()),
+                self.route.describe(),
                 format!(
                     "{} -> {}",
-                    self.caddy.upstream()?.unwrap_or_else(|| "none".into()),
+                    self.route.live()?.unwrap_or_else(|| "none".into()),
                     self.config.dial(port)
                 ),
             ),
@@ -109,15 +110,20 @@ impl<'a> BlueGreen<'a> {
                 .unwrap_or_default()
         );
         sluice_sdk::info!("{summary}");
+        let new = Deployed {
+            container: name.clone(),
+            image: self.config.image.clone(),
+            image_id,
+            port,
+            version: ctx.version.clone(),
+            color: Some(color),
+        };
+        if let Err(e) = self.route.stage(self.config, &new) {
+            self.engine.discard(&name)?;
+            return Err(e);
+        }
         let state = StagedState {
-            new: Deployed {
-                container: name,
-                image: self.config.image.clone(),
-                image_id,
-                port,
-                version: ctx.version.clone(),
-                color: Some(color),
-            },
+            new,
             previous,
             history: current
                 .map(|current| current.images.clone())
@@ -132,16 +138,13 @@ impl<'a> BlueGreen<'a> {
         })
     }
 
-    /// Points the route at the staged color (at 100%; Caddy 2.6 cannot split by weight).
+    /// Sends `percent` of the traffic to the staged color (Caddy 2.6 cannot split by weight, so
+    /// its route switches at 100 only).
     pub fn shift(&self, staged: &StagedState, percent: u8) -> Result<(), Error> {
-        if percent < 100 {
-            sluice_sdk::info!("the Caddy route switches all at once: {percent}% changes nothing");
-            return Ok(());
-        }
-        self.caddy.route_to(&self.config.dial(staged.new.port))?;
+        self.route.shift(self.config, staged, percent)?;
         sluice_sdk::info!(
-            "caddy route {} -> {} ({})",
-            self.caddy.route(),
+            "{} -> {} ({}) at {percent}%",
+            self.route.describe(),
             staged.new.container,
             self.config.dial(staged.new.port)
         );
@@ -150,19 +153,19 @@ impl<'a> BlueGreen<'a> {
 
     /// Retires the old color and the images beyond `keep_images`; returns the new `current`.
     pub fn finalize(&self, staged: StagedState) -> Result<Current, Error> {
-        let routed = self.caddy.upstream()?;
+        let routed = self.route.live()?;
         if routed.as_deref() != Some(self.config.dial(staged.new.port).as_str()) {
             return Err(Error::Failed(format!(
-                "the caddy route {} sends traffic to {}, not to the staged {}: the cut-over did not happen",
-                self.caddy.route(),
+                "the {} sends traffic to {}, not to the staged {}: the cut-over did not happen",
+                self.route.describe(),
                 routed.as_deref().unwrap_or("nothing"),
                 staged.new.container
             )));
         }
-        let old = self.container(staged.new.color.unwrap_or(Color::Blue).other());
-        std::thread::sleep(std::time::Duration::from_millis(u64::from(
-            self.config.drain_ms,
-        )));
+        let old_color = staged.new.color.unwrap_or(Color::Blue).other();
+        let old = self.container(old_color);
+        self.route
+            .retire(&self.config.dial(self.port(old_color)), self.drain())?;
         if self.engine.retire(&old, self.config.stop_timeout_secs)? {
             sluice_sdk::info!("stopped and removed {old}");
         }
@@ -173,11 +176,11 @@ impl<'a> BlueGreen<'a> {
     /// removes the other color; with no target, removes both colors and the route.
     pub fn rollback(&self, target: Option<&Deployed>) -> Result<(), Error> {
         let Some(target) = target else {
-            for color in [Color::Blue, Color::Green] {
+            let both = [Color::Blue, Color::Green];
+            self.route
+                .clear(&both.map(|color| self.config.dial(self.port(color))))?;
+            for color in both {
                 self.engine.discard(&self.container(color))?;
-            }
-            if self.routed_color()?.is_some() {
-                self.caddy.remove_route()?;
             }
             sluice_sdk::info!("nothing was live before: removed both colors and the route");
             return Ok(());
@@ -186,16 +189,19 @@ impl<'a> BlueGreen<'a> {
             Some(running) => running,
             None => self.restart(target)?,
         };
-        if self.caddy.upstream()?.as_deref() != Some(self.config.dial(restored.port).as_str()) {
-            self.caddy.route_to(&self.config.dial(restored.port))?;
+        self.route.restore(self.config, &restored)?;
+        let other_color = restored.color.unwrap_or(Color::Blue).other();
+        let other = self.container(other_color);
+        if self.engine.inspect(&other)?.is_some() {
+            self.route
+                .retire(&self.config.dial(self.port(other_color)), self.drain())?;
         }
-        let other = self.container(restored.color.unwrap_or(Color::Blue).other());
         if self.engine.discard(&other)? {
             sluice_sdk::info!("removed {other}");
         }
         sluice_sdk::info!(
-            "caddy route {} -> {} ({}, {})",
-            self.caddy.route(),
+            "{} -> {} ({}, {})",
+            self.route.describe(),
             restored.container,
             restored.image,
             restored.version
@@ -263,9 +269,9 @@ impl<'a> BlueGreen<'a> {
         }
     }
 
-    /// The color whose host port the route points at, if it points at one.
+    /// The color whose host port the router sends most traffic to, if it sends it to one.
     fn routed_color(&self) -> Result<Option<Color>, Error> {
-        let routed = self.caddy.upstream()?;
+        let routed = self.route.live()?;
         Ok([Color::Blue, Color::Green]
             .into_iter()
             .find(|&color| routed.as_deref() == Some(self.config.dial(self.port(color)).as_str())))
@@ -281,6 +287,11 @@ impl<'a> BlueGreen<'a> {
             Color::Green => 1,
         };
         self.config.host_ports[index]
+    }
+
+    /// How long a retired color's requests get to finish.
+    fn drain(&self) -> Duration {
+        Duration::from_millis(self.config.drain_ms.into())
     }
 
     fn ready_timeout(&self) -> Duration {

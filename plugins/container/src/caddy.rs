@@ -5,7 +5,7 @@
 //! "127.0.0.1:PORT"}]}]}`. Switching PATCHes its upstreams, which Caddy applies with a graceful
 //! reload: requests in flight finish on the old upstream, new ones go to the new.
 
-use crate::config::Router;
+use crate::config::CaddyRouter;
 use crate::failure::within;
 use serde_json::{Value, json};
 use sluice_sdk::Error;
@@ -19,12 +19,12 @@ const SERVERS_PATH: [&str; 3] = ["apps", "http", "servers"];
 
 /// One route in one Caddy.
 pub struct Caddy<'a> {
-    router: &'a Router,
+    router: &'a CaddyRouter,
 }
 
 impl<'a> Caddy<'a> {
     /// The route `router` names.
-    pub fn new(router: &'a Router) -> Self {
+    pub fn new(router: &'a CaddyRouter) -> Self {
         Self { router }
     }
 

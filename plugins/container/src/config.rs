@@ -34,10 +34,30 @@ pub enum Restart {
     OnFailure,
 }
 
+/// What sends traffic to the live color: a Caddy route, or an HAProxy backend's weights.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Router {
+    /// A Caddy route, switched all at once.
+    Caddy(CaddyRouter),
+    /// An HAProxy backend, its servers weighted through the runtime API.
+    Haproxy(HaproxyRouter),
+}
+
+/// An HAProxy backend whose servers are the colors, weighted per `shift` step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HaproxyRouter {
+    /// The runtime API's address, `ADDRESS:PORT` (`stats socket ipv4@ADDRESS:PORT level admin`).
+    pub haproxy: String,
+    /// The backend the colors are servers of.
+    pub backend: String,
+}
+
 /// The Caddy route that sends traffic to the live color.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Router {
+pub struct CaddyRouter {
     /// Caddy's admin API origin.
     pub caddy: String,
     /// The route's `@id`.
@@ -87,7 +107,7 @@ pub struct Config {
     /// The restart policy.
     #[serde(default)]
     pub restart: Restart,
-    /// The Caddy route (blue-green only).
+    /// The router (blue-green only).
     pub router: Option<Router>,
     /// The engine's name; default the first granted.
     pub engine: Option<String>,
@@ -150,25 +170,55 @@ impl Config {
                 "blue-green needs two different host ports, one per color, e.g. [18080, 18081]",
             )),
         }
-        let Some(router) = &self.router else {
-            problems.push(Diagnostic::new(
+        match &self.router {
+            None => problems.push(Diagnostic::new(
                 "router",
-                "blue-green needs a router, e.g. { caddy = \"http://127.0.0.1:2019\", route = \"api\" }",
-            ));
-            return;
-        };
-        if !(router.caddy.starts_with("http://") || router.caddy.starts_with("https://")) {
+                "blue-green needs a router, e.g. { caddy = \"http://127.0.0.1:2019\", route = \"api\" } \
+                 or { haproxy = \"127.0.0.1:9999\", backend = \"web\" }",
+            )),
+            Some(Router::Caddy(router)) => router.problems(problems),
+            Some(Router::Haproxy(router)) => router.problems(problems),
+        }
+    }
+}
+
+impl HaproxyRouter {
+    fn problems(&self, problems: &mut Vec<Diagnostic>) {
+        if self.haproxy.parse::<SocketAddr>().is_err() {
             problems.push(Diagnostic::new(
-                "router.caddy",
+                "router.haproxy",
+                format!(
+                    "must be the runtime API's IP address and port, e.g. 127.0.0.1:9999, got {:?}",
+                    self.haproxy
+                ),
+            ));
+        }
+        if !is_haproxy_name(&self.backend) {
+            problems.push(Diagnostic::new(
+                "router.backend",
+                format!(
+                    "must be letters, digits, `_`, `.`, `-` or `:`, got {:?}",
+                    self.backend
+                ),
+            ));
+        }
+    }
+}
+
+impl CaddyRouter {
+    fn problems(&self, problems: &mut Vec<Diagnostic>) {
+        if !(self.caddy.starts_with("http://") || self.caddy.starts_with("https://")) {
+            problems.push(Diagnostic::new(
+                "self.caddy",
                 format!(
                     "must be Caddy's admin origin, e.g. http://127.0.0.1:2019, got {:?}",
-                    router.caddy
+                    self.caddy
                 ),
             ));
         }
         for (path, value) in [
-            ("router.route", &router.route),
-            ("router.server", &router.server),
+            ("router.route", &self.route),
+            ("router.server", &self.server),
         ] {
             if !is_caddy_id(value) {
                 problems.push(Diagnostic::new(
@@ -177,7 +227,7 @@ impl Config {
                 ));
             }
         }
-        let listen_port = router
+        let listen_port = self
             .listen
             .rsplit_once(':')
             .map(|(_, port)| port.parse::<u16>());
@@ -186,7 +236,7 @@ impl Config {
                 "router.listen",
                 format!(
                     "must be HOST:PORT, e.g. 127.0.0.1:8080, got {:?}",
-                    router.listen
+                    self.listen
                 ),
             ));
         }
@@ -197,6 +247,15 @@ fn is_container_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Whether `c` may appear in an HAProxy proxy or server name.
+pub fn is_haproxy_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | ':')
+}
+
+fn is_haproxy_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(is_haproxy_char)
 }
 
 fn is_caddy_id(id: &str) -> bool {
@@ -277,11 +336,27 @@ mod tests {
         assert_eq!(config.keep_images, 3);
         assert_eq!(config.restart, Restart::UnlessStopped);
         assert_eq!(config.dial(18080), "127.0.0.1:18080");
-        let router = config.router().unwrap();
+        let Router::Caddy(router) = config.router().unwrap() else {
+            panic!("a router with `caddy` is a Caddy router");
+        };
         assert_eq!(
             (router.server.as_str(), router.listen.as_str()),
             ("sluice", "127.0.0.1:8080")
         );
+    }
+
+    #[test]
+    fn an_haproxy_router_names_a_runtime_api_address_and_a_backend() {
+        let config = BLUE_GREEN.replace(
+            r#"{"caddy": "http://127.0.0.1:2019", "route": "api"}"#,
+            r#"{"haproxy": "127.0.0.1:9999", "backend": "web"}"#,
+        );
+        let loaded = Config::load(&config).unwrap();
+        assert!(matches!(loaded.router().unwrap(), Router::Haproxy(r) if r.backend == "web"));
+        let bad = config
+            .replace("127.0.0.1:9999", "haproxy:9999")
+            .replace(r#""web""#, r#""web 1""#);
+        assert_eq!(paths_of(&bad), ["router.haproxy", "router.backend"]);
     }
 
     #[test]
@@ -343,9 +418,8 @@ mod tests {
     fn the_schema_is_json_that_forbids_unknown_keys() {
         let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
         assert_eq!(schema["additionalProperties"], false);
-        assert_eq!(
-            schema["properties"]["router"]["additionalProperties"],
-            false
-        );
+        for router in schema["properties"]["router"]["oneOf"].as_array().unwrap() {
+            assert_eq!(router["additionalProperties"], false, "{router}");
+        }
     }
 }

@@ -3,8 +3,11 @@
 //!
 //! - `blue-green` starts the new version on the free color (`<name>-blue` / `<name>-green`, one
 //!   loopback host port each) beside the live one, and switches a Caddy route to it through
-//!   Caddy's admin API (the `http` capability, granted only that origin). `finalize` retires the
-//!   old color; `rollback` points the route back and removes the new one.
+//!   Caddy's admin API (the `http` capability, granted only that origin), or weights the two
+//!   colors as servers of an HAProxy backend through its runtime API (the `haproxy` capability,
+//!   granted only that backend): `shift(p)` gives the new one `p` and the old one `100 - p`.
+//!   `finalize` retires the old color; `rollback` sends all the traffic back and removes the new
+//!   one.
 //! - `replace` stops the old container and starts the new one on the same port, measuring the
 //!   downtime; `rollback` starts the old one again.
 //!
@@ -17,9 +20,11 @@ mod caddy;
 mod config;
 mod engine;
 mod failure;
+mod haproxy;
 mod images;
 mod live;
 mod replace;
+mod router;
 mod spec;
 mod state;
 
@@ -57,10 +62,12 @@ impl Strategy for Container {
             name: "container".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Runs a service as a Docker container: blue-green beside the old one \
-                          with a Caddy route switch, or replace in place with measured downtime."
+                          with a Caddy route switch or weighted HAProxy servers (a canary per \
+                          shift step), or replace in place with measured downtime."
                 .into(),
             config_schema: config::SCHEMA.into(),
-            features: vec![Feature::Rollback, Feature::Plan],
+            // traffic-shift: through an HAProxy router; a Caddy route switches at 100% only.
+            features: vec![Feature::Rollback, Feature::TrafficShift, Feature::Plan],
         }
     }
 

@@ -76,7 +76,7 @@ pub use json::{parse_config, parse_state, restore_target, to_state};
 pub use raw::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
-pub use raw::sluice::deploy::{containers, http, log, plan_notes, secrets, sql};
+pub use raw::sluice::deploy::{containers, haproxy, http, log, plan_notes, secrets, sql};
 pub use raw_gate::exports::sluice::deploy::gate::{GateContext, GateOutcome, Verdict};
 pub use rest::encode_component;
 pub use strategy::{Exported, Strategy};
