@@ -13,7 +13,6 @@ use crate::support::images::{self, FLAKY, PORT};
 use crate::support::load::Load;
 use crate::support::project::{Project, static_site_plan};
 use crate::support::prometheus::Prometheus;
-use crate::support::stack::{Stack, deploy_ok};
 use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file, test_plugin};
 
 /// The share of a version's responses that were errors over the last 10 s, from HAProxy's
@@ -211,97 +210,6 @@ fn the_comparison_gate_fails_a_flaky_canary_against_its_good_baseline_and_passes
         "{}",
         good.all()
     );
-}
-
-/// The container plugin's canary through HAProxy, with `gate` (a live plugin gate) at every step:
-/// `flaky` (failing every fifth request) is stopped at its first step, 10%, by the gate, its
-/// weight goes back to 0 and v1 serves everything again; returns the run's output.
-fn flaky_canary_stopped_at_its_first_step(
-    stack: &Stack,
-    prometheus: &Prometheus,
-    gate: &str,
-) -> String {
-    let haproxy = stack.haproxy();
-    let staged =
-        r#"  { http = "${staged.endpoint}/health", interval = "100ms", deadline = "10s" },"#;
-    stack.plan_haproxy("shift = [10, 50]", &format!("{staged}\n  {gate},"), None);
-    let plan = stack.dir.path().join("sluice.toml");
-    let text = std::fs::read_to_string(&plan).unwrap() + &prometheus_plugin(&prometheus.url());
-    std::fs::write(&plan, text).unwrap();
-
-    let (run, polls) = haproxy.recording_weights(|| Duration::ZERO, || stack.apply("flaky"));
-    let text = run.all();
-    assert_eq!(run.code, EXIT_ROLLED_BACK, "{text}");
-    assert!(text.contains("rolled back to v1"), "{text}");
-    let flaky = format!("{}-flaky", stack.name);
-    let weights: Vec<u32> = polls
-        .iter()
-        .filter_map(|(_, w)| w.get(&flaky).copied())
-        .collect();
-    assert!(
-        weights.contains(&10) && !weights.contains(&50),
-        "the canary reached 10% and no further: {weights:?}"
-    );
-    assert_eq!(
-        haproxy.weights(),
-        [(format!("{}-v1", stack.name), 100)].into(),
-        "the flaky server is gone, v1 has all the weight"
-    );
-    for _ in 0..20 {
-        assert_eq!(
-            haproxy.get("/"),
-            (200, "v1\n".to_owned()),
-            "v1 serves everything"
-        );
-    }
-    text
-}
-
-#[test]
-fn a_canary_failing_a_fifth_of_its_requests_is_stopped_at_10_percent_by_the_error_rate_gate_and_by_the_comparison()
- {
-    images::ensure();
-    let stack = Stack::behind_haproxy("metric-canary");
-    let haproxy = stack.haproxy();
-    let prometheus = Prometheus::start(&[("haproxy", haproxy.metrics, "/metrics")]);
-    let url = prometheus.url();
-    // The container plugin names a version's server `<name>-<version>`.
-    let rate = ERROR_RATE.replace(
-        "server=\"${version}\"",
-        &format!("server=\"{}-${{version}}\"", stack.name),
-    );
-    // No data until a new server has been scraped twice: inconclusive, not counted for 15 s.
-    let timing =
-        "interval = \"1s\", start_period = \"15s\", failure_threshold = 2, deadline = \"60s\"";
-    let bounded = prometheus_gate(&url, &format!("query = '{rate}', max = 0.05"), timing);
-    let compared = prometheus_gate(
-        &url,
-        &format!("query = '{rate}', compare = {{ max_increase = 0.05 }}"),
-        timing,
-    );
-    let load = Load::start(haproxy.http, "/", 2, 200_000, Duration::from_millis(2));
-    stack.plan_haproxy("shift = [10, 50]", "", None);
-    deploy_ok(&stack, "v1");
-
-    let bounded_run = flaky_canary_stopped_at_its_first_step(&stack, &prometheus, &bounded);
-    let value = bounded_run
-        .split(&format!("`{}` = ", rate.replace("${version}", "flaky")))
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|number| number.parse::<f64>().ok())
-        .unwrap_or_else(|| panic!("the reason quotes the query and its value: {bounded_run}"));
-    assert!(
-        (0.1..=0.3).contains(&value) && bounded_run.contains(", above max 0.05"),
-        "{bounded_run}"
-    );
-
-    let compared_run = flaky_canary_stopped_at_its_first_step(&stack, &prometheus, &compared);
-    assert!(
-        compared_run.contains("flaky is worse than its baseline (up ")
-            && compared_run.contains("baseline v1 `"),
-        "{compared_run}"
-    );
-    load.finish();
 }
 
 #[test]
