@@ -361,3 +361,34 @@ fn a_gate_plugins_config_is_checked_by_its_schema_and_its_validate_where_the_pla
     );
     assert!(no_bounds.contains("sluice.toml:17:"), "{no_bounds}");
 }
+
+#[test]
+fn an_inconclusive_check_fails_a_gate_by_default_and_passes_one_that_says_inconclusive_pass() {
+    let prometheus = Prometheus::start(&[]);
+    let url = prometheus.url();
+    let project = Project::new();
+    let config = r#"query = 'up{job="nothing-scrapes-this"}', max = 1"#;
+    let timing = "interval = \"100ms\", failure_threshold = 1, deadline = \"10s\"";
+    let deploy = |inconclusive: &str| {
+        let gate = prometheus_gate(&url, config, &format!("{timing}{inconclusive}"));
+        project.write_plan(&plan_with_gate(&gate, &prometheus_plugin(&url)));
+        project.deploy("v1")
+    };
+
+    let strict = deploy("");
+    assert_eq!(strict.code, EXIT_ROLLED_BACK, "{}", strict.all());
+    assert!(
+        strict.all().contains("(last: inconclusive: `up{"),
+        "{}",
+        strict.all()
+    );
+    let lenient = deploy(", inconclusive = \"pass\"");
+    assert_eq!(lenient.code, EXIT_SUCCESS, "{}", lenient.all());
+    assert!(
+        lenient
+            .all()
+            .contains("inconclusive (counted as a pass): `up{"),
+        "{}",
+        lenient.all()
+    );
+}

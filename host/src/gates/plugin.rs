@@ -10,6 +10,9 @@ use crate::plan::model::Inconclusive;
 use crate::runtime::LoadedPlugin;
 use crate::wit::gate::{GateContext, GateOutcome};
 
+/// The most characters of a gate plugin's evidence (or error) a probe's detail keeps.
+const MAX_DETAIL_CHARS: usize = 2048;
+
 /// A gate plugin, ready to be asked again and again about one version.
 pub struct PluginGate {
     /// The loaded gate plugin.
@@ -27,8 +30,17 @@ pub struct PluginGate {
 impl PluginGate {
     /// Asks the plugin once, as probe number `attempt`, giving up after `timeout`. Its verdict is
     /// the detail (`pass: EVIDENCE`, `fail: EVIDENCE`, `inconclusive: EVIDENCE`), an `error` it
-    /// returns is a failure reading `error: ...`, and a trap or limit is a failure naming it.
+    /// returns is a failure reading `error: ...`, and a trap or limit is a failure naming it. What
+    /// the plugin wrote is kept to one line of at most [`MAX_DETAIL_CHARS`] characters.
     pub(super) async fn probe(&self, attempt: u32, timeout: Duration) -> Observation {
+        let observation = self.ask(attempt, timeout).await;
+        Observation {
+            detail: one_line(&observation.detail),
+            ..observation
+        }
+    }
+
+    async fn ask(&self, attempt: u32, timeout: Duration) -> Observation {
         let ctx = GateContext {
             attempt,
             ..self.context.clone()
@@ -53,5 +65,35 @@ impl PluginGate {
                 Observation::success(format!("inconclusive (counted as a pass): {evidence}"))
             }
         }
+    }
+}
+
+/// `text` as one line (control characters, line breaks included, become spaces), cut to
+/// [`MAX_DETAIL_CHARS`] characters with `…` when longer.
+fn one_line(text: &str) -> String {
+    let mut line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_DETAIL_CHARS)
+        .collect();
+    if text.chars().nth(MAX_DETAIL_CHARS).is_some() {
+        line.push('…');
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plugins_text_becomes_one_bounded_line() {
+        assert_eq!(
+            one_line("fail: x\n[web] succeeded\r\u{1b}[2J"),
+            "fail: x [web] succeeded  [2J"
+        );
+        let long = one_line(&"e".repeat(MAX_DETAIL_CHARS + 10));
+        assert_eq!(long.chars().count(), MAX_DETAIL_CHARS + 1);
+        assert!(long.ends_with('…'));
     }
 }
