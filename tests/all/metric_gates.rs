@@ -12,7 +12,7 @@ use crate::support::http::get;
 use crate::support::images::{self, FLAKY, PORT};
 use crate::support::load::Load;
 use crate::support::project::{Project, static_site_plan};
-use crate::support::prometheus::Prometheus;
+use crate::support::prometheus::{Prometheus, quoted_value};
 use crate::support::{EXIT_INVALID, EXIT_ROLLED_BACK, EXIT_SUCCESS, sha256_file, test_plugin};
 
 /// The share of a version's responses that were errors over the last 10 s, from HAProxy's
@@ -113,21 +113,9 @@ fn run_flaky(name: &str, version: &str, fail_percent: u32) -> SocketAddr {
     addr
 }
 
-/// The value quoted after `` `QUERY` = `` in `text`, for the query with `server="VERSION"`.
-fn quoted_value(text: &str, version: &str) -> f64 {
-    let query = ERROR_RATE.replace("${version}", version);
-    let quoted = format!("`{query}` = ");
-    let at = text
-        .find(&quoted)
-        .unwrap_or_else(|| panic!("the reason quotes {quoted}: {text}"))
-        + quoted.len();
-    let number: String = text[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    number
-        .parse()
-        .unwrap_or_else(|_| panic!("a value after {quoted}: {text}"))
+/// The value a reason quotes for [`ERROR_RATE`] of `version`.
+fn quoted_rate(text: &str, version: &str) -> f64 {
+    quoted_value(text, &ERROR_RATE.replace("${version}", version))
 }
 
 #[test]
@@ -144,13 +132,13 @@ fn a_prometheus_gate_passes_a_good_version_and_fails_one_erring_on_a_fifth_of_it
 
     let good = project.deploy("v1");
     assert_eq!(good.code, EXIT_SUCCESS, "{}", good.all());
-    assert_eq!(quoted_value(&good.all(), "v1"), 0.0, "{}", good.all());
+    assert_eq!(quoted_rate(&good.all(), "v1"), 0.0, "{}", good.all());
     assert!(good.all().contains("at most max 0.05"), "{}", good.all());
 
     let flaky = project.deploy("v2");
     assert_eq!(flaky.code, EXIT_ROLLED_BACK, "{}", flaky.all());
     let text = flaky.all();
-    let rate = quoted_value(&text, "v2");
+    let rate = quoted_rate(&text, "v2");
     assert!(
         (0.1..=0.3).contains(&rate),
         "the reason quotes an error rate near 20%: {text}"
@@ -193,9 +181,9 @@ fn the_comparison_gate_fails_a_flaky_canary_against_its_good_baseline_and_passes
             && text.contains("> max_increase 0.05; a higher value is worse)"),
         "{text}"
     );
-    assert!((0.1..=0.3).contains(&quoted_value(&text, "v2")), "{text}");
+    assert!((0.1..=0.3).contains(&quoted_rate(&text, "v2")), "{text}");
     assert_eq!(
-        quoted_value(&text, "v1"),
+        quoted_rate(&text, "v1"),
         0.0,
         "the baseline's value is quoted: {text}"
     );
