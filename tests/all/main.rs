@@ -37,6 +37,7 @@ mod containers_capability;
 mod crash_recovery;
 mod db_migrate;
 mod event_stream;
+mod example_canary;
 mod examples;
 mod forged_output;
 mod haproxy_router;

@@ -38,7 +38,6 @@ impl HaProxy {
     pub fn start() -> HaProxy {
         let [http, api, metrics] =
             free_ports().map(|port| SocketAddr::from(([127, 0, 0, 1], port)));
-        let dir = tempfile::tempdir().unwrap();
         let config = format!(
             "global
     stats socket ipv4@{api} level admin
@@ -66,6 +65,18 @@ frontend metrics
     http-request use-service prometheus-exporter if {{ path /metrics }}
 "
         );
+        HaProxy::with_config(&config, http, api, metrics)
+    }
+
+    /// Starts HAProxy with `config` (a whole `haproxy.cfg`) whose frontend, runtime API and
+    /// exporter listen on `http`, `api` and `metrics`, and waits until all of them answer.
+    pub fn with_config(
+        config: &str,
+        http: SocketAddr,
+        api: SocketAddr,
+        metrics: SocketAddr,
+    ) -> HaProxy {
+        let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("haproxy.cfg");
         std::fs::write(&config_path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("haproxy.log")).unwrap();

@@ -27,7 +27,6 @@ impl Prometheus {
     pub fn start(targets: &[(&str, SocketAddr, &str)]) -> Prometheus {
         let [port] = free_ports();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let dir = tempfile::tempdir().unwrap();
         let mut config = String::from(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
         );
@@ -36,6 +35,13 @@ impl Prometheus {
                 "  - job_name: {job}\n    metrics_path: {path}\n    static_configs:\n      - targets: ['{target}']\n"
             ));
         }
+        Prometheus::with_config(&config, addr)
+    }
+
+    /// Starts Prometheus with `config` (a whole `prometheus.yml`), its API on `addr`, and waits
+    /// until it is ready.
+    pub fn with_config(config: &str, addr: SocketAddr) -> Prometheus {
+        let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("prometheus.yml");
         std::fs::write(&config_path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
