@@ -188,18 +188,75 @@ fn every_frozen_release_declares_the_package_version_of_its_directory() {
     }
 }
 
-#[test]
-fn the_sdks_vendored_wit_is_the_hosts_contract() {
-    let host = repo().join("wit");
-    let sdk = repo().join("plugins/sdk/wit");
-    assert_eq!(wit_files(&sdk), wit_files(&host), "the same files");
-    for name in wit_files(&host) {
+/// Asserts that the `.wit` files of `copy` are those of `original`, byte for byte; `fix` says
+/// what to do when they are not.
+fn assert_same_wit(copy: &Path, original: &Path, fix: &str) {
+    let (shown_copy, shown_original) = (shown(copy), shown(original));
+    assert_eq!(
+        wit_files(copy),
+        wit_files(original),
+        "{shown_copy} and {shown_original} hold the same files: {fix}"
+    );
+    for name in wit_files(original) {
         assert_eq!(
-            std::fs::read_to_string(sdk.join(&name)).unwrap(),
-            std::fs::read_to_string(host.join(&name)).unwrap(),
-            "plugins/sdk/wit/{name} differs from wit/{name}: copy wit/*.wit into plugins/sdk/wit/"
+            std::fs::read_to_string(copy.join(&name)).unwrap(),
+            std::fs::read_to_string(original.join(&name)).unwrap(),
+            "{shown_copy}/{name} differs from {shown_original}/{name}: {fix}"
         );
     }
+}
+
+/// `path` relative to the repository, as messages show it.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(repo())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The version a WIT file declares (`package sluice:deploy@X.Y.Z;`), as numbers.
+fn package_version(file: &Path) -> (u32, u32, u32) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let version = text
+        .strip_prefix("package sluice:deploy@")
+        .and_then(|rest| rest.split_once(';'))
+        .map(|(version, _)| version)
+        .unwrap_or_else(|| panic!("{} declares no sluice:deploy version", file.display()));
+    let numbers: Vec<u32> = version.split('.').map(|n| n.parse().unwrap()).collect();
+    (numbers[0], numbers[1], numbers[2])
+}
+
+#[test]
+fn the_current_contract_is_its_release_byte_for_byte_until_it_declares_a_newer_version() {
+    let wit = repo().join("wit");
+    let current = package_version(&wit.join("world.wit"));
+    let releases: std::collections::BTreeSet<&str> = FROZEN
+        .iter()
+        .map(|(file, _)| file.split_once('/').unwrap().0)
+        .collect();
+    for release in releases {
+        let frozen = package_version(&wit.join(release).join("world.wit"));
+        assert!(
+            current >= frozen,
+            "wit/ declares {current:?}, older than the release in wit/{release}"
+        );
+        if current == frozen {
+            assert_same_wit(
+                &wit,
+                &wit.join(release),
+                "a change to a released contract raises the package version in every wit/*.wit",
+            );
+        }
+    }
+}
+
+#[test]
+fn the_sdks_vendored_wit_is_the_hosts_contract() {
+    assert_same_wit(
+        &repo().join("plugins/sdk/wit"),
+        &repo().join("wit"),
+        "copy wit/*.wit into plugins/sdk/wit/",
+    );
 }
 
 /// A loopback server that answers `hello` and keeps the `authorization` header of every request.
