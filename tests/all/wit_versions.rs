@@ -1,10 +1,13 @@
 //! The contract per release: each released WIT is kept frozen in `wit/since_vX.Y.Z/`, the SDK
 //! carries the host's current WIT, and a fixture built against each frozen release (the crates
-//! `tests/plugins/wit-v0-1-*`) loads in sluice and has every import it calls answered.
+//! `tests/plugins/wit-v0-1-*`: a strategy per release, and a gate plugin since the `gate-plugin`
+//! world of 0.1.2) loads in sluice and has every import it calls answered.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::support::docker::free_ports;
+use crate::support::haproxy::{BACKEND, HaProxy};
 use crate::support::{EXIT_SUCCESS, Run, sha256_file, sluice, test_plugin};
 use axum::http::HeaderMap;
 
@@ -79,6 +82,50 @@ const FROZEN: &[(&str, &str)] = &[
         "since_v0.1.1/world.wit",
         "2aec419f62f96bc9e89856c3ec5d79c8939fa2142858ab27722ae7f138a8681a",
     ),
+    (
+        "since_v0.1.2/containers.wit",
+        "c4fb18e2464ac65492866dc9987e76501425aa37556e1bf356d352d233cfc24a",
+    ),
+    (
+        "since_v0.1.2/gate.wit",
+        "03025c050457951d13b71bfcf901041c61a9f4aca97ac902e43f2ba5733a6448",
+    ),
+    (
+        "since_v0.1.2/haproxy.wit",
+        "ea57ab96261daa819af56a46bd54cd1918f35684727eb0c4b00528371aa1b81e",
+    ),
+    (
+        "since_v0.1.2/http.wit",
+        "07c3c17674bf3b6c12d3970cbdb51ab99cf12cedc48512f262111803cf85b83b",
+    ),
+    (
+        "since_v0.1.2/log.wit",
+        "34f83b8e0df109725be28fae45042e1b5f00256ada6d36ee36043c7e8b97cd04",
+    ),
+    (
+        "since_v0.1.2/plan-notes.wit",
+        "91557fbc236d8161eceb4d0f24a75fcf513ec0084809782338cf701f917579bb",
+    ),
+    (
+        "since_v0.1.2/secrets.wit",
+        "50f913857316d122a5c88309a3f5538bbfad0a052fada62416a656420bcfb069",
+    ),
+    (
+        "since_v0.1.2/sql.wit",
+        "ae844e9affd829c192d56b51ba7081c94ab2a11274112e28e9c5f047f8d95733",
+    ),
+    (
+        "since_v0.1.2/strategy.wit",
+        "204dc8ea00f31ea2441f35c7bd0dcf54557baeaafbe597e1e861558da24dfdc0",
+    ),
+    (
+        "since_v0.1.2/types.wit",
+        "70993e881f4d86ab3b6dab476ae3ff38b55ff2b1bf19c9e890c5ea6f2e3b7ffc",
+    ),
+    (
+        "since_v0.1.2/world.wit",
+        "db16ced022a4d2028e9ebdfcaa38eb9d0beb3e792887b39bb401db86f4df0a62",
+    ),
 ];
 
 /// The secret the fixtures send to the loopback server.
@@ -141,18 +188,75 @@ fn every_frozen_release_declares_the_package_version_of_its_directory() {
     }
 }
 
-#[test]
-fn the_sdks_vendored_wit_is_the_hosts_contract() {
-    let host = repo().join("wit");
-    let sdk = repo().join("plugins/sdk/wit");
-    assert_eq!(wit_files(&sdk), wit_files(&host), "the same files");
-    for name in wit_files(&host) {
+/// Asserts that the `.wit` files of `copy` are those of `original`, byte for byte; `fix` says
+/// what to do when they are not.
+fn assert_same_wit(copy: &Path, original: &Path, fix: &str) {
+    let (shown_copy, shown_original) = (shown(copy), shown(original));
+    assert_eq!(
+        wit_files(copy),
+        wit_files(original),
+        "{shown_copy} and {shown_original} hold the same files: {fix}"
+    );
+    for name in wit_files(original) {
         assert_eq!(
-            std::fs::read_to_string(sdk.join(&name)).unwrap(),
-            std::fs::read_to_string(host.join(&name)).unwrap(),
-            "plugins/sdk/wit/{name} differs from wit/{name}: copy wit/*.wit into plugins/sdk/wit/"
+            std::fs::read_to_string(copy.join(&name)).unwrap(),
+            std::fs::read_to_string(original.join(&name)).unwrap(),
+            "{shown_copy}/{name} differs from {shown_original}/{name}: {fix}"
         );
     }
+}
+
+/// `path` relative to the repository, as messages show it.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(repo())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The version a WIT file declares (`package sluice:deploy@X.Y.Z;`), as numbers.
+fn package_version(file: &Path) -> (u32, u32, u32) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let version = text
+        .strip_prefix("package sluice:deploy@")
+        .and_then(|rest| rest.split_once(';'))
+        .map(|(version, _)| version)
+        .unwrap_or_else(|| panic!("{} declares no sluice:deploy version", file.display()));
+    let numbers: Vec<u32> = version.split('.').map(|n| n.parse().unwrap()).collect();
+    (numbers[0], numbers[1], numbers[2])
+}
+
+#[test]
+fn the_current_contract_is_its_release_byte_for_byte_until_it_declares_a_newer_version() {
+    let wit = repo().join("wit");
+    let current = package_version(&wit.join("world.wit"));
+    let releases: std::collections::BTreeSet<&str> = FROZEN
+        .iter()
+        .map(|(file, _)| file.split_once('/').unwrap().0)
+        .collect();
+    for release in releases {
+        let frozen = package_version(&wit.join(release).join("world.wit"));
+        assert!(
+            current >= frozen,
+            "wit/ declares {current:?}, older than the release in wit/{release}"
+        );
+        if current == frozen {
+            assert_same_wit(
+                &wit,
+                &wit.join(release),
+                "a change to a released contract raises the package version in every wit/*.wit",
+            );
+        }
+    }
+}
+
+#[test]
+fn the_sdks_vendored_wit_is_the_hosts_contract() {
+    assert_same_wit(
+        &repo().join("plugins/sdk/wit"),
+        &repo().join("wit"),
+        "copy wit/*.wit into plugins/sdk/wit/",
+    );
 }
 
 /// A loopback server that answers `hello` and keeps the `authorization` header of every request.
@@ -194,6 +298,17 @@ impl TokenServer {
     }
 }
 
+/// What a test adds to the plan of a [`Contract`] (TOML text).
+#[derive(Default)]
+struct Additions {
+    /// More grants of the fixture (`name = [...]` lines).
+    grants: String,
+    /// More pairs of the unit's config (`key = value, `).
+    config: String,
+    /// More keys of the unit (`gates = [...]`), then more tables.
+    unit: String,
+}
+
 /// A project deploying the fixture `name` with every grant it needs.
 struct Contract {
     dir: tempfile::TempDir,
@@ -202,10 +317,21 @@ struct Contract {
 
 impl Contract {
     fn new(name: &str) -> Contract {
+        Contract::with(name, |_| Additions::default())
+    }
+
+    /// The project of [`Contract::new`], with what `add` (given the loopback server's origin)
+    /// adds to its plan.
+    fn with(name: &str, add: impl FnOnce(&str) -> Additions) -> Contract {
         let dir = tempfile::tempdir().unwrap();
         let server = TokenServer::start();
         let wasm = test_plugin(name);
         let origin = &server.origin;
+        let Additions {
+            grants,
+            config,
+            unit,
+        } = add(origin);
         std::fs::write(
             dir.path().join("sluice.toml"),
             format!(
@@ -224,9 +350,11 @@ http = ["{origin}"]
 secrets = ["token"]
 databases = ["main"]
 containers = ["wit-fixture-*"]
+{grants}
 [units.contract]
 plugin = "fixture"
-config = {{ url = "{origin}/hello", secret = "token", database = "main", container = "wit-fixture-absent" }}
+config = {{ {config}url = "{origin}/hello", secret = "token", database = "main", container = "wit-fixture-absent" }}
+{unit}
 "#,
                 db = dir.path().join("main.db").display(),
                 source = wasm.display().to_string(),
@@ -317,6 +445,9 @@ fn assert_every_010_import_answers(contract: &Contract, extra_apply_args: &[&str
     run
 }
 
+/// What the `plugin` world of 0.1.0 imports; later releases add to it.
+const PLUGIN_WORLD_0_1_0: &[&str] = &["containers", "http", "log", "secrets", "sql", "types"];
+
 /// The `sluice:deploy` interfaces of `release`, as a component built against it imports them.
 fn interfaces(names: &[&str], release: &str) -> Vec<String> {
     let mut all: Vec<String> = names
@@ -332,37 +463,21 @@ fn a_plugin_built_against_wit_0_1_0_imports_every_interface_of_it_and_each_answe
     let contract = Contract::new("wit-v0-1-0");
     assert_eq!(
         contract.imports("wit-v0-1-0"),
-        interfaces(
-            &["containers", "http", "log", "secrets", "sql", "types"],
-            "0.1.0"
-        )
+        interfaces(PLUGIN_WORLD_0_1_0, "0.1.0")
     );
     assert_every_010_import_answers(&contract, &[]);
     assert_eq!(contract.server.tokens().len(), 1, "one http.send");
 }
 
-#[test]
-fn a_plugin_built_against_wit_0_1_1_imports_every_interface_of_it_and_each_answers() {
-    let contract = Contract::new("wit-v0-1-1");
-    assert_eq!(
-        contract.imports("wit-v0-1-1"),
-        interfaces(
-            &[
-                "containers",
-                "http",
-                "log",
-                "plan-notes",
-                "secrets",
-                "sql",
-                "types"
-            ],
-            "0.1.1"
-        )
-    );
+/// Plans and applies `v1` and checks that every 0.1.1 import answered: what the 0.1.0 ones
+/// answer ([`assert_every_010_import_answers`]), the plan note `sluice plan` shows and
+/// `sluice apply` refuses without `--allow-irreversible`, and `http.send-all`.
+fn assert_every_011_import_answers(contract: &Contract, fixture: &str) -> Run {
     let plan = contract.sluice(&["plan", "--env", "test", "--version", "v1"]);
     assert!(
-        plan.all()
-            .contains("contract fixture 0.1.1: plan-notes reached the host"),
+        plan.all().contains(&format!(
+            "contract fixture {fixture}: plan-notes reached the host"
+        )),
         "sluice plan shows the plan note: {}",
         plan.all()
     );
@@ -372,7 +487,7 @@ fn a_plugin_built_against_wit_0_1_1_imports_every_interface_of_it_and_each_answe
         "the note makes the deployment irreversible"
     );
     assert!(contract.server.tokens().is_empty(), "nothing was staged");
-    let run = assert_every_010_import_answers(&contract, &["--allow-irreversible"]);
+    let run = assert_every_010_import_answers(contract, &["--allow-irreversible"]);
     assert!(
         run.all().contains("http.send-all: [200, 200]"),
         "{}",
@@ -382,5 +497,96 @@ fn a_plugin_built_against_wit_0_1_1_imports_every_interface_of_it_and_each_answe
         contract.server.tokens(),
         vec![format!("Bearer {TOKEN}"); 3],
         "one http.send and two through http.send-all, each with the secret"
+    );
+    run
+}
+
+#[test]
+fn a_plugin_built_against_wit_0_1_1_imports_every_interface_of_it_and_each_answers() {
+    let contract = Contract::new("wit-v0-1-1");
+    assert_eq!(
+        contract.imports("wit-v0-1-1"),
+        interfaces(&[PLUGIN_WORLD_0_1_0, &["plan-notes"]].concat(), "0.1.1")
+    );
+    assert_every_011_import_answers(&contract, "wit-v0-1-1");
+}
+
+#[test]
+fn a_plugin_built_against_wit_0_1_2_imports_every_interface_of_its_plugin_world_and_each_answers() {
+    let haproxy = HaProxy::start();
+    let [port] = free_ports();
+    haproxy.add_server("stable", ([127, 0, 0, 1], port).into(), 100);
+    let api = haproxy.api_address();
+    let contract = Contract::with("wit-v0-1-2", |_| Additions {
+        grants: format!("haproxy = [\"{api}/{BACKEND}\"]"),
+        config: format!(
+            "haproxy = {{ api = \"{api}\", backend = \"{BACKEND}\", server = \"stable\" }}, "
+        ),
+        ..Additions::default()
+    });
+    assert_eq!(
+        contract.imports("wit-v0-1-2"),
+        interfaces(
+            &[PLUGIN_WORLD_0_1_0, &["plan-notes", "haproxy"]].concat(),
+            "0.1.2"
+        )
+    );
+    let pid = haproxy.answering_pid();
+    let run = assert_every_011_import_answers(&contract, "wit-v0-1-2");
+    let text = run.all();
+    assert!(
+        text.contains(&format!(
+            "haproxy.list-servers: stable 127.0.0.1:{port} weight 42 AdminState::Ready, \
+             wit-fixture-added 127.0.0.1:{port} weight 1 AdminState::Maint"
+        )),
+        "add-server, set-weight and set-state answered, as list-servers shows: {text}"
+    );
+    assert!(
+        text.contains("haproxy.remove-server: wit-fixture-added removed"),
+        "{text}"
+    );
+    assert_eq!(
+        haproxy.weights(),
+        [("stable".to_owned(), 42)].into(),
+        "HAProxy has the weight the plugin set, and no longer the server it removed"
+    );
+    assert_eq!(haproxy.answering_pid(), pid, "without a reload");
+}
+
+#[test]
+fn a_gate_plugin_built_against_wit_0_1_2_gates_a_unit_and_each_of_its_imports_answers() {
+    let wasm = test_plugin("wit-v0-1-2-gate");
+    let contract = Contract::with("wit-v0-1-0", |origin| Additions {
+        unit: format!(
+            r#"gates = [{{ plugin = "gate", config = {{ url = "{origin}/hello", secret = "token" }}, interval = "100ms", failure_threshold = 1 }}]
+[plugins.gate]
+source = {source:?}
+sha256 = "{sha256}"
+[plugins.gate.grants]
+http = ["{origin}"]
+secrets = ["token"]"#,
+            source = wasm.display().to_string(),
+            sha256 = sha256_file(&wasm),
+        ),
+        ..Additions::default()
+    });
+    assert_eq!(
+        contract.imports("wit-v0-1-2-gate"),
+        interfaces(&["http", "log", "secrets", "types"], "0.1.2")
+    );
+    let run = assert_every_010_import_answers(&contract, &[]);
+    let text = run.all();
+    assert!(
+        text.contains("gate fixture: log answered for v1"),
+        "log answered: {text}"
+    );
+    assert!(
+        text.contains("pass: v1 attempt 1: http.send with the secret: 200 hello"),
+        "the gate passed on http's answer: {text}"
+    );
+    assert_eq!(
+        contract.server.tokens(),
+        vec![format!("Bearer {TOKEN}"); 2],
+        "the strategy's http.send, then the gate's, which carried the secret"
     );
 }

@@ -7,11 +7,14 @@
 //! `@since(version = ...)`. Existing records, variants, resources and functions never change.
 //! Changing one is a breaking change and starts a new series (`0.2.0`).
 //!
-//! Each release is kept as an immutable copy: `wit/since_v0.1.0/` and `wit/since_v0.1.1/` hold
-//! the WIT exactly as released (`tests/wit_versions.rs` records a sha256 per file and fails if
-//! one changes), while the `.wit` files directly in `wit/` are the current contract, the one these
-//! bindings come from (today 0.1.2, growing; not yet released); a release copies them into a new `since_vX.Y.Z/`.
-//! The SDK vendors the current contract in `plugins/sdk/wit/`, kept equal by the same test file.
+//! Each release is kept as an immutable copy: `wit/since_v0.1.0/`, `wit/since_v0.1.1/` and
+//! `wit/since_v0.1.2/` hold the WIT exactly as released (`tests/all/wit_versions.rs` records a
+//! sha256 per file and fails if one changes), while the `.wit` files directly in `wit/` are the
+//! current contract, the one these bindings come from. Today it is 0.1.2 as released, byte for
+//! byte (the same test file checks it); the next addition raises its package to 0.1.3 and marks
+//! what it adds `@since(version = 0.1.3)`, and that release copies `wit/` into a new
+//! `since_v0.1.3/`. The SDK vendors the current contract in `plugins/sdk/wit/`, kept equal by
+//! the same test file.
 //!
 //! The host generates bindings for the newest version of each series it supports, and only
 //! that one: wasmtime's component linker is semver-aware, so a plugin built against an older
@@ -20,8 +23,10 @@
 //! satisfied by the compatible newer interfaces and its export is found under the compatible
 //! name. It simply does not import what it did not know about (an old plugin never calls
 //! `plan-notes` or `http.send-all`). A fixture per frozen release (`tests/plugins/wit-v0-1-*`,
-//! built against its `since_v*` directory) imports every interface of that release, and
-//! `tests/all/wit_versions.rs` deploys it and checks every import answers; `tests/all/plugin_loading.rs`
+//! built against its `since_v*` directory) imports every interface of that release's `plugin`
+//! world, and `tests/all/wit_versions.rs` deploys it and checks every import answers; since the
+//! `gate-plugin` world (0.1.2) a second fixture per release (`wit-v0-1-2-gate`) exports `gate`,
+//! imports everything that world allows and runs as a unit's gate. `tests/all/plugin_loading.rs`
 //! also deploys a component built by the toolchain of the 0.1.0 days.
 //!
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would

@@ -1,9 +1,10 @@
-//! The lifecycle both contract fixtures share, over the bindings of their own frozen WIT (the
-//! crate root generates them; `wit-v0-1-1` includes this file). `stage` calls every interface
-//! of 0.1.0 and makes each outcome visible to the test: `log` writes the lines the test reads,
-//! the secret goes to the loopback server as a bearer token, `sql` inserts the version into the
-//! database, `containers` inspects a granted name that does not exist. The crate root adds what
-//! its release added (`newer_plan`, `newer_stage`).
+//! The lifecycle every strategy contract fixture shares, over the bindings of its own frozen WIT
+//! (the crate root generates them; `wit-v0-1-1` and `wit-v0-1-2` include this file). `stage`
+//! calls every interface of 0.1.0 and makes each outcome visible to the test: `log` writes the
+//! lines the test reads, the secret goes to the loopback server as a bearer token, `sql` inserts
+//! the version into the database, `containers` inspects a granted name that does not exist. The
+//! crate root adds what its release added (`newer_plan`, `newer_stage`, and the config they
+//! need, `NewerConfig`).
 
 use serde::Deserialize;
 
@@ -26,6 +27,9 @@ pub struct Config {
     pub database: String,
     /// A granted container name that does not exist.
     pub container: String,
+    /// What the calls its release added need (more keys of the same table).
+    #[serde(flatten)]
+    pub newer: crate::NewerConfig,
 }
 
 fn parse(config: &str) -> Result<Config, Error> {
@@ -49,7 +53,8 @@ pub fn say(message: &str) {
     log::write(log::Level::Info, message);
 }
 
-fn context(what: &str) -> impl Fn(Error) -> Error + '_ {
+/// Turns an import's error into a failure naming the import.
+pub fn context(what: &str) -> impl Fn(Error) -> Error + '_ {
     move |e| Error::Failed(format!("{what}: {e:?}"))
 }
 
@@ -88,7 +93,7 @@ fn exercise(ctx: &Context, config: &Config) -> Result<(), Error> {
         .query("SELECT count(*) FROM deployed", &[])
         .map_err(context("sql.query"))?;
     say(&format!("sql.query: {:?}", rows.rows));
-    crate::newer_stage(config, &token)
+    crate::newer_stage(config, &config.newer, &token)
 }
 
 /// The contract fixture of its frozen release.
