@@ -1,8 +1,9 @@
 //! `make bench` for metric gates: the median round trip of one `check` of
 //! `builtin:prometheus-gate` (a fresh instance, one PromQL query through the `http` capability to
 //! a real Prometheus on loopback, the verdict back), beside the same query sent straight from the
-//! host, and a comparison gate's two queries. Prints figures; asserts nothing but that the checks
-//! pass.
+//! host, and a comparison gate's two queries; then how long a bad canary's errors reach users:
+//! from its first failing request to HAProxy giving it weight 0 (`support::canary`). Prints
+//! figures; asserts nothing but that the checks pass and the canary is stopped.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -15,6 +16,7 @@ use sluice::plan::model::{Grants, HttpGrant, Limits};
 use sluice::runtime::{ComponentBytes, LoadedPlugin, Runtime};
 use sluice::wit::gate::{GateContext, GateOutcome};
 use support::DiscardLogs;
+use support::canary::Canary;
 use support::figures::{median, ms};
 use support::haproxy::HaProxy;
 use support::prometheus::Prometheus;
@@ -84,6 +86,19 @@ fn main() {
         "  one comparison check (two queries: new, baseline) {}",
         ms(compare)
     );
+
+    let canary = Canary::of_the_flaky_version("bench-canary", "max = 0.05");
+    canary.assert_stopped_at_the_first_step();
+    println!(
+        "a canary erring on 1 request in 5, at 10% through HAProxy, error-rate gate (interval 1s, start period 4s, 3 failures), Prometheus scraping every 1s"
+    );
+    match canary.first_error_to_weight_0() {
+        Some(took) => println!(
+            "  from its first failing request to weight 0      {}",
+            ms(took)
+        ),
+        None => println!("  from its first failing request to weight 0      not seen"),
+    }
 }
 
 /// The median time of one `check` of `plugin` with `config`, each a fresh instance.

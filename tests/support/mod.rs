@@ -8,6 +8,7 @@
 
 pub mod c;
 pub mod caddy;
+pub mod canary;
 pub mod cloudflare;
 pub mod components;
 pub mod database;
