@@ -201,3 +201,26 @@ fn a_live_gate_failing_at_the_second_weight_step_rolls_back_naming_the_step() {
     );
     project.assert_v1_still_live();
 }
+
+#[test]
+fn a_first_deployment_has_no_traffic_to_share_so_it_skips_the_steps_and_pause_and_goes_live() {
+    let project = Project::new();
+    project.write_plan(&stepped_site_plan(
+        "[{ weight = 10 }, { pause = true }, { weight = 50 }]",
+        r#"{ http = "{base}/current/index.html", body = "${version}", interval = "50ms", deadline = "5s" }"#,
+    ));
+
+    let first = project.deploy("v1");
+
+    assert_eq!(first.code, EXIT_SUCCESS, "{}", first.all());
+    assert!(
+        first.all().contains(
+            "[web] steps: skipped: nothing is live yet, so v1 takes all the traffic at once"
+        ),
+        "{}",
+        first.all()
+    );
+    assert!(!first.all().contains("shift 10"), "{}", first.all());
+    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+    assert_eq!(project.live_version("web").as_deref(), Some("v1"));
+}

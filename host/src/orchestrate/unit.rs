@@ -386,7 +386,25 @@ impl<'a> UnitRun<'a> {
         )
         .await?;
 
-        self.steps_from(0, &staged.state, &target, progress).await
+        // Nothing is live, so there is no traffic to share: a first deployment skips the steps
+        // and goes straight to the cut-over, with the live gates and their soak (as Argo Rollouts
+        // does for a rollout's first version).
+        let first = match (&self.current, self.unit.steps.is_empty()) {
+            (None, false) => {
+                self.d.reporter.event(Event::StepDone {
+                    unit: self.unit.name.clone(),
+                    step: "steps".to_owned(),
+                    summary: format!(
+                        "skipped: nothing is live yet, so {} takes all the traffic at once",
+                        self.version
+                    ),
+                });
+                self.unit.rollout().len() - 1
+            }
+            _ => 0,
+        };
+        self.steps_from(first, &staged.state, &target, progress)
+            .await
     }
 
     /// Runs the unit's steps from the one at `first` (0 based) on: a weight `shift`s and runs the
