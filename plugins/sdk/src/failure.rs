@@ -7,8 +7,15 @@ use std::fmt::Display;
 pub trait OrFailed<T> {
     /// Maps the error `e` to `Error::Failed("{what}: {e}")`; `what` is only built on failure.
     ///
-    /// ```ignore
-    /// std::fs::read(&path).or_failed(|| format!("reading {}", path.display()))?;
+    /// ```
+    /// use sluice_sdk::{Error, OrFailed};
+    ///
+    /// fn read(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    ///     std::fs::read(path).or_failed(|| format!("reading {}", path.display()))
+    /// }
+    ///
+    /// let missing = read(std::path::Path::new("/nonexistent/file")).unwrap_err();
+    /// assert!(matches!(missing, Error::Failed(m) if m.starts_with("reading /nonexistent/file: ")));
     /// ```
     fn or_failed<S: Display>(self, what: impl FnOnce() -> S) -> Result<T, Error>;
 }
