@@ -63,6 +63,8 @@ impl Served {
         }
         let prometheus = Prometheus::start(&[("haproxy", haproxy.metrics, "/metrics")]);
         let load = Load::start(haproxy.http, "/", 4, 200_000, Duration::from_millis(5));
+        // Every version has answered through HAProxy before its rate is waited for.
+        load.wait_for(100 * versions.len());
         prometheus.wait_until_scraped("haproxy");
         for (version, _) in versions {
             let rate = ERROR_RATE.replace("${version}", version);

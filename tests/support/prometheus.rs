@@ -11,7 +11,7 @@ use super::docker::free_ports;
 use super::http::get;
 
 /// How long Prometheus gets to be ready, and a query to have data.
-const PATIENCE: Duration = Duration::from_secs(30);
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A running Prometheus.
 pub struct Prometheus {
