@@ -228,14 +228,10 @@ fn abort_rolls_a_paused_unit_back_and_the_old_version_serves() {
     );
     project.assert_v1_still_live();
     assert!(status_of(&project, "web")["paused"].is_null());
-    let again = project.sluice(&["abort", "--env", ENV, "--unit", "web"]);
-    assert_eq!(again.code, EXIT_INVALID, "{}", again.all());
-    assert!(
-        again
-            .stderr
-            .contains("unit `web` is not paused in `test`: nothing to abort"),
-        "{}",
-        again.stderr
+    refused(
+        &project,
+        "abort",
+        &["unit `web` is not paused in `test`: nothing to abort"],
     );
     let audit = project.sluice(&["audit", "export"]);
     assert!(audit.stdout.contains("\"unit-abort\""), "{}", audit.stdout);
@@ -278,18 +274,13 @@ fn resume_is_refused_when_the_units_config_changed_since_the_pause_and_abort_is_
     assert_paused_at_50(&project.deploy("v2"));
     project.write_plan(&stepped_site_plan(PAUSING, SERVES).replace("keep = 3", "keep = 4"));
 
-    let refused = project.sluice(&["resume", "--env", ENV, "--unit", "web"]);
-
-    assert_eq!(refused.code, EXIT_INVALID, "{}", refused.all());
-    assert!(
-        refused
-            .stderr
-            .contains("cannot resume `web` in `test`: its resolved config changed")
-            && refused
-                .stderr
-                .contains("sluice abort --env test --unit web"),
-        "{}",
-        refused.stderr
+    refused(
+        &project,
+        "resume",
+        &[
+            "cannot resume `web` in `test`: its resolved config changed",
+            "sluice abort --env test --unit web",
+        ],
     );
     assert_eq!(status_of(&project, "web")["paused"]["step"], 3);
     let aborted = project.sluice(&["abort", "--env", ENV, "--unit", "web"]);
@@ -311,19 +302,14 @@ fn resume_is_refused_when_the_plans_plugin_is_another_than_the_one_that_paused()
         ),
     ));
 
-    let refused = project.sluice(&["resume", "--env", ENV, "--unit", "web"]);
-
-    assert_eq!(refused.code, EXIT_INVALID, "{}", refused.all());
-    assert!(
-        refused
-            .stderr
-            .contains("cannot resume `web` in `test`: its plugin `site` changed since it paused")
-            && refused.stderr.contains(&sha256_file(&other))
-            && refused
-                .stderr
-                .contains("sluice abort --env test --unit web"),
-        "{}",
-        refused.stderr
+    refused(
+        &project,
+        "resume",
+        &[
+            "cannot resume `web` in `test`: its plugin `site` changed since it paused",
+            &sha256_file(&other),
+            "sluice abort --env test --unit web",
+        ],
     );
     assert_eq!(status_of(&project, "web")["paused"]["step"], 3);
 }
@@ -331,14 +317,10 @@ fn resume_is_refused_when_the_plans_plugin_is_another_than_the_one_that_paused()
 #[test]
 fn resume_refuses_a_unit_that_is_not_paused() {
     let project = v1_live_with_a_pause();
-    let refused = project.sluice(&["resume", "--env", ENV, "--unit", "web"]);
-    assert_eq!(refused.code, EXIT_INVALID, "{}", refused.all());
-    assert!(
-        refused
-            .stderr
-            .contains("unit `web` is not paused in `test`: nothing to resume"),
-        "{}",
-        refused.stderr
+    refused(
+        &project,
+        "resume",
+        &["unit `web` is not paused in `test`: nothing to resume"],
     );
 }
 
@@ -556,4 +538,13 @@ fn a_pause_and_a_resume_from_another_process_work_with_postgresql_state() {
     assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
     assert!(db.query("SELECT unit FROM paused_units").is_empty());
     assert!(!project.path().join(".sluice/state.db").exists());
+}
+
+/// `sluice COMMAND --env test --unit web` is refused (exit 2), its message saying each of `says`.
+fn refused(project: &Project, command: &str, says: &[&str]) {
+    let run = project.sluice(&[command, "--env", ENV, "--unit", "web"]);
+    assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
+    for part in says {
+        assert!(run.stderr.contains(part), "{part}: {}", run.stderr);
+    }
 }
