@@ -190,10 +190,12 @@ pub fn note(note: Note<'_>) {
 
 /// A call being recorded.
 struct Open {
-    /// Its place in `calls`.
-    index: usize,
+    /// Its place in `records`; none once taken.
+    index: Option<usize>,
     since: Instant,
     handles: usize,
+    /// The same span in the subscriber before, when it wants it.
+    before: Option<Id>,
 }
 
 #[derive(Default)]
@@ -208,7 +210,7 @@ impl Calls {
     /// The innermost call this thread is in.
     fn current(&mut self) -> Option<&mut CallRecord> {
         let id = *self.entered.get(&std::thread::current().id())?.last()?;
-        let index = self.open.get(&id)?.index;
+        let index = self.open.get(&id)?.index?;
         self.records.get_mut(index).map(|(record, _)| record)
     }
 }
@@ -259,9 +261,44 @@ impl CallRecorder {
 
     fn drain(&self) -> Vec<(CallRecord, bool)> {
         let mut calls = self.calls();
-        let records = std::mem::take(&mut calls.records);
-        calls.open.clear();
-        records
+        for open in calls.open.values_mut() {
+            open.index = None;
+        }
+        std::mem::take(&mut calls.records)
+    }
+
+    /// The subscriber before's id of the recorder's own span `id`, if it has one.
+    fn before_id(&self, id: u64) -> Option<Id> {
+        self.calls()
+            .open
+            .get(&id)
+            .and_then(|open| open.before.clone())
+    }
+
+    /// Adds what a `call`, `return` or note event tells to the call this thread is in.
+    fn read(&self, event: &Event<'_>) {
+        let mut told = Told::default();
+        event.record(&mut told);
+        let mut calls = self.calls();
+        let Some(record) = calls.current() else {
+            return;
+        };
+        record.reached = [record.reached.as_str()]
+            .into_iter()
+            .chain(told.reached.0.iter().map(String::as_str))
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(why) = told
+            .denied
+            .or_else(|| told.result.as_deref().and_then(denial))
+        {
+            record.denied = Some(why);
+        }
+        if told.sent.is_some() {
+            record.sent = told.sent;
+            record.received = told.received;
+        }
     }
 }
 
@@ -312,6 +349,10 @@ impl Subscriber for CallRecorder {
         let mut reached = Reached::default();
         span.record(&mut reached);
         let request = span.metadata().name() == HOST_REQUEST;
+        let before = self
+            .before
+            .enabled(span.metadata())
+            .then(|| self.before.new_span(span));
         let id = (self.next_id.fetch_add(1, Ordering::Relaxed) + 1) | OWN;
         let mut calls = self.calls();
         let index = calls.records.len();
@@ -330,115 +371,122 @@ impl Subscriber for CallRecorder {
         calls.open.insert(
             id,
             Open {
-                index,
+                index: Some(index),
                 since: Instant::now(),
                 handles: 1,
+                before,
             },
         );
         Id::from_u64(id)
     }
 
     fn record(&self, span: &Id, values: &Record<'_>) {
-        if own(span).is_none() {
-            self.before.record(span, values);
+        match own(span) {
+            Some(id) => {
+                if let Some(before) = self.before_id(id) {
+                    self.before.record(&before, values);
+                }
+            }
+            None => self.before.record(span, values),
         }
     }
 
     fn record_follows_from(&self, span: &Id, follows: &Id) {
-        if own(span).is_none() {
+        if own(span).is_none() && own(follows).is_none() {
             self.before.record_follows_from(span, follows);
         }
     }
 
     fn event(&self, event: &Event<'_>) {
-        if !is_call_event(event.metadata()) {
+        let wanted_before = self.before.enabled(event.metadata());
+        if is_call_event(event.metadata()) {
+            self.read(event);
+        }
+        if wanted_before {
             self.before.event(event);
-            return;
-        }
-        let mut told = Told::default();
-        event.record(&mut told);
-        let mut calls = self.calls();
-        let Some(record) = calls.current() else {
-            return;
-        };
-        record.reached = [record.reached.as_str()]
-            .into_iter()
-            .chain(told.reached.0.iter().map(String::as_str))
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if let Some(why) = told
-            .denied
-            .or_else(|| told.result.as_deref().and_then(denial))
-        {
-            record.denied = Some(why);
-        }
-        if told.sent.is_some() {
-            record.sent = told.sent;
-            record.received = told.received;
         }
     }
 
     fn enter(&self, span: &Id) {
-        match own(span) {
-            Some(id) => self
-                .calls()
+        let Some(id) = own(span) else {
+            return self.before.enter(span);
+        };
+        let before = {
+            let mut calls = self.calls();
+            calls
                 .entered
                 .entry(std::thread::current().id())
                 .or_default()
-                .push(id),
-            None => self.before.enter(span),
+                .push(id);
+            calls.open.get(&id).and_then(|open| open.before.clone())
+        };
+        if let Some(before) = before {
+            self.before.enter(&before);
         }
     }
 
     fn exit(&self, span: &Id) {
-        match own(span) {
-            Some(id) => {
-                let mut calls = self.calls();
-                let thread = std::thread::current().id();
-                if let Some(stack) = calls.entered.get_mut(&thread) {
-                    if let Some(at) = stack.iter().rposition(|entered| *entered == id) {
-                        stack.remove(at);
-                    }
-                    if stack.is_empty() {
-                        calls.entered.remove(&thread);
-                    }
+        let Some(id) = own(span) else {
+            return self.before.exit(span);
+        };
+        let before = {
+            let mut calls = self.calls();
+            let thread = std::thread::current().id();
+            if let Some(stack) = calls.entered.get_mut(&thread) {
+                if let Some(at) = stack.iter().rposition(|entered| *entered == id) {
+                    stack.remove(at);
+                }
+                if stack.is_empty() {
+                    calls.entered.remove(&thread);
                 }
             }
-            None => self.before.exit(span),
+            calls.open.get(&id).and_then(|open| open.before.clone())
+        };
+        if let Some(before) = before {
+            self.before.exit(&before);
         }
     }
 
     fn clone_span(&self, span: &Id) -> Id {
-        match own(span) {
-            Some(id) => {
-                if let Some(open) = self.calls().open.get_mut(&id) {
-                    open.handles += 1;
-                }
-                span.clone()
-            }
-            None => self.before.clone_span(span),
+        let Some(id) = own(span) else {
+            return self.before.clone_span(span);
+        };
+        let before = self.calls().open.get_mut(&id).and_then(|open| {
+            open.handles += 1;
+            open.before.clone()
+        });
+        if let Some(before) = before {
+            self.before.clone_span(&before);
         }
+        span.clone()
     }
 
     fn try_close(&self, span: Id) -> bool {
         let Some(id) = own(&span) else {
             return self.before.try_close(span);
         };
-        let mut calls = self.calls();
-        let Some(open) = calls.open.get_mut(&id) else {
-            return false;
+        let (before, closed) = {
+            let mut calls = self.calls();
+            let Some(open) = calls.open.get_mut(&id) else {
+                return false;
+            };
+            open.handles = open.handles.saturating_sub(1);
+            let before = open.before.clone();
+            if open.handles > 0 {
+                (before, false)
+            } else {
+                let (index, took) = (open.index, open.since.elapsed());
+                calls.open.remove(&id);
+                if let Some((record, _)) = index.and_then(|at| calls.records.get_mut(at)) {
+                    record.duration = took;
+                }
+                (before, true)
+            }
         };
-        open.handles = open.handles.saturating_sub(1);
-        if open.handles > 0 {
-            return false;
+        if let Some(before) = before {
+            self.before.try_close(before);
         }
-        let (index, took) = (open.index, open.since.elapsed());
-        calls.open.remove(&id);
-        if let Some((record, _)) = calls.records.get_mut(index) {
-            record.duration = took;
-        }
-        true
+        closed
     }
 }
 
@@ -574,5 +622,29 @@ mod tests {
         };
         assert_eq!(recorder.take(), [call("containers", "create"), request]);
         assert_eq!(recorder.take(), []);
+    }
+
+    #[test]
+    fn a_record_names_what_the_call_reached_and_why_the_capability_denied_it() {
+        let recorder = CallRecorder::default();
+        let result: wasmtime::Result<Result<(), crate::wit::types::Error>> = Ok(Err(
+            crate::wit::types::Error::Denied("containers: `web` is not \"granted\"".into()),
+        ));
+        tracing::subscriber::with_default(recorder.clone(), || {
+            let span =
+                tracing::trace_span!(BINDINGS_SPAN, module = "containers", function = "start");
+            let _in = span.enter();
+            tracing::trace!(endpoint = ?"default", name = ?"web", statement = ?"x", "call");
+            note(Note::Reached("more"));
+            tracing::trace!(result = ?result, "return");
+        });
+        let records = recorder.take_records();
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!(records[0].call, call("containers", "start"));
+        assert_eq!(records[0].reached, "default web more");
+        assert_eq!(
+            records[0].denied.as_deref(),
+            Some("containers: `web` is not \"granted\"")
+        );
     }
 }
