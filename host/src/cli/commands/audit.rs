@@ -77,20 +77,53 @@ pub fn calls(cli: &Cli, args: &AuditCallsArgs) -> Result<Exit, CliError> {
         }
         Format::Human => {
             println!("deployment {id}: {} host call(s)", calls.len());
-            println!(
-                "{:23}  {:12}  {:9}  {:32}  {:40}  {:8}  {:>13}  {:>8}",
-                "TIME", "UNIT", "CALL", "FUNCTION", "TARGET", "VERDICT", "BYTES OUT/IN", "MS"
-            );
-            for call in &calls {
-                print_call(call);
-            }
+            print_table(&calls);
         }
     }
     Ok(Exit::Success)
 }
 
-/// One row of the calls table; a denial's or the marker's reason on the next line.
-fn print_call(c: &CapabilityCall) {
+/// The calls as a table, each column as wide as its widest cell; a denial's or the marker's
+/// reason on the line after its call.
+fn print_table(calls: &[CapabilityCall]) {
+    let header = [
+        "TIME",
+        "UNIT",
+        "CALL",
+        "FUNCTION",
+        "TARGET",
+        "VERDICT",
+        "BYTES OUT/IN",
+        "MS",
+    ]
+    .map(str::to_owned);
+    let rows: Vec<[String; 8]> = calls.iter().map(cells).collect();
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |row: &[String; 8]| {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(&header);
+    for (call, row) in calls.iter().zip(&rows) {
+        line(row);
+        if let Some(reason) = &call.reason {
+            println!("    {reason}");
+        }
+    }
+}
+
+/// One call's cells: time, unit, lifecycle call, `interface.function`, target, verdict,
+/// `sent/received` bytes, milliseconds.
+fn cells(c: &CapabilityCall) -> [String; 8] {
     let bytes = match (c.bytes_sent, c.bytes_received) {
         (None, None) => String::new(),
         (sent, received) => format!("{}/{}", sent.unwrap_or(0), received.unwrap_or(0)),
@@ -99,18 +132,14 @@ fn print_call(c: &CapabilityCall) {
         CallVerdict::Cut => String::new(),
         _ => format!("{}.{}", c.interface, c.function),
     };
-    println!(
-        "{:23}  {:12}  {:9}  {:32}  {:40}  {:8}  {:>13}  {:>8}",
+    [
         format_ms(c.at_ms),
-        c.unit,
-        c.call,
+        c.unit.clone(),
+        c.call.clone(),
         function,
-        c.target,
-        c.verdict.as_str(),
+        c.target.clone(),
+        c.verdict.as_str().to_owned(),
         bytes,
-        c.duration_ms
-    );
-    if let Some(reason) = &c.reason {
-        println!("    {reason}");
-    }
+        c.duration_ms.to_string(),
+    ]
 }
