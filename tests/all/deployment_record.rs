@@ -7,9 +7,10 @@
 use std::process::Command;
 
 use crate::support::database::{Engine, TestDb};
+use crate::support::plans::secrets_plan;
 use crate::support::project::{ENV, Project, test_plugin_plan};
 use crate::support::stack::Stack;
-use crate::support::{EXIT_SUCCESS, Run, sha256_file, sluice, test_plugin};
+use crate::support::{EXIT_SUCCESS, Run, sluice};
 
 const TOKEN: &str = "tok-rec0rd-VALUE-5e1f";
 const OTHER: &str = "other-rec0rd-VALUE-77c2";
@@ -48,29 +49,7 @@ fn state_table(db: &TestDb) -> String {
 fn leaky_project(db_of: impl FnOnce(&Project) -> TestDb) -> (Project, TestDb) {
     let project = Project::new();
     let db = db_of(&project);
-    let wasm = test_plugin("leaky-secrets");
-    project.write_plan(&format!(
-        r#"[project]
-name = "t"
-{state}
-[environments.test]
-[secrets.token]
-env = "SLUICE_TEST_TOKEN"
-[secrets.other]
-env = "SLUICE_TEST_OTHER"
-[plugins.leaky]
-source = {source:?}
-sha256 = "{sha256}"
-[plugins.leaky.grants]
-secrets = ["token"]
-[units.app]
-plugin = "leaky"
-config = {{ header = "Bearer ${{secret.token}}" }}
-"#,
-        state = state_table(&db),
-        source = wasm.display().to_string(),
-        sha256 = sha256_file(&wasm)
-    ));
+    project.write_plan(&secrets_plan("leaky-secrets", &state_table(&db)));
     (project, db)
 }
 
@@ -226,6 +205,13 @@ fn a_hostile_plugins_request_to_an_origin_not_granted_is_recorded_as_denied_with
         ),
         "{calls:#?}"
     );
+    let id = sends[0]["deployment_id"].as_str().unwrap();
+    let by_id = calls_of(&project.sluice(&["audit", "calls", id, "--output", "json"]));
+    assert_eq!(
+        by_id, calls,
+        "the newest deployment of the environment is that one"
+    );
+
     let table = project.sluice(&["audit", "calls", "--env", ENV]);
     assert!(
         table.stdout.contains("GET http://example.com/exfiltrate")
