@@ -1,12 +1,12 @@
 //! What a deployment's record keeps in state as it runs: its events ([`EventsKept`], an
-//! [`Output`]) and every host call its plugins make ([`CallBook`], whose [`CallBook::log`] is a
+//! [`Output`], written by a thread of its own) and every host call its plugins make ([`CallBook`], whose [`CallBook::log`] is a
 //! unit's [`CallLog`]). Both are redacted like everything sluice writes, and bounded per
 //! deployment: past the bound, one marker says the record was cut and nothing more is kept.
 //! A store that fails to keep them never fails the deployment (a warning goes to sluice's log).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::UNIX_EPOCH;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::{Duration, UNIX_EPOCH};
 
 use super::json::json_object;
 use super::{Event, Output, Stamped};
@@ -37,23 +37,81 @@ struct Current {
     kept: i64,
 }
 
-/// Writes each deployment's events to the state store, as `--output json` writes them.
+/// What the writer thread of [`EventsKept`] is given.
+enum ToWriter {
+    /// An event to keep.
+    Event(RecordedEvent),
+    /// Answer once everything before is written.
+    Flush(mpsc::Sender<()>),
+}
+
+/// Writes each deployment's events to the state store, as `--output json` writes them. A thread
+/// of its own writes them, as many as are waiting in one transaction, so a deployment never waits
+/// on the database for an event; a finished deployment waits (at most [`FLUSH_WAIT`]) until its
+/// events are written.
 pub struct EventsKept {
-    store: Arc<dyn Store>,
     redactor: Redactor,
     limit: i64,
     current: Mutex<Option<Current>>,
+    writer: Mutex<mpsc::Sender<ToWriter>>,
 }
+
+/// The longest a finished deployment waits for its events to be written.
+const FLUSH_WAIT: Duration = Duration::from_secs(5);
 
 impl EventsKept {
     /// Keeps events in `store`, at most `limit` per deployment.
     pub fn new(store: Arc<dyn Store>, redactor: Redactor, limit: i64) -> EventsKept {
+        let (writer, waiting) = mpsc::channel();
+        std::thread::spawn(move || write_events(store.as_ref(), &waiting));
         EventsKept {
-            store,
             redactor,
             limit,
             current: Mutex::new(None),
+            writer: Mutex::new(writer),
         }
+    }
+
+    fn send(&self, message: ToWriter) {
+        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        // The thread ends only when this sender is dropped.
+        let _ = writer.send(message);
+    }
+
+    /// Waits (at most [`FLUSH_WAIT`]) until every event given so far is written.
+    fn flush(&self) {
+        let (done, written) = mpsc::channel();
+        self.send(ToWriter::Flush(done));
+        let _ = written.recv_timeout(FLUSH_WAIT);
+    }
+}
+
+/// Writes what arrives on `waiting` to `store`, everything waiting at once, until the sender is
+/// gone.
+fn write_events(store: &dyn Store, waiting: &mpsc::Receiver<ToWriter>) {
+    while let Ok(first) = waiting.recv() {
+        let mut rows = Vec::new();
+        let mut flushed = Vec::new();
+        for message in std::iter::once(first).chain(waiting.try_iter()) {
+            match message {
+                ToWriter::Event(row) => rows.push(row),
+                ToWriter::Flush(done) => flushed.push(done),
+            }
+        }
+        if !rows.is_empty()
+            && let Err(e) = store.record_events(&rows)
+        {
+            warn_unkept("events", &e);
+        }
+        for done in flushed {
+            let _ = done.send(());
+        }
+    }
+}
+
+impl Drop for EventsKept {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -86,14 +144,14 @@ impl Output for EventsKept {
             self.redactor.redact(&object).into_owned()
         };
         current.kept += 1;
-        let row = RecordedEvent {
+        self.send(ToWriter::Event(RecordedEvent {
             deployment_id: current.id.clone(),
             seq: current.kept,
             at_ms: epoch_ms(stamped.at),
             event,
-        };
-        if let Err(e) = self.store.record_events(&[row]) {
-            warn_unkept("an event", &e);
+        }));
+        if matches!(stamped.event, Event::DeploymentFinished { .. }) {
+            self.flush();
         }
     }
 }
@@ -209,5 +267,63 @@ struct UnitCalls {
 impl CallLog for UnitCalls {
     fn keep(&self, call: &str, records: Vec<CallRecord>) {
         self.book.keep(self, call, records);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::state::sqlite::SqliteStore;
+
+    fn stamped(event: Event) -> Stamped {
+        Stamped {
+            at: SystemTime::now(),
+            duration_ms: None,
+            event,
+        }
+    }
+
+    fn step(n: usize) -> Event {
+        Event::Step {
+            unit: "web".into(),
+            step: format!("shift {n}"),
+        }
+    }
+
+    #[test]
+    fn events_past_the_bound_are_replaced_by_one_marker_and_the_next_deployment_starts_afresh() {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+        let kept = EventsKept::new(store.clone(), Redactor::default(), 3);
+        let started = |id: &str| Event::DeploymentStarted {
+            id: id.into(),
+            environment: "test".into(),
+            kind: "apply".into(),
+            units: vec!["web".into()],
+        };
+        kept.write(&stamped(started("d1")));
+        for n in 0..5 {
+            kept.write(&stamped(step(n)));
+        }
+        kept.write(&stamped(started("d2")));
+        drop(kept);
+
+        let names = |id: &str| -> Vec<String> {
+            store
+                .events_of(id)
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    let value: serde_json::Value = serde_json::from_str(&e.event).unwrap();
+                    value["event"].as_str().unwrap().to_owned()
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("d1"),
+            ["deployment-started", "step", "step", "record-cut"]
+        );
+        assert_eq!(names("d2"), ["deployment-started"]);
     }
 }
