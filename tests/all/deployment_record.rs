@@ -1,14 +1,17 @@
 //! The record of every deployment in state: its events, and every host call each plugin made
 //! (what it reached, allowed or denied and why), read back by `sluice audit calls`. It lists a
 //! blue-green deploy's Caddy admin requests and container calls, shows a hostile plugin's denied
-//! requests as denied with the reason, never holds a secret's value, is kept on both state
+//! requests as denied with the reason (through `sluice:deploy/http` and through `fetch()` in a
+//! JavaScript plugin), never holds a secret's value, is kept on both state
 //! engines, and ends with a marker when a deployment makes more calls than it keeps.
 
 use std::process::Command;
 
 use crate::support::database::{Engine, TestDb};
+use crate::support::js::{Build, http_grant, plugin_project, test_component};
 use crate::support::plans::secrets_plan;
 use crate::support::project::{ENV, Project, test_plugin_plan};
+use crate::support::scripted::ScriptedServer;
 use crate::support::stack::Stack;
 use crate::support::{EXIT_SUCCESS, Run, sluice};
 
@@ -258,4 +261,32 @@ fn the_record_of_a_blue_green_deploy_through_caddy_lists_the_caddy_admin_calls_a
             .all(|c| c["duration_ms"].is_u64() && c["unit"].is_string()),
         "{calls:#?}"
     );
+}
+
+#[test]
+fn a_javascript_plugins_fetch_to_an_origin_not_granted_is_recorded_as_denied_like_sluice_http() {
+    let service = ScriptedServer::ok("granted service");
+    let elsewhere = ScriptedServer::ok("never reached");
+    let url = format!("{}/exfiltrate", elsewhere.origin());
+    let wasm = test_component("fetch", Build::Fetch);
+    let project = plugin_project(
+        &wasm,
+        "",
+        &http_grant(&[service.origin()]),
+        &format!("url = {url:?}"),
+    );
+    project.sluice(&["apply", "--env", ENV, "--version", "v1"]);
+
+    let calls = calls_of(&project.sluice(&["audit", "calls", "--env", ENV, "--output", "json"]));
+    let sends = named(&calls, "http.send");
+    assert_eq!(sends.len(), 1, "{calls:#?}");
+    assert_eq!(sends[0]["target"], format!("GET {url}"));
+    assert_eq!(sends[0]["verdict"], "denied", "{calls:#?}");
+    assert!(
+        sends[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("is not granted to plugin `caps`")),
+        "{calls:#?}"
+    );
+    assert_eq!(elsewhere.requests(), 0);
 }
