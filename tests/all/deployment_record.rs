@@ -9,6 +9,7 @@ use std::process::Command;
 
 use crate::support::database::{Engine, TestDb};
 use crate::support::js::{Build, http_grant, plugin_project, test_component};
+use crate::support::migrations::MigrationProject;
 use crate::support::plans::secrets_plan;
 use crate::support::project::{ENV, Project, test_plugin_plan};
 use crate::support::scripted::ScriptedServer;
@@ -289,4 +290,30 @@ fn a_javascript_plugins_fetch_to_an_origin_not_granted_is_recorded_as_denied_lik
         "{calls:#?}"
     );
     assert_eq!(elsewhere.requests(), 0);
+}
+
+#[test]
+fn the_record_of_a_migration_names_the_database_of_every_sql_call_and_no_statement() {
+    let project = MigrationProject::new(Engine::Sqlite, "record_sql");
+    project.plan("");
+    let statement = "CREATE TABLE recorded_users (id INTEGER PRIMARY KEY);\n";
+    project.migration("V1__create_users.sql", statement);
+    let apply = project.apply("v1", &["--allow-irreversible"]);
+    assert_eq!(apply.code, EXIT_SUCCESS, "{}", apply.all());
+
+    let calls = calls_of(&project.sluice(&["audit", "calls", "--env", ENV, "--output", "json"]));
+    let sql: Vec<_> = calls.iter().filter(|c| c["interface"] == "sql").collect();
+    assert!(
+        sql.iter()
+            .any(|c| c["function"] == "[method]database.execute-script"),
+        "{calls:#?}"
+    );
+    assert!(
+        sql.iter().all(|c| c["target"] == "main"),
+        "every sql call names the database `main`: {sql:#?}"
+    );
+    assert!(
+        !format!("{calls:?}").contains("recorded_users"),
+        "{calls:#?}"
+    );
 }
