@@ -27,6 +27,12 @@ fn epoch_ms(t: std::time::SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// How many rows the record of deployment `id` already has (`count` tells): a deployment
+/// `sluice recover` finishes goes on from where its first process stopped.
+fn kept_before(id: &str, count: impl FnOnce(&str) -> Result<usize, StateError>) -> i64 {
+    count(id).map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 fn warn_unkept(what: &str, e: &StateError) {
     tracing::warn!("the deployment's record could not keep {what}: {e:#}");
 }
@@ -50,6 +56,7 @@ enum ToWriter {
 /// on the database for an event; a finished deployment waits (at most [`FLUSH_WAIT`]) until its
 /// events are written.
 pub struct EventsKept {
+    store: Arc<dyn Store>,
     redactor: Redactor,
     limit: i64,
     current: Mutex<Option<Current>>,
@@ -63,8 +70,10 @@ impl EventsKept {
     /// Keeps events in `store`, at most `limit` per deployment.
     pub fn new(store: Arc<dyn Store>, redactor: Redactor, limit: i64) -> EventsKept {
         let (writer, waiting) = mpsc::channel();
-        std::thread::spawn(move || write_events(store.as_ref(), &waiting));
+        let written = store.clone();
+        std::thread::spawn(move || write_events(written.as_ref(), &waiting));
         EventsKept {
+            store,
             redactor,
             limit,
             current: Mutex::new(None),
@@ -121,7 +130,7 @@ impl Output for EventsKept {
         if let Event::DeploymentStarted { id, .. } = &stamped.event {
             *current = Some(Current {
                 id: id.clone(),
-                kept: 0,
+                kept: kept_before(id, |id| self.store.events_of(id).map(|e| e.len())),
             });
         }
         let Some(current) = current.as_mut() else {
@@ -203,7 +212,11 @@ impl CallBook {
     fn keep(&self, who: &UnitCalls, call: &str, records: Vec<CallRecord>) {
         let rows = {
             let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-            let seq = kept.entry(who.deployment_id.clone()).or_default();
+            let seq = kept.entry(who.deployment_id.clone()).or_insert_with(|| {
+                kept_before(&who.deployment_id, |id| {
+                    self.store.calls_of(id).map(|c| c.len())
+                })
+            });
             let mut rows = Vec::new();
             for record in records {
                 if *seq > self.limit {
@@ -285,6 +298,15 @@ mod tests {
         }
     }
 
+    fn started(id: &str) -> Event {
+        Event::DeploymentStarted {
+            id: id.into(),
+            environment: "test".into(),
+            kind: "apply".into(),
+            units: vec!["web".into()],
+        }
+    }
+
     fn step(n: usize) -> Event {
         Event::Step {
             unit: "web".into(),
@@ -296,12 +318,6 @@ mod tests {
     fn events_past_the_bound_are_replaced_by_one_marker_and_the_next_deployment_starts_afresh() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
         let kept = EventsKept::new(store.clone(), Redactor::default(), 3);
-        let started = |id: &str| Event::DeploymentStarted {
-            id: id.into(),
-            environment: "test".into(),
-            kind: "apply".into(),
-            units: vec!["web".into()],
-        };
         kept.write(&stamped(started("d1")));
         for n in 0..5 {
             kept.write(&stamped(step(n)));
@@ -325,5 +341,22 @@ mod tests {
             ["deployment-started", "step", "step", "record-cut"]
         );
         assert_eq!(names("d2"), ["deployment-started"]);
+    }
+
+    #[test]
+    fn a_deployment_finished_by_another_process_goes_on_with_its_record() {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+        for process in 0..2 {
+            let kept = EventsKept::new(store.clone(), Redactor::default(), MAX_EVENTS);
+            kept.write(&stamped(started("d1")));
+            kept.write(&stamped(step(process)));
+        }
+        let seqs: Vec<i64> = store
+            .events_of("d1")
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
     }
 }
