@@ -36,6 +36,7 @@ mod container_strategy;
 mod containers_capability;
 mod crash_recovery;
 mod db_migrate;
+mod deployment_record;
 mod event_stream;
 mod example_canary;
 mod examples;

@@ -5,35 +5,16 @@
 use std::path::Path;
 
 use crate::support;
+use crate::support::plans::secrets_plan;
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file, test_plugin};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 const TOKEN: &str = "tok-5ecret-VALUE-81f3";
 const OTHER: &str = "other-5ecret-VALUE-27aa";
 
 fn leaky_project() -> Project {
     let project = Project::new();
-    let wasm = test_plugin("leaky-secrets");
-    project.write_plan(&format!(
-        r#"[project]
-name = "t"
-[environments.test]
-[secrets.token]
-env = "SLUICE_TEST_TOKEN"
-[secrets.other]
-env = "SLUICE_TEST_OTHER"
-[plugins.leaky]
-source = {:?}
-sha256 = "{}"
-[plugins.leaky.grants]
-secrets = ["token"]
-[units.app]
-plugin = "leaky"
-config = {{ header = "Bearer ${{secret.token}}" }}
-"#,
-        wasm.display().to_string(),
-        sha256_file(&wasm)
-    ));
+    project.write_plan(&secrets_plan("leaky-secrets", ""));
     project
 }
 

@@ -56,3 +56,31 @@ gates = [
   { tcp = "127.0.0.1:8765", phase = "live", soak = "2s" },
 ]
 "#;
+
+/// A plan whose unit `app` is deployed by the test plugin `plugin` (as `[plugins.leaky]`),
+/// granted the secret `token` (from `$SLUICE_TEST_TOKEN`) but not `other` (from
+/// `$SLUICE_TEST_OTHER`), with `state` (a `[state]` table, or nothing) after `[project]`.
+pub fn secrets_plan(plugin: &str, state: &str) -> String {
+    let wasm = super::test_plugin(plugin);
+    format!(
+        r#"[project]
+name = "t"
+{state}
+[environments.test]
+[secrets.token]
+env = "SLUICE_TEST_TOKEN"
+[secrets.other]
+env = "SLUICE_TEST_OTHER"
+[plugins.leaky]
+source = {:?}
+sha256 = "{}"
+[plugins.leaky.grants]
+secrets = ["token"]
+[units.app]
+plugin = "leaky"
+config = {{ header = "Bearer ${{secret.token}}" }}
+"#,
+        wasm.display().to_string(),
+        super::sha256_file(&wasm)
+    )
+}

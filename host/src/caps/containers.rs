@@ -42,6 +42,7 @@ pub use engine::{EngineAddress, LOCAL_SOCKET, default_url, granted_engines};
 pub use grant::NameGrant;
 pub use logs::{MAX_LOG_BYTES, MAX_LOG_LINES};
 
+use super::calls;
 use crate::plan::model::Grants;
 use crate::wit::containers::{ContainerInfo, ContainerSpec, ImageInfo};
 use crate::wit::types::Error;
@@ -202,6 +203,11 @@ impl ContainersCap {
 
     /// Creates a container from `spec` with the host's labels added; returns its id.
     pub async fn create(&self, endpoint: &str, spec: ContainerSpec) -> Result<String, Error> {
+        // The bindings show the spec as `...` (it holds lists): the record names it here.
+        calls::note(calls::Note::Reached(&format!(
+            "{} {}",
+            spec.name, spec.image
+        )));
         let engine = self.engine(endpoint)?;
         self.check_container(&spec.name)?;
         let body = convert::create_body(&spec, &self.labels)?;

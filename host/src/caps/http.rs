@@ -40,6 +40,7 @@ pub use address::{AddressClass, METADATA_ADDRESSES, classify};
 pub use capability::Http;
 pub use origin::{Grant, Origin, Reach};
 
+use super::calls::{Note, note};
 use super::log::LogCap;
 use super::{CapError, error_chain};
 use crate::plan::model::HttpGrant;
@@ -117,6 +118,26 @@ impl HttpCap {
     /// Sends `request`, following redirects (each hop checked like the first) when asked, once
     /// fewer than [`MAX_IN_FLIGHT`] requests of the call are in flight.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        note(Note::Reached(&format!(
+            "{} {}",
+            method_name(request.method),
+            without_query(&request.url)
+        )));
+        let sent = request.body.as_ref().map_or(0, Vec::len);
+        let result = self.send_checked(request).await;
+        match &result {
+            Ok(response) => note(Note::Bytes {
+                sent: u64::try_from(sent).unwrap_or(u64::MAX),
+                received: u64::try_from(response.body.len()).unwrap_or(u64::MAX),
+            }),
+            Err(Error::Denied(why)) => note(Note::Denied(why)),
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// [`HttpCap::send`] without its record.
+    async fn send_checked(&self, request: Request) -> Result<Response, Error> {
         message::check_request(&request)?;
         let _place = self
             .in_flight
@@ -227,6 +248,21 @@ impl HttpCap {
                 error_chain(&e)
             ))
         })
+    }
+}
+
+/// `url` without its credentials, query and fragment (which may carry tokens), for the call
+/// record.
+fn without_query(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.to_string()
+        }
+        Err(_) => url.split(['?', '#']).next().unwrap_or_default().to_owned(),
     }
 }
 

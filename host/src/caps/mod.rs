@@ -70,6 +70,9 @@ pub struct Provision {
     pub container_labels: Vec<(String, String)>,
     /// The granted databases, resolved, and where backups go.
     pub sql: sql::SqlGrant,
+    /// Where the host calls of each lifecycle call are recorded, for the deployment's record;
+    /// none when nothing keeps them (planning outside a deployment, inspection).
+    pub calls: Option<Arc<dyn calls::CallLog>>,
 }
 
 impl Provision {
@@ -86,6 +89,7 @@ impl Provision {
             docker: Vec::new(),
             container_labels: Vec::new(),
             sql: sql::SqlGrant::default(),
+            calls: None,
         }
     }
 }

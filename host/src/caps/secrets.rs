@@ -8,8 +8,8 @@
 
 use wasmtime::component::{HasSelf, Linker};
 
-use super::CapError;
 use super::capability::{Access, CallSetup, Capability, Provide, SampleGrant, StoreView};
+use super::{CapError, calls};
 use crate::plan::model::Grants;
 use std::collections::BTreeMap;
 
@@ -48,7 +48,20 @@ impl SecretsCap {
 
 impl Host for SecretsCap {
     async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, Error>> {
-        Ok(SecretsCap::get(self, &name))
+        // The bindings do not trace this call (its result is the value): the record gets the
+        // span they would have opened, with the secret's name.
+        let _call = tracing::trace_span!(
+            calls::BINDINGS_SPAN,
+            module = "secrets",
+            function = "get",
+            name = ?name
+        )
+        .entered();
+        let value = SecretsCap::get(self, &name);
+        if let Err(Error::Denied(why)) = &value {
+            calls::note(calls::Note::Denied(why));
+        }
+        Ok(value)
     }
 }
 

@@ -127,6 +127,9 @@ impl SqlCap {
         &mut self,
         resource: &Resource<DatabaseHandle>,
     ) -> wasmtime::Result<&mut DatabaseHandle> {
-        Ok(self.handles.get_mut(resource)?)
+        let handle = self.handles.get_mut(resource)?;
+        // The bindings show the handle as a number: the call record names its database.
+        super::calls::note(super::calls::Note::Reached(handle.name()));
+        Ok(handle)
     }
 }

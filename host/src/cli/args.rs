@@ -68,7 +68,7 @@ pub enum Command {
     /// Look at plugin components.
     #[command(subcommand)]
     Plugins(PluginsCommand),
-    /// Check or export the tamper-evident audit log.
+    /// Check or export the tamper-evident audit log, or show what a deployment's plugins did.
     #[command(subcommand)]
     Audit(AuditCommand),
 }
@@ -357,6 +357,19 @@ pub enum AuditCommand {
     Verify,
     /// Print every record as one JSON line.
     Export,
+    /// Print every host call the plugins of a deployment made: what each reached and whether it
+    /// was allowed or denied.
+    Calls(AuditCallsArgs),
+}
+
+/// `sluice audit calls`.
+#[derive(Debug, Args)]
+pub struct AuditCallsArgs {
+    /// The deployment (default: the newest deployment of `--env`).
+    pub deployment: Option<String>,
+    /// The environment whose newest deployment to show.
+    #[arg(long, short = 'e', required_unless_present = "deployment")]
+    pub env: Option<String>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -58,6 +58,7 @@ fn extras(cli: &Cli) -> report::Extras {
         github: report::github::active(),
         junit: cli.junit.clone(),
         otlp: None,
+        record: None,
     }
 }
 
@@ -91,9 +92,11 @@ fn deployer_with(
     store: Arc<dyn Store>,
 ) -> Result<(Deployer, Runtime), CliError> {
     let runtime = runtime()?;
-    // Deployments also send their traces where the plan or the environment says.
+    // Deployments also send their traces where the plan or the environment says, and keep
+    // their events in state.
     let extras = report::Extras {
         otlp: report::otlp::endpoint(plan.telemetry.otlp.as_ref()),
+        record: Some(store.clone()),
         ..extras(cli)
     };
     let reporter = report::reporter(cli.output, redactor.clone(), cli.verbose, &extras);

@@ -116,7 +116,7 @@ fn plugin_gate(
     let baseline = d.store.current(&d.environment, &unit.name)?;
     Ok(PluginGate {
         plugin: d.loaded(unit, plugin)?.clone(),
-        provision: d.provision_of(plugin, unit, target.version, deployment_id),
+        provision: d.recorded(plugin, unit, target.version, deployment_id),
         context: GateContext {
             deployment_id: deployment_id.to_owned(),
             environment: d.environment.clone(),

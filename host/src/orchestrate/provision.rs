@@ -55,14 +55,29 @@ impl Deployer {
                 read_only: true,
                 snapshots: None,
             },
+            calls: None,
         }
     }
 
+    /// What the plugin `plugin` may reach for `unit` during deployment `deployment_id` (as
+    /// [`Deployer::provision_of`]), its host calls kept in the deployment's record.
+    pub fn recorded(
+        &self,
+        plugin: &str,
+        unit: &Unit,
+        version: &str,
+        deployment_id: &str,
+    ) -> Provision {
+        let mut provision = self.provision_of(plugin, unit, version, deployment_id);
+        provision.calls = Some(self.calls.log(deployment_id, &unit.name, plugin));
+        provision
+    }
+
     /// What `unit`'s plugin may reach while deploying `version` in deployment `deployment_id`:
-    /// as [`Deployer::provision`], with its databases writable and backups recorded in this
+    /// as [`Deployer::recorded`], with its databases writable and backups recorded in this
     /// deployment.
     pub fn deploying(&self, unit: &Unit, version: &str, deployment_id: &str) -> Provision {
-        let mut provision = self.provision(unit, version, deployment_id);
+        let mut provision = self.recorded(&unit.plugin, unit, version, deployment_id);
         provision.sql.read_only = false;
         provision.sql.snapshots = Some(Snapshots {
             dir: self.snapshot_dir(),

@@ -11,7 +11,7 @@ use super::error::OrchestrateError;
 use crate::plan::model::{GateCheck, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::redact::Redactor;
-use crate::report::Reporter;
+use crate::report::{CallBook, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime, World};
 use crate::state::Store;
 
@@ -33,6 +33,8 @@ pub struct Deployer {
     pub commit: Option<String>,
     plugins: BTreeMap<String, Arc<LoadedPlugin>>,
     secrets: BTreeMap<String, Option<String>>,
+    /// Where deployments' host calls are kept.
+    pub(super) calls: Arc<CallBook>,
 }
 
 /// Who and what a run is for, besides the plan.
@@ -87,6 +89,11 @@ impl Deployer {
             }
         }
         let deployer = Deployer {
+            calls: Arc::new(CallBook::new(
+                store.clone(),
+                redactor.clone(),
+                CallBook::limit_from_env(),
+            )),
             plan,
             environment: inputs.environment,
             store,

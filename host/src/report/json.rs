@@ -24,16 +24,22 @@ impl JsonReporter {
     }
 }
 
+/// `stamped` as one JSON object, unredacted: its event's fields, `event`, `ts` and
+/// `duration_ms`.
+pub(super) fn json_object(stamped: &Stamped) -> Option<String> {
+    let Ok(serde_json::Value::Object(mut fields)) = serde_json::to_value(&stamped.event) else {
+        return None;
+    };
+    fields.insert("ts".to_owned(), stamped.ts().into());
+    if let Some(ms) = stamped.duration_ms {
+        fields.insert("duration_ms".to_owned(), ms.into());
+    }
+    serde_json::to_string(&fields).ok()
+}
+
 impl Output for JsonReporter {
     fn write(&self, stamped: &Stamped) {
-        let Ok(serde_json::Value::Object(mut fields)) = serde_json::to_value(&stamped.event) else {
-            return;
-        };
-        fields.insert("ts".to_owned(), stamped.ts().into());
-        if let Some(ms) = stamped.duration_ms {
-            fields.insert("duration_ms".to_owned(), ms.into());
-        }
-        let Ok(line) = serde_json::to_string(&fields) else {
+        let Some(line) = json_object(stamped) else {
             return;
         };
         if let Ok(mut out) = self.out.lock() {

@@ -6,6 +6,7 @@ pub mod github;
 mod human;
 mod json;
 mod junit;
+mod kept;
 pub mod otlp;
 mod record;
 mod timeline;
@@ -16,6 +17,7 @@ pub use event::Event;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReport;
+pub use kept::{CallBook, EventsKept, MAX_EVENTS};
 pub use timeline::{Stamped, Timeline};
 
 use crate::caps::log::{Level, LogSink};
@@ -58,7 +60,7 @@ pub enum Format {
 }
 
 /// Where a deployment's events go besides the output format.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Extras {
     /// GitHub Actions workflow commands and job summary ([`github`]).
     pub github: bool,
@@ -66,6 +68,8 @@ pub struct Extras {
     pub junit: Option<std::path::PathBuf>,
     /// Each deployment's trace sent to this OTLP/HTTP traces URL ([`otlp`]).
     pub otlp: Option<url::Url>,
+    /// Each deployment's events kept in this state store ([`EventsKept`]).
+    pub record: Option<Arc<dyn crate::state::Store>>,
 }
 
 /// A reporter for `format` and `extras`, redacting with `redactor`.
@@ -87,6 +91,13 @@ pub fn reporter(
     }
     if let Some(path) = &extras.junit {
         outputs.push(Box::new(JunitReport::new(path.clone(), redactor.clone())));
+    }
+    if let Some(store) = &extras.record {
+        outputs.push(Box::new(EventsKept::new(
+            store.clone(),
+            redactor.clone(),
+            MAX_EVENTS,
+        )));
     }
     // Last: it may wait (a bounded time) for the trace to be sent when the deployment finishes.
     if let Some(endpoint) = &extras.otlp {

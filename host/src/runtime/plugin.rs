@@ -317,7 +317,8 @@ impl LoadedPlugin {
 
     /// Runs `call` in a fresh instance (made by `instantiate`) reaching what `provision` allows:
     /// `work` calls into it, within the deadline; a trap, the deadline or a limit becomes a
-    /// [`RuntimeError::Trap`] naming the cause. Its host calls go to the recorder, if any.
+    /// [`RuntimeError::Trap`] naming the cause. Its host calls go to the recorder, if any, else
+    /// to the provision's call log, if any.
     async fn call<I, R>(
         &self,
         provision: &Provision,
@@ -326,9 +327,15 @@ impl LoadedPlugin {
         work: impl AsyncFnOnce(I, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
         let run = self.run(provision, call, instantiate, work);
-        match &self.recorder {
-            Some(recorder) => run.with_subscriber(recorder.clone()).await,
-            None => run.await,
+        match (&self.recorder, &provision.calls) {
+            (Some(recorder), _) => run.with_subscriber(recorder.clone()).await,
+            (None, Some(log)) => {
+                let recorder = CallRecorder::default();
+                let result = run.with_subscriber(recorder.clone()).await;
+                log.keep(call.name(), recorder.take_records());
+                result
+            }
+            (None, None) => run.await,
         }
     }
 

@@ -4,7 +4,8 @@
 //! beside the plan), and [`postgres::PostgresStore`], shared by every runner of a team. Both keep
 //! the same versioned schema (`schema/`): a deployment (one `sluice apply` of one environment)
 //! has unit deployments; each unit's `current` state is kept per environment; the journal and
-//! the audit log are append-only; saved plans carry their approvals.
+//! the audit log are append-only; saved plans carry their approvals; each deployment's record
+//! keeps its events and its plugins' host calls.
 
 pub mod audit;
 mod journal_step;
@@ -122,4 +123,14 @@ pub trait Store: Send + Sync {
     /// aborted); nothing when there is none.
     fn unpause(&self, environment: &str, unit: &str, deployment_id: &str)
     -> Result<(), StateError>;
+    /// The newest deployment of `environment`, if any.
+    fn latest_deployment(&self, environment: &str) -> Result<Option<String>, StateError>;
+    /// Appends events to their deployment's record (each carries its own `seq`).
+    fn record_events(&self, events: &[RecordedEvent]) -> Result<(), StateError>;
+    /// The recorded events of one deployment, in order.
+    fn events_of(&self, deployment_id: &str) -> Result<Vec<RecordedEvent>, StateError>;
+    /// Appends host calls to their deployment's record (each carries its own `seq`).
+    fn record_calls(&self, calls: &[CapabilityCall]) -> Result<(), StateError>;
+    /// The recorded host calls of one deployment, in order.
+    fn calls_of(&self, deployment_id: &str) -> Result<Vec<CapabilityCall>, StateError>;
 }

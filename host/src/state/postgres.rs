@@ -6,6 +6,7 @@
 mod columns;
 mod connection;
 mod lock;
+mod record;
 
 use std::time::{Duration, Instant};
 
@@ -15,9 +16,9 @@ use crate::clock::now_ms;
 
 use super::audit::{AuditEntry, AuditRecord, GENESIS};
 use super::{
-    HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, PausedUnit, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent,
-    UnitDeploymentRecord,
+    CapabilityCall, HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment,
+    NewUnitDeployment, Outcome, PausedUnit, RecordedEvent, SavedPlan, SnapshotRecord, StateError,
+    Store, UnitCurrent, UnitDeploymentRecord,
 };
 use connection::Connection;
 
@@ -411,6 +412,36 @@ impl Store for PostgresStore {
             )
         })?;
         Ok(())
+    }
+
+    fn latest_deployment(&self, environment: &str) -> Result<Option<String>, StateError> {
+        let environment = environment.to_owned();
+        self.connection
+            .run(move |client| record::latest(client, &environment))
+    }
+
+    fn record_events(&self, events: &[RecordedEvent]) -> Result<(), StateError> {
+        let events = events.to_vec();
+        self.connection
+            .run(move |client| record::add_events(client, &events))
+    }
+
+    fn events_of(&self, deployment_id: &str) -> Result<Vec<RecordedEvent>, StateError> {
+        let id = deployment_id.to_owned();
+        self.connection
+            .run(move |client| record::events(client, &id))
+    }
+
+    fn record_calls(&self, calls: &[CapabilityCall]) -> Result<(), StateError> {
+        let calls = calls.to_vec();
+        self.connection
+            .run(move |client| record::add_calls(client, &calls))
+    }
+
+    fn calls_of(&self, deployment_id: &str) -> Result<Vec<CapabilityCall>, StateError> {
+        let id = deployment_id.to_owned();
+        self.connection
+            .run(move |client| record::calls(client, &id))
     }
 
     fn history(&self, filter: &HistoryFilter) -> Result<Vec<UnitDeploymentRecord>, StateError> {

@@ -311,3 +311,90 @@ pub struct SnapshotRecord {
     /// When it was taken, ms since the epoch.
     pub taken_at_ms: i64,
 }
+
+/// One event of a deployment's record, as `--output json` wrote it (redacted).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecordedEvent {
+    /// The deployment.
+    pub deployment_id: String,
+    /// Its place among the deployment's events, from 1.
+    pub seq: i64,
+    /// When it happened, ms since the epoch.
+    pub at_ms: i64,
+    /// The event's JSON object.
+    pub event: String,
+}
+
+/// Whether a capability let a host call through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallVerdict {
+    /// The capability allowed it (it may still have failed).
+    Allowed,
+    /// The capability refused it (the reason says why).
+    Denied,
+    /// Not a call: the marker saying the record holds no more calls of this deployment.
+    Cut,
+}
+
+impl CallVerdict {
+    /// The stored and printed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallVerdict::Allowed => "allowed",
+            CallVerdict::Denied => "denied",
+            CallVerdict::Cut => "cut",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<CallVerdict> {
+        [CallVerdict::Allowed, CallVerdict::Denied, CallVerdict::Cut]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// One host call a plugin made during a deployment, as its record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CapabilityCall {
+    /// The deployment.
+    pub deployment_id: String,
+    /// Its place among the deployment's calls, from 1.
+    pub seq: i64,
+    /// When it began, ms since the epoch.
+    pub at_ms: i64,
+    /// The unit whose deployment made it.
+    pub unit: String,
+    /// The plugin that made it (the unit's, or one of its gates').
+    pub plugin: String,
+    /// The plugin's lifecycle call it made it in: `prepare`, `stage`, `check`...
+    pub call: String,
+    /// The interface, as the bindings name it: `containers`, `http`, `types`.
+    pub interface: String,
+    /// The function: `create`, `send`.
+    pub function: String,
+    /// What it reached: an endpoint and a container or image, `METHOD origin/path` of an HTTP
+    /// request, a database, a secret's name (never its value), an HAProxy backend and server.
+    pub target: String,
+    /// Whether the capability let it through.
+    pub verdict: CallVerdict,
+    /// Why it was denied (or, for the marker, why the record stops).
+    pub reason: Option<String>,
+    /// Bytes sent, where the capability counts them.
+    pub bytes_sent: Option<u64>,
+    /// Bytes received, where the capability counts them.
+    pub bytes_received: Option<u64>,
+    /// How long it took, ms.
+    pub duration_ms: u64,
+}
+
+/// A count (bytes, milliseconds) as a `BIGINT` column holds it.
+pub(crate) fn column_count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A `BIGINT` column's count (never negative when sluice wrote it).
+pub(crate) fn count_of_column(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}

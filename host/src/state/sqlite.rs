@@ -10,6 +10,7 @@ mod history;
 mod lock;
 mod migrations;
 mod paused;
+mod record;
 mod snapshots;
 #[cfg(test)]
 mod tests;
@@ -25,9 +26,9 @@ use crate::clock::now_ms;
 
 use super::audit::{AuditEntry, AuditRecord};
 use super::{
-    HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment, NewUnitDeployment,
-    Outcome, PausedUnit, SavedPlan, SnapshotRecord, StateError, Store, UnitCurrent,
-    UnitDeploymentRecord,
+    CapabilityCall, HistoryFilter, JournalEntry, JournalRecord, LockHolder, NewDeployment,
+    NewUnitDeployment, Outcome, PausedUnit, RecordedEvent, SavedPlan, SnapshotRecord, StateError,
+    Store, UnitCurrent, UnitDeploymentRecord,
 };
 
 /// How long SQLite waits for another writer before giving up.
@@ -420,6 +421,26 @@ impl Store for SqliteStore {
         deployment_id: &str,
     ) -> Result<(), StateError> {
         self.run(|connection| paused::forget(connection, environment, unit, deployment_id))
+    }
+
+    fn latest_deployment(&self, environment: &str) -> Result<Option<String>, StateError> {
+        self.run(|connection| record::latest(connection, environment))
+    }
+
+    fn record_events(&self, events: &[RecordedEvent]) -> Result<(), StateError> {
+        self.run(|connection| record::add_events(connection, events))
+    }
+
+    fn events_of(&self, deployment_id: &str) -> Result<Vec<RecordedEvent>, StateError> {
+        self.run(|connection| record::events(connection, deployment_id))
+    }
+
+    fn record_calls(&self, calls: &[CapabilityCall]) -> Result<(), StateError> {
+        self.run(|connection| record::add_calls(connection, calls))
+    }
+
+    fn calls_of(&self, deployment_id: &str) -> Result<Vec<CapabilityCall>, StateError> {
+        self.run(|connection| record::calls(connection, deployment_id))
     }
 }
 

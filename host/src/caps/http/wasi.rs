@@ -22,11 +22,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi_http::{
     Error as WasiError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
 };
 
+use super::super::calls;
 use super::{HttpCap, MAX_REQUEST_BODY};
 use crate::caps::log::{Level, LogCap};
 use crate::wit::http::{Method, Request, Response};
@@ -79,16 +82,25 @@ impl WasiHttpHooks for Hooks {
     ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, Done), WasiError>> + Send> {
         let client = self.client.clone();
         let log = self.log.clone();
-        Box::new(async move {
-            let request = wit_request(request, options).await?;
-            match client.send(request).await {
-                Ok(response) => Ok((
-                    guest_response(response)?,
-                    Box::new(async { Ok(()) }) as Done,
-                )),
-                Err(error) => Err(guest_error(error, &log)),
+        // wasmtime-wasi-http sends the request from a task of its own, outside the guest's
+        // `handle` call: the request is recorded as an `http.send` of its own (see
+        // `caps::calls`), under the subscriber of the guest's call.
+        let call = tracing::trace_span!(calls::BINDINGS_SPAN, module = "http", function = "send");
+        let subscriber = tracing::dispatcher::get_default(tracing::Dispatch::clone);
+        Box::new(
+            async move {
+                let request = wit_request(request, options).await?;
+                match client.send(request).await {
+                    Ok(response) => Ok((
+                        guest_response(response)?,
+                        Box::new(async { Ok(()) }) as Done,
+                    )),
+                    Err(error) => Err(guest_error(error, &log)),
+                }
             }
-        })
+            .instrument(call)
+            .with_subscriber(subscriber),
+        )
     }
 }
 

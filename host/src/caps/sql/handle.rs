@@ -41,6 +41,11 @@ pub struct DatabaseHandle {
 }
 
 impl DatabaseHandle {
+    /// The database's name in the plan.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Connects to the database `name` at `target`.
     pub(super) async fn open(
         name: &str,

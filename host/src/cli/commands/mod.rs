@@ -47,5 +47,6 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         }
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
+        Command::Audit(AuditCommand::Calls(args)) => audit::calls(cli, args),
     }
 }
