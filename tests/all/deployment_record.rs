@@ -3,7 +3,8 @@
 //! blue-green deploy's Caddy admin requests and container calls, shows a hostile plugin's denied
 //! requests as denied with the reason (through `sluice:deploy/http` and through `fetch()` in a
 //! JavaScript plugin), never holds a secret's value, is kept on both state
-//! engines, and ends with a marker when a deployment makes more calls than it keeps.
+//! engines, ends with a marker when a deployment makes more calls than it keeps, and is not kept
+//! when `SLUICE_RECORD=off`.
 
 use std::process::Command;
 
@@ -14,7 +15,7 @@ use crate::support::plans::secrets_plan;
 use crate::support::project::{ENV, Project, test_plugin_plan};
 use crate::support::scripted::ScriptedServer;
 use crate::support::stack::Stack;
-use crate::support::{EXIT_SUCCESS, Run, sluice};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sluice};
 
 const TOKEN: &str = "tok-rec0rd-VALUE-5e1f";
 const OTHER: &str = "other-rec0rd-VALUE-77c2";
@@ -183,6 +184,26 @@ fn a_deployment_making_more_calls_than_the_record_keeps_ends_its_record_with_a_m
             .is_some_and(|r| r.contains("at most 2 calls of a deployment")),
         "{calls:#?}"
     );
+}
+
+#[test]
+fn a_deployment_run_with_the_record_off_keeps_no_calls_and_the_next_one_keeps_its_own() {
+    let (project, db) =
+        leaky_project(|project| TestDb::create(Engine::Sqlite, "record_off", project.path()));
+    let off = [("SLUICE_RECORD", "off")];
+    let first = sluice_env(
+        &project,
+        &db,
+        &["apply", "--env", ENV, "--version", "v1"],
+        &off,
+    );
+    assert_eq!(first.code, EXIT_ROLLED_BACK, "{}", first.all());
+    let audit = ["audit", "calls", "--env", ENV, "--output", "json"];
+    assert!(calls_of(&run(&project, &db, &audit)).is_empty());
+
+    let second = run(&project, &db, &["apply", "--env", ENV, "--version", "v2"]);
+    assert_eq!(second.code, EXIT_ROLLED_BACK, "{}", second.all());
+    assert!(!named(&calls_of(&run(&project, &db, &audit)), "secrets.get").is_empty());
 }
 
 #[test]

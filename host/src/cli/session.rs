@@ -96,7 +96,7 @@ fn deployer_with(
     // their events in state.
     let extras = report::Extras {
         otlp: report::otlp::endpoint(plan.telemetry.otlp.as_ref()),
-        record: Some(store.clone()),
+        record: report::keeping().then(|| store.clone()),
         ..extras(cli)
     };
     let reporter = report::reporter(cli.output, redactor.clone(), cli.verbose, &extras);

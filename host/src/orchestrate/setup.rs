@@ -33,8 +33,8 @@ pub struct Deployer {
     pub commit: Option<String>,
     plugins: BTreeMap<String, Arc<LoadedPlugin>>,
     secrets: BTreeMap<String, Option<String>>,
-    /// Where deployments' host calls are kept.
-    pub(super) calls: Arc<CallBook>,
+    /// Where deployments' host calls are kept (none when the record is off).
+    pub(super) calls: Option<Arc<CallBook>>,
 }
 
 /// Who and what a run is for, besides the plan.
@@ -89,11 +89,7 @@ impl Deployer {
             }
         }
         let deployer = Deployer {
-            calls: Arc::new(CallBook::new(
-                store.clone(),
-                redactor.clone(),
-                CallBook::limit_from_env(),
-            )),
+            calls: CallBook::from_env(&store, &redactor),
             plan,
             environment: inputs.environment,
             store,

@@ -33,6 +33,12 @@ fn kept_before(id: &str, count: impl FnOnce(&str) -> Result<usize, StateError>) 
     count(id).map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
+/// Whether deployments keep a record: yes, unless `SLUICE_RECORD=off` (to measure what the record
+/// costs, or where state must stay small; the audit log is kept either way).
+pub fn keeping() -> bool {
+    std::env::var("SLUICE_RECORD").as_deref() != Ok("off")
+}
+
 fn warn_unkept(what: &str, e: &StateError) {
     tracing::warn!("the deployment's record could not keep {what}: {e:#}");
 }
@@ -185,8 +191,20 @@ impl CallBook {
         }
     }
 
+    /// A book for `store` bounded by `SLUICE_RECORD_CALLS` (else [`MAX_CALLS`]), unless
+    /// [`keeping`] says the record is off.
+    pub fn from_env(store: &Arc<dyn Store>, redactor: &Redactor) -> Option<Arc<CallBook>> {
+        keeping().then(|| {
+            Arc::new(CallBook::new(
+                store.clone(),
+                redactor.clone(),
+                Self::limit_from_env(),
+            ))
+        })
+    }
+
     /// The bound of calls kept per deployment: `SLUICE_RECORD_CALLS`, else [`MAX_CALLS`].
-    pub fn limit_from_env() -> i64 {
+    fn limit_from_env() -> i64 {
         std::env::var("SLUICE_RECORD_CALLS")
             .ok()
             .and_then(|n| n.parse().ok())

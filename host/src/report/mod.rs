@@ -17,7 +17,7 @@ pub use event::Event;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReport;
-pub use kept::{CallBook, EventsKept, MAX_EVENTS};
+pub use kept::{CallBook, EventsKept, MAX_EVENTS, keeping};
 pub use timeline::{Stamped, Timeline};
 
 use crate::caps::log::{Level, LogSink};
