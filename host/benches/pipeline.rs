@@ -5,10 +5,9 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::history;
 use support::project::{ENV, Project, independent_units_plan};
 
 /// The length of each unit's gate (its `initial_delay`).
@@ -62,70 +61,14 @@ fn parallel_units() {
     );
 }
 
-/// Appends `commits` commits to the repository in `dir`, each changing one file of one of the
-/// first `touched` units, through `git fast-import` (seconds, not minutes).
-fn commits(dir: &std::path::Path, commits: usize, touched: usize) {
-    let mut child = Command::new("git")
-        .current_dir(dir)
-        .args(["fast-import", "--quiet"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.as_mut().unwrap();
-    for n in 0..commits {
-        let unit = n % touched;
-        let content = format!("change {n}\n");
-        let message = format!("commit {n}\n");
-        let from = if n == 0 {
-            "from refs/heads/main^0\n".to_owned()
-        } else {
-            String::new()
-        };
-        write!(
-            stdin,
-            "commit refs/heads/main\ncommitter bench <b@example.com> {} +0000\ndata {}\n{message}{from}M 100644 inline u{unit}/file.txt\ndata {}\n{content}\n",
-            1_700_000_000 + n,
-            message.len(),
-            content.len()
-        )
-        .unwrap();
-    }
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success());
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args(["reset", "-q", "--hard", "main"])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=bench", "-c", "user.email=b@example.com"])
-        .args(args)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
-
 fn change_detection() {
     let (units, history, touched) = (200, 10_000, 5);
     let project = Project::new();
     project.write_plan(&independent_units_plan(units, None));
     project.write_site("v1");
-    for n in 0..units {
-        let dir = project.path().join(format!("u{n}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("file.txt"), "start\n").unwrap();
-    }
-    std::fs::write(project.path().join(".gitignore"), ".sluice/\nwww/\n").unwrap();
-    git(project.path(), &["init", "-q", "-b", "main"]);
-    git(project.path(), &["add", "-A"]);
-    git(project.path(), &["commit", "-q", "-m", "start"]);
+    history::start(project.path(), units);
     timed(&project, &["apply", "--env", ENV, "--version", "v1"]);
-    commits(project.path(), history, touched);
+    history::append(project.path(), history, touched);
 
     let samples: Vec<Duration> = (0..5)
         .map(|_| timed(&project, &["plan", "--env", ENV, "--version", "v2"]))

@@ -264,6 +264,7 @@ impl Validation {
                 environment: "test".into(),
                 actor: "proptest".into(),
                 commit: None,
+                record: None,
             },
             store,
             &runtime,

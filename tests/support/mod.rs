@@ -15,6 +15,7 @@ pub mod database;
 pub mod docker;
 pub mod figures;
 pub mod haproxy;
+pub mod history;
 pub mod hosts;
 pub mod http;
 pub mod images;

@@ -11,7 +11,7 @@ use crate::orchestrate::{Deployer, Inputs, git, read_secrets};
 use crate::plan::interpolate::interpolate;
 use crate::plan::{self, Plan, StateConfig};
 use crate::redact::Redactor;
-use crate::report::{self, Reporter};
+use crate::report::{self, RecordWriter, Reporter};
 use crate::runtime::Runtime;
 use crate::state::Store;
 use crate::state::postgres::PostgresStore;
@@ -93,10 +93,11 @@ fn deployer_with(
 ) -> Result<(Deployer, Runtime), CliError> {
     let runtime = runtime()?;
     // Deployments also send their traces where the plan or the environment says, and keep
-    // their events in state.
+    // their record in state.
+    let record = report::keeping().then(|| RecordWriter::start(store.clone()));
     let extras = report::Extras {
         otlp: report::otlp::endpoint(plan.telemetry.otlp.as_ref()),
-        record: report::keeping().then(|| store.clone()),
+        record: record.clone(),
         ..extras(cli)
     };
     let reporter = report::reporter(cli.output, redactor.clone(), cli.verbose, &extras);
@@ -104,6 +105,7 @@ fn deployer_with(
         environment: environment.to_owned(),
         actor: actor(cli),
         commit: git::output(&plan.dir, &["rev-parse", "HEAD"]),
+        record,
     };
     let deployer = Deployer::new(plan, inputs, store, &runtime, reporter, redactor.clone())?;
     Ok((deployer, runtime))

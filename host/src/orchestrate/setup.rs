@@ -11,7 +11,7 @@ use super::error::OrchestrateError;
 use crate::plan::model::{GateCheck, SecretSource, Unit};
 use crate::plan::{Plan, PlanError};
 use crate::redact::Redactor;
-use crate::report::{CallBook, Reporter};
+use crate::report::{CallBook, RecordWriter, Reporter};
 use crate::runtime::{ComponentBytes, LoadedPlugin, Runtime, World};
 use crate::state::Store;
 
@@ -45,6 +45,8 @@ pub struct Inputs {
     pub actor: String,
     /// The git commit, if any.
     pub commit: Option<String>,
+    /// Where its deployments' record is written (none when the record is off).
+    pub record: Option<Arc<RecordWriter>>,
 }
 
 impl Deployer {
@@ -89,7 +91,10 @@ impl Deployer {
             }
         }
         let deployer = Deployer {
-            calls: CallBook::from_env(&store, &redactor),
+            calls: inputs
+                .record
+                .as_ref()
+                .map(|record| CallBook::from_env(record, &redactor)),
             plan,
             environment: inputs.environment,
             store,

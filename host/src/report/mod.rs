@@ -17,7 +17,7 @@ pub use event::Event;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReport;
-pub use kept::{CallBook, EventsKept, MAX_EVENTS, keeping};
+pub use kept::{CallBook, EventsKept, MAX_EVENTS, RecordWriter, keeping};
 pub use timeline::{Stamped, Timeline};
 
 use crate::caps::log::{Level, LogSink};
@@ -68,8 +68,8 @@ pub struct Extras {
     pub junit: Option<std::path::PathBuf>,
     /// Each deployment's trace sent to this OTLP/HTTP traces URL ([`otlp`]).
     pub otlp: Option<url::Url>,
-    /// Each deployment's events kept in this state store ([`EventsKept`]).
-    pub record: Option<Arc<dyn crate::state::Store>>,
+    /// Each deployment's events kept in its record, written by this writer ([`EventsKept`]).
+    pub record: Option<Arc<RecordWriter>>,
 }
 
 /// A reporter for `format` and `extras`, redacting with `redactor`.
@@ -92,9 +92,9 @@ pub fn reporter(
     if let Some(path) = &extras.junit {
         outputs.push(Box::new(JunitReport::new(path.clone(), redactor.clone())));
     }
-    if let Some(store) = &extras.record {
+    if let Some(record) = &extras.record {
         outputs.push(Box::new(EventsKept::new(
-            store.clone(),
+            record.clone(),
             redactor.clone(),
             MAX_EVENTS,
         )));

@@ -148,9 +148,15 @@ pub(super) async fn locked<T>(
     let store = deployer.store.clone();
     let environment = deployer.environment.clone();
     let wanted = holder.clone();
+    let asked = std::time::Instant::now();
     tokio::task::spawn_blocking(move || store.lock(&environment, &wanted, wait))
         .await
         .map_err(CliError::failed)??;
+    tracing::info!(
+        "took the lock on `{}` after {} ms",
+        deployer.environment,
+        asked.elapsed().as_millis()
+    );
     let result = work.await;
     if let Err(e) = deployer.store.unlock(&deployer.environment, &holder) {
         tracing::warn!(

@@ -23,11 +23,11 @@ pub(super) fn add_events(
     events: &[RecordedEvent],
 ) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
+    let insert = tx.prepare(
+        "INSERT INTO deployment_events (deployment_id, seq, at_ms, event) VALUES ($1, $2, $3, $4)",
+    )?;
     for e in events {
-        tx.execute(
-            "INSERT INTO deployment_events (deployment_id, seq, at_ms, event) VALUES ($1, $2, $3, $4)",
-            &[&e.deployment_id, &e.seq, &e.at_ms, &e.event],
-        )?;
+        tx.execute(&insert, &[&e.deployment_id, &e.seq, &e.at_ms, &e.event])?;
     }
     tx.commit()
 }
@@ -59,12 +59,15 @@ pub(super) fn add_calls(
     calls: &[CapabilityCall],
 ) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
+    let insert = tx.prepare(
+        "INSERT INTO capability_calls
+             (deployment_id, seq, at_ms, unit, plugin, lifecycle_call, interface_name,
+              function_name, target, verdict, reason, bytes_sent, bytes_received, duration_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )?;
     for c in calls {
         tx.execute(
-            "INSERT INTO capability_calls
-                 (deployment_id, seq, at_ms, unit, plugin, lifecycle_call, interface_name,
-                  function_name, target, verdict, reason, bytes_sent, bytes_received, duration_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            &insert,
             &[
                 &c.deployment_id,
                 &c.seq,

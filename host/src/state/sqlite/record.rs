@@ -18,11 +18,13 @@ pub(super) fn latest(conn: &Connection, environment: &str) -> rusqlite::Result<O
 /// Appends `events`, in one transaction.
 pub(super) fn add_events(conn: &mut Connection, events: &[RecordedEvent]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    for e in events {
-        tx.execute(
+    {
+        let mut insert = tx.prepare(
             "INSERT INTO deployment_events (deployment_id, seq, at_ms, event) VALUES (?1, ?2, ?3, ?4)",
-            params![e.deployment_id, e.seq, e.at_ms, e.event],
         )?;
+        for e in events {
+            insert.execute(params![e.deployment_id, e.seq, e.at_ms, e.event])?;
+        }
     }
     tx.commit()
 }
@@ -51,13 +53,15 @@ pub(super) fn events(
 /// Appends `calls`, in one transaction.
 pub(super) fn add_calls(conn: &mut Connection, calls: &[CapabilityCall]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    for c in calls {
-        tx.execute(
+    {
+        let mut insert = tx.prepare(
             "INSERT INTO capability_calls
                  (deployment_id, seq, at_ms, unit, plugin, lifecycle_call, interface_name,
                   function_name, target, verdict, reason, bytes_sent, bytes_received, duration_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
+        )?;
+        for c in calls {
+            insert.execute(params![
                 c.deployment_id,
                 c.seq,
                 c.at_ms,
@@ -72,8 +76,8 @@ pub(super) fn add_calls(conn: &mut Connection, calls: &[CapabilityCall]) -> rusq
                 c.bytes_sent.map(column_count),
                 c.bytes_received.map(column_count),
                 column_count(c.duration_ms),
-            ],
-        )?;
+            ])?;
+        }
     }
     tx.commit()
 }
