@@ -38,6 +38,7 @@ use url::Url;
 
 pub use address::{AddressClass, METADATA_ADDRESSES, classify};
 pub use capability::Http;
+pub use connect::{LOOPBACK, build as pinned_client, lookup, refuse_unless_allowed};
 pub use origin::{Grant, Origin, Reach};
 
 use super::calls::{Note, note};
@@ -82,7 +83,9 @@ impl HttpCap {
         Ok(HttpCap {
             plugin: plugin.to_owned(),
             granted: grants.iter().map(Grant::parse).collect::<Result<_, _>>()?,
-            connector: tokio::sync::Mutex::new(Connector::new(plugin)),
+            connector: tokio::sync::Mutex::new(Connector::new(format!(
+                "plugin `{plugin}` is granted"
+            ))),
             in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         })
     }
