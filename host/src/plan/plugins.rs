@@ -327,6 +327,56 @@ mod tests {
     }
 
     #[test]
+    fn a_units_endpoints_are_origins_that_may_name_subdomains_but_a_grant_may_not() {
+        let unit = |endpoints: &str| {
+            format!(
+                "[plugins.p]\nsource = \"builtin:x\"\n[units.web]\nplugin = \"p\"\nloopback_gates = true\nendpoints = {endpoints}\n"
+            )
+        };
+        let plan = parse_with(&unit(
+            r#"["https://*.Shop.pages.dev", "http://10.0.0.5:8080"]"#,
+        ))
+        .unwrap();
+        let web = &plan.units["web"];
+        let origins: Vec<&str> = web.endpoints.iter().map(|e| e.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            ["https://*.shop.pages.dev", "http://10.0.0.5:8080"]
+        );
+        assert!(web.loopback_gates);
+
+        for (endpoint, why) in [
+            (
+                "https://*.dev",
+                "a wildcard is allowed only as the first label",
+            ),
+            (
+                "https://a.*.dev",
+                "a wildcard is allowed only as the first label",
+            ),
+            (
+                "http://10.0.0.5:8080/health",
+                "a path, query or fragment is not allowed",
+            ),
+        ] {
+            let error = error_of(&unit(&format!("[{endpoint:?}]")));
+            assert!(
+                error
+                    .message
+                    .contains(&format!("invalid endpoint `{endpoint}`: {why}")),
+                "{error}"
+            );
+        }
+        let error = error_of(&http_grant("https://*.example.com"));
+        assert!(
+            error
+                .message
+                .contains("invalid http grant `https://*.example.com`: a wildcard is not allowed"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn an_http_grant_may_be_a_table_marking_a_name_internal() {
         let body = "[plugins.p]\nsource = \"builtin:x\"\n[plugins.p.grants]\nhttp = [\"https://a.example\", { origin = \"http://Kong.Internal:8001\", internal = true }]\n";
         assert_eq!(
