@@ -65,7 +65,16 @@ fn a_staged_loopback_service_the_plan_does_not_allow_fails_the_gate_and_gets_no_
     let service = ScriptedServer::ok("ok");
     let port = service.addr.port();
 
-    let (_project, http) = deploy(&plan(&service.origin(), "", HTTP_GATE));
+    let (project, http) = deploy(&plan(&service.origin(), "", HTTP_GATE));
+    let validate = project.sluice(&["validate"]);
+    assert!(
+        validate.stderr.contains(
+            "warning: unit `web` has gates on what its plugin staged, but the plan lets them \
+             probe nothing"
+        ),
+        "validate warns: {}",
+        validate.all()
+    );
     assert_refused(
         &http,
         &[

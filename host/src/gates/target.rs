@@ -271,6 +271,11 @@ impl TargetPolicy {
         Ok(())
     }
 
+    /// Whether no target at all is allowed (no grant, no endpoint, no loopback).
+    pub fn allows_nothing(&self) -> bool {
+        self.grants.is_empty() && self.endpoints.is_empty() && !self.loopback
+    }
+
     /// What the unit's gates may probe of what its plugin staged, one line each, for
     /// `sluice plugins audit`.
     pub fn describe(&self) -> Vec<String> {
@@ -287,7 +292,7 @@ impl TargetPolicy {
         if self.loopback {
             lines.push("loopback: 127.0.0.0/8, ::1, localhost  (loopback_gates = true)".to_owned());
         }
-        if lines.is_empty() {
+        if self.allows_nothing() {
             lines.push(
                 "nothing a plugin stages (no http grant, endpoints or loopback_gates)".to_owned(),
             );
