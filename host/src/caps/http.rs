@@ -20,6 +20,10 @@
 //! plugin and other toolchains' HTTP clients import): wasmtime-wasi-http parses the guest's
 //! request, and its send hook hands it to the same [`HttpCap`] of the call (see `wasi`), so every
 //! check above applies to both entry points, under the same `http` grant.
+//!
+//! The host's own probes of what a plugin staged (`gates::TargetPolicy`) are held to the same
+//! rules with the same parts: [`classify`], [`Grant`], [`lookup`], [`refuse_unless_allowed`] and
+//! the pinned client of `connect`.
 
 mod address;
 mod capability;
