@@ -20,6 +20,7 @@ pub fn stepped_site_plan(steps: &str, live_gates: &str) -> String {
 [units.web]
 plugin = "site"
 config = {{ source = "/site", target = "/www", keep = 3, public_url = "{{base}}" }}
+endpoints = ["{{base}}"]
 steps = {steps}
 gates = [
   {{ http = "${{staged.endpoint}}index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},

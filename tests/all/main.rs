@@ -41,6 +41,7 @@ mod event_stream;
 mod example_canary;
 mod examples;
 mod forged_output;
+mod gate_policy;
 mod haproxy_router;
 mod hostile_files;
 mod hostile_http;

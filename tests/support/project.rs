@@ -167,6 +167,7 @@ files = [{{ path = "site", at = "/site" }}, {{ path = "www", at = "/www", mode =
 [units.web]
 plugin = "site"
 config = {{ source = "/site", target = "/www", keep = 3, public_url = "{{base}}" }}
+endpoints = ["{{base}}"]
 gates = [
   {{ http = "${{staged.endpoint}}index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},
   {{ http = "{{base}}/current/index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},

@@ -158,6 +158,7 @@ images = ["{images}"]
 [units.web]
 plugin = "container"
 config = {{ mode = "{mode}", name = "{name}", image = "{repository}:${{version}}", port = {port}, host_ports = [{blue}, {green}], health_path = "/health", ready_timeout_secs = 15{router} }}
+endpoints = ["http://127.0.0.1:{blue}", "http://127.0.0.1:{green}"]
 {unit}
 gates = [
 {gates}

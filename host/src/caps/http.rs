@@ -20,6 +20,10 @@
 //! plugin and other toolchains' HTTP clients import): wasmtime-wasi-http parses the guest's
 //! request, and its send hook hands it to the same [`HttpCap`] of the call (see `wasi`), so every
 //! check above applies to both entry points, under the same `http` grant.
+//!
+//! The host's own probes of what a plugin staged (`gates::TargetPolicy`) are held to the same
+//! rules with the same parts: [`classify`], [`Grant`], [`lookup`], [`refuse_unless_allowed`] and
+//! the pinned client of `connect`.
 
 mod address;
 mod capability;
@@ -38,6 +42,7 @@ use url::Url;
 
 pub use address::{AddressClass, METADATA_ADDRESSES, classify};
 pub use capability::Http;
+pub use connect::{LOOPBACK, build as pinned_client, lookup, refuse_unless_allowed};
 pub use origin::{Grant, Origin, Reach};
 
 use super::calls::{Note, note};
@@ -82,7 +87,9 @@ impl HttpCap {
         Ok(HttpCap {
             plugin: plugin.to_owned(),
             granted: grants.iter().map(Grant::parse).collect::<Result<_, _>>()?,
-            connector: tokio::sync::Mutex::new(Connector::new(plugin)),
+            connector: tokio::sync::Mutex::new(Connector::new(format!(
+                "plugin `{plugin}` is granted"
+            ))),
             in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         })
     }

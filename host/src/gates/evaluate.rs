@@ -6,20 +6,23 @@ use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::plugin::PluginGate;
 use super::probe::{Observation, Probe, Prober};
+use super::target::TargetPolicy;
 use super::verdict::{Verdict, count};
 use crate::plan::model::{GateCheck, GateTiming};
 
 /// Evaluates one gate the host probes itself (`http`, `tcp`): probes `check` as `timing` says,
 /// calling `observe` after every probe. With `soak`, a passed gate keeps probing for
-/// `timing.soak` before its verdict is given. A `plugin` check needs its plugin: see
-/// [`evaluate_plugin`].
+/// `timing.soak` before its verdict is given. With `policy` (the check holds what a plugin
+/// staged), every probe's target is checked by it first, and a refusal fails the gate at once. A
+/// `plugin` check needs its plugin: see [`evaluate_plugin`].
 pub async fn evaluate(
     check: &GateCheck,
     timing: &GateTiming,
     soak: bool,
+    policy: Option<&TargetPolicy>,
     observe: &(dyn Fn(&Probe) + Send + Sync),
 ) -> Verdict {
-    match Prober::new(check, timing.timeout) {
+    match Prober::new(check, timing.timeout, policy) {
         Ok(prober) => probe_and_decide(prober, timing, soak, observe).await,
         Err(error) => Verdict::new(false, format!("failed: {error}"), 0, None),
     }
@@ -60,6 +63,7 @@ async fn probe_and_decide(
         Ending::Succeeded => run.tally.attempts,
         Ending::Failed => return run.verdict(false, format!("failed: {}", run.failure_streak())),
         Ending::TimeUp => return run.verdict(false, run.deadline_passed()),
+        Ending::Refused(reason) => return run.verdict(false, format!("refused: {reason}")),
     };
     let summary = format!(
         "passed: {} after {}",
@@ -87,6 +91,7 @@ async fn probe_and_decide(
             false,
             format!("failed during soak: {}", run.failure_streak()),
         ),
+        Ending::Refused(reason) => run.verdict(false, format!("refused during soak: {reason}")),
         Ending::Succeeded | Ending::TimeUp => {
             let soak_probes = run.tally.attempts - passed_after;
             let watched = Duration::from_millis(
@@ -130,6 +135,8 @@ enum Ending {
     Failed,
     /// The end came first.
     TimeUp,
+    /// The gate target policy refused the target, for this reason.
+    Refused(String),
 }
 
 /// Counts of the probes so far.
@@ -180,7 +187,11 @@ impl Run<'_> {
                 Until::SucceededAtOrAfterEnd => probe.await,
             };
             let ok = observation.ok;
+            let refused = observation.refused.then(|| observation.detail.clone());
             self.record(observation, probe_started);
+            if let Some(reason) = refused {
+                return Ending::Refused(reason);
+            }
             let succeeded = match phase.until {
                 Until::Threshold(threshold) => self.tally.successes >= threshold,
                 Until::SucceededAtOrAfterEnd => ok && probe_started >= phase.end,

@@ -10,6 +10,9 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode, Url, header};
 
 use super::probe::{Observation, SetupError, describe_io_error, timed_out};
+use super::target::{Guarded, Target, TargetPolicy};
+use crate::caps::http::pinned_client;
+use crate::wit::error_text;
 
 /// The most of a body read when looking for the expected text.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -20,6 +23,8 @@ pub(super) struct HttpCheck<'a> {
     url: Url,
     status: u16,
     body: Option<&'a str>,
+    /// The policy every probe's target is checked by, when the URL holds what a plugin staged.
+    guard: Option<Guarded<'a>>,
 }
 
 impl<'a> HttpCheck<'a> {
@@ -48,18 +53,43 @@ impl<'a> HttpCheck<'a> {
             url: parsed,
             status,
             body,
+            guard: None,
+        })
+    }
+
+    /// The check with every probe's target checked by `policy` first (if any), then sent to
+    /// exactly the addresses it allowed.
+    pub fn guarded(self, policy: Option<&'a TargetPolicy>) -> Result<HttpCheck<'a>, SetupError> {
+        let Some(policy) = policy else {
+            return Ok(self);
+        };
+        let target = Target::of_url(&self.url).ok_or_else(|| SetupError::InvalidUrl {
+            url: self.url.to_string(),
+            reason: "it has no host".to_owned(),
+        })?;
+        Ok(HttpCheck {
+            guard: Some(Guarded { policy, target }),
+            ..self
         })
     }
 
     /// Sends one GET, giving up after `timeout`.
     pub async fn probe(&self, timeout: Duration) -> Observation {
-        match self
-            .client
-            .get(self.url.clone())
-            .timeout(timeout)
-            .send()
-            .await
-        {
+        let client = match &self.guard {
+            None => self.client.clone(),
+            Some(guard) => {
+                let addresses = match guard.addresses().await {
+                    Ok(addresses) => addresses,
+                    Err(observation) => return observation,
+                };
+                let pinned = guard.target.name().map(|name| (name, addresses.as_slice()));
+                match pinned_client(pinned) {
+                    Ok(client) => client,
+                    Err(error) => return Observation::failure(error_text(&error)),
+                }
+            }
+        };
+        match client.get(self.url.clone()).timeout(timeout).send().await {
             Ok(response) => self.judge(response, timeout).await,
             Err(error) => Observation::failure(describe_request_error(&error, timeout)),
         }

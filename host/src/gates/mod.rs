@@ -1,5 +1,6 @@
 //! Health gates: `http` and `tcp` probed from the host (never from a plugin), and `plugin`
-//! gates, whose every probe is one `check` call of a sandboxed gate plugin.
+//! gates, whose every probe is one `check` call of a sandboxed gate plugin. An `http` or `tcp`
+//! gate holding what a plugin staged is probed only where [`TargetPolicy`] allows.
 //!
 //! [`evaluate`] waits `initial_delay`, then probes every `interval` (each probe limited by
 //! `timeout`) until `success_threshold` consecutive successes pass the gate, `failure_threshold`
@@ -11,6 +12,7 @@ mod evaluate;
 mod http;
 mod plugin;
 mod probe;
+mod target;
 mod tcp;
 #[cfg(test)]
 mod tests;
@@ -19,4 +21,5 @@ mod verdict;
 pub use evaluate::{evaluate, evaluate_plugin};
 pub use plugin::PluginGate;
 pub use probe::Probe;
+pub use target::{Decision, Target, TargetPolicy};
 pub use verdict::Verdict;

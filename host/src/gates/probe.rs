@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::http::HttpCheck;
 use super::plugin::PluginGate;
+use super::target::{Guarded, Target, TargetPolicy};
 use super::tcp;
 use crate::plan::model::GateCheck;
 
@@ -23,6 +24,8 @@ pub struct Probe {
 pub(super) struct Observation {
     /// Whether it succeeded.
     pub ok: bool,
+    /// Whether the gate target policy refused the target (the gate fails at once).
+    pub refused: bool,
     /// What it saw, in words.
     pub detail: String,
 }
@@ -30,12 +33,29 @@ pub(super) struct Observation {
 impl Observation {
     /// A successful probe.
     pub fn success(detail: String) -> Observation {
-        Observation { ok: true, detail }
+        Observation {
+            ok: true,
+            refused: false,
+            detail,
+        }
     }
 
     /// A failed probe.
     pub fn failure(detail: String) -> Observation {
-        Observation { ok: false, detail }
+        Observation {
+            ok: false,
+            refused: false,
+            detail,
+        }
+    }
+
+    /// A target the gate target policy refused: nothing was sent.
+    pub fn refused(reason: String) -> Observation {
+        Observation {
+            ok: false,
+            refused: true,
+            detail: reason,
+        }
     }
 }
 
@@ -43,8 +63,9 @@ impl Observation {
 pub(super) enum Prober<'a> {
     /// An HTTP GET.
     Http(HttpCheck<'a>),
-    /// A TCP connect to this address.
-    Tcp(&'a str),
+    /// A TCP connect to this address (`host:port`), under the policy when it holds what a
+    /// plugin staged.
+    Tcp(&'a str, Option<Guarded<'a>>),
     /// A gate plugin's `check`.
     Plugin(&'a PluginGate),
 }
@@ -52,6 +73,9 @@ pub(super) enum Prober<'a> {
 /// Why a check cannot be probed at all.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum SetupError {
+    /// A `tcp` gate's address is not `host:port`.
+    #[error("invalid address `{0}`: expected host:port")]
+    InvalidAddress(String),
     /// The URL does not parse, or is not `http`/`https`.
     #[error("invalid URL `{url}`: {reason}")]
     InvalidUrl {
@@ -69,13 +93,29 @@ pub(super) enum SetupError {
 }
 
 impl<'a> Prober<'a> {
-    /// Prepares `check`; `timeout` is the longest one probe may take.
-    pub fn new(check: &'a GateCheck, timeout: Duration) -> Result<Prober<'a>, SetupError> {
+    /// Prepares `check`; `timeout` is the longest one probe may take. With `policy` (the check
+    /// holds what a plugin staged), every probe's target is checked by it first.
+    pub fn new(
+        check: &'a GateCheck,
+        timeout: Duration,
+        policy: Option<&'a TargetPolicy>,
+    ) -> Result<Prober<'a>, SetupError> {
         Ok(match check {
             GateCheck::Http { url, status, body } => {
-                Prober::Http(HttpCheck::new(url, *status, body.as_deref(), timeout)?)
+                let http = HttpCheck::new(url, *status, body.as_deref(), timeout)?;
+                Prober::Http(http.guarded(policy)?)
             }
-            GateCheck::Tcp { address } => Prober::Tcp(address),
+            GateCheck::Tcp { address } => {
+                let guard = match policy {
+                    Some(policy) => Some(Guarded {
+                        policy,
+                        target: Target::of_address(address)
+                            .ok_or_else(|| SetupError::InvalidAddress(address.clone()))?,
+                    }),
+                    None => None,
+                };
+                Prober::Tcp(address, guard)
+            }
             GateCheck::Plugin { plugin, .. } => {
                 return Err(SetupError::PluginNotLoaded(plugin.clone()));
             }
@@ -86,7 +126,7 @@ impl<'a> Prober<'a> {
     pub async fn probe(&self, attempt: u32, timeout: Duration) -> Observation {
         match self {
             Prober::Http(check) => check.probe(timeout).await,
-            Prober::Tcp(address) => tcp::probe(address, timeout).await,
+            Prober::Tcp(address, guard) => tcp::probe(address, guard.as_ref(), timeout).await,
             Prober::Plugin(gate) => gate.probe(attempt, timeout).await,
         }
     }

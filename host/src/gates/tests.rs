@@ -30,7 +30,7 @@ fn http(url: String, status: u16, body: Option<&str>) -> GateCheck {
 }
 
 async fn run(check: &GateCheck, timing: &GateTiming, soak: bool) -> Verdict {
-    evaluate(check, timing, soak, &|_: &Probe| {}).await
+    evaluate(check, timing, soak, None, &|_: &Probe| {}).await
 }
 
 #[tokio::test]
@@ -204,7 +204,14 @@ async fn every_probe_is_shown_to_the_observer_in_order() {
     let seen = Mutex::new(Vec::new());
     let observe = |probe: &Probe| seen.lock().unwrap().push(probe.clone());
 
-    evaluate(&http(server.url("/"), 200, None), &quick(), false, &observe).await;
+    evaluate(
+        &http(server.url("/"), 200, None),
+        &quick(),
+        false,
+        None,
+        &observe,
+    )
+    .await;
 
     let seen = seen.into_inner().unwrap();
     let expected = [
@@ -290,7 +297,14 @@ async fn a_soak_watches_its_whole_window_and_ends_on_a_success_at_or_after_its_e
         }
     };
 
-    let verdict = evaluate(&http(server.url("/"), 200, None), &timing, true, &observe).await;
+    let verdict = evaluate(
+        &http(server.url("/"), 200, None),
+        &timing,
+        true,
+        None,
+        &observe,
+    )
+    .await;
     let watched = first_success.into_inner().unwrap().unwrap().elapsed();
 
     assert!(verdict.passed, "{}", verdict.reason);

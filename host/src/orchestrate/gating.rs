@@ -1,8 +1,10 @@
 //! Runs a unit's gates for one phase, with `${...}` resolved, reporting each probe and verdict.
+//! A gate whose URL or address holds a staged endpoint is probed under the unit's
+//! [`TargetPolicy`]; one the plan author wrote literally is not.
 
 use super::failure::UnitFailure;
 use super::setup::Deployer;
-use crate::gates::{self, PluginGate, Probe};
+use crate::gates::{self, PluginGate, Probe, TargetPolicy};
 use crate::plan::interpolate;
 use crate::plan::model::{GateCheck, GatePhase, Inconclusive, PLUGIN_VARIABLES, Unit};
 use crate::report::Event;
@@ -34,6 +36,7 @@ pub(super) async fn run(
     soak: bool,
 ) -> Result<(), UnitFailure> {
     let lookup = |name: &str| d.variable(unit, target.version, target.staged, name);
+    let policy = TargetPolicy::of_unit(&d.plan, unit);
     for gate in unit.gates.iter().filter(|g| g.phase == phase) {
         let check = resolve(&gate.check, &lookup).map_err(UnitFailure::GateUnresolved)?;
         let label = check.label();
@@ -71,7 +74,8 @@ pub(super) async fn run(
                 gates::evaluate_plugin(&plugin_gate, &gate.timing, soak, &observe).await
             }
             GateCheck::Http { .. } | GateCheck::Tcp { .. } => {
-                gates::evaluate(&check, &gate.timing, soak, &observe).await
+                let policy = gate.check.targets_staged().then_some(&policy);
+                gates::evaluate(&check, &gate.timing, soak, policy, &observe).await
             }
         };
         d.reporter.event(Event::Gate {

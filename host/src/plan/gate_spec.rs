@@ -4,9 +4,28 @@ use serde_spanned::Spanned;
 
 use super::convert::Converter;
 use super::error::PlanError;
+use super::interpolate::{self, Reference};
 use super::model::{GateCheck, GatePhase, GateSpec, GateTiming, Inconclusive};
 use super::raw::{RawGate, RawInconclusive, RawPhase};
 use super::units::table_to_json;
+
+impl GateCheck {
+    /// Whether the host probes a target holding what a plugin produced: an `http` URL or a `tcp`
+    /// address that refers to a staged endpoint (a reference that does not parse counts too).
+    pub fn targets_staged(&self) -> bool {
+        let probed = match self {
+            GateCheck::Http { url, .. } => url,
+            GateCheck::Tcp { address } => address,
+            GateCheck::Plugin { .. } => return false,
+        };
+        match interpolate::references(probed) {
+            Ok(names) => names
+                .iter()
+                .any(|name| matches!(Reference::parse(name), Some(Reference::StagedEndpoint(_)))),
+            Err(_) => true,
+        }
+    }
+}
 
 impl GateSpec {
     /// The gate with every setting, defaults included, as `sluice plan` shows it.

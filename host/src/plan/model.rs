@@ -278,6 +278,13 @@ pub struct Unit {
     pub engines: Vec<String>,
     /// `max_unavailable`: how many engines of the fleet are updated at the same time (default 1).
     pub max_unavailable: usize,
+    /// `endpoints`: origins (a host may be `*.example.com`) where gates may probe what the
+    /// plugin's `stage` returned, besides the plugin's own `http` grants (see
+    /// `gates::TargetPolicy`).
+    pub endpoints: Vec<HttpGrant>,
+    /// `loopback_gates = true`: gates may probe a staged endpoint at a loopback address (written
+    /// as `127.x.x.x`, `::1` or `localhost`).
+    pub loopback_gates: bool,
 }
 
 /// One canary step of a unit (Argo Rollouts' `setWeight`, `pause: {duration}` and `pause: {}`).

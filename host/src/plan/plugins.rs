@@ -68,7 +68,12 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
         http: raw
             .http
             .as_ref()
-            .map(|entries| entries.iter().map(|entry| http_grant(cx, entry)).collect())
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|entry| http_grant(cx, entry, OriginList::HttpGrant))
+                    .collect()
+            })
             .transpose()?,
         secrets: raw.secrets.clone(),
         files: raw
@@ -114,16 +119,35 @@ fn haproxy_grant(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<HaproxyGra
     Ok(HaproxyGrant { api, backend })
 }
 
-/// Checks an http grant is an origin (`scheme://host[:port]`) and returns it normalized;
-/// `internal = true` only on a host name that is looked up (not an address, not `localhost`).
-fn http_grant(cx: &Converter<'_>, raw: &Spanned<RawHttpGrant>) -> Result<HttpGrant, PlanError> {
+/// Where the plan writes an origin: a plugin's `grants.http`, or a unit's `endpoints`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OriginList {
+    /// `grants.http`: exact origins.
+    HttpGrant,
+    /// A unit's `endpoints`: exact origins, or a host `*.example.com` standing for its
+    /// subdomains.
+    Endpoints,
+}
+
+/// Checks an http grant (or endpoint) is an origin (`scheme://host[:port]`) and returns it
+/// normalized; `internal = true` only on a host name that is looked up (not an address, not
+/// `localhost`).
+pub(super) fn http_grant(
+    cx: &Converter<'_>,
+    raw: &Spanned<RawHttpGrant>,
+    list: OriginList,
+) -> Result<HttpGrant, PlanError> {
     let grant = raw.get_ref();
     let text = &grant.origin;
+    let what = match list {
+        OriginList::HttpGrant => "http grant",
+        OriginList::Endpoints => "endpoint",
+    };
     let invalid = |why: &str| {
         cx.error_at_span(
             raw.span(),
             format!(
-                "invalid http grant `{text}`: {why}; expected an origin such as \
+                "invalid {what} `{text}`: {why}; expected an origin such as \
                  https://api.example.com or http://127.0.0.1:2019"
             ),
         )
@@ -132,8 +156,21 @@ fn http_grant(cx: &Converter<'_>, raw: &Spanned<RawHttpGrant>) -> Result<HttpGra
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
     }
-    if url.host_str().is_none() {
+    let Some(host) = url.host_str() else {
         return Err(invalid("it has no host"));
+    };
+    let wildcard_ok = list == OriginList::Endpoints
+        && host
+            .strip_prefix("*.")
+            .is_some_and(|rest| rest.contains('.') && !rest.contains('*'));
+    if host.contains('*') && !wildcard_ok {
+        return Err(invalid(match list {
+            OriginList::HttpGrant => "a wildcard is not allowed",
+            OriginList::Endpoints => {
+                "a wildcard is allowed only as the first label of a name with at least two more \
+                 (https://*.shop.pages.dev)"
+            }
+        }));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("user info is not allowed"));
@@ -146,7 +183,7 @@ fn http_grant(cx: &Converter<'_>, raw: &Spanned<RawHttpGrant>) -> Result<HttpGra
         return Err(cx.error_at_span(
             raw.span(),
             format!(
-                "`internal = true` on http grant `{text}` has no effect: it is for host names \
+                "`internal = true` on {what} `{text}` has no effect: it is for host names \
                  the host looks up; an IP address or `localhost` is reached exactly as written, \
                  so remove `internal`"
             ),
@@ -286,6 +323,56 @@ mod tests {
         assert_eq!(
             granted_origins(&http_grant("http://127.0.0.1:2019")),
             vec![("http://127.0.0.1:2019".to_owned(), false)]
+        );
+    }
+
+    #[test]
+    fn a_units_endpoints_are_origins_that_may_name_subdomains_but_a_grant_may_not() {
+        let unit = |endpoints: &str| {
+            format!(
+                "[plugins.p]\nsource = \"builtin:x\"\n[units.web]\nplugin = \"p\"\nloopback_gates = true\nendpoints = {endpoints}\n"
+            )
+        };
+        let plan = parse_with(&unit(
+            r#"["https://*.Shop.pages.dev", "http://10.0.0.5:8080"]"#,
+        ))
+        .unwrap();
+        let web = &plan.units["web"];
+        let origins: Vec<&str> = web.endpoints.iter().map(|e| e.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            ["https://*.shop.pages.dev", "http://10.0.0.5:8080"]
+        );
+        assert!(web.loopback_gates);
+
+        for (endpoint, why) in [
+            (
+                "https://*.dev",
+                "a wildcard is allowed only as the first label",
+            ),
+            (
+                "https://a.*.dev",
+                "a wildcard is allowed only as the first label",
+            ),
+            (
+                "http://10.0.0.5:8080/health",
+                "a path, query or fragment is not allowed",
+            ),
+        ] {
+            let error = error_of(&unit(&format!("[{endpoint:?}]")));
+            assert!(
+                error
+                    .message
+                    .contains(&format!("invalid endpoint `{endpoint}`: {why}")),
+                "{error}"
+            );
+        }
+        let error = error_of(&http_grant("https://*.example.com"));
+        assert!(
+            error
+                .message
+                .contains("invalid http grant `https://*.example.com`: a wildcard is not allowed"),
+            "{error}"
         );
     }
 

@@ -191,6 +191,10 @@ pub(super) struct RawUnit {
     #[serde(default)]
     pub engines: Vec<Spanned<String>>,
     pub max_unavailable: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub endpoints: Vec<Spanned<RawHttpGrant>>,
+    #[serde(default)]
+    pub loopback_gates: bool,
 }
 
 /// One entry of a unit's `steps`: exactly one of its keys.

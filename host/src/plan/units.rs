@@ -7,6 +7,7 @@ use super::convert::Converter;
 use super::error::PlanError;
 use super::gate_spec::gate;
 use super::model::{Step, Unit};
+use super::plugins::{OriginList, http_grant};
 use super::quantity::parse_duration;
 use super::raw::{RawStep, RawUnit};
 
@@ -29,6 +30,12 @@ pub(super) fn unit(cx: &Converter<'_>, name: &str, raw: &RawUnit) -> Result<Unit
         steps: steps(cx, raw)?,
         engines: raw.engines.iter().map(|e| e.get_ref().clone()).collect(),
         max_unavailable: max_unavailable(cx, raw)?,
+        endpoints: raw
+            .endpoints
+            .iter()
+            .map(|entry| http_grant(cx, entry, OriginList::Endpoints))
+            .collect::<Result<_, _>>()?,
+        loopback_gates: raw.loopback_gates,
     })
 }
 

@@ -15,14 +15,15 @@ use crate::plan::model::LOCALHOST;
 use crate::wit::types::Error;
 
 /// What `localhost` resolves to, without asking anyone.
-const LOOPBACK: [IpAddr; 2] = [
+pub const LOOPBACK: [IpAddr; 2] = [
     IpAddr::V4(Ipv4Addr::LOCALHOST),
     IpAddr::V6(Ipv6Addr::LOCALHOST),
 ];
 
 /// The HTTP clients of one lifecycle call, built when first needed.
 pub struct Connector {
-    plugin: String,
+    /// Who holds the grants, as denials name them: `plugin `p` is granted`.
+    holder: String,
     /// For hosts the plan wrote as IP addresses (nothing to look up).
     literal: Option<reqwest::Client>,
     /// What each name resolved to, looked up once per call.
@@ -32,10 +33,10 @@ pub struct Connector {
 }
 
 impl Connector {
-    /// Clients for `plugin`.
-    pub fn new(plugin: &str) -> Connector {
+    /// Clients for the grants of `holder` (`plugin `p` is granted`, as denials say it).
+    pub fn new(holder: String) -> Connector {
         Connector {
-            plugin: plugin.to_owned(),
+            holder,
             literal: None,
             answers: HashMap::new(),
             pinned: HashMap::new(),
@@ -58,7 +59,7 @@ impl Connector {
         }
         let addresses = &self.answers[name];
         for &ip in addresses {
-            refuse_unless_allowed(&self.plugin, grant, name, ip, internal)?;
+            refuse_unless_allowed(&self.holder, grant, name, ip, internal)?;
         }
         if let Some(client) = self.pinned.get(name) {
             return Ok(client.clone());
@@ -78,9 +79,10 @@ impl Connector {
     }
 }
 
-/// `Err(denied)` when `ip`, an address `name` resolved to, is not one `grant` may reach.
-pub(super) fn refuse_unless_allowed(
-    plugin: &str,
+/// `Err(denied)` when `ip`, an address `name` resolved to, is not one `grant` may reach;
+/// `holder` names who holds the grant (`plugin `p` is granted`).
+pub fn refuse_unless_allowed(
+    holder: &str,
     grant: &Grant,
     name: &str,
     ip: IpAddr,
@@ -104,14 +106,14 @@ pub(super) fn refuse_unless_allowed(
         )
     };
     Err(Error::Denied(format!(
-        "http: `{name}` resolves to {ip}, {}; plugin `{plugin}` is granted {} by name, {how}",
+        "http: `{name}` resolves to {ip}, {}; {holder} {} by name, {how}",
         class.describe(),
         grant.describe(),
     )))
 }
 
 /// Every address `name` resolves to (the system resolver: /etc/hosts, then DNS).
-async fn lookup(name: &str, port: u16) -> Result<Vec<IpAddr>, Error> {
+pub async fn lookup(name: &str, port: u16) -> Result<Vec<IpAddr>, Error> {
     let found = tokio::net::lookup_host((name, port))
         .await
         .map_err(|e| Error::Unavailable(format!("http: cannot resolve `{name}`: {e}")))?;
@@ -131,7 +133,7 @@ async fn lookup(name: &str, port: u16) -> Result<Vec<IpAddr>, Error> {
 
 /// A client that follows no redirect, ignores proxy settings, looks no name up, and sends
 /// `pinned`'s name (if any) to exactly its addresses.
-fn build(pinned: Option<(&str, &[IpAddr])>) -> Result<reqwest::Client, Error> {
+pub fn build(pinned: Option<(&str, &[IpAddr])>) -> Result<reqwest::Client, Error> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)

@@ -33,6 +33,16 @@ impl Origin {
     pub fn port(&self) -> u16 {
         self.port
     }
+
+    /// The host, lowercase, as written (an IPv6 address in brackets).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
 }
 
 impl std::fmt::Display for Origin {

@@ -98,7 +98,13 @@ fn name_grant(internal: bool) -> Grant {
 
 fn check(ip: &str, internal: bool) -> Result<(), Error> {
     let ip: IpAddr = ip.parse().unwrap();
-    refuse_unless_allowed("p", &name_grant(internal), "svc.example", ip, internal)
+    refuse_unless_allowed(
+        "plugin `p` is granted",
+        &name_grant(internal),
+        "svc.example",
+        ip,
+        internal,
+    )
 }
 
 #[test]

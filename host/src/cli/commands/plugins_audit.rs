@@ -2,7 +2,8 @@
 //! component imports, what the plan grants, its limits and pinned digest — with a warning for
 //! every grant the plugin does not import (over-granted), every wildcard, every writable
 //! directory, every HTTP grant that reaches this machine or an internal network, and every
-//! import sluice refuses (the plugin will not load).
+//! import sluice refuses (the plugin will not load); then, per unit whose gates probe what its
+//! plugin staged, where they may probe.
 
 use std::path::Path;
 
@@ -12,6 +13,8 @@ use super::super::{CliError, Exit};
 use crate::caps::capability::{Access, Capability};
 use crate::caps::log::DEFAULT_BUDGET_BYTES;
 use crate::caps::registry;
+use crate::gates::TargetPolicy;
+use crate::plan::Plan;
 use crate::plan::model::{Grants, PluginDecl, PluginSource};
 use crate::report::Format;
 use crate::runtime::{
@@ -140,7 +143,36 @@ pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
             Format::Human => print_table(name, &source, &bytes.sha256, decl, &limits, &table),
         }
     }
+    print_gate_targets(cli.output, &plan);
     Ok(Exit::Success)
+}
+
+/// Per unit whose gates probe what its plugin staged, where they may probe (see
+/// [`TargetPolicy`]); in JSON one line `{"unit", "plugin", "gate_targets"}` each.
+fn print_gate_targets(output: Format, plan: &Plan) {
+    let staged = plan
+        .units
+        .values()
+        .filter(|unit| unit.gates.iter().any(|gate| gate.check.targets_staged()));
+    for unit in staged {
+        let targets = TargetPolicy::of_unit(plan, unit).describe();
+        match output {
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({ "unit": unit.name, "plugin": unit.plugin, "gate_targets": targets })
+            ),
+            Format::Human => {
+                println!(
+                    "unit {}  (plugin {}): gates probing what it staged may reach",
+                    unit.name, unit.plugin
+                );
+                for target in targets {
+                    println!("  {target}");
+                }
+                println!();
+            }
+        }
+    }
 }
 
 fn print_table(

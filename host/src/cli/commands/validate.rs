@@ -1,10 +1,13 @@
 //! `sluice validate`: the plan and every unit's config, checked without deploying and without
 //! touching the state (no database is opened or created). It warns about what is valid but
-//! unwise: secret values too short to be redacted.
+//! unwise: secret values too short to be redacted, and gates on what a plugin staged that the plan
+//! lets probe nothing.
 
 use super::super::args::Cli;
 use super::super::session;
 use super::super::{CliError, Exit};
+use crate::gates::TargetPolicy;
+use crate::plan::Plan;
 use crate::redact::{MIN_REDACTED_CHARS, Redactor};
 use crate::report::Format;
 
@@ -30,6 +33,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
                  {MIN_REDACTED_CHARS} are not redacted from sluice's output"
             )
         })
+        .chain(unreachable_gate_targets(&deployer.plan))
         .collect();
     let summary = serde_json::json!({
         "event": "valid",
@@ -61,4 +65,22 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         }
     }
     Ok(Exit::Success)
+}
+
+/// A warning per unit whose gates probe what its plugin staged where the plan allows no target at
+/// all (see [`TargetPolicy`]): every such gate would be refused.
+fn unreachable_gate_targets(plan: &Plan) -> Vec<String> {
+    plan.units
+        .values()
+        .filter(|unit| unit.gates.iter().any(|gate| gate.check.targets_staged()))
+        .filter(|unit| TargetPolicy::of_unit(plan, unit).allows_nothing())
+        .map(|unit| {
+            format!(
+                "unit `{}` has gates on what its plugin staged, but the plan lets them probe \
+                 nothing (plugin `{}` has no http grant, the unit no `endpoints` nor \
+                 `loopback_gates = true`): each such gate will be refused",
+                unit.name, unit.plugin
+            )
+        })
+        .collect()
 }
