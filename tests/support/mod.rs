@@ -9,6 +9,7 @@
 pub mod c;
 pub mod caddy;
 pub mod canary;
+pub mod certs;
 pub mod cloudflare;
 pub mod components;
 pub mod database;
@@ -35,6 +36,7 @@ pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
 pub mod tcp_proxy;
+pub mod tls_docker;
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
