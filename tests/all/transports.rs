@@ -1,16 +1,23 @@
-//! Encrypted transports to a Docker engine: a real second `dockerd --tlsverify` on loopback
+//! Encrypted transports. To a Docker engine: a real second `dockerd --tlsverify` on loopback
 //! (`support::tls_docker`), reached with client certificates from the plan's `tls` table or the
-//! Docker CLI's `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH` convention. A blue-green deploy works
-//! through it; certificates either side does not trust fail the run with the TLS reason, before
-//! anything changes.
+//! Docker CLI's `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH` convention; a blue-green deploy works
+//! through it, and certificates either side does not trust fail the run with the TLS reason,
+//! before anything changes. To PostgreSQL: a TLS-only cluster (`support::tls_postgres`) holds
+//! the state and serves an app database with `sslmode`/`sslrootcert` in the URL; a server
+//! certificate from another CA is refused.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use sluice::caps::sql::{DatabaseTarget, SqlCap, SqlGrant};
+use sluice::wit::sql::Value;
 
 use crate::support::caddy::Caddy;
 use crate::support::docker::{free_ports, unique_name};
-use crate::support::project::ENV;
+use crate::support::project::{ENV, Project, static_site_plan};
 use crate::support::stack::ONE_AT_A_TIME;
 use crate::support::tls_docker::TlsEngine;
+use crate::support::tls_postgres::TlsPostgres;
 use crate::support::{EXIT_FAILED, EXIT_SUCCESS, Run, images, sluice};
 
 /// A blue-green unit behind a real Caddy whose containers run on an engine the plan reaches
@@ -229,5 +236,158 @@ fn an_engine_certificate_the_plan_ca_did_not_sign_is_refused_and_nothing_changes
             "invalid peer certificate",
             "the engine's certificate is not signed by the CA",
         ],
+    );
+}
+
+/// The environment variable the state plans read the state URL from (through a secret).
+const STATE_URL: &str = "SLUICE_TEST_TLS_STATE_URL";
+
+/// A static-site project whose `[state]` is the TLS-only cluster; the CA file `ca` is copied
+/// beside the plan as `ca.pem`, which `state_url` names relative to the plan.
+fn tls_state_project(ca: &Path) -> Project {
+    let project = Project::new();
+    std::fs::copy(ca, project.path().join("ca.pem")).unwrap();
+    let plan = static_site_plan("").replacen(
+        "[environments.test]",
+        &format!(
+            "[state]\nurl = \"${{secret.state_url}}\"\n[secrets.state_url]\nenv = \"{STATE_URL}\"\n\n[environments.test]"
+        ),
+        1,
+    );
+    project.write_plan(&plan);
+    project
+}
+
+/// Runs sluice in `project` with the state URL `state_url`.
+fn with_state(project: &Project, state_url: &str, args: &[&str]) -> Run {
+    sluice(project.path())
+        .env(STATE_URL, state_url)
+        .args(args)
+        .output()
+        .unwrap()
+        .into()
+}
+
+#[test]
+fn the_state_lives_in_postgresql_reached_over_tls_with_verify_full() {
+    let cluster = TlsPostgres::shared();
+    let project = tls_state_project(&cluster.ca);
+    let url = format!("{}?sslmode=verify-full&sslrootcert=ca.pem", cluster.url);
+    for version in ["v1", "v2"] {
+        project.write_site(version);
+        let run = with_state(
+            &project,
+            &url,
+            &["apply", "--env", ENV, "--version", version],
+        );
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    }
+    let history = with_state(&project, &url, &["history", "--output", "json"]);
+    assert_eq!(history.code, EXIT_SUCCESS, "{}", history.all());
+    let versions: Vec<String> = history
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["version"].to_string())
+        .collect();
+    assert_eq!(versions, ["\"v2\"", "\"v1\""], "{}", history.stdout);
+    assert!(
+        !project.path().join(".sluice/state.db").exists(),
+        "nothing went to the default SQLite state"
+    );
+
+    let plain = with_state(&project, &cluster.url, &["history"]);
+    assert_ne!(plain.code, EXIT_SUCCESS, "{}", plain.all());
+    assert!(
+        plain.all().contains("no encryption"),
+        "the cluster refuses plain connections, so the runs above used TLS: {}",
+        plain.all()
+    );
+}
+
+#[test]
+fn a_state_server_whose_certificate_another_ca_signed_is_refused_saying_why() {
+    let cluster = TlsPostgres::shared();
+    let project = tls_state_project(&cluster.stranger_ca);
+    project.write_site("v1");
+    let url = format!("{}?sslmode=verify-full&sslrootcert=ca.pem", cluster.url);
+    let run = with_state(&project, &url, &["apply", "--env", ENV, "--version", "v1"]);
+    assert_ne!(run.code, EXIT_SUCCESS, "{}", run.all());
+    for reason in [
+        "cannot connect",
+        "invalid peer certificate",
+        "UnknownIssuer",
+    ] {
+        assert!(run.all().contains(reason), "says {reason:?}: {}", run.all());
+    }
+    assert!(!run.all().contains("sluice-tls-password"), "{}", run.all());
+    let refused = with_state(
+        &project,
+        &format!("{}?sslmode=require", cluster.url),
+        &["history"],
+    );
+    assert_ne!(refused.code, EXIT_SUCCESS, "{}", refused.all());
+    assert!(
+        refused
+            .all()
+            .contains("sslmode=require needs sslrootcert=PATH"),
+        "{}",
+        refused.all()
+    );
+}
+
+/// The `sql` capability of plugin `migrate` granted the TLS cluster's database as `main`, at
+/// `query` (the URL's TLS parameters), with `ca` copied to `dir/ca.pem`.
+fn tls_database(dir: &Path, ca: &Path, query: &str) -> SqlCap {
+    std::fs::copy(ca, dir.join("ca.pem")).unwrap();
+    let url = format!("{}?{query}", TlsPostgres::shared().url);
+    SqlCap::new(
+        "migrate",
+        SqlGrant {
+            databases: BTreeMap::from([("main".to_owned(), DatabaseTarget::parse(&url, dir))]),
+            read_only: false,
+            snapshots: None,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_database_reached_over_tls_runs_queries_in_an_encrypted_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = TlsPostgres::shared();
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let mut cap = tls_database(
+            dir.path(),
+            &cluster.ca,
+            &format!("sslmode={mode}&sslrootcert=ca.pem"),
+        );
+        let mut db = cap.open("main").await.unwrap();
+        let rows = db
+            .query(
+                "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()".into(),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(&rows.rows[..], [row] if matches!(&row[0], Value::Text(t) if t == "true")),
+            "{mode}: {:?}",
+            rows.rows
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_database_whose_server_another_ca_signed_is_refused_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = TlsPostgres::shared();
+    let mut cap = tls_database(
+        dir.path(),
+        &cluster.stranger_ca,
+        "sslmode=verify-full&sslrootcert=ca.pem",
+    );
+    let error = format!("{:?}", cap.open("main").await.err().unwrap());
+    assert!(
+        error.contains("invalid peer certificate") && error.contains("UnknownIssuer"),
+        "{error}"
     );
 }

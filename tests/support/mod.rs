@@ -37,6 +37,7 @@ pub mod socket_proxy;
 pub mod stack;
 pub mod tcp_proxy;
 pub mod tls_docker;
+pub mod tls_postgres;
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
