@@ -17,6 +17,8 @@
 //!   [`caps::registry`];
 //! - [`plan`] reads the plan file (TOML) into a validated [`plan::Plan`];
 //! - [`wit`] is the contract (generated bindings);
+//! - [`postgres_tls`] turns a PostgreSQL URL's `sslmode`/`sslrootcert` into a TLS connector
+//!   (for [`state`] and [`caps`]' `sql`);
 //! - [`redact`] hides secret values from everything written, and [`clock`] says what time it is.
 
 pub mod caps;
@@ -26,6 +28,7 @@ pub mod conformance;
 pub mod gates;
 pub mod orchestrate;
 pub mod plan;
+pub mod postgres_tls;
 pub mod redact;
 pub mod report;
 pub mod runtime;

@@ -28,6 +28,7 @@ fn cap(containers: &[&str], images: &[&str]) -> ContainersCap {
     let engine = EngineAddress {
         name: "local".into(),
         url: default_url(),
+        tls: None,
     };
     ContainersCap::new(
         "deployer",
@@ -376,6 +377,7 @@ async fn an_unreachable_engine_is_unavailable_naming_the_engine_and_its_address(
         let engine = EngineAddress {
             name: "down".into(),
             url: url.clone(),
+            tls: None,
         };
         let cap = ContainersCap::new("deployer", &grants, &[engine], &[]);
         let result = cap.inspect("down", "api").await;

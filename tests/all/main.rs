@@ -80,4 +80,5 @@ mod state_postgres;
 mod store_contract;
 mod telemetry;
 mod test_plugins;
+mod transports;
 mod wit_versions;

@@ -68,7 +68,10 @@ impl Database {
                     .as_deref()
                     .expect("an SQLite database has a file"),
             )?),
-            Engine::Postgres => Box::new(PostgresStore::open(&self.db.url)?),
+            Engine::Postgres => Box::new(PostgresStore::open(
+                &self.db.url,
+                std::path::Path::new("."),
+            )?),
         })
     }
 

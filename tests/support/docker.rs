@@ -36,7 +36,13 @@ pub fn container(name: &str) -> Option<(String, String)> {
 
 /// The names of the containers (running or not) whose name starts with `prefix`, sorted.
 pub fn containers_named(prefix: &str) -> Vec<String> {
-    let output = docker()
+    names_with_prefix(docker(), prefix)
+}
+
+/// The names of the containers whose name starts with `prefix` on the engine `docker` talks
+/// to, sorted.
+pub fn names_with_prefix(mut docker: Command, prefix: &str) -> Vec<String> {
+    let output = docker
         .args(["ps", "-a", "--format", "{{.Names}}", "--filter"])
         .arg(format!("name=^{prefix}"))
         .output()

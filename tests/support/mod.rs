@@ -9,6 +9,7 @@
 pub mod c;
 pub mod caddy;
 pub mod canary;
+pub mod certs;
 pub mod cloudflare;
 pub mod components;
 pub mod database;
@@ -36,6 +37,8 @@ pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
 pub mod tcp_proxy;
+pub mod tls_docker;
+pub mod tls_postgres;
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;

@@ -481,6 +481,7 @@ mod tests {
         let engines = [EngineAddress {
             name: "local".into(),
             url: "unix:///nonexistent/docker.sock".into(),
+            tls: None,
         }];
         ContainersCap::new("deployer", &grants, &engines, &[])
     }

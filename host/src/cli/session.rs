@@ -37,7 +37,7 @@ pub fn open_store(plan: &Plan) -> Result<Arc<dyn Store>, CliError> {
                     "[state] url: {e}: the secret it names has no value in this environment"
                 ))
             })?;
-            Ok(Arc::new(PostgresStore::open(&resolved)?))
+            Ok(Arc::new(PostgresStore::open(&resolved, &plan.dir)?))
         }
     }
 }

@@ -2,11 +2,11 @@
 
 use super::convert::Converter;
 use super::error::PlanError;
-use super::model::{DockerEngine, LOCAL_ENGINE_ADDRESS};
+use super::model::{DockerEngine, EngineTls, LOCAL_ENGINE_ADDRESS};
 use super::raw::RawDocker;
 
-/// Converts one `[docker.NAME]` table, checking its `url` is an engine address and its
-/// `address` a host name or IP address.
+/// Converts one `[docker.NAME]` table, checking its `url` is an engine address, its
+/// `address` a host name or IP address, and that `tls` goes with a `tcp://` url.
 pub(super) fn engine(
     cx: &Converter<'_>,
     _name: &str,
@@ -32,9 +32,24 @@ pub(super) fn engine(
         }
         None => url_host(text).unwrap_or_else(|| LOCAL_ENGINE_ADDRESS.to_owned()),
     };
+    let tls = match &raw.tls {
+        Some(tls) if !text.starts_with("tcp://") => {
+            return Err(cx.error_at_span(
+                tls.span(),
+                format!("`tls` needs a tcp://HOST:PORT engine url, not `{text}`"),
+            ));
+        }
+        Some(tls) => Some(EngineTls {
+            ca: cx.resolve(&tls.get_ref().ca),
+            cert: cx.resolve(&tls.get_ref().cert),
+            key: cx.resolve(&tls.get_ref().key),
+        }),
+        None => None,
+    };
     Ok(DockerEngine {
         url: text.clone(),
         address,
+        tls,
     })
 }
 
@@ -85,6 +100,7 @@ mod tests {
             DockerEngine {
                 url: "unix:///var/run/docker.sock".into(),
                 address: "127.0.0.1".into(),
+                tls: None,
             }
         );
         assert_eq!(plan.docker["edge"].url, "tcp://10.0.0.5:2375");
@@ -129,7 +145,32 @@ mod tests {
 
     #[test]
     fn an_unknown_key_in_a_docker_table_is_an_error() {
-        let error = error_of("[docker.d]\nurl = \"unix:///d.sock\"\ntls = true\n");
-        assert!(error.message.contains("unknown field `tls`"), "{error}");
+        let error = error_of("[docker.d]\nurl = \"unix:///d.sock\"\ncert = \"c.pem\"\n");
+        assert!(error.message.contains("unknown field `cert`"), "{error}");
+    }
+
+    #[test]
+    fn tls_files_are_taken_from_the_plan_directory_and_need_a_tcp_url() {
+        let plan = parse_with(
+            "[docker.edge]\nurl = \"tcp://10.0.0.5:2376\"\n\
+             tls = { ca = \"certs/ca.pem\", cert = \"certs/cert.pem\", key = \"/keys/key.pem\" }\n",
+        )
+        .unwrap();
+        let tls = plan.docker["edge"].tls.clone().unwrap();
+        assert!(
+            tls.ca.ends_with("certs/ca.pem") && tls.ca.is_absolute(),
+            "{tls:?}"
+        );
+        assert!(tls.cert.ends_with("certs/cert.pem"), "{tls:?}");
+        assert_eq!(tls.key, std::path::Path::new("/keys/key.pem"));
+        let error = error_of(
+            "[docker.d]\nurl = \"unix:///d.sock\"\ntls = { ca = \"a\", cert = \"b\", key = \"c\" }\n",
+        );
+        assert!(
+            error.message == "`tls` needs a tcp://HOST:PORT engine url, not `unix:///d.sock`",
+            "{error}"
+        );
+        let error = error_of("[docker.d]\nurl = \"tcp://h:1\"\ntls = { ca = \"a\" }\n");
+        assert!(error.message.contains("missing field `cert`"), "{error}");
     }
 }

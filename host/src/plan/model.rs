@@ -93,6 +93,20 @@ pub struct DockerEngine {
     /// `address`: where sluice reaches the ports that engine's containers publish
     /// (`${engine.address}`); default the host of a `tcp`/`http` url, else `127.0.0.1`.
     pub address: String,
+    /// `tls`: the certificates of a `tcp://` engine that requires TLS (`dockerd --tlsverify`).
+    pub tls: Option<EngineTls>,
+}
+
+/// The files of a TLS connection to a Docker engine with client certificates: the
+/// `DOCKER_TLS_VERIFY` convention (`ca.pem`, `cert.pem`, `key.pem` in `DOCKER_CERT_PATH`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineTls {
+    /// The CA certificate(s) the engine's certificate must chain to (PEM).
+    pub ca: PathBuf,
+    /// The client certificate sluice presents (PEM).
+    pub cert: PathBuf,
+    /// The client certificate's private key (PEM).
+    pub key: PathBuf,
 }
 
 /// The address of an engine's published ports when the plan declares none for it.

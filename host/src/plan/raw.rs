@@ -69,6 +69,16 @@ pub(super) struct RawDatabase {
 pub(super) struct RawDocker {
     pub url: Spanned<String>,
     pub address: Option<Spanned<String>>,
+    pub tls: Option<Spanned<RawDockerTls>>,
+}
+
+/// `[docker.NAME] tls = { ca, cert, key }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDockerTls {
+    pub ca: String,
+    pub cert: String,
+    pub key: String,
 }
 
 /// `[plugins.NAME]`.

@@ -8,6 +8,7 @@ mod connection;
 mod lock;
 mod record;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use postgres::Row;
@@ -34,10 +35,11 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to the database at `url` and brings its schema up to date.
-    pub fn open(url: &str) -> Result<PostgresStore, StateError> {
+    /// Connects to the database at `url` and brings its schema up to date; a relative
+    /// `sslrootcert` in the URL is taken from `base` (the plan's directory).
+    pub fn open(url: &str, base: &Path) -> Result<PostgresStore, StateError> {
         Ok(PostgresStore {
-            connection: Connection::open(url)?,
+            connection: Connection::open(url, base)?,
         })
     }
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use futures::{StreamExt, pin_mut};
 use tokio_postgres::error::ErrorPosition;
-use tokio_postgres::{CancelToken, Client, NoTls};
+use tokio_postgres::{CancelToken, Client};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::fault::{Fault, line_and_column};
 use super::rows::RowsBuilder;
@@ -31,6 +32,7 @@ const LOCK_POLL: Duration = Duration::from_millis(100);
 pub(super) struct Postgres {
     client: Client,
     cancel: CancelToken,
+    tls: MakeRustlsConnect,
     busy: Arc<AtomicBool>,
     locks: BTreeSet<i64>,
 }
@@ -40,9 +42,9 @@ impl Drop for Postgres {
         if self.busy.load(Ordering::Relaxed)
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            let cancel = self.cancel.clone();
+            let (cancel, tls) = (self.cancel.clone(), self.tls.clone());
             runtime.spawn(async move {
-                let _ = cancel.cancel_query(NoTls).await;
+                let _ = cancel.cancel_query(tls).await;
             });
         }
     }
@@ -58,7 +60,10 @@ impl Postgres {
         if config.get_application_name().is_none() {
             config.application_name("sluice");
         }
-        let (client, connection) = config.connect(NoTls).await.map_err(|e| connect_fault(&e))?;
+        let (client, connection) = config
+            .connect(target.tls.clone())
+            .await
+            .map_err(|e| connect_fault(&e))?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!("postgres connection ended: {e}");
@@ -67,6 +72,7 @@ impl Postgres {
         let session = Postgres {
             cancel: client.cancel_token(),
             client,
+            tls: target.tls.clone(),
             busy: Arc::new(AtomicBool::new(false)),
             locks: BTreeSet::new(),
         };

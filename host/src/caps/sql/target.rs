@@ -18,6 +18,8 @@ pub enum DatabaseTarget {
 pub struct PostgresTarget {
     /// The connection settings.
     pub config: tokio_postgres::Config,
+    /// The TLS connector the URL's `sslmode` asks for (see [`crate::postgres_tls`]).
+    pub tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// The URL without its password, for the PostgreSQL command-line tools (`pg_dump`).
     pub url_without_password: String,
     /// The password, if the URL has one (given to the tools through `PGPASSWORD`).
@@ -46,30 +48,24 @@ impl DatabaseTarget {
             return Ok(DatabaseTarget::Sqlite(base.join(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return postgres(url).map(|pg| DatabaseTarget::Postgres(Box::new(pg)));
+            return postgres(url, base).map(|pg| DatabaseTarget::Postgres(Box::new(pg)));
         }
         Err("its url is neither sqlite:PATH nor postgres://...".to_owned())
     }
 }
 
-fn postgres(text: &str) -> Result<PostgresTarget, String> {
+fn postgres(text: &str, base: &Path) -> Result<PostgresTarget, String> {
     let invalid = |why: String| format!("its postgres url is not valid: {why}");
-    let mut url = url::Url::parse(text).map_err(|e| invalid(e.to_string()))?;
+    let tls = crate::postgres_tls::prepare(text, base).map_err(|e| e.to_string())?;
+    let mut url = url::Url::parse(&tls.libpq_url).map_err(|e| invalid(e.to_string()))?;
     let password = url.password().map(percent_decode);
-    let config = tokio_postgres::Config::from_str(text).map_err(|e| {
+    let config = tokio_postgres::Config::from_str(&tls.client_url).map_err(|e| {
         let mut why = e.to_string();
         if let Some(password) = &password {
             why = why.replace(password.as_str(), "[REDACTED]");
         }
         invalid(why)
     })?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(
-            "its url asks for TLS (sslmode=require), which sluice does not support yet: \
-                    reach the server through a tunnel or a local proxy"
-                .to_owned(),
-        );
-    }
     url.set_password(None)
         .map_err(|()| invalid("it has no host".to_owned()))?;
     let host = url.host_str().unwrap_or("localhost");
@@ -80,6 +76,7 @@ fn postgres(text: &str) -> Result<PostgresTarget, String> {
         url_without_password: url.to_string(),
         password,
         config,
+        tls: tls.connector,
     })
 }
 
@@ -136,10 +133,16 @@ mod tests {
     }
 
     #[test]
-    fn a_url_that_requires_tls_is_refused_saying_so() {
-        let error =
-            DatabaseTarget::parse("postgres://u@h/db?sslmode=require", Path::new("/")).unwrap_err();
-        assert!(error.contains("sslmode=require"), "{error}");
+    fn a_url_that_requires_tls_without_a_ca_is_refused_saying_so() {
+        let error = DatabaseTarget::parse(
+            "postgres://u@h/db?sslmode=require&sslrootcert=/nonexistent/ca.pem",
+            Path::new("/"),
+        )
+        .unwrap_err();
+        assert!(
+            error.starts_with("sslrootcert /nonexistent/ca.pem: cannot be read"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! stays synchronous, as with SQLite. The connection lives as long as the store: the session
 //! advisory locks it holds are released by PostgreSQL when it ends, even when sluice is killed.
 
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use crate::state::StateError;
 use crate::state::schema::{MIGRATIONS, VERSIONS_TABLE, latest_version};
@@ -25,20 +26,21 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    /// Connects to `url` and brings sluice's schema up to date.
-    pub(super) fn open(url: &str) -> Result<Connection, StateError> {
+    /// Connects to `url` (TLS as its `sslmode` asks, a relative `sslrootcert` taken from
+    /// `base`) and brings sluice's schema up to date.
+    pub(super) fn open(url: &str, base: &Path) -> Result<Connection, StateError> {
         let location = without_password(url);
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready, opened) = mpsc::channel();
-        let url = url.to_owned();
         let backend = |message: String| StateError::Backend {
             location: location.clone(),
             message,
         };
+        let tls = crate::postgres_tls::prepare(url, base).map_err(|e| backend(e.to_string()))?;
         std::thread::Builder::new()
             .name("sluice-state".into())
             .spawn(move || {
-                let connected = Client::connect(&url, NoTls)
+                let connected = Client::connect(&tls.client_url, tls.connector)
                     .map_err(|e| format!("cannot connect: {}", chain(&e)))
                     .and_then(|mut client| migrate(&mut client).map(|()| client));
                 let mut client = match connected {
