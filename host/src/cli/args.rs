@@ -71,6 +71,33 @@ pub enum Command {
     /// Check or export the tamper-evident audit log, or show what a deployment's plugins did.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a new plan from a Compose file (never overwriting one).
+    Init(InitArgs),
+}
+
+/// `sluice init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Compose file: each service with an `image` and a published port becomes a
+    /// `container` unit; what cannot be expressed is listed at the top of the plan.
+    #[arg(long, value_name = "FILE")]
+    pub from_compose: PathBuf,
+    /// Only this service (repeatable; default: every service).
+    #[arg(long = "service", value_name = "S")]
+    pub services: Vec<String>,
+    /// The router blue-green units switch with (default: none, every unit `replace`).
+    #[arg(long, value_enum)]
+    pub router: Option<crate::compose::Router>,
+    /// The router's admin address (default: http://127.0.0.1:2019 for Caddy, 127.0.0.1:9999 for
+    /// HAProxy).
+    #[arg(long, value_name = "ADDRESS", requires = "router")]
+    pub router_admin: Option<String>,
+    /// The environment the plan declares.
+    #[arg(long = "env", short = 'e', default_value = "production")]
+    pub environment: String,
+    /// The plan file to write (default: --plan); it must not exist.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Which units at which version.

@@ -4,6 +4,7 @@ mod apply;
 mod approve;
 mod audit;
 mod history;
+mod init;
 mod inspect;
 mod paused;
 mod plan;
@@ -48,5 +49,6 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
         Command::Audit(AuditCommand::Calls(args)) => audit::calls(cli, args),
+        Command::Init(args) => init::run(cli, args),
     }
 }
