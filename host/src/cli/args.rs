@@ -10,9 +10,19 @@ use crate::orchestrate::changes::Ask;
 use crate::report::Format;
 use crate::scaffold::Language;
 
+/// `sluice --version`: the version, the commit it was built from (`unknown` without git), and the
+/// versions of the plugin contract it accepts.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SLUICE_GIT_COMMIT"),
+    ")\nplugin contract (WIT): sluice:deploy@",
+    env!("SLUICE_WIT_VERSIONS")
+);
+
 /// sluice: deploy with sandboxed strategy plugins, health gates and automatic rollback.
 #[derive(Debug, Parser)]
-#[command(name = "sluice", version, after_help = EXIT_CODES_HELP)]
+#[command(name = "sluice", version, long_version = LONG_VERSION, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     /// The plan file.
     #[arg(
@@ -73,6 +83,14 @@ pub enum Command {
     Audit(AuditCommand),
     /// Write a new plan from a Compose file (never overwriting one).
     Init(InitArgs),
+    /// Print a shell completion script (e.g. `sluice completions bash > /etc/bash_completion.d/sluice`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `sluice man > sluice.1`.
+    Man,
 }
 
 /// `sluice init`.

@@ -3,6 +3,7 @@
 mod apply;
 mod approve;
 mod audit;
+mod help;
 mod history;
 mod init;
 mod inspect;
@@ -50,5 +51,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Audit(AuditCommand::Export) => audit::export(cli),
         Command::Audit(AuditCommand::Calls(args)) => audit::calls(cli, args),
         Command::Init(args) => init::run(cli, args),
+        Command::Completions { shell } => help::completions(*shell),
+        Command::Man => help::man(),
     }
 }
