@@ -1,12 +1,14 @@
 //! Builds the standard strategy plugins (the crates in `plugins/` but the SDK) for
 //! `wasm32-wasip2` from the guest workspace, and embeds them in the binary as `builtin:NAME`.
 //!
-//! It also embeds the project templates of `sluice plugins new` (see `scaffold_templates.rs`).
+//! It also embeds the project templates of `sluice plugins new` (see `scaffold_templates.rs`),
+//! and the git commit and WIT versions `sluice --version` prints (see `build_info.rs`).
 //!
 //! The guests build into `target/guests` (beside the host's own target dir), so debug and release
 //! host builds share them. The test plugins of the same workspace (`tests/plugins/`) are not built
 //! here: `tests/artifacts` builds them, for the tests only.
 
+mod build_info;
 mod guest_build;
 mod scaffold_templates;
 
@@ -42,4 +44,5 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("builtins.rs"), table).expect("write builtins.rs");
     scaffold_templates::embed(&root, &out);
+    build_info::emit(&root);
 }

@@ -11,6 +11,7 @@
 //! - [`runtime`] loads and runs plugins in wasmtime, linking the capabilities;
 //! - [`report`] shows progress to people and emits JSON events for CI;
 //! - [`state`] keeps history, current state, the journal, locks and the audit log;
+//! - [`compose`] writes a plan from a Compose file (`sluice init --from-compose`);
 //! - [`scaffold`] writes new plugin projects from the templates embedded in the binary
 //!   (`sluice plugins new`), offering the capabilities [`caps::registry`] lists;
 //! - [`caps`] implements the capabilities the host grants plugins, one module each, listed by
@@ -24,6 +25,7 @@
 pub mod caps;
 pub mod cli;
 pub mod clock;
+pub mod compose;
 pub mod conformance;
 pub mod gates;
 pub mod orchestrate;

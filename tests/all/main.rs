@@ -29,6 +29,8 @@ mod canary_analysis;
 mod canary_steps;
 mod change_detection;
 mod ci_output;
+mod completions;
+mod compose_import;
 mod config_validation;
 mod conformance;
 mod container_fleet;

@@ -10,9 +10,19 @@ use crate::orchestrate::changes::Ask;
 use crate::report::Format;
 use crate::scaffold::Language;
 
+/// `sluice --version`: the version, the commit it was built from (`unknown` without git), and the
+/// versions of the plugin contract it accepts.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SLUICE_GIT_COMMIT"),
+    ")\nplugin contract (WIT): sluice:deploy@",
+    env!("SLUICE_WIT_VERSIONS")
+);
+
 /// sluice: deploy with sandboxed strategy plugins, health gates and automatic rollback.
 #[derive(Debug, Parser)]
-#[command(name = "sluice", version, after_help = EXIT_CODES_HELP)]
+#[command(name = "sluice", version, long_version = LONG_VERSION, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     /// The plan file.
     #[arg(
@@ -71,6 +81,41 @@ pub enum Command {
     /// Check or export the tamper-evident audit log, or show what a deployment's plugins did.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a new plan from a Compose file (never overwriting one).
+    Init(InitArgs),
+    /// Print a shell completion script (e.g. `sluice completions bash > /etc/bash_completion.d/sluice`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `sluice man > sluice.1`.
+    Man,
+}
+
+/// `sluice init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Compose file: each service with an `image` and a published port becomes a
+    /// `container` unit; what cannot be expressed is listed at the top of the plan.
+    #[arg(long, value_name = "FILE")]
+    pub from_compose: PathBuf,
+    /// Only this service (repeatable; default: every service).
+    #[arg(long = "service", value_name = "S")]
+    pub services: Vec<String>,
+    /// The router blue-green units switch with (default: none, every unit `replace`).
+    #[arg(long, value_enum)]
+    pub router: Option<crate::compose::Router>,
+    /// The router's admin address (default: http://127.0.0.1:2019 for Caddy, 127.0.0.1:9999 for
+    /// HAProxy).
+    #[arg(long, value_name = "ADDRESS", requires = "router")]
+    pub router_admin: Option<String>,
+    /// The environment the plan declares.
+    #[arg(long = "env", short = 'e', default_value = "production")]
+    pub environment: String,
+    /// The plan file to write (default: --plan); it must not exist.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Which units at which version.

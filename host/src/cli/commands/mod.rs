@@ -3,7 +3,9 @@
 mod apply;
 mod approve;
 mod audit;
+mod help;
 mod history;
+mod init;
 mod inspect;
 mod paused;
 mod plan;
@@ -48,5 +50,8 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
         Command::Audit(AuditCommand::Calls(args)) => audit::calls(cli, args),
+        Command::Init(args) => init::run(cli, args),
+        Command::Completions { shell } => help::completions(*shell),
+        Command::Man => help::man(),
     }
 }
