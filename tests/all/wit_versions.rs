@@ -126,6 +126,54 @@ const FROZEN: &[(&str, &str)] = &[
         "since_v0.1.2/world.wit",
         "db16ced022a4d2028e9ebdfcaa38eb9d0beb3e792887b39bb401db86f4df0a62",
     ),
+    (
+        "since_v0.1.3/containers.wit",
+        "b87cc531108aa5210d692dda19258aeac14b2a76478a7b00a4116ee65e863326",
+    ),
+    (
+        "since_v0.1.3/gate.wit",
+        "508f6090eaffa66c312390c63469cf40bf0a79ffa177edf1988eb858e5c5e1a8",
+    ),
+    (
+        "since_v0.1.3/haproxy.wit",
+        "5bb446fb07047e2ab9651721bf9eee06707d468b60418a735394ca90152e0df8",
+    ),
+    (
+        "since_v0.1.3/hook.wit",
+        "58b3d37860536c20cb1475fee6626974bc4b39a68d68693762f93d05bbe00b33",
+    ),
+    (
+        "since_v0.1.3/http.wit",
+        "a331a036292f88413a1f980155107297fa20732fc4059e1d46d1be660de970ae",
+    ),
+    (
+        "since_v0.1.3/log.wit",
+        "9b66ac58eb1d0b8a986dfbbfa7f27656d1959eed5d486ebe3d163ec3b030e226",
+    ),
+    (
+        "since_v0.1.3/plan-notes.wit",
+        "959eb37ea9ca5ea531e1107f92d1d3565a0fdfd8d6fbf289cdfa42b287018aa6",
+    ),
+    (
+        "since_v0.1.3/secrets.wit",
+        "1bc35683466d346e619f2c0cb1a0b8187d2c53944964981acd1fa72c19cedfc0",
+    ),
+    (
+        "since_v0.1.3/sql.wit",
+        "cff2e4cc22cd5e50aba19a42cca4159492a8efb93ab8eab557958c5202fcab77",
+    ),
+    (
+        "since_v0.1.3/strategy.wit",
+        "eb3d87786531155d8ac1751f0fbee8bf61bd8f58a76af3f7aa344de4d11287ba",
+    ),
+    (
+        "since_v0.1.3/types.wit",
+        "eeb4a294559cc5954cfefd3f66b74a5d4f9cd6731cadd34c2541d16c8cdb008c",
+    ),
+    (
+        "since_v0.1.3/world.wit",
+        "129115318d744d5d473824a650fcdfaf0c934a21472a1bdb85a15e6dc52aca28",
+    ),
 ];
 
 /// The secret the fixtures send to the loopback server.

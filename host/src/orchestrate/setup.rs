@@ -5,7 +5,7 @@
 //! `audit` and the journal.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::error::OrchestrateError;
 use crate::plan::model::{GateCheck, SecretSource, Unit};
@@ -35,6 +35,8 @@ pub struct Deployer {
     secrets: BTreeMap<String, Option<String>>,
     /// Where deployments' host calls are kept.
     pub(super) calls: Arc<CallBook>,
+    /// Why each required hook that failed failed (see `hooks`).
+    pub(super) failed_hooks: Mutex<Vec<String>>,
 }
 
 /// Who and what a run is for, besides the plan.
@@ -88,6 +90,17 @@ impl Deployer {
                 }
             }
         }
+        for hook in plan.hooks.values() {
+            let at_hook = ["hooks", hook.name.as_str(), "plugin"];
+            load_as(
+                &plan,
+                runtime,
+                &mut plugins,
+                &hook.plugin,
+                World::Hook,
+                &at_hook,
+            )?;
+        }
         let deployer = Deployer {
             calls: Arc::new(CallBook::new(
                 store.clone(),
@@ -103,6 +116,7 @@ impl Deployer {
             commit: inputs.commit,
             plugins,
             secrets,
+            failed_hooks: Mutex::default(),
         };
         deployer.redact_database_passwords();
         Ok(deployer)
@@ -127,6 +141,11 @@ impl Deployer {
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
         self.loaded(unit, &unit.plugin)
+    }
+
+    /// The loaded plugin `name` a hook runs.
+    pub(super) fn hook_plugin(&self, name: &str) -> Option<&Arc<LoadedPlugin>> {
+        self.plugins.get(name)
     }
 
     /// The loaded plugin `name`, used by `unit` (in errors).
@@ -194,6 +213,7 @@ fn load_as(
     let needed = match world {
         World::Strategy => "a unit's `plugin` deploys it, which needs a strategy plugin",
         World::Gate => "a gate's `plugin` checks with it, which needs a gate plugin",
+        World::Hook => "a hook's `plugin` is told of events, which needs a hook plugin",
     };
     Err(PlanError::at(
         plan,

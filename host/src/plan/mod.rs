@@ -9,6 +9,7 @@ mod convert;
 mod docker;
 mod error;
 mod gate_spec;
+mod hooks;
 pub mod graph;
 pub mod interpolate;
 mod location;
