@@ -42,6 +42,7 @@ mod example_canary;
 mod examples;
 mod forged_output;
 mod haproxy_router;
+mod hooks;
 mod hostile_files;
 mod hostile_http;
 mod hostile_imports;

@@ -1,7 +1,8 @@
 //! The contract per release: each released WIT is kept frozen in `wit/since_vX.Y.Z/`, the SDK
 //! carries the host's current WIT, and a fixture built against each frozen release (the crates
-//! `tests/plugins/wit-v0-1-*`: a strategy per release, and a gate plugin since the `gate-plugin`
-//! world of 0.1.2) loads in sluice and has every import it calls answered.
+//! `tests/plugins/wit-v0-1-*`: a strategy per release up to 0.1.2, a gate plugin for the
+//! `gate-plugin` world of 0.1.2 and a hook plugin for the `hook-plugin` world of 0.1.3, the only
+//! addition of 0.1.3) loads in sluice and has every import it calls answered.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -636,5 +637,46 @@ secrets = ["token"]"#,
         contract.server.tokens(),
         vec![format!("Bearer {TOKEN}"); 2],
         "the strategy's http.send, then the gate's, which carried the secret"
+    );
+}
+
+#[test]
+fn a_hook_plugin_built_against_wit_0_1_3_is_told_of_a_deployment_and_each_of_its_imports_answers() {
+    let wasm = test_plugin("wit-v0-1-3-hook");
+    let contract = Contract::with("wit-v0-1-0", |origin| Additions {
+        unit: format!(
+            r#"[plugins.hook]
+source = {source:?}
+sha256 = "{sha256}"
+[plugins.hook.grants]
+http = ["{origin}"]
+secrets = ["token"]
+[hooks.fixture]
+plugin = "hook"
+config = {{ url = "{origin}/hello", secret = "token" }}"#,
+            source = wasm.display().to_string(),
+            sha256 = sha256_file(&wasm),
+        ),
+        ..Additions::default()
+    });
+    assert_eq!(
+        contract.imports("wit-v0-1-3-hook"),
+        interfaces(&["http", "log", "secrets", "types"], "0.1.3")
+    );
+    let run = assert_every_010_import_answers(&contract, &[]);
+    let text = run.all();
+    assert!(
+        text.contains("hook fixture: log answered for unit-succeeded of contract in test"),
+        "log answered: {text}"
+    );
+    assert!(
+        !text.contains("hook-failed") && !text.contains("warning: hook"),
+        "{text}"
+    );
+    assert_eq!(
+        contract.server.tokens(),
+        vec![format!("Bearer {TOKEN}"); 4],
+        "the strategy's http.send, then the hook's for deployment-started, unit-succeeded and \
+         deployment-finished, each with the secret"
     );
 }

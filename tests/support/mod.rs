@@ -35,6 +35,7 @@ pub mod scripted;
 pub mod socket_proxy;
 pub mod stack;
 pub mod tcp_proxy;
+pub mod webhook;
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;

@@ -4,6 +4,7 @@
 //! failure is kept, and makes the run's exit code 1 when it ends ([`Deployer::failed_hooks`]).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::setup::Deployer;
 use crate::caps::Provision;
@@ -42,7 +43,7 @@ pub fn unit_event(outcome: Outcome) -> Option<HookEventKind> {
 
 impl Deployer {
     /// Tells every hook listening to `kind` of `occurrence`, one after the other. Never fails:
-    /// each hook's failure is a `hook-failed` event, and a required hook's is kept.
+    /// each hook's failure is a `hook-failed` event, and a required hook's is noted.
     pub async fn fire(&self, kind: HookEventKind, occurrence: Occurrence<'_>) {
         let event = self.hook_event(kind, &occurrence);
         for hook in self.plan.hooks.values() {
@@ -52,9 +53,7 @@ impl Deployer {
             if let Err(reason) = self.notify(hook, &event, occurrence.deployment_id).await {
                 let reason = self.redactor.redact(&reason).into_owned();
                 if hook.required {
-                    if let Ok(mut failed) = self.failed_hooks.lock() {
-                        failed.push(format!("required hook {} failed on {kind}: {reason}", hook.name));
-                    }
+                    self.required_hook_failed.store(true, Ordering::Relaxed);
                 }
                 self.reporter.event(Event::HookFailed {
                     hook: hook.name.clone(),
@@ -66,12 +65,9 @@ impl Deployer {
         }
     }
 
-    /// Why each required hook that failed in this process failed (empty: none did).
-    pub fn failed_hooks(&self) -> Vec<String> {
-        self.failed_hooks
-            .lock()
-            .map(|failed| failed.clone())
-            .unwrap_or_default()
+    /// Whether a required hook failed in this process.
+    pub fn required_hook_failed(&self) -> bool {
+        self.required_hook_failed.load(Ordering::Relaxed)
     }
 
     /// `hook`'s `notify` of `event`, in a fresh instance reaching what its plugin is granted;
@@ -89,10 +85,7 @@ impl Deployer {
             .hook_config(hook)
             .map_err(|e| format!("its config: {e}"))?;
         let provision = self.hook_provision(hook, deployment_id);
-        match plugin
-            .notify(&provision, event, &config.to_string())
-            .await
-        {
+        match plugin.notify(&provision, event, &config.to_string()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(crate::wit::error_text(&error)),
             Err(stopped) => Err(stopped.to_string()),
@@ -125,7 +118,11 @@ impl Deployer {
                 .map(|name| (name.clone(), self.secret(name)))
                 .collect(),
             calls: deployment_id.map(|id| self.calls.log(id, &label, &hook.plugin)),
-            ..Provision::deny_all(&hook.plugin, &label, Arc::new(PluginLogs(self.reporter.clone())))
+            ..Provision::deny_all(
+                &hook.plugin,
+                &label,
+                Arc::new(PluginLogs(self.reporter.clone())),
+            )
         }
     }
 

@@ -5,7 +5,8 @@
 //! `audit` and the journal.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use super::error::OrchestrateError;
 use crate::plan::model::{GateCheck, SecretSource, Unit};
@@ -35,8 +36,8 @@ pub struct Deployer {
     secrets: BTreeMap<String, Option<String>>,
     /// Where deployments' host calls are kept.
     pub(super) calls: Arc<CallBook>,
-    /// Why each required hook that failed failed (see `hooks`).
-    pub(super) failed_hooks: Mutex<Vec<String>>,
+    /// Whether a required hook failed in this process (see `hooks`).
+    pub(super) required_hook_failed: AtomicBool,
 }
 
 /// Who and what a run is for, besides the plan.
@@ -116,7 +117,7 @@ impl Deployer {
             commit: inputs.commit,
             plugins,
             secrets,
-            failed_hooks: Mutex::default(),
+            required_hook_failed: AtomicBool::default(),
         };
         deployer.redact_database_passwords();
         Ok(deployer)

@@ -8,8 +8,8 @@ use super::error::OrchestrateError;
 use super::gating::plugin_config;
 use super::setup::Deployer;
 use super::variables::resolve_config;
-use crate::plan::PlanError;
 use crate::caps::Provision;
+use crate::plan::PlanError;
 use crate::plan::model::{GateCheck, Unit};
 use crate::runtime::LoadedPlugin;
 

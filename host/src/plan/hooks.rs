@@ -10,7 +10,10 @@ use super::units::table_to_json;
 /// Converts one `[hooks.NAME]` table; without `on`, the hook is told of every event.
 pub(super) fn hook(cx: &Converter<'_>, name: &str, raw: &RawHook) -> Result<Hook, PlanError> {
     let mut config_path = vec!["hooks".to_owned(), name.to_owned(), "config".to_owned()];
-    let mut on = raw.on.clone().unwrap_or_else(|| HookEventKind::ALL.to_vec());
+    let mut on = raw
+        .on
+        .clone()
+        .unwrap_or_else(|| HookEventKind::ALL.to_vec());
     on.sort();
     on.dedup();
     Ok(Hook {

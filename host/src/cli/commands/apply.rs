@@ -199,10 +199,10 @@ pub(super) async fn announce(deployer: &Deployer, run: &RunOutcome, exit: Exit) 
     deployer
         .fire(HookEventKind::DeploymentFinished, occurrence)
         .await;
-    let exit = if deployer.failed_hooks().is_empty() {
-        exit
-    } else {
+    let exit = if deployer.required_hook_failed() {
         Exit::Failed
+    } else {
+        exit
     };
     deployer.reporter.event(Event::DeploymentFinished {
         id: run.deployment_id.clone(),
