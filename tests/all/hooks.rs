@@ -1,9 +1,11 @@
 //! Hooks are sandboxed plugins told of lifecycle events: `builtin:webhook` posts to a loopback
 //! receiver on success and on rollback (Slack text and the event as JSON) with its URL a secret
 //! that never shows; a hook that traps or is denied is a warning and the deployment ends as it
-//! would have; a required hook's failure fails the run.
+//! would have; a required hook's failure fails the run; a hook written in Python is told of each
+//! event.
 
 use crate::support::project::{ENV, Project, static_site_plan};
+use crate::support::python;
 use crate::support::webhook::Receiver;
 use crate::support::{EXIT_FAILED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file, test_plugin};
 
@@ -264,5 +266,50 @@ config = { url = "http://127.0.0.1:9/hook" }
             .contains("the run fails (exit 1): the hook is required"),
         "{}",
         human.all()
+    );
+}
+
+#[test]
+fn a_hook_written_in_python_is_told_of_each_event_and_opens_an_incident_on_rollback() {
+    let receiver = Receiver::start();
+    let project = Project::new();
+    let wasm = python::built("tests/python-plugins/incident-hook");
+    let hooks = format!(
+        r#"[plugins.incident]
+source = {:?}
+sha256 = "{}"
+[plugins.incident.grants]
+http = ["{origin}"]
+
+[hooks.incident]
+plugin = "incident"
+config = {{ url = "{origin}/incidents" }}
+"#,
+        wasm.display().to_string(),
+        sha256_file(&wasm),
+        origin = receiver.origin
+    );
+    project.write_plan(&plan(&project, &receiver, "", &hooks));
+    let good = project.deploy("v1");
+    assert_eq!(good.code, EXIT_SUCCESS, "{}", good.all());
+    for line in [
+        "python hook: deployment-started",
+        "python hook: unit-succeeded web succeeded",
+        "python hook: deployment-finished succeeded",
+    ] {
+        assert!(good.all().contains(line), "{line}: {}", good.all());
+    }
+    assert!(receiver.posted().is_empty(), "no incident for a success");
+
+    project.write_plan(&plan(&project, &receiver, FAILING_GATE, &hooks));
+    let bad = project.deploy("v2");
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
+    let incidents = receiver.bodies_at("/incidents");
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0]["severity"], "warning");
+    let summary = incidents[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("test: web v2 unit-rolled-back: ") && summary.contains("never-there"),
+        "{summary}"
     );
 }
