@@ -111,12 +111,7 @@ impl Deployer {
         let label = format!("hooks.{}", hook.name);
         Provision {
             grants: decl.grants.clone(),
-            secrets: decl
-                .grants
-                .secrets
-                .iter()
-                .map(|name| (name.clone(), self.secret(name)))
-                .collect(),
+            secrets: self.granted_secrets(decl),
             calls: deployment_id.map(|id| self.calls.log(id, &label, &hook.plugin)),
             ..Provision::deny_all(
                 &hook.plugin,

@@ -66,7 +66,10 @@ impl Guest for HookFixture {
         let unit = event.unit.unwrap_or_default();
         log::write(
             log::Level::Info,
-            &format!("hook fixture: log answered for {kind} of {unit} in {}", event.environment),
+            &format!(
+                "hook fixture: log answered for {kind} of {unit} in {}",
+                event.environment
+            ),
         );
         let token = secrets::get(&config.secret)
             .map_err(|e| Error::Failed(format!("secrets.get: {e:?}")))?;
