@@ -14,7 +14,7 @@ demo: deps build
 ## the plugins' own unit tests, natively.
 test: services
 	$(CARGO) test -p sluice --no-fail-fast
-	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages -p prometheus-gate --target $(HOST_TARGET) --target-dir target/guest-tests
+	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages -p prometheus-gate -p webhook --target $(HOST_TARGET) --target-dir target/guest-tests
 
 ## bench: build optimised and print the benchmark figures.
 bench: services

@@ -45,6 +45,7 @@ mod examples;
 mod forged_output;
 mod gate_policy;
 mod haproxy_router;
+mod hooks;
 mod hostile_files;
 mod hostile_http;
 mod hostile_imports;

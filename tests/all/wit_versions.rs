@@ -1,7 +1,8 @@
 //! The contract per release: each released WIT is kept frozen in `wit/since_vX.Y.Z/`, the SDK
 //! carries the host's current WIT, and a fixture built against each frozen release (the crates
-//! `tests/plugins/wit-v0-1-*`: a strategy per release, and a gate plugin since the `gate-plugin`
-//! world of 0.1.2) loads in sluice and has every import it calls answered.
+//! `tests/plugins/wit-v0-1-*`: a strategy per release up to 0.1.2, a gate plugin for the
+//! `gate-plugin` world of 0.1.2 and a hook plugin for the `hook-plugin` world of 0.1.3, the only
+//! addition of 0.1.3) loads in sluice and has every import it calls answered.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -125,6 +126,54 @@ const FROZEN: &[(&str, &str)] = &[
     (
         "since_v0.1.2/world.wit",
         "db16ced022a4d2028e9ebdfcaa38eb9d0beb3e792887b39bb401db86f4df0a62",
+    ),
+    (
+        "since_v0.1.3/containers.wit",
+        "b87cc531108aa5210d692dda19258aeac14b2a76478a7b00a4116ee65e863326",
+    ),
+    (
+        "since_v0.1.3/gate.wit",
+        "508f6090eaffa66c312390c63469cf40bf0a79ffa177edf1988eb858e5c5e1a8",
+    ),
+    (
+        "since_v0.1.3/haproxy.wit",
+        "5bb446fb07047e2ab9651721bf9eee06707d468b60418a735394ca90152e0df8",
+    ),
+    (
+        "since_v0.1.3/hook.wit",
+        "58b3d37860536c20cb1475fee6626974bc4b39a68d68693762f93d05bbe00b33",
+    ),
+    (
+        "since_v0.1.3/http.wit",
+        "a331a036292f88413a1f980155107297fa20732fc4059e1d46d1be660de970ae",
+    ),
+    (
+        "since_v0.1.3/log.wit",
+        "9b66ac58eb1d0b8a986dfbbfa7f27656d1959eed5d486ebe3d163ec3b030e226",
+    ),
+    (
+        "since_v0.1.3/plan-notes.wit",
+        "959eb37ea9ca5ea531e1107f92d1d3565a0fdfd8d6fbf289cdfa42b287018aa6",
+    ),
+    (
+        "since_v0.1.3/secrets.wit",
+        "1bc35683466d346e619f2c0cb1a0b8187d2c53944964981acd1fa72c19cedfc0",
+    ),
+    (
+        "since_v0.1.3/sql.wit",
+        "cff2e4cc22cd5e50aba19a42cca4159492a8efb93ab8eab557958c5202fcab77",
+    ),
+    (
+        "since_v0.1.3/strategy.wit",
+        "eb3d87786531155d8ac1751f0fbee8bf61bd8f58a76af3f7aa344de4d11287ba",
+    ),
+    (
+        "since_v0.1.3/types.wit",
+        "eeb4a294559cc5954cfefd3f66b74a5d4f9cd6731cadd34c2541d16c8cdb008c",
+    ),
+    (
+        "since_v0.1.3/world.wit",
+        "129115318d744d5d473824a650fcdfaf0c934a21472a1bdb85a15e6dc52aca28",
     ),
 ];
 
@@ -588,5 +637,46 @@ secrets = ["token"]"#,
         contract.server.tokens(),
         vec![format!("Bearer {TOKEN}"); 2],
         "the strategy's http.send, then the gate's, which carried the secret"
+    );
+}
+
+#[test]
+fn a_hook_plugin_built_against_wit_0_1_3_is_told_of_a_deployment_and_each_of_its_imports_answers() {
+    let wasm = test_plugin("wit-v0-1-3-hook");
+    let contract = Contract::with("wit-v0-1-0", |origin| Additions {
+        unit: format!(
+            r#"[plugins.hook]
+source = {source:?}
+sha256 = "{sha256}"
+[plugins.hook.grants]
+http = ["{origin}"]
+secrets = ["token"]
+[hooks.fixture]
+plugin = "hook"
+config = {{ url = "{origin}/hello", secret = "token" }}"#,
+            source = wasm.display().to_string(),
+            sha256 = sha256_file(&wasm),
+        ),
+        ..Additions::default()
+    });
+    assert_eq!(
+        contract.imports("wit-v0-1-3-hook"),
+        interfaces(&["http", "log", "secrets", "types"], "0.1.3")
+    );
+    let run = assert_every_010_import_answers(&contract, &[]);
+    let text = run.all();
+    assert!(
+        text.contains("hook fixture: log answered for unit-succeeded of contract in test"),
+        "log answered: {text}"
+    );
+    assert!(
+        !text.contains("hook-failed") && !text.contains("warning: hook"),
+        "{text}"
+    );
+    assert_eq!(
+        contract.server.tokens(),
+        vec![format!("Bearer {TOKEN}"); 4],
+        "the strategy's http.send, then the hook's for deployment-started, unit-succeeded and \
+         deployment-finished, each with the secret"
     );
 }

@@ -39,6 +39,7 @@ pub mod stack;
 pub mod tcp_proxy;
 pub mod tls_docker;
 pub mod tls_postgres;
+pub mod webhook;
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;

@@ -10,7 +10,8 @@ pub enum Exit {
     /// 0: done (deployed, or already live).
     Success = 0,
     /// 1: a deployment failed and could not be rolled back, or sluice itself failed, or a plugin
-    /// trapped or hit a limit outside a deployment (in `info` or `validate`).
+    /// trapped or hit a limit outside a deployment (in `info` or `validate`), or a `required`
+    /// hook failed.
     Failed = 1,
     /// 2: invalid input: the command line, the plan, a plugin's config, a pinned digest, or a
     /// plugin that cannot be loaded as the plan says (unknown builtin, unreadable file, not a
@@ -53,7 +54,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// The help text listing the codes.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, or a plugin trapping while the plan is checked\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan\n  6  sluice plugins test: the plugin breaks a contract rule\n  7  paused at a `pause` step: `sluice resume` or `sluice abort` carries on";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (deployed, or already live)\n  1  failed and not rolled back, an internal error, a plugin trapping while the plan is checked, or a required hook failing\n  2  invalid input (command line, plan, plugin config, digest)\n  3  failed and rolled back: the previous version is serving\n  4  the environment is locked by another sluice\n  5  awaiting approval: the environment deploys only an approved, unchanged plan\n  6  sluice plugins test: the plugin breaks a contract rule\n  7  paused at a `pause` step: `sluice resume` or `sluice abort` carries on";
 
 #[cfg(test)]
 mod tests {

@@ -4,13 +4,14 @@ use std::collections::BTreeMap;
 
 use super::changes::Selection;
 use super::error::OrchestrateError;
+use super::hooks::Occurrence;
 use super::outcome::{RunOutcome, UnitResult};
 use super::paused::{carry_on, refuse_if_paused};
 use super::resolved::{ResolvedPlan, resolve};
 use super::schedule::Blocked;
 use super::setup::Deployer;
 use super::{fleet, schedule, unit};
-use crate::plan::model::Unit;
+use crate::plan::model::{HookEventKind, Unit};
 use crate::report::Event;
 use crate::state::{NewDeployment, Outcome};
 
@@ -46,8 +47,8 @@ pub(super) fn new_deployment_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Records the start of a deployment of `kind` and announces it.
-pub(super) fn begin(
+/// Records the start of a deployment of `kind`, announces it and tells the hooks.
+pub(super) async fn begin(
     d: &Deployer,
     kind: &str,
     units: Vec<String>,
@@ -79,6 +80,11 @@ pub(super) fn begin(
         kind: kind.to_owned(),
         units,
     });
+    let occurrence = Occurrence {
+        deployment_id: Some(&id),
+        ..Occurrence::default()
+    };
+    d.fire(HookEventKind::DeploymentStarted, occurrence).await;
     Ok(id)
 }
 
@@ -116,7 +122,7 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
     if !irreversible.is_empty() && !irreversible_allowed(options) {
         return Err(OrchestrateError::Irreversible(irreversible));
     }
-    let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref())?;
+    let deployment_id = begin(d, "apply", selected.clone(), options.approved.as_ref()).await?;
     options.selection.report(d.reporter.as_ref());
     if !irreversible.is_empty() {
         d.audit(

@@ -72,7 +72,7 @@ pub async fn decide(
     if decision == Decision::Resume {
         unchanged_since(d, &member, &paused)?;
     }
-    let deployment_id = begin(d, decision.name(), vec![member.name.clone()], None)?;
+    let deployment_id = begin(d, decision.name(), vec![member.name.clone()], None).await?;
     d.audit(
         &deployment_id,
         &format!("unit-{}", decision.name()),

@@ -1,6 +1,7 @@
 //! What a unit's plugin may reach: its [`Provision`] while planning or validating (databases
 //! read-only, no backups) and while deploying, and the Docker engines it may use.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -35,12 +36,7 @@ impl Deployer {
             plugin: plugin.to_owned(),
             unit: unit.name.clone(),
             grants: decl.grants.clone(),
-            secrets: decl
-                .grants
-                .secrets
-                .iter()
-                .map(|name| (name.clone(), self.secret(name)))
-                .collect(),
+            secrets: self.granted_secrets(decl),
             log: Arc::new(PluginLogs(self.reporter.clone())),
             log_budget: Arc::new(LogBudget::new(DEFAULT_BUDGET_BYTES)),
             docker: granted_engines(&self.plan, decl, unit),
@@ -57,6 +53,15 @@ impl Deployer {
             },
             calls: None,
         }
+    }
+
+    /// The values of the secrets `decl` is granted (none: declared but not set).
+    pub(super) fn granted_secrets(&self, decl: &PluginDecl) -> BTreeMap<String, Option<String>> {
+        decl.grants
+            .secrets
+            .iter()
+            .map(|name| (name.clone(), self.secret(name)))
+            .collect()
     }
 
     /// What the plugin `plugin` may reach for `unit` during deployment `deployment_id` (as

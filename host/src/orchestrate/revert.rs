@@ -46,7 +46,7 @@ pub async fn revert(d: &Deployer, options: &RevertOptions) -> Result<RunOutcome,
         targets.push((member, target, state));
     }
     let names = members.iter().map(|member| member.name.clone()).collect();
-    let deployment_id = begin(d, "rollback", names, None)?;
+    let deployment_id = begin(d, "rollback", names, None).await?;
     let mut units = Vec::new();
     for (member, target, state) in targets {
         units.push(

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use super::error::OrchestrateError;
 use crate::plan::model::{GateCheck, SecretSource, Unit};
@@ -35,6 +36,8 @@ pub struct Deployer {
     secrets: BTreeMap<String, Option<String>>,
     /// Where deployments' host calls are kept (none when the record is off).
     pub(super) calls: Option<Arc<CallBook>>,
+    /// Whether a required hook failed in this process (see `hooks`).
+    pub(super) required_hook_failed: AtomicBool,
 }
 
 /// Who and what a run is for, besides the plan.
@@ -90,6 +93,17 @@ impl Deployer {
                 }
             }
         }
+        for hook in plan.hooks.values() {
+            let at_hook = ["hooks", hook.name.as_str(), "plugin"];
+            load_as(
+                &plan,
+                runtime,
+                &mut plugins,
+                &hook.plugin,
+                World::Hook,
+                &at_hook,
+            )?;
+        }
         let deployer = Deployer {
             calls: inputs
                 .record
@@ -104,6 +118,7 @@ impl Deployer {
             commit: inputs.commit,
             plugins,
             secrets,
+            required_hook_failed: AtomicBool::default(),
         };
         deployer.redact_database_passwords();
         Ok(deployer)
@@ -128,6 +143,11 @@ impl Deployer {
     /// The loaded plugin that deploys `unit`.
     pub fn plugin(&self, unit: &Unit) -> Result<&Arc<LoadedPlugin>, OrchestrateError> {
         self.loaded(unit, &unit.plugin)
+    }
+
+    /// The loaded plugin `name` a hook runs.
+    pub(super) fn hook_plugin(&self, name: &str) -> Option<&Arc<LoadedPlugin>> {
+        self.plugins.get(name)
     }
 
     /// The loaded plugin `name`, used by `unit` (in errors).
@@ -195,6 +215,7 @@ fn load_as(
     let needed = match world {
         World::Strategy => "a unit's `plugin` deploys it, which needs a strategy plugin",
         World::Gate => "a gate's `plugin` checks with it, which needs a gate plugin",
+        World::Hook => "a hook's `plugin` is told of events, which needs a hook plugin",
     };
     Err(PlanError::at(
         plan,

@@ -4,6 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::failure::UnitFailure;
 use super::gating::{self, Target};
+use super::hooks::{Occurrence, unit_event};
 use super::outcome::UnitResult;
 use super::paused::{Decision, carry_on};
 use super::resolved::PlannedUnit;
@@ -60,6 +61,16 @@ where
         outcome,
         reason: reason.clone(),
     });
+    if let Some(kind) = unit_event(outcome) {
+        let occurrence = Occurrence {
+            deployment_id: Some(deployment_id),
+            unit: Some(&unit.name),
+            version: Some(version),
+            outcome: Some(outcome),
+            reason: reason.as_deref(),
+        };
+        d.fire(kind, occurrence).await;
+    }
     UnitResult {
         unit: unit.name.clone(),
         version: version.to_owned(),

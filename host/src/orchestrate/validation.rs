@@ -1,4 +1,5 @@
-//! Every config checked before anything is deployed — each unit's, and each plugin gate's —
+//! Every config checked before anything is deployed — each unit's, each plugin gate's and each
+//! hook's —
 //! against its plugin's JSON Schema, then by the plugin's `validate`.
 
 use std::collections::BTreeMap;
@@ -7,8 +8,10 @@ use super::error::OrchestrateError;
 use super::gating::plugin_config;
 use super::setup::Deployer;
 use super::variables::resolve_config;
+use crate::caps::Provision;
 use crate::plan::PlanError;
 use crate::plan::model::{GateCheck, Unit};
+use crate::runtime::LoadedPlugin;
 
 /// One config to check, and where it is.
 pub(super) struct Checked<'a> {
@@ -23,7 +26,8 @@ pub(super) struct Checked<'a> {
 }
 
 impl Deployer {
-    /// Checks every unit's config (each fleet member's) and every plugin gate's against its
+    /// Checks every unit's config (each fleet member's), every plugin gate's and every hook's
+    /// against its
     /// plugin's JSON Schema and `validate`. Errors point at the config key in the plan.
     pub async fn validate_configs(&self, version: &str) -> Result<(), OrchestrateError> {
         let mut schemas = BTreeMap::new();
@@ -37,7 +41,7 @@ impl Deployer {
                 at: vec!["units", unit.plan_name(), "config"],
                 config: &config,
             };
-            self.check_config(&mut schemas, unit, version, &checked)
+            self.check_unit_config(&mut schemas, unit, version, &checked)
                 .await?;
             for (position, gate) in unit.gates.iter().enumerate() {
                 let GateCheck::Plugin { plugin, config, .. } = &gate.check else {
@@ -62,16 +66,36 @@ impl Deployer {
                     at: vec!["units", unit.plan_name(), "gates", &position_text, "config"],
                     config: &config,
                 };
-                self.check_config(&mut schemas, unit, version, &checked)
+                self.check_unit_config(&mut schemas, unit, version, &checked)
                     .await?;
             }
+        }
+        for hook in self.plan.hooks.values() {
+            let config = self.hook_config(hook).map_err(|e| {
+                PlanError::at(
+                    &self.plan,
+                    self.plan.locate(&["hooks", &hook.name, "config"]),
+                    format!("hook `{}`: {e}", hook.name),
+                )
+            })?;
+            let checked = Checked {
+                owner: format!("hook `{}`", hook.name),
+                plugin: &hook.plugin,
+                at: vec!["hooks", &hook.name, "config"],
+                config: &config,
+            };
+            let plugin = self.hook_plugin(&hook.plugin).ok_or_else(|| {
+                OrchestrateError::Invalid(format!("plugin `{}` is not loaded", hook.plugin))
+            })?;
+            let provision = self.hook_provision(hook, None);
+            self.check_config(&mut schemas, plugin, &provision, &checked)
+                .await?;
         }
         Ok(())
     }
 
-    /// Checks one config against its plugin's schema (fetched once per plugin into `schemas`)
-    /// and `validate`.
-    async fn check_config(
+    /// [`Deployer::check_config`] of a config of `unit` (its own or a gate's).
+    async fn check_unit_config(
         &self,
         schemas: &mut BTreeMap<String, String>,
         unit: &Unit,
@@ -83,15 +107,28 @@ impl Deployer {
         // target that a first deployment will fill need not exist yet.
         let mut provision = self.provision_of(checked.plugin, unit, version, "validate");
         provision.grants.files.clear();
+        self.check_config(schemas, plugin, &provision, checked)
+            .await
+    }
+
+    /// Checks one config against its plugin's schema (fetched once per plugin into `schemas`)
+    /// and `validate`.
+    async fn check_config(
+        &self,
+        schemas: &mut BTreeMap<String, String>,
+        plugin: &LoadedPlugin,
+        provision: &Provision,
+        checked: &Checked<'_>,
+    ) -> Result<(), OrchestrateError> {
         if !schemas.contains_key(checked.plugin) {
             schemas.insert(
                 checked.plugin.to_owned(),
-                plugin.info(&provision).await?.config_schema,
+                plugin.info(provision).await?.config_schema,
             );
         }
         super::schema::check(&self.plan, checked, &schemas[checked.plugin])?;
         let Err(diagnostics) = plugin
-            .validate(&provision, &checked.config.to_string())
+            .validate(provision, &checked.config.to_string())
             .await?
         else {
             return Ok(());

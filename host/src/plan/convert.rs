@@ -13,7 +13,7 @@ use super::location::SourceMap;
 use super::model::{DatabaseDecl, Environment, Plan, Project, SecretSource, StateConfig};
 use super::quantity::parse_duration;
 use super::raw::{RawDatabase, RawPlan, RawSecret, RawState};
-use super::{docker, plugins, telemetry, units};
+use super::{docker, hooks, plugins, telemetry, units};
 
 /// What converting needs: the source to point errors into and the directory paths resolve against.
 pub(super) struct Converter<'a> {
@@ -98,6 +98,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
     let docker = convert_named(&cx, "docker", &raw.docker, docker::engine)?;
     let plugins = convert_named(&cx, "plugins", &raw.plugins, plugins::plugin)?;
     let units = convert_named(&cx, "units", &raw.units, units::unit)?;
+    let hooks = convert_named(&cx, "hooks", &raw.hooks, hooks::hook)?;
     let telemetry = telemetry::telemetry(&cx, raw.telemetry.as_ref())?;
     Ok(Plan {
         file: file.file,
@@ -110,6 +111,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
         docker,
         plugins,
         units,
+        hooks,
         telemetry,
         hash: file.hash,
         source: file.source,

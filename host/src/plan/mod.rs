@@ -10,6 +10,7 @@ mod docker;
 mod error;
 mod gate_spec;
 pub mod graph;
+mod hooks;
 pub mod interpolate;
 mod location;
 pub mod model;

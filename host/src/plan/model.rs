@@ -30,6 +30,8 @@ pub struct Plan {
     pub plugins: BTreeMap<String, PluginDecl>,
     /// `[units.NAME]`, by name.
     pub units: BTreeMap<String, Unit>,
+    /// `[hooks.NAME]`, by name.
+    pub hooks: BTreeMap<String, Hook>,
     /// `[telemetry]`.
     pub telemetry: Telemetry,
     /// sha256 (hex) of the plan file's bytes.
@@ -504,3 +506,73 @@ pub struct Telemetry {
 
 /// The path an OTLP/HTTP receiver takes traces at, appended to an `otlp` base URL.
 pub const OTLP_TRACES_PATH: &str = "/v1/traces";
+
+/// `[hooks.NAME]`: a hook plugin told of lifecycle events (see `crate::hooks`).
+#[derive(Debug, Clone)]
+pub struct Hook {
+    /// The hook's name in the plan.
+    pub name: String,
+    /// `plugin`: the `[plugins.NAME]` (a hook plugin) it runs, with that plugin's grants and
+    /// limits.
+    pub plugin: String,
+    /// `on`: the events it is told of (absent in the plan: every event).
+    pub on: Vec<HookEventKind>,
+    /// `required`: whether its failure fails the run (exit 1) instead of being a warning.
+    pub required: bool,
+    /// `config` as JSON, before interpolation.
+    pub config: serde_json::Value,
+}
+
+/// A lifecycle event a hook may be told of: `on = [...]` in the plan, `event-kind` in the WIT.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookEventKind {
+    /// A deployment began.
+    DeploymentStarted,
+    /// A deployment ended.
+    DeploymentFinished,
+    /// A unit succeeded.
+    UnitSucceeded,
+    /// A unit failed and was not rolled back.
+    UnitFailed,
+    /// A unit failed and was rolled back.
+    UnitRolledBack,
+    /// The environment awaits the approval of a plan.
+    AwaitingApproval,
+    /// A unit paused at a `pause` step.
+    Paused,
+}
+
+impl HookEventKind {
+    /// Every event, in lifecycle order: what a hook without `on` is told of.
+    pub const ALL: [HookEventKind; 7] = [
+        HookEventKind::DeploymentStarted,
+        HookEventKind::AwaitingApproval,
+        HookEventKind::UnitSucceeded,
+        HookEventKind::UnitFailed,
+        HookEventKind::UnitRolledBack,
+        HookEventKind::Paused,
+        HookEventKind::DeploymentFinished,
+    ];
+
+    /// The name the plan and the events use, e.g. `unit-rolled-back`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookEventKind::DeploymentStarted => "deployment-started",
+            HookEventKind::DeploymentFinished => "deployment-finished",
+            HookEventKind::UnitSucceeded => "unit-succeeded",
+            HookEventKind::UnitFailed => "unit-failed",
+            HookEventKind::UnitRolledBack => "unit-rolled-back",
+            HookEventKind::AwaitingApproval => "awaiting-approval",
+            HookEventKind::Paused => "paused",
+        }
+    }
+}
+
+impl std::fmt::Display for HookEventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

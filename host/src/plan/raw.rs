@@ -23,6 +23,8 @@ pub(super) struct RawPlan {
     pub plugins: BTreeMap<String, RawPlugin>,
     #[serde(default)]
     pub units: BTreeMap<String, RawUnit>,
+    #[serde(default)]
+    pub hooks: BTreeMap<String, RawHook>,
     pub telemetry: Option<RawTelemetry>,
 }
 
@@ -252,6 +254,18 @@ pub(super) enum RawInconclusive {
 pub(super) enum RawPhase {
     Staged,
     Live,
+}
+
+/// `[hooks.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHook {
+    pub plugin: String,
+    pub on: Option<Vec<super::model::HookEventKind>>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub config: toml::Table,
 }
 
 /// `[telemetry]`.

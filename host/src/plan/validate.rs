@@ -13,6 +13,7 @@ pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
     check_environments(plan)?;
     check_grants(plan)?;
     check_units(plan)?;
+    check_hooks(plan)?;
     if let Some(cycle) = find_cycle(plan) {
         return Err(error(
             plan,
@@ -153,6 +154,23 @@ fn check_units(plan: &Plan) -> Result<(), PlanError> {
 
 /// A fleet's `engines`: each declared in `[docker]` (or `default`), listed once, and granted to
 /// the unit's plugin, which must be granted containers or images.
+fn check_hooks(plan: &Plan) -> Result<(), PlanError> {
+    for (name, hook) in &plan.hooks {
+        if !plan.plugins.contains_key(&hook.plugin) {
+            return Err(error(
+                plan,
+                &["hooks", name, "plugin"],
+                format!(
+                    "unknown hook plugin `{}`: {} in `[plugins]`",
+                    hook.plugin,
+                    declared(plan.plugins.keys())
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_engines(plan: &Plan, unit: &Unit) -> Result<(), PlanError> {
     let plugin = plan.plugin_for(unit);
     let grants = &plugin.grants;
@@ -195,6 +213,8 @@ enum Place<'a> {
     UnitConfig { plugin: &'a PluginDecl, fleet: bool },
     /// A gate of a unit deployed by this plugin.
     Gate { plugin: &'a PluginDecl, fleet: bool },
+    /// A hook's `config`, for this plugin: resolved once per run, for no unit.
+    Hook { plugin: &'a PluginDecl },
     /// A `[databases.NAME] url`.
     DatabaseUrl,
     /// The `[state] url`.
@@ -220,6 +240,10 @@ impl Place<'_> {
                  staged.endpoints.N, secret.NAME, engine, engine.address"
             }
             Place::DatabaseUrl => "expected one of environment, project, secret.NAME",
+            Place::Hook { .. } => {
+                "expected one of environment, project, secret.NAME (the version, unit and outcome \
+                 are in the event the hook is told of)"
+            }
             Place::StateUrl => "expected secret.NAME (the state is shared by every environment)",
         }
     }
@@ -288,6 +312,11 @@ fn check_references(plan: &Plan) -> Result<(), PlanError> {
             }
         }
     }
+    for (name, hook) in &plan.hooks {
+        let mut path = vec!["hooks".to_owned(), name.clone(), "config".to_owned()];
+        let plugin = &plan.plugins[&hook.plugin];
+        check_json(plan, &hook.config, &mut path, Place::Hook { plugin })?;
+    }
     Ok(())
 }
 
@@ -341,6 +370,19 @@ fn check_string(plan: &Plan, text: &str, path: &[&str], place: Place<'_>) -> Res
                 "`${{{name}}}` cannot be used in a database url: {}",
                 place.expected()
             )),
+            (
+                Some(
+                    Reference::Version
+                    | Reference::Unit
+                    | Reference::StagedEndpoint(_)
+                    | Reference::Engine
+                    | Reference::EngineAddress,
+                ),
+                Place::Hook { .. },
+            ) => Some(format!(
+                "`${{{name}}}` cannot be used in a hook's config: {}",
+                place.expected()
+            )),
             (Some(Reference::Secret(secret)), Place::StateUrl) => {
                 secret_problem(plan, &secret, place)
             }
@@ -371,7 +413,9 @@ fn secret_problem(plan: &Plan, secret: &str, place: Place<'_>) -> Option<String>
         ));
     }
     let plugin = match place {
-        Place::UnitConfig { plugin, .. } | Place::Gate { plugin, .. } => plugin,
+        Place::UnitConfig { plugin, .. } | Place::Gate { plugin, .. } | Place::Hook { plugin } => {
+            plugin
+        }
         Place::DatabaseUrl | Place::StateUrl => return None,
     };
     let granted = plugin.grants.secrets.iter().any(|name| name == secret);

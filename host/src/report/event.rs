@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::caps::log::Level;
+use crate::plan::HookEventKind;
 use crate::state::Outcome;
 
 /// One thing that happened. Serialized with an `event` tag, e.g. `{"event":"unit-finished",...}`;
@@ -114,6 +115,17 @@ pub enum Event {
         level: Level,
         /// Text (redacted).
         message: String,
+    },
+    /// A hook failed on an event: a warning, or the run's failure when the hook is required.
+    HookFailed {
+        /// The hook, as named in `[hooks.NAME]`.
+        hook: String,
+        /// The event it was told of.
+        on: HookEventKind,
+        /// Whether the plan marks it required.
+        required: bool,
+        /// Why it failed.
+        reason: String,
     },
     /// A unit ended.
     UnitFinished {

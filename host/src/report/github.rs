@@ -219,6 +219,16 @@ impl Output for GitHubOutput {
                 };
                 self.print(&command(level, &[("title", &title)], why));
             }
+            Event::HookFailed {
+                hook,
+                on,
+                required,
+                reason,
+            } => {
+                let level = if *required { "error" } else { "warning" };
+                let title = format!("hook {hook} failed on {on}");
+                self.print(&command(level, &[("title", &title)], reason));
+            }
             Event::DeploymentFinished { outcome, .. } => {
                 let record = std::mem::take(&mut *record);
                 self.append_summary(

@@ -300,6 +300,22 @@ impl Output for HumanReporter {
                     self.unit_line(&unit, &format!("{}{tag}{message}", plugin_prefix(&unit)));
                 }
             }
+            Event::HookFailed {
+                hook,
+                on,
+                required,
+                reason,
+            } => {
+                let (tag, effect) = if required {
+                    ("error", "the run fails (exit 1): the hook is required")
+                } else {
+                    ("warning", "the deployment goes on")
+                };
+                let reason = plugin_text(&hook, &reason);
+                self.line(&format!(
+                    "{tag}: hook {hook} failed on {on}: {reason}; {effect}"
+                ));
+            }
             Event::UnitFinished {
                 unit,
                 version,

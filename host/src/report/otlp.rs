@@ -405,7 +405,7 @@ impl Trace {
                     end_with_outcome(&root, *outcome, None, at);
                 }
             }
-            Event::Selected { .. } => {}
+            Event::Selected { .. } | Event::HookFailed { .. } => {}
         }
     }
 }

@@ -145,7 +145,7 @@ impl Open {
 /// talks during its step).
 fn ends_step(event: &Event) -> Option<&str> {
     match event {
-        Event::PluginLog { .. } | Event::StepFinished { .. } => None,
+        Event::PluginLog { .. } | Event::StepFinished { .. } | Event::HookFailed { .. } => None,
         Event::Selected { unit, .. }
         | Event::UnitStarted { unit, .. }
         | Event::Planned { unit, .. }

@@ -20,9 +20,10 @@ use crate::caps::calls::CallRecorder;
 use crate::caps::files::OUTPUT_CAPTURE_BYTES;
 use crate::plan::model::{Grants, Limits};
 use crate::wit::gate::{GateContext, Guest as Gate, Verdict};
+use crate::wit::hook::{Guest as Hook, HookEvent};
 use crate::wit::types::{Change, Context, Diagnostic, Error, PluginInfo, Staged};
 use crate::wit::v0_1::exports::sluice::deploy::strategy::Guest as Strategy;
-use crate::wit::{GatePlugin, GatePluginPre, Plugin, PluginPre};
+use crate::wit::{GatePlugin, GatePluginPre, HookPlugin, HookPluginPre, Plugin, PluginPre};
 
 /// Extra time allowed past the epoch deadline for a call blocked in a host function
 /// (an HTTP request) before the host gives up on it.
@@ -52,6 +53,8 @@ pub enum Call {
     Rollback,
     /// `check` (a gate plugin's)
     Check,
+    /// `notify` (a hook plugin's)
+    Notify,
 }
 
 impl Call {
@@ -67,6 +70,7 @@ impl Call {
             Call::Finalize => "finalize",
             Call::Rollback => "rollback",
             Call::Check => "check",
+            Call::Notify => "notify",
         }
     }
 }
@@ -84,6 +88,8 @@ pub enum World {
     Strategy,
     /// `gate-plugin`, exporting `gate`: it checks a deployed version in a gate.
     Gate,
+    /// `hook-plugin`, exporting `hook`: it is told of lifecycle events.
+    Hook,
 }
 
 impl World {
@@ -95,6 +101,8 @@ impl World {
             Some(World::Strategy)
         } else if exports_interface("sluice:deploy/gate@0.1.") {
             Some(World::Gate)
+        } else if exports_interface("sluice:deploy/hook@0.1.") {
+            Some(World::Hook)
         } else {
             None
         }
@@ -105,6 +113,7 @@ impl World {
         match self {
             World::Strategy => "a strategy plugin (it exports `strategy`)",
             World::Gate => "a gate plugin (it exports `gate`)",
+            World::Hook => "a hook plugin (it exports `hook`)",
         }
     }
 }
@@ -114,6 +123,7 @@ impl std::fmt::Display for World {
         f.write_str(match self {
             World::Strategy => "strategy",
             World::Gate => "gate",
+            World::Hook => "hook",
         })
     }
 }
@@ -122,6 +132,7 @@ impl std::fmt::Display for World {
 enum Pre {
     Strategy(PluginPre<StoreState>),
     Gate(GatePluginPre<StoreState>),
+    Hook(HookPluginPre<StoreState>),
 }
 
 /// What `plan` returned, with the notes the plugin made while planning.
@@ -182,6 +193,7 @@ impl Runtime {
             .map_err(link_error)?;
         let pre = match World::of(&exports) {
             Some(World::Gate) => Pre::Gate(GatePluginPre::new(instance_pre).map_err(link_error)?),
+            Some(World::Hook) => Pre::Hook(HookPluginPre::new(instance_pre).map_err(link_error)?),
             Some(World::Strategy) | None => {
                 Pre::Strategy(PluginPre::new(instance_pre).map_err(link_error)?)
             }
@@ -262,6 +274,7 @@ impl LoadedPlugin {
         match self.pre {
             Pre::Strategy(_) => World::Strategy,
             Pre::Gate(_) => World::Gate,
+            Pre::Hook(_) => World::Hook,
         }
     }
 
@@ -301,6 +314,26 @@ impl LoadedPlugin {
             call,
             async |store| pre.instantiate_async(store).await,
             async |plugin: GatePlugin, store| work(plugin.sluice_deploy_gate(), store).await,
+        )
+        .await
+    }
+
+    /// Runs `call` of a hook plugin (see [`LoadedPlugin::call`]); a plugin of another world
+    /// cannot answer it.
+    async fn hook_call<R>(
+        &self,
+        provision: &Provision,
+        call: Call,
+        work: impl AsyncFnOnce(&Hook, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        let Pre::Hook(pre) = &self.pre else {
+            return Err(self.wrong_world(call, World::Hook));
+        };
+        self.call(
+            provision,
+            call,
+            async |store| pre.instantiate_async(store).await,
+            async |plugin: HookPlugin, store| work(plugin.sluice_deploy_hook(), store).await,
         )
         .await
     }
@@ -415,7 +448,7 @@ impl LoadedPlugin {
         }
     }
 
-    /// `info()`, of either world.
+    /// `info()`, of any world.
     pub async fn info(&self, provision: &Provision) -> Result<PluginInfo, RuntimeError> {
         match self.world() {
             World::Strategy => {
@@ -430,10 +463,16 @@ impl LoadedPlugin {
                 })
                 .await
             }
+            World::Hook => {
+                self.hook_call(provision, Call::Info, async |hook, store| {
+                    hook.call_info(store).await
+                })
+                .await
+            }
         }
     }
 
-    /// `validate(config)`, of either world.
+    /// `validate(config)`, of any world.
     pub async fn validate(
         &self,
         provision: &Provision,
@@ -452,6 +491,12 @@ impl LoadedPlugin {
                 })
                 .await
             }
+            World::Hook => {
+                self.hook_call(provision, Call::Validate, async |hook, store| {
+                    hook.call_validate(store, config).await
+                })
+                .await
+            }
         }
     }
 
@@ -464,6 +509,19 @@ impl LoadedPlugin {
     ) -> Result<Result<Verdict, Error>, RuntimeError> {
         self.gate_call(provision, Call::Check, async |gate, store| {
             gate.call_check(store, ctx, config).await
+        })
+        .await
+    }
+
+    /// `notify(event, config)` of a hook plugin; a plugin of another world cannot answer it.
+    pub async fn notify(
+        &self,
+        provision: &Provision,
+        event: &HookEvent,
+        config: &str,
+    ) -> Result<Result<(), Error>, RuntimeError> {
+        self.hook_call(provision, Call::Notify, async |hook, store| {
+            hook.call_notify(store, event, config).await
         })
         .await
     }

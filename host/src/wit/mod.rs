@@ -7,14 +7,13 @@
 //! `@since(version = ...)`. Existing records, variants, resources and functions never change.
 //! Changing one is a breaking change and starts a new series (`0.2.0`).
 //!
-//! Each release is kept as an immutable copy: `wit/since_v0.1.0/`, `wit/since_v0.1.1/` and
-//! `wit/since_v0.1.2/` hold the WIT exactly as released (`tests/all/wit_versions.rs` records a
-//! sha256 per file and fails if one changes), while the `.wit` files directly in `wit/` are the
-//! current contract, the one these bindings come from. Today it is 0.1.2 as released, byte for
-//! byte (the same test file checks it); the next addition raises its package to 0.1.3 and marks
-//! what it adds `@since(version = 0.1.3)`, and that release copies `wit/` into a new
-//! `since_v0.1.3/`. The SDK vendors the current contract in `plugins/sdk/wit/`, kept equal by
-//! the same test file.
+//! Each release is kept as an immutable copy: `wit/since_v0.1.0/` to `wit/since_v0.1.3/` hold
+//! the WIT exactly as released (`tests/all/wit_versions.rs` records a sha256 per file and fails
+//! if one changes), while the `.wit` files directly in `wit/` are the current contract, the one
+//! these bindings come from. Today it is 0.1.3 as released, byte for byte (the same test file
+//! checks it); the next addition raises its package to 0.1.4 and marks what it adds
+//! `@since(version = 0.1.4)`, and that release copies `wit/` into a new `since_v0.1.4/`. The SDK
+//! vendors the current contract in `plugins/sdk/wit/`, kept equal by the same test file.
 //!
 //! The host generates bindings for the newest version of each series it supports, and only
 //! that one: wasmtime's component linker is semver-aware, so a plugin built against an older
@@ -26,13 +25,14 @@
 //! built against its `since_v*` directory) imports every interface of that release's `plugin`
 //! world, and `tests/all/wit_versions.rs` deploys it and checks every import answers; since the
 //! `gate-plugin` world (0.1.2) a second fixture per release (`wit-v0-1-2-gate`) exports `gate`,
-//! imports everything that world allows and runs as a unit's gate. `tests/all/plugin_loading.rs`
+//! imports everything that world allows and runs as a unit's gate, and since the `hook-plugin`
+//! world (0.1.3) a third (`wit-v0-1-3-hook`) exports `hook` and runs as a hook. `tests/all/plugin_loading.rs`
 //! also deploys a component built by the toolchain of the 0.1.0 days.
 //!
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
 //! pick the bindings matching what a plugin exports.
 
-/// Bindings for the `sluice:deploy@0.1.x` series, generated from the current contract, `0.1.2`.
+/// Bindings for the `sluice:deploy@0.1.x` series, generated from the current contract, `0.1.3`.
 /// Every import but `secrets.get` opens a trace span naming its interface and function
 /// (`tracing`): how [`crate::caps::calls`] records a plugin's host calls.
 pub mod v0_1 {
@@ -66,8 +66,26 @@ pub mod gate_v0_1 {
     });
 }
 
+/// Bindings for the `hook-plugin` world of the same series (since 0.1.3): its export, the `hook`
+/// interface. Its imports, like the gate world's, are the strategy world's interfaces.
+pub mod hook_v0_1 {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "sluice:deploy/hook-plugin",
+        exports: { default: async },
+        with: {
+            "sluice:deploy/types": super::v0_1::sluice::deploy::types,
+            "sluice:deploy/log": super::v0_1::sluice::deploy::log,
+            "sluice:deploy/secrets": super::v0_1::sluice::deploy::secrets,
+            "sluice:deploy/http": super::v0_1::sluice::deploy::http,
+        },
+    });
+}
+
 pub use gate_v0_1::exports::sluice::deploy::gate;
 pub use gate_v0_1::{GatePlugin, GatePluginPre};
+pub use hook_v0_1::exports::sluice::deploy::hook;
+pub use hook_v0_1::{HookPlugin, HookPluginPre};
 pub use v0_1::sluice::deploy::*;
 pub use v0_1::{Plugin, PluginPre};
 

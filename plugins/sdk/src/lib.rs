@@ -1,8 +1,8 @@
-//! The Rust SDK for sluice strategy and gate plugins.
+//! The Rust SDK for sluice strategy, gate and hook plugins.
 //!
 //! A strategy plugin is a `cdylib` built for `wasm32-wasip2` that implements [`Strategy`] and
 //! exports it with [`export!`]; a gate plugin implements [`Gate`] and exports it with
-//! [`export_gate!`]. The SDK parses the unit's config into the strategy's own
+//! [`export_gate!`]; a hook plugin implements [`Hook`] and exports it with [`export_hook!`]. The SDK parses the unit's config into the strategy's own
 //! [`Strategy::Config`] type once before each call, and gives defaults for the calls most
 //! strategies do not need. The WIT it builds against is vendored in the crate (`wit/`, the
 //! host's contract, kept equal by a host test), so the crate can be used from any repository;
@@ -25,6 +25,7 @@
 mod dir;
 mod failure;
 mod gate;
+mod hook;
 mod json;
 mod logging;
 mod rest;
@@ -59,25 +60,48 @@ pub mod raw_gate {
         export_macro_name: "export_gate_world",
         default_bindings_module: "sluice_sdk::raw_gate",
         with: {
-            "sluice:deploy/types@0.1.2": crate::raw::sluice::deploy::types,
-            "sluice:deploy/log@0.1.2": crate::raw::sluice::deploy::log,
-            "sluice:deploy/secrets@0.1.2": crate::raw::sluice::deploy::secrets,
-            "sluice:deploy/http@0.1.2": crate::raw::sluice::deploy::http,
+            "sluice:deploy/types@0.1.3": crate::raw::sluice::deploy::types,
+            "sluice:deploy/log@0.1.3": crate::raw::sluice::deploy::log,
+            "sluice:deploy/secrets@0.1.3": crate::raw::sluice::deploy::secrets,
+            "sluice:deploy/http@0.1.3": crate::raw::sluice::deploy::http,
         },
     });
 
     pub use self::exports::sluice::deploy::gate::Guest;
 }
 
+/// The bindings of the `hook-plugin` world (since 0.1.3): its export, the untyped `hook`
+/// interface (`raw_hook::Guest`, exported with `sluice_sdk::export_hook!(raw Type)`). Its imports
+/// are the ones of [`raw`].
+pub mod raw_hook {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "sluice:deploy/hook-plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_hook_world",
+        default_bindings_module: "sluice_sdk::raw_hook",
+        with: {
+            "sluice:deploy/types@0.1.3": crate::raw::sluice::deploy::types,
+            "sluice:deploy/log@0.1.3": crate::raw::sluice::deploy::log,
+            "sluice:deploy/secrets@0.1.3": crate::raw::sluice::deploy::secrets,
+            "sluice:deploy/http@0.1.3": crate::raw::sluice::deploy::http,
+        },
+    });
+
+    pub use self::exports::sluice::deploy::hook::Guest;
+}
+
 pub use dir::{DirEntry, read_entries};
 pub use failure::OrFailed;
 pub use gate::{ExportedGate, Gate};
+pub use hook::{ExportedHook, Hook};
 pub use json::{parse_config, parse_state, restore_target, to_state};
 pub use raw::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
 pub use raw::sluice::deploy::{containers, haproxy, http, log, plan_notes, secrets, sql};
 pub use raw_gate::exports::sluice::deploy::gate::{GateContext, GateOutcome, Verdict};
+pub use raw_hook::exports::sluice::deploy::hook::{EventKind, HookEvent};
 pub use rest::encode_component;
 pub use strategy::{Exported, Strategy};
 pub use unit_config::UnitConfig;
@@ -111,6 +135,22 @@ macro_rules! export_gate {
     };
     ($plugin:ty) => {
         $crate::export_gate!(raw $crate::ExportedGate<$plugin>);
+    };
+}
+
+/// Exports a hook as this component's `hook`: `export_hook!(Plugin)` for a type implementing
+/// [`Hook`], `export_hook!(raw Plugin)` for one implementing the untyped [`raw_hook::Guest`]. Use
+/// it once per component, instead of [`export!`].
+#[macro_export]
+macro_rules! export_hook {
+    (raw $plugin:ty) => {
+        const _: () = {
+            type Exported = $plugin;
+            $crate::raw_hook::export_hook_world!(Exported with_types_in $crate::raw_hook);
+        };
+    };
+    ($plugin:ty) => {
+        $crate::export_hook!(raw $crate::ExportedHook<$plugin>);
     };
 }
 

@@ -8,8 +8,10 @@ use super::super::session;
 use super::super::{CliError, Exit};
 use crate::orchestrate::changes::{self, Ask};
 use crate::orchestrate::{
-    self, ApplyOptions, Deployer, OrchestrateError, PLAN_FORMAT, PlanDocument, RunOutcome,
+    self, ApplyOptions, Deployer, Occurrence, OrchestrateError, PLAN_FORMAT, PlanDocument,
+    RunOutcome,
 };
+use crate::plan::HookEventKind;
 use crate::redact::Redactor;
 use crate::report::Event;
 use crate::state::{LockHolder, Outcome};
@@ -80,8 +82,11 @@ pub(super) async fn deploy(
         recovered(deployer).await?;
         let selection = changes::select(deployer, ask)?;
         orchestrate::promotion::check(deployer, version, &selection.units)?;
-        let approved =
-            orchestrate::authorize(deployer, document, version, &selection.units).await?;
+        let approved = awaiting_told(
+            deployer,
+            orchestrate::authorize(deployer, document, version, &selection.units).await,
+        )
+        .await?;
         let options = ApplyOptions {
             version: version.to_owned(),
             selection,
@@ -93,7 +98,24 @@ pub(super) async fn deploy(
         orchestrate::apply(deployer, &options).await
     })
     .await?;
-    Ok(finish(deployer, &run))
+    Ok(finish(deployer, &run).await)
+}
+
+/// `authorized`, having told the hooks when it says the environment awaits approval.
+async fn awaiting_told<T>(
+    deployer: &Deployer,
+    authorized: Result<T, OrchestrateError>,
+) -> Result<T, OrchestrateError> {
+    if let Err(OrchestrateError::AwaitingApproval(why)) = &authorized {
+        let occurrence = Occurrence {
+            reason: Some(why),
+            ..Occurrence::default()
+        };
+        deployer
+            .fire(HookEventKind::AwaitingApproval, occurrence)
+            .await;
+    }
+    authorized
 }
 
 /// Reads a plan file `sluice plan --out` wrote, refusing one edited since.
@@ -124,7 +146,7 @@ fn read_plan(path: &Path) -> Result<PlanDocument, CliError> {
 pub(super) async fn recovered(deployer: &Deployer) -> Result<Option<Outcome>, OrchestrateError> {
     let runs = orchestrate::recover(deployer).await?;
     for run in &runs {
-        finish(deployer, run);
+        finish(deployer, run).await;
     }
     Ok(runs
         .iter()
@@ -168,12 +190,26 @@ pub(super) async fn locked<T>(
 }
 
 /// Announces the end of a run and returns its exit code.
-pub(super) fn finish(deployer: &Deployer, run: &RunOutcome) -> Exit {
-    announce(deployer, run, Exit::for_outcome(run.overall()))
+pub(super) async fn finish(deployer: &Deployer, run: &RunOutcome) -> Exit {
+    announce(deployer, run, Exit::for_outcome(run.overall())).await
 }
 
-/// Announces the end of a run with the exit code `exit`, and returns it.
-pub(super) fn announce(deployer: &Deployer, run: &RunOutcome, exit: Exit) -> Exit {
+/// Tells the hooks a run ended, announces its end with the exit code `exit` (1 instead when a
+/// required hook failed in this process) and returns that code.
+pub(super) async fn announce(deployer: &Deployer, run: &RunOutcome, exit: Exit) -> Exit {
+    let occurrence = Occurrence {
+        deployment_id: Some(&run.deployment_id),
+        outcome: Some(run.overall()),
+        ..Occurrence::default()
+    };
+    deployer
+        .fire(HookEventKind::DeploymentFinished, occurrence)
+        .await;
+    let exit = if deployer.required_hook_failed() {
+        Exit::Failed
+    } else {
+        exit
+    };
     deployer.reporter.event(Event::DeploymentFinished {
         id: run.deployment_id.clone(),
         outcome: run.overall(),

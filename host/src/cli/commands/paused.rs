@@ -27,5 +27,5 @@ pub async fn run(
         (Decision::Abort, Outcome::RolledBack) => Exit::Success,
         (_, outcome) => Exit::for_outcome(outcome),
     };
-    Ok(announce(&deployer, &run, exit))
+    Ok(announce(&deployer, &run, exit).await)
 }

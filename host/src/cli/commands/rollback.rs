@@ -19,5 +19,5 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &RollbackArgs) -> Result<
         orchestrate::revert(&deployer, &options).await
     })
     .await?;
-    Ok(finish(&deployer, &run))
+    Ok(finish(&deployer, &run).await)
 }
