@@ -101,7 +101,7 @@ fn in_github_actions_a_plan_error_is_annotated_at_its_file_line_and_column() {
         .find(|l| l.starts_with("::error file="))
         .unwrap_or_else(|| panic!("an annotation: {}", run.stderr));
     assert!(
-        annotation.starts_with("::error file=sluice.toml,line=15,col=76,title=sluice%3A invalid plan::invalid duration `5 parsecs`"),
+        annotation.starts_with("::error file=sluice.toml,line=16,col=76,title=sluice%3A invalid plan::invalid duration `5 parsecs`"),
         "{annotation}"
     );
 }

@@ -301,7 +301,7 @@ fn a_strategy_plugin_used_as_a_gate_and_a_gate_plugin_used_as_a_strategy_are_ref
         run.all()
     );
     assert!(
-        run.stderr.contains("sluice.toml:17:14:"),
+        run.stderr.contains("sluice.toml:18:14:"),
         "the gate's line: {}",
         run.all()
     );
@@ -349,7 +349,7 @@ fn a_gate_plugins_config_is_checked_by_its_schema_and_its_validate_where_the_pla
             .contains("unit `web`, gate 3: nothing to judge by: set `min`, `max` or `compare`"),
         "{no_bounds}"
     );
-    assert!(no_bounds.contains("sluice.toml:17:"), "{no_bounds}");
+    assert!(no_bounds.contains("sluice.toml:18:"), "{no_bounds}");
 }
 
 #[test]

@@ -84,6 +84,7 @@ docker = ["{grant}"]
 http = ["{admin}"]
 [units.web]
 plugin = "container"
+loopback_gates = true
 config = {{ mode = "blue-green", name = "{name}", image = "{repository}:${{version}}", port = {port}, host_ports = [{blue}, {green}], health_path = "/health", ready_timeout_secs = 15, router = {{ caddy = "{admin}", route = "{name}", listen = "{listen}" }} }}
 gates = [
   {{ http = "${{staged.endpoint}}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" }},

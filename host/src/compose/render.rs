@@ -139,6 +139,13 @@ fn unit_table(out: &mut String, unit: &Unit) {
         let _ = writeln!(out, "]");
     }
     if let Some(gate) = &unit.gate {
+        if gate.probe.contains("${staged.endpoint}") {
+            // The gate probes what the container strategy staged: a port on this host.
+            let _ = writeln!(
+                out,
+                "# Its gate probes the staged container, published on 127.0.0.1.\nloopback_gates = true"
+            );
+        }
         let timing: String = gate
             .timing
             .iter()
