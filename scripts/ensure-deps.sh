@@ -23,7 +23,8 @@
 #     preview-1 adapter (into build/c-tools, by scripts/ensure-c-toolchain.sh); and Keycloak's
 #     own clients, @keycloak/keycloak-admin-client (npm, into build/npm-keycloak) and
 #     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh;
-#     Debian's libxml2-utils (xmllint validates the JUnit report against its schema)
+#     Debian's libxml2-utils (xmllint validates the JUnit report against its schema); Debian's
+#     chromium (headless, it renders the HTML report in tests/all/html_report.rs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -81,6 +82,7 @@ need_package busybox busybox-static
 need_package sqlite3 sqlite3
 need_package psql postgresql-client
 need_package xmllint libxml2-utils
+need_package chromium chromium
 
 if ! docker info >/dev/null 2>&1; then
     echo "ensure-deps: starting dockerd (log: build/dockerd.log)"

@@ -17,6 +17,9 @@ fn apply_in_github_actions(project: &Project, version: &str, summary: &Path) -> 
     sluice(project.path())
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", summary)
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_REPOSITORY", "acme/shop")
+        .env("GITHUB_RUN_ID", "42")
         .args(["apply", "--env", ENV, "--version", version])
         .output()
         .unwrap()
@@ -84,6 +87,20 @@ fn in_github_actions_a_unit_is_one_group_a_failure_is_annotated_and_the_summary_
     assert!(
         written.contains("- web: failed live gate `tcp 127.0.0.1:1` in "),
         "the gate verdicts: {written}"
+    );
+    let id = project
+        .sluice(&["history", "--env", ENV, "--output", "json"])
+        .stdout
+        .lines()
+        .next()
+        .and_then(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .and_then(|v| v["deployment_id"].as_str().map(str::to_owned))
+        .expect("the deployment's id in history");
+    assert!(
+        written.contains(&format!(
+            "The deployment's HTML report: `sluice report {id} --html FILE`, uploaded with [this run's artifacts](https://github.example/acme/shop/actions/runs/42#artifacts)."
+        )),
+        "how to get the report: {written}"
     );
 }
 

@@ -50,6 +50,7 @@ mod hostile_files;
 mod hostile_http;
 mod hostile_imports;
 mod hostile_limits;
+mod html_report;
 mod js_fetch;
 mod keycloak_realm;
 mod keycloak_vendor_client;

@@ -10,6 +10,7 @@ pub mod c;
 pub mod caddy;
 pub mod canary;
 pub mod certs;
+pub mod chromium;
 pub mod cloudflare;
 pub mod components;
 pub mod database;

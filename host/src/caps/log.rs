@@ -22,7 +22,9 @@ pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 pub const DEFAULT_BUDGET_BYTES: u64 = 1024 * 1024;
 
 /// How important a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Fine detail.

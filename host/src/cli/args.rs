@@ -81,6 +81,9 @@ pub enum Command {
     /// Check or export the tamper-evident audit log, or show what a deployment's plugins did.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a deployment's record as one HTML page: a timeline lane per unit, its gates and
+    /// probes, the traffic over time, every host call its plugins made, the audit log's state.
+    Report(ReportArgs),
     /// Write a new plan from a Compose file (never overwriting one).
     Init(InitArgs),
     /// Print a shell completion script (e.g. `sluice completions bash > /etc/bash_completion.d/sluice`).
@@ -407,14 +410,33 @@ pub enum AuditCommand {
     Calls(AuditCallsArgs),
 }
 
-/// `sluice audit calls`.
+/// Which deployment: one named by its id, or the newest of an environment.
 #[derive(Debug, Args)]
-pub struct AuditCallsArgs {
+pub struct WhichDeployment {
     /// The deployment (default: the newest deployment of `--env`).
     pub deployment: Option<String>,
     /// The environment whose newest deployment to show.
     #[arg(long, short = 'e', required_unless_present = "deployment")]
     pub env: Option<String>,
+}
+
+/// `sluice audit calls`.
+#[derive(Debug, Args)]
+pub struct AuditCallsArgs {
+    /// The deployment.
+    #[command(flatten)]
+    pub which: WhichDeployment,
+}
+
+/// `sluice report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The deployment.
+    #[command(flatten)]
+    pub which: WhichDeployment,
+    /// The HTML file to write: one self-contained page (no network, no external assets).
+    #[arg(long, value_name = "FILE")]
+    pub html: PathBuf,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

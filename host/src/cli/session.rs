@@ -6,20 +6,33 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use super::CliError;
-use super::args::Cli;
+use super::args::{Cli, WhichDeployment};
 use crate::orchestrate::{Deployer, Inputs, git, read_secrets};
 use crate::plan::interpolate::interpolate;
 use crate::plan::{self, Plan, StateConfig};
 use crate::redact::Redactor;
 use crate::report::{self, RecordWriter, Reporter};
 use crate::runtime::Runtime;
-use crate::state::Store;
 use crate::state::postgres::PostgresStore;
 use crate::state::sqlite::SqliteStore;
+use crate::state::{StateError, Store};
 
 /// Loads and validates the plan named on the command line.
 pub fn load_plan(cli: &Cli) -> Result<Plan, CliError> {
     plan::load(&cli.plan).map_err(CliError::invalid)
+}
+
+/// The id of the deployment `which` names: the one given, or the newest of its environment.
+pub fn deployment_id(store: &dyn Store, which: &WhichDeployment) -> Result<String, CliError> {
+    if let Some(id) = &which.deployment {
+        return Ok(id.clone());
+    }
+    // Without a deployment, clap requires `--env`.
+    let env = which.env.clone().unwrap_or_default();
+    Ok(store.latest_deployment(&env)?.ok_or(StateError::NotFound {
+        what: "deployment of environment",
+        id: env,
+    })?)
 }
 
 /// Opens the plan's state store (a PostgreSQL url's `${secret.NAME}` resolved).

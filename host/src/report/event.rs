@@ -1,6 +1,6 @@
 //! The events a deployment emits: printed live for people, one JSON object per line for CI.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::caps::log::Level;
 use crate::plan::HookEventKind;
@@ -8,8 +8,9 @@ use crate::state::Outcome;
 
 /// One thing that happened. Serialized with an `event` tag, e.g. `{"event":"unit-finished",...}`;
 /// its time is added by the [`super::Timeline`]. `docs/events.schema.json` describes each one as
-/// `--output json` writes it.
-#[derive(Debug, Clone, Serialize)]
+/// `--output json` writes it; a deployment's record keeps them so, and the HTML report reads them
+/// back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
     /// A deployment of an environment began.

@@ -4,7 +4,8 @@
 //!   `::warning` per plugin warning (`::error` for a plugin's error message), and
 //!   `::error file=,line=,col=` for an error in the plan ([`annotate_error`]).
 //! - A Markdown summary appended to `$GITHUB_STEP_SUMMARY` when the deployment finishes: each
-//!   unit's version, outcome, time and reason, then every gate verdict.
+//!   unit's version, outcome, time and reason, then every gate verdict, and how to get the
+//!   deployment's HTML report (with a link to the run's artifacts, where it is uploaded).
 //! - The human output groups each unit's lines (`::group::`), see [`super::HumanReporter`].
 //!
 //! Commands go to standard error, which the runner reads like standard output, so that
@@ -157,8 +158,27 @@ fn summary(record: &DeploymentRecord, outcome: &str, took: &str) -> String {
             let _ = writeln!(text, "- {}", cell(&line));
         }
     }
+    let _ = writeln!(
+        text,
+        "\nThe deployment's HTML report: `sluice report {} --html FILE`{}.",
+        record.id,
+        run_artifacts()
+            .map(|url| format!(", uploaded with [this run's artifacts]({url})"))
+            .unwrap_or_default()
+    );
     text.push('\n');
     text
+}
+
+/// The page of this workflow run's artifacts, from the variables the runner sets.
+fn run_artifacts() -> Option<String> {
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(format!(
+        "{}/{}/actions/runs/{}#artifacts",
+        var("GITHUB_SERVER_URL")?,
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_RUN_ID")?
+    ))
 }
 
 /// Text safe inside a Markdown table cell.

@@ -3,6 +3,7 @@
 
 mod event;
 pub mod github;
+pub mod html;
 mod human;
 mod json;
 mod junit;

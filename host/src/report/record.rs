@@ -41,6 +41,8 @@ pub struct UnitRecord {
 /// The deployment so far.
 #[derive(Debug, Default)]
 pub struct DeploymentRecord {
+    /// The deployment's id.
+    pub id: String,
     /// `apply`, `rollback` or `recover`.
     pub kind: String,
     /// The environment.
@@ -59,8 +61,12 @@ impl DeploymentRecord {
         let took = stamped.duration_ms.unwrap_or_default();
         match &stamped.event {
             Event::DeploymentStarted {
-                environment, kind, ..
+                id,
+                environment,
+                kind,
+                ..
             } => {
+                self.id = id.clone();
                 self.kind = kind.clone();
                 self.environment = environment.clone();
                 self.started = Some(stamped.at);

@@ -7,7 +7,7 @@ use super::super::{CliError, Exit};
 use crate::clock::format_ms;
 use crate::report::Format;
 use crate::state::audit::verify as verify_chain;
-use crate::state::{CallVerdict, CapabilityCall, StateError};
+use crate::state::{CallVerdict, CapabilityCall};
 
 /// `sluice audit verify`: exit 0 when the chain holds, 1 naming the first bad record.
 pub fn verify(cli: &Cli) -> Result<Exit, CliError> {
@@ -57,17 +57,7 @@ pub fn export(cli: &Cli) -> Result<Exit, CliError> {
 pub fn calls(cli: &Cli, args: &AuditCallsArgs) -> Result<Exit, CliError> {
     let plan = session::load_plan(cli)?;
     let store = session::open_store(&plan)?;
-    let id = match &args.deployment {
-        Some(id) => id.clone(),
-        // Without a deployment, clap requires `--env`.
-        None => {
-            let env = args.env.clone().unwrap_or_default();
-            store.latest_deployment(&env)?.ok_or(StateError::NotFound {
-                what: "deployment of environment",
-                id: env,
-            })?
-        }
-    };
+    let id = session::deployment_id(store.as_ref(), &args.which)?;
     let calls = store.calls_of(&id)?;
     match cli.output {
         Format::Json => {

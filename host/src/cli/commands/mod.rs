@@ -14,6 +14,7 @@ mod plugins_new;
 mod plugins_test;
 mod promote;
 mod recover;
+mod report;
 mod rollback;
 mod status;
 mod validate;
@@ -50,6 +51,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
         Command::Audit(AuditCommand::Calls(args)) => audit::calls(cli, args),
+        Command::Report(args) => report::run(cli, args),
         Command::Init(args) => init::run(cli, args),
         Command::Completions { shell } => help::completions(*shell),
         Command::Man => help::man(),
