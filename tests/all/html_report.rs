@@ -75,6 +75,14 @@ fn rendered(page: &Path) -> Rendered {
     rendered
 }
 
+/// Asserts the page has the lane of `unit`, marked with its `outcome`.
+fn assert_lane(dom: &str, unit: &str, outcome: &str) {
+    assert!(
+        dom.contains(&format!(r#"data-unit="{unit}" data-outcome="{outcome}""#)),
+        "no lane of {unit} {outcome}: {dom}"
+    );
+}
+
 fn count(dom: &str, needle: &str) -> usize {
     dom.matches(needle).count()
 }
@@ -89,14 +97,8 @@ fn the_report_of_a_success_has_a_lane_per_unit_a_mark_per_probe_and_an_intact_au
 
     let dom = rendered(&page).dom;
     assert_eq!(count(&dom, r#"<div class="lane""#), 2, "{dom}");
-    assert!(
-        dom.contains(r#"data-unit="web" data-outcome="succeeded""#),
-        "{dom}"
-    );
-    assert!(
-        dom.contains(r#"data-unit="docs" data-outcome="succeeded""#),
-        "{dom}"
-    );
+    assert_lane(&dom, "web", "succeeded");
+    assert_lane(&dom, "docs", "succeeded");
     assert_eq!(
         count(&dom, r#"class="probe "#),
         probes(&run, false),
@@ -137,10 +139,7 @@ fn the_report_of_a_rolled_back_deployment_marks_the_failed_probes_and_gives_the_
 
     let dom = rendered(&page).dom;
     assert!(dom.contains(r#"id="outcome">rolled-back<"#), "{dom}");
-    assert!(
-        dom.contains(r#"data-unit="web" data-outcome="rolled-back""#),
-        "{dom}"
-    );
+    assert_lane(&dom, "web", "rolled-back");
     assert_eq!(
         count(&dom, r#"class="probe "#),
         probes(&run, false),
@@ -205,14 +204,8 @@ fn the_report_of_a_failed_deployment_shows_the_failure_and_the_unit_that_still_s
 
     let dom = rendered(&page).dom;
     assert!(dom.contains(r#"id="outcome">failed<"#), "{dom}");
-    assert!(
-        dom.contains(r#"data-unit="web" data-outcome="failed""#),
-        "{dom}"
-    );
-    assert!(
-        dom.contains(r#"data-unit="docs" data-outcome="succeeded""#),
-        "{dom}"
-    );
+    assert_lane(&dom, "web", "failed");
+    assert_lane(&dom, "docs", "succeeded");
     assert!(
         dom.contains("/site/missing"),
         "the reason names what is missing: {dom}"
