@@ -14,6 +14,7 @@ pub mod chromium;
 pub mod cloudflare;
 pub mod components;
 pub mod database;
+pub mod dist;
 pub mod docker;
 pub mod figures;
 pub mod haproxy;
