@@ -11,6 +11,20 @@ use crate::support::{EXIT_SUCCESS, Run};
 /// A `PATH` with the system's tools and no Rust toolchain (rustup's is in `~/.cargo/bin`).
 const SYSTEM_PATH: &str = "/usr/bin:/bin";
 
+/// Asserts that `run` (sluice with its arguments, in a copy of the quickstart) validates the
+/// plan and plans both of its units.
+fn validates_and_plans_the_quickstart(run: impl Fn(&[&str]) -> Run) {
+    let validate = run(&["validate"]);
+    assert_eq!(validate.code, EXIT_SUCCESS, "{}", validate.all());
+    let plan = run(&["plan", "--env", "local", "--version", "v1"]);
+    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("web") && plan.stdout.contains("schema"),
+        "the plan shows both units: {}",
+        plan.all()
+    );
+}
+
 #[test]
 fn the_static_binary_names_no_dynamic_loader_and_runs_validate_and_plan_with_no_rust_toolchain() {
     let binary = static_binary();
@@ -43,15 +57,7 @@ fn the_static_binary_names_no_dynamic_loader_and_runs_validate_and_plan_with_no_
             .unwrap()
             .into()
     };
-    let validate = run(&["validate"]);
-    assert_eq!(validate.code, EXIT_SUCCESS, "{}", validate.all());
-    let plan = run(&["plan", "--env", "local", "--version", "v1"]);
-    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
-    assert!(
-        plan.stdout.contains("web") && plan.stdout.contains("schema"),
-        "the plan shows both units: {}",
-        plan.all()
-    );
+    validates_and_plans_the_quickstart(run);
     let version = run(&["--version"]);
     assert!(version.stdout.contains("WIT"), "{}", version.all());
 }
@@ -70,15 +76,7 @@ fn the_image_from_scratch_runs_validate_and_plan_on_the_quickstart_inside_a_cont
             .unwrap()
             .into()
     };
-    let validate = run(&["validate"]);
-    assert_eq!(validate.code, EXIT_SUCCESS, "{}", validate.all());
-    let plan = run(&["plan", "--env", "local", "--version", "v1"]);
-    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
-    assert!(
-        plan.stdout.contains("web") && plan.stdout.contains("schema"),
-        "{}",
-        plan.all()
-    );
+    validates_and_plans_the_quickstart(run);
 
     let size: u64 = String::from_utf8_lossy(
         &docker()
