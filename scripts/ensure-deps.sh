@@ -79,6 +79,8 @@ if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null
     systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 need_package busybox busybox-static
+# GNU time measures a command's own peak memory for the tests (`time` alone is the shell's).
+need_package /usr/bin/time time
 need_package sqlite3 sqlite3
 need_package psql postgresql-client
 need_package xmllint libxml2-utils

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::components::repo_root;
 use crate::support::dist::{TEST_IMAGE, image, static_binary};
 use crate::support::project::{ENV, Project, static_site_plan};
-use crate::support::{EXIT_SUCCESS, Run};
+use crate::support::{EXIT_SUCCESS, Run, sha256_file};
 
 /// The action, parsed.
 fn action() -> Value {
@@ -140,8 +140,8 @@ fn the_action_installs_the_static_binary_from_the_image_and_its_apply_writes_the
     assert_eq!(added.len(), 1, "{added:?}");
     let installed = Path::new(&added[0]).join("sluice");
     assert_eq!(
-        std::fs::read(&installed).unwrap(),
-        std::fs::read(static_binary()).unwrap(),
+        sha256_file(&installed),
+        sha256_file(&static_binary()),
         "the image's binary is the static one"
     );
     assert!(

@@ -11,7 +11,7 @@ use crate::support::scripted::ScriptedServer;
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file, test_plugin};
 
 /// Far below what copying 1 GiB would take: the host must not have copied the argument.
-const PEAK_MEMORY_CEILING_KIB: i64 = 640 * 1024;
+const PEAK_MEMORY_CEILING_KIB: i64 = 512 * 1024;
 
 const HOST_CALL_CAP: &str = "passed more than 80 MiB to one host call (the cap on bytes a call \
                              may hand the host) and was stopped before the host copied them";

@@ -1,6 +1,7 @@
 //! The static sluice binary (`make static` builds it unoptimised, `make dist` optimised), the
 //! image built around it, and a copy of the quickstart to run them on.
 
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -75,19 +76,26 @@ fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
 /// binary does not.
 pub fn has_interpreter(path: &Path) -> bool {
     const PT_INTERP: u32 = 3;
-    let elf = std::fs::read(path).unwrap();
+    // Only the headers are read: the debug static binary is hundreds of MiB.
+    let file = std::fs::File::open(path).unwrap();
+    let read_at = |at: usize, len: usize| {
+        let mut bytes = vec![0; len];
+        file.read_exact_at(&mut bytes, at as u64).unwrap();
+        bytes
+    };
+    let header = read_at(0, 64);
     assert_eq!(
-        &elf[..4],
+        &header[..4],
         b"\x7fELF",
         "{} is not an ELF file",
         path.display()
     );
-    assert_eq!(elf[4], 2, "64-bit ELF");
-    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]) as usize;
-    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    assert_eq!(header[4], 2, "64-bit ELF");
+    let u16_at = |at: usize| u16::from_le_bytes([header[at], header[at + 1]]) as usize;
+    let phoff = u64::from_le_bytes(header[0x20..0x28].try_into().unwrap()) as usize;
     let (size, count) = (u16_at(0x36), u16_at(0x38));
-    (0..count).any(|n| {
-        let at = phoff + n * size;
-        u32::from_le_bytes(elf[at..at + 4].try_into().unwrap()) == PT_INTERP
-    })
+    let table = read_at(phoff, size * count);
+    table
+        .chunks_exact(size)
+        .any(|entry| u32::from_le_bytes(entry[..4].try_into().unwrap()) == PT_INTERP)
 }

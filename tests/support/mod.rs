@@ -43,10 +43,8 @@ pub mod tls_docker;
 pub mod tls_postgres;
 pub mod webhook;
 
-use std::io::Read;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Output, Stdio};
+use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
@@ -133,58 +131,51 @@ pub fn doc_block<'a>(page: &'a str, caption: &str, language: &str) -> &'a str {
     &after[start..start + len]
 }
 
-/// sha256 of a file, hex.
+/// sha256 of a file, hex (read in pieces: some are hundreds of MiB).
 pub fn sha256_file(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    hex::encode(Sha256::digest(bytes))
+    let mut hasher = Sha256::new();
+    std::fs::File::open(path)
+        .and_then(|mut file| std::io::copy(&mut file, &mut hasher))
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    hex::encode(hasher.finalize())
 }
 
+/// Where GNU time is (Debian's `time`, which `scripts/ensure-deps.sh` installs).
+const GNU_TIME: &str = "/usr/bin/time";
+
 /// Runs `cmd` to the end as [`Command::output`] does, and returns with its output the most memory
-/// (peak resident set, KiB) that child used: its own figure from `wait4`, which other tests'
-/// children, running alongside in this process, do not touch (`RUSAGE_CHILDREN` would count them).
-pub fn output_with_peak_memory(cmd: &mut Command) -> (Output, i64) {
-    #[expect(
-        clippy::zombie_processes,
-        reason = "reaped by wait4 below, which std's Child cannot see"
-    )]
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).map(|_| bytes)
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    loop {
-        // SAFETY: wait4 reaps our own child `pid` and fills the status and rusage it is pointed
-        // at; `child` is never waited for again (dropping a Child does not wait).
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
-        if reaped == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        assert_eq!(
-            error.kind(),
-            std::io::ErrorKind::Interrupted,
-            "wait4: {error}"
-        );
+/// (peak resident set, KiB) that child used, as GNU time measures it. Not this process's own
+/// `wait4` figure for a child: Linux starts a child's peak at what its parent held when it was
+/// spawned, and the other tests running in this process may have grown that far past anything
+/// measured here (a 1 GiB test process makes `true` report 1 GiB). GNU time is a small process
+/// that starts the command itself, so the figure is the command's own.
+pub fn output_with_peak_memory(cmd: &Command) -> (Output, i64) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut timed = Command::new(GNU_TIME);
+    timed
+        .args(["--quiet", "--format=%M", "--output"])
+        .arg(report.path())
+        .arg("--")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
     }
-    // SAFETY: wait4 succeeded, so it filled the rusage (zeroed is a valid rusage anyway).
-    let peak = unsafe { usage.assume_init() }.ru_maxrss;
-    let output = Output {
-        status: ExitStatus::from_raw(status),
-        stdout: stdout.join().unwrap().unwrap(),
-        stderr: stderr.join().unwrap().unwrap(),
-    };
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let output = timed
+        .output()
+        .unwrap_or_else(|e| panic!("{GNU_TIME}: {e} (scripts/ensure-deps.sh installs it)"));
+    let told = std::fs::read_to_string(report.path()).unwrap();
+    let peak = told
+        .lines()
+        .last()
+        .and_then(|line| line.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{GNU_TIME} told no peak: {told:?}"));
     (output, peak)
 }
 
