@@ -501,6 +501,25 @@ fn denial(result: &str) -> Option<String> {
     Some(serde_json::from_str(&format!("\"{escaped}\"")).unwrap_or_else(|_| escaped.to_owned()))
 }
 
+/// A `return` event's result as Debug text, cut where it shows a trap. Every host function
+/// returns a `wasmtime::Result` (the bindings are `trappable`), so a result that starts with
+/// `Err` is a trap, never a denial, and the rest would be the Debug text of a `wasmtime::Error`,
+/// which resolves its backtrace (with `RUST_BACKTRACE` set): tens of milliseconds, hundreds in a
+/// debug build.
+#[derive(Default)]
+struct UpToTrap(String);
+
+impl std::fmt::Write for UpToTrap {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.push_str(text);
+        if self.0.starts_with("Err") {
+            Err(std::fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Reads a host-call span's `module`, `function` and `target` fields.
 impl Visit for HostCall {
     fn record_str(&mut self, field: &Field, value: &str) {
@@ -571,7 +590,12 @@ impl Visit for Told {
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         match field.name() {
-            "result" => self.result = Some(format!("{value:?}")),
+            "result" => {
+                let mut text = UpToTrap::default();
+                // Stopping at a trap is the writer's error, and nothing else can fail here.
+                let _ = std::fmt::write(&mut text, format_args!("{value:?}"));
+                self.result = Some(text.0);
+            }
             _ => self.reached.record_debug(field, value),
         }
     }
@@ -579,6 +603,8 @@ impl Visit for Told {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicBool;
+
     use super::*;
 
     fn call(module: &str, function: &str) -> HostCall {
@@ -622,6 +648,33 @@ mod tests {
         };
         assert_eq!(recorder.take(), [call("containers", "create"), request]);
         assert_eq!(recorder.take(), []);
+    }
+
+    #[test]
+    fn a_trapping_calls_error_is_never_formatted_and_is_not_a_denial() {
+        static FORMATTED: AtomicBool = AtomicBool::new(false);
+        /// Stands for a `wasmtime::Error`, whose Debug text resolves a backtrace.
+        struct Trap;
+        impl std::fmt::Debug for Trap {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                FORMATTED.store(true, Ordering::Relaxed);
+                f.write_str("Error::Denied(\"not a denial\")")
+            }
+        }
+        let recorder = CallRecorder::default();
+        let result: Result<(), Trap> = Err(Trap);
+        tracing::subscriber::with_default(recorder.clone(), || {
+            let span = tracing::trace_span!(BINDINGS_SPAN, module = "types", function = "open-at");
+            let _in = span.enter();
+            tracing::trace!(result = ?result, "return");
+        });
+        let records = recorder.take_records();
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!(records[0].denied, None);
+        assert!(
+            !FORMATTED.load(Ordering::Relaxed),
+            "the error was formatted"
+        );
     }
 
     #[test]
