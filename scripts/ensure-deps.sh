@@ -9,7 +9,8 @@
 #     starts its own on loopback, tests/support/haproxy.rs), prometheus (never started as a
 #     service either, nor its recommended exporters installed: each metric-gate test starts its
 #     own, tests/support/prometheus.rs) and busybox-static, for the
-#     container strategy's tests, and the kernel setting
+#     container strategy's tests (the engine made a single-node swarm on loopback, for the
+#     swarm-service strategy's), and the kernel setting
 #     net.ipv4.tcp_migrate_req=1 that zero-downtime route switches through Caddy need (see
 #     docs/container-strategy.md, "Zero failed requests"); Debian's postgresql and sqlite3,
 #     and a throwaway PostgreSQL cluster under build/postgres listening on
@@ -24,7 +25,9 @@
 #     own clients, @keycloak/keycloak-admin-client (npm, into build/npm-keycloak) and
 #     python-keycloak (PyPI, into build/py-keycloak), by scripts/ensure-keycloak-clients.sh;
 #     Debian's libxml2-utils (xmllint validates the JUnit report against its schema); Debian's
-#     chromium (headless, it renders the HTML report in tests/all/html_report.rs)
+#     chromium (headless, it renders the HTML report in tests/all/html_report.rs); Debian's
+#     openssh-server (never used as a service: the SSH transport tests start their own sshd on
+#     loopback, tests/support/sshd.rs) and openssh-client (ssh:// engines run `ssh`)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -85,6 +88,8 @@ need_package sqlite3 sqlite3
 need_package psql postgresql-client
 need_package xmllint libxml2-utils
 need_package chromium chromium
+need_package ssh openssh-client
+need_package /usr/sbin/sshd openssh-server
 
 if ! docker info >/dev/null 2>&1; then
     echo "ensure-deps: starting dockerd (log: build/dockerd.log)"
@@ -94,6 +99,16 @@ if ! docker info >/dev/null 2>&1; then
         sleep 0.5
     done
     docker info >/dev/null 2>&1 || { echo "ensure-deps: dockerd did not start; see build/dockerd.log" >&2; tail -20 "$build/dockerd.log" >&2; exit 1; }
+fi
+
+# The swarm-service strategy's tests need the engine to be a swarm manager: a single-node swarm
+# advertising loopback, left on (idempotent: nothing happens when the node is already in a swarm;
+# tests/support/swarm.rs does the same on a machine where this script did not run). Swarm mode
+# leaves plain containers alone. Its routing mesh needs IPVS in the kernel; without it, services
+# publish in host mode only (docs/swarm-service.md).
+if [ "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" != active ]; then
+    echo "ensure-deps: making the engine a single-node swarm on 127.0.0.1 (docker swarm init)"
+    docker swarm init --advertise-addr 127.0.0.1 >/dev/null
 fi
 
 # Caddy reloads its config on every route switch by opening a new SO_REUSEPORT listener and closing

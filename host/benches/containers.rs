@@ -2,7 +2,8 @@
 //! load (failed requests, latency before, during and after the switch, wall time), the same
 //! update as a 10% -> 50% -> 100% canary through a real HAProxy (the same images and load;
 //! latency at each step), the same update done the way VPS shell scripts do it, and replace
-//! mode's downtime. Prints figures; asserts nothing.
+//! mode's downtime, and a unit rolled across a fleet of three real engines. Prints figures;
+//! asserts nothing.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -11,6 +12,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use support::docker::{ContainersGuard, docker, free_ports, unique_name};
+use support::fleet::{ENGINES, Fleet};
 use support::haproxy::weight_spans;
 use support::images;
 use support::load::{Load, LoadReport};
@@ -222,9 +224,31 @@ fn replace_downtime() {
     );
 }
 
+/// A unit rolled across three real engines (separate `dockerd`s), one at a time and all at once.
+fn fleet_roll_out() {
+    println!(
+        "a fleet of 3 real Docker engines (separate dockerd processes), replace mode, v1 -> v2"
+    );
+    for max_unavailable in [1, 3] {
+        let fleet = Fleet::new(&format!("bench-fleet-{max_unavailable}"), max_unavailable);
+        let first = fleet.apply("v1");
+        assert_eq!(first.code, support::EXIT_SUCCESS, "{}", first.all());
+        let started = Instant::now();
+        let run = fleet.apply("v2");
+        let wall = started.elapsed();
+        assert_eq!(run.code, support::EXIT_SUCCESS, "{}", run.all());
+        println!(
+            "  max_unavailable = {max_unavailable}: sluice apply wall time {:.2} ms ({:.2} ms per engine)",
+            wall.as_secs_f64() * 1000.0,
+            wall.as_secs_f64() * 1000.0 / ENGINES.len() as f64
+        );
+    }
+}
+
 fn main() {
     let sluice_wall = blue_green();
     canary_through_haproxy();
     shell_script(sluice_wall);
     replace_downtime();
+    fleet_roll_out();
 }

@@ -96,7 +96,7 @@ function tsconfig(types) {
     "wasi:clocks": ["wall-clock"],
   };
   for (const [pkg, names] of Object.entries(interfaces)) {
-    const version = pkg.startsWith("sluice") ? "0.1.3" : "0.2.12";
+    const version = pkg.startsWith("sluice") ? "0.1.4" : "0.2.12";
     for (const name of names) {
       const file = `${pkg.replace(":", "-")}-${name}.d.ts`;
       paths[`${pkg}/${name}@${version}`] = [join(types, "interfaces", file)];

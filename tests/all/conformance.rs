@@ -4,7 +4,8 @@
 //! `release-api-js` example against its deploy API, and the standard plugins (`static-site`
 //! in scratch directories, `db-migrate` on a scratch database, `kong-config`, `keycloak-realm` and
 //! `cloudflare-pages` against their emulators) pass every rule; `--output json` lists every rule.
-//! The standard `container` plugin is not checked: the harness cannot give containers in scratch.
+//! The standard `container` and `swarm-service` plugins are not checked: the harness cannot give
+//! containers or Swarm services in scratch.
 
 use std::path::Path;
 

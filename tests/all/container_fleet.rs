@@ -1,118 +1,13 @@
-//! A container unit rolled across a fleet of Docker engines (`engines`, `max_unavailable`): one
-//! engine at a time, each proven by its own gates; an engine that fails stops the roll-out, and
-//! the engines already updated go back to what they ran. The fleet's two hosts are the local
-//! engine reached two ways — its own socket (`default`, published on 127.0.0.1) and a proxy in
-//! front of it that a test can cut (`west`, published on 127.0.0.2) — so one machine runs both.
+//! A container unit rolled across a fleet of three real Docker engines (`engines`,
+//! `max_unavailable`): separate `dockerd` processes with their own data roots and sockets
+//! (`support::dockerd`), publishing on 127.0.0.1, 127.0.0.2 and 127.0.0.3. One engine at a time,
+//! each proven by its own gates; an engine that fails stops the roll-out, and the engines already
+//! updated go back to what they ran. The third engine is reached through a proxy in front of its
+//! socket that a test can cut, to make it go down.
 
-use std::net::SocketAddr;
-
-use crate::support::docker::{ContainersGuard, free_ports, unique_name};
-use crate::support::http::get;
-use crate::support::project::ENV;
-use crate::support::socket_proxy::SocketProxy;
-use crate::support::stack::ONE_AT_A_TIME;
-use crate::support::{EXIT_FAILED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, images, sluice};
-
-/// The engines, in roll-out order, and the loopback address each publishes on.
-const ENGINES: [(&str, [u8; 4]); 2] = [("default", [127, 0, 0, 1]), ("west", [127, 0, 0, 2])];
-
-/// A fleet of two engines deploying the test web image in replace mode.
-struct Fleet {
-    dir: tempfile::TempDir,
-    port: u16,
-    proxy: SocketProxy,
-    _cleanup: ContainersGuard,
-    _turn: std::sync::MutexGuard<'static, ()>,
-}
-
-impl Fleet {
-    fn new(what: &str) -> Fleet {
-        let turn = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        images::ensure();
-        let name = unique_name(what);
-        let dir = tempfile::tempdir().unwrap();
-        let proxy = SocketProxy::start(dir.path());
-        let [port] = free_ports();
-        let plan = format!(
-            r#"[project]
-name = "fleet"
-[environments.{ENV}]
-[docker.west]
-url = "{west}"
-address = "127.0.0.2"
-[plugins.container]
-source = "builtin:container"
-[plugins.container.grants]
-containers = ["{name}-*"]
-images = ["{repository}"]
-docker = ["default", "west"]
-http = []
-[units.web]
-plugin = "container"
-engines = ["default", "west"]
-max_unavailable = 1
-config = {{ mode = "replace", name = "{name}-${{engine}}", image = "{repository}:${{version}}", port = {inner}, host_ports = [{port}], address = "${{engine.address}}", ready_timeout_secs = 15 }}
-gates = [
-  {{ http = "http://${{engine.address}}:{port}/cgi-bin/health", interval = "100ms", failure_threshold = 3, deadline = "10s" }},
-  {{ http = "http://${{engine.address}}:{port}/", body = "${{version}}", interval = "100ms", deadline = "10s" }},
-]
-"#,
-            west = proxy.url(),
-            repository = images::REPOSITORY,
-            inner = images::PORT,
-        );
-        std::fs::write(dir.path().join("sluice.toml"), plan).unwrap();
-        Fleet {
-            dir,
-            port,
-            proxy,
-            _cleanup: ContainersGuard { prefix: name },
-            _turn: turn,
-        }
-    }
-
-    fn sluice(&self, args: &[&str]) -> Run {
-        sluice(self.dir.path()).args(args).output().unwrap().into()
-    }
-
-    fn apply(&self, version: &str) -> Run {
-        self.sluice(&[
-            "apply",
-            "--env",
-            ENV,
-            "--version",
-            version,
-            "--output",
-            "json",
-        ])
-    }
-
-    /// What each engine's container serves, in roll-out order.
-    fn served(&self) -> Vec<String> {
-        ENGINES
-            .iter()
-            .map(|(_, ip)| get(SocketAddr::from((*ip, self.port)), "/").1)
-            .collect()
-    }
-
-    /// The live version `sluice status` records for each member, in roll-out order.
-    fn recorded(&self) -> Vec<Option<String>> {
-        let run = self.sluice(&["status", "--env", ENV, "--output", "json"]);
-        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-        ENGINES
-            .iter()
-            .map(|(engine, _)| {
-                run.stdout.lines().find_map(|line| {
-                    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-                    (v["unit"] == format!("web@{engine}"))
-                        .then(|| v["live"]["version"].as_str().map(str::to_owned))?
-                })
-            })
-            .collect()
-    }
-}
+use crate::support::dockerd::Dockerd;
+use crate::support::fleet::{ENGINES, Fleet};
+use crate::support::{EXIT_FAILED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, images};
 
 /// The `(event, unit)` of every unit event an apply printed, in order.
 fn unit_events(run: &Run) -> Vec<(String, String)> {
@@ -128,6 +23,19 @@ fn unit_events(run: &Run) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `(unit, outcome, reason)` of every unit an apply finished, in order.
+fn finished(run: &Run) -> Vec<(String, String, String)> {
+    run.stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|v| v["event"] == "unit-finished")
+        .map(|v| {
+            let text = |key: &str| v[key].as_str().unwrap_or_default().to_owned();
+            (text("unit"), text("outcome"), text("reason"))
+        })
+        .collect()
+}
+
 fn deploy_ok(fleet: &Fleet, version: &str) -> Run {
     let run = fleet.apply(version);
     assert_eq!(run.code, EXIT_SUCCESS, "apply {version}: {}", run.all());
@@ -136,30 +44,34 @@ fn deploy_ok(fleet: &Fleet, version: &str) -> Run {
 
 #[test]
 fn a_fleet_updates_one_engine_at_a_time_and_every_engine_serves_the_new_version() {
-    let fleet = Fleet::new("fleet-ok");
+    let fleet = Fleet::new("fleet-ok", 1);
     deploy_ok(&fleet, "v1");
-    assert_eq!(fleet.served(), ["v1\n", "v1\n"]);
+    assert_eq!(fleet.served(), ["v1\n"; 3]);
 
     let run = deploy_ok(&fleet, "v2");
-    assert_eq!(fleet.served(), ["v2\n", "v2\n"]);
-    assert_eq!(fleet.recorded(), [Some("v2".into()), Some("v2".into())]);
-    let event = |event: &str, unit: &str| (event.to_owned(), unit.to_owned());
+    assert_eq!(fleet.served(), ["v2\n"; 3]);
+    assert_eq!(
+        fleet.recorded(),
+        [Some("v2".into()), Some("v2".into()), Some("v2".into())]
+    );
+    let members: Vec<(String, String)> = ENGINES
+        .iter()
+        .flat_map(|(engine, _)| {
+            ["unit-started", "unit-finished"]
+                .map(|event| (event.to_owned(), format!("web@{engine}")))
+        })
+        .collect();
     assert_eq!(
         unit_events(&run),
-        [
-            event("unit-started", "web@default"),
-            event("unit-finished", "web@default"),
-            event("unit-started", "web@west"),
-            event("unit-finished", "web@west"),
-        ],
-        "west starts only after default finished: {}",
+        members,
+        "each engine starts only after the one before finished: {}",
         run.stdout
     );
 }
 
 #[test]
 fn a_version_failing_its_gate_on_the_first_engine_stops_the_roll_out_there() {
-    let fleet = Fleet::new("fleet-gate");
+    let fleet = Fleet::new("fleet-gate", 1);
     deploy_ok(&fleet, "v1");
 
     let run = fleet.apply("bad-health");
@@ -167,37 +79,103 @@ fn a_version_failing_its_gate_on_the_first_engine_stops_the_roll_out_there() {
     assert!(run.all().contains("HTTP 500"), "{}", run.all());
     assert!(
         run.all()
-            .contains("the roll-out stopped: web@default rolled-back"),
-        "west is skipped, saying why: {}",
+            .contains("the roll-out stopped: web@edge-1 rolled-back"),
+        "the other engines are skipped, saying why: {}",
         run.all()
     );
-    assert_eq!(fleet.served(), ["v1\n", "v1\n"]);
-    assert_eq!(fleet.recorded(), [Some("v1".into()), Some("v1".into())]);
+    assert_eq!(fleet.served(), ["v1\n"; 3]);
+    assert_eq!(
+        fleet.recorded(),
+        [Some("v1".into()), Some("v1".into()), Some("v1".into())]
+    );
 }
 
 #[test]
-fn when_a_later_engine_fails_the_engines_already_updated_go_back() {
-    let fleet = Fleet::new("fleet-undo");
+fn a_failure_on_the_third_engine_undoes_the_first_two() {
+    let fleet = Fleet::new("fleet-third", 1);
+    deploy_ok(&fleet, "v1");
+    // Release `third-bad` is the v2 image on the first two engines and an unhealthy build on the
+    // third, as when one host pulled a broken image.
+    let engines = Dockerd::fleet();
+    for (engine, image) in engines
+        .iter()
+        .zip([images::V2, images::V2, images::BAD_HEALTH])
+    {
+        let tagged = engine
+            .docker()
+            .args(["tag", image, &format!("{}:third-bad", images::REPOSITORY)])
+            .output()
+            .unwrap();
+        assert!(
+            tagged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&tagged.stderr)
+        );
+    }
+
+    let run = fleet.apply("third-bad");
+    let all = run.all();
+    assert_eq!(run.code, EXIT_ROLLED_BACK, "{all}");
+    assert!(all.contains("HTTP 500"), "{all}");
+    let finished = finished(&run);
+    for (member, _) in &ENGINES[..2] {
+        let unit = format!("web@{member}");
+        assert!(
+            finished.iter().any(|(u, outcome, reason)| *u == unit
+                && outcome == "rolled-back"
+                && reason.starts_with("web@edge-3 rolled-back")
+                && reason.ends_with("rolled back to v1")),
+            "{member} was updated, then undone because edge-3 failed: {finished:?}"
+        );
+    }
+    assert_eq!(
+        unit_events(&run)
+            .iter()
+            .filter(|(event, _)| event == "unit-started")
+            .map(|(_, unit)| unit.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "web@edge-1",
+            "web@edge-2",
+            "web@edge-3",
+            "web@edge-2",
+            "web@edge-1"
+        ],
+        "the undo goes newest first: {}",
+        run.stdout
+    );
+    assert_eq!(fleet.served(), ["v1\n"; 3]);
+    assert_eq!(
+        fleet.recorded(),
+        [Some("v1".into()), Some("v1".into()), Some("v1".into())]
+    );
+}
+
+#[test]
+fn an_engine_that_is_down_is_named_and_the_engines_already_updated_go_back() {
+    let fleet = Fleet::new("fleet-down", 1);
     deploy_ok(&fleet, "v1");
 
     fleet.proxy.cut();
     let run = fleet.apply("v2");
+    let all = run.all();
+    assert_eq!(run.code, EXIT_FAILED, "edge-3's state is unknown: {all}");
+    assert!(
+        all.lines()
+            .any(|line| line.contains("edge-3") && line.contains("is not reachable")),
+        "the engine that is down is named: {all}"
+    );
+    assert!(
+        all.contains("rolled back to v1"),
+        "edge-1 and edge-2 went back: {all}"
+    );
     assert_eq!(
-        run.code,
-        EXIT_FAILED,
-        "west's state is unknown: {}",
-        run.all()
+        fleet.served(),
+        ["v1\n"; 3],
+        "edge-3 kept serving v1 all along"
     );
-    assert!(
-        run.all().contains("is not reachable"),
-        "the lost engine is named: {}",
-        run.all()
+    assert_eq!(
+        fleet.recorded(),
+        [Some("v1".into()), Some("v1".into()), Some("v1".into())]
     );
-    assert!(
-        run.all().contains("rolled back to v1"),
-        "default went back: {}",
-        run.all()
-    );
-    assert_eq!(fleet.served(), ["v1\n", "v1\n"]);
-    assert_eq!(fleet.recorded(), [Some("v1".into()), Some("v1".into())]);
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::support::docker::{ContainersGuard, container, docker, free_ports, unique_name};
 use crate::support::{http, images};
 use sluice::caps::containers::{ContainersCap, EngineAddress, default_url, host_labels};
-use sluice::plan::model::Grants;
+use sluice::plan::model::{EngineTransport, Grants};
 use sluice::wit::containers::{
     ContainerSpec, ContainerStatus, PortBinding, Resources, RestartPolicy,
 };
@@ -28,7 +28,7 @@ fn cap(containers: &[&str], images: &[&str]) -> ContainersCap {
     let engine = EngineAddress {
         name: "local".into(),
         url: default_url(),
-        tls: None,
+        transport: EngineTransport::Plain,
     };
     ContainersCap::new(
         "deployer",
@@ -377,7 +377,7 @@ async fn an_unreachable_engine_is_unavailable_naming_the_engine_and_its_address(
         let engine = EngineAddress {
             name: "down".into(),
             url: url.clone(),
-            tls: None,
+            transport: EngineTransport::Plain,
         };
         let cap = ContainersCap::new("deployer", &grants, &[engine], &[]);
         let result = cap.inspect("down", "api").await;

@@ -321,7 +321,7 @@ haproxy = ["127.0.0.1:9999/web", "127.0.0.1:9998/*"]
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
         .find(|row| row["capability"] == "haproxy")
         .unwrap_or_else(|| panic!("no haproxy row: {}", run.stdout));
-    assert_eq!(row["imports"][0], "sluice:deploy/haproxy@0.1.3");
+    assert_eq!(row["imports"][0], "sluice:deploy/haproxy@0.1.4");
     assert_eq!(
         row["granted"],
         serde_json::json!(["backend 127.0.0.1:9999/web", "backend 127.0.0.1:9998/*"])

@@ -24,6 +24,7 @@ macro_rules! on_both_engines {
     };
 }
 
+mod atomic_groups;
 mod audit_log;
 mod canary_analysis;
 mod canary_steps;
@@ -84,6 +85,7 @@ mod sql_capability;
 mod state_postgres;
 mod static_binary;
 mod store_contract;
+mod swarm_service;
 mod telemetry;
 mod test_plugins;
 mod transports;

@@ -62,7 +62,7 @@ fn a_plugin_importing_an_ungranted_capability_is_refused_at_load_naming_the_impo
     assert_eq!(run.code, EXIT_INVALID, "{}", run.all());
     let text = run.all();
     assert!(
-        text.contains("imports `sluice:deploy/http@0.1.3`"),
+        text.contains("imports `sluice:deploy/http@0.1.4`"),
         "{text}"
     );
     assert!(text.contains("needs the `http` grant"), "{text}");

@@ -122,10 +122,10 @@ fn inspecting_a_plugin_lists_its_imports_with_the_grant_each_needs() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["name"] == "sluice:deploy/http@0.1.3")
+        .find(|i| i["name"] == "sluice:deploy/http@0.1.4")
         .unwrap();
     assert_eq!(http["needs"], "needs grant `http`");
-    assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.3");
+    assert_eq!(report["exports"][0], "sluice:deploy/strategy@0.1.4");
     assert_eq!(report["info"]["name"], "ungranted-http");
 }
 
@@ -162,7 +162,7 @@ fn the_plugins_audit_shows_each_capability_with_its_grant_and_flags_over_grants(
             .iter()
             .any(|w| w == "wildcard grant `container web-*`")
     );
-    assert_eq!(row("log")["imports"][0], "sluice:deploy/log@0.1.3");
+    assert_eq!(row("log")["imports"][0], "sluice:deploy/log@0.1.4");
     assert!(
         row("files")["granted"][1]
             .as_str()

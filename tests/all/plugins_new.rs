@@ -379,7 +379,7 @@ fn a_new_project_goes_where_dir_says_parents_included_is_reported_as_json_and_gr
         .collect();
     assert_eq!(
         imports,
-        ["sluice:deploy/log@0.1.3;", "sluice:deploy/sql@0.1.3;"]
+        ["sluice:deploy/log@0.1.4;", "sluice:deploy/sql@0.1.4;"]
     );
     let plan = std::fs::read_to_string(project.join("sluice.toml")).unwrap();
     assert!(

@@ -1,15 +1,16 @@
 //! The contract per release: each released WIT is kept frozen in `wit/since_vX.Y.Z/`, the SDK
 //! carries the host's current WIT, and a fixture built against each frozen release (the crates
-//! `tests/plugins/wit-v0-1-*`: a strategy per release up to 0.1.2, a gate plugin for the
-//! `gate-plugin` world of 0.1.2 and a hook plugin for the `hook-plugin` world of 0.1.3, the only
-//! addition of 0.1.3) loads in sluice and has every import it calls answered.
+//! `tests/plugins/wit-v0-1-*`: a strategy per release up to 0.1.2 and for 0.1.4 (its `services`
+//! interface), a gate plugin for the `gate-plugin` world of 0.1.2 and a hook plugin for the
+//! `hook-plugin` world of 0.1.3, the only addition of 0.1.3) loads in sluice and has every
+//! import it calls answered.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::support::docker::free_ports;
+use crate::support::docker::{docker, free_ports};
 use crate::support::haproxy::{BACKEND, HaProxy};
-use crate::support::{EXIT_SUCCESS, Run, sha256_file, sluice, test_plugin};
+use crate::support::{EXIT_SUCCESS, Run, images, sha256_file, sluice, swarm, test_plugin};
 use axum::http::HeaderMap;
 
 /// Every file of every frozen release and its sha256, as released. A frozen release never
@@ -174,6 +175,58 @@ const FROZEN: &[(&str, &str)] = &[
     (
         "since_v0.1.3/world.wit",
         "129115318d744d5d473824a650fcdfaf0c934a21472a1bdb85a15e6dc52aca28",
+    ),
+    (
+        "since_v0.1.4/containers.wit",
+        "ce036e2b60906f284924881050856115179427e192a9ce55d3c7f46bbd9e6765",
+    ),
+    (
+        "since_v0.1.4/gate.wit",
+        "8c6562327fdd0c01485be1faf1b1d02ff94d39623a4a3d9ffafdccc91eb980d1",
+    ),
+    (
+        "since_v0.1.4/haproxy.wit",
+        "5253ca182c22205c370296f583dbf697fec4e5287212c6227846292953481fa2",
+    ),
+    (
+        "since_v0.1.4/hook.wit",
+        "6c03e61c7b5b327dbca8f0d7d9e76fcb0496d3e0ba937470ed0885af6af08154",
+    ),
+    (
+        "since_v0.1.4/http.wit",
+        "29e646bdba564e70c60a783b56e5540c22a3ec28228b59fd69ed0f94b84ce41e",
+    ),
+    (
+        "since_v0.1.4/log.wit",
+        "bfcbfc529289ec50f344f631bfdf2e8e5f023e532737afd8673cceb1895ff86f",
+    ),
+    (
+        "since_v0.1.4/plan-notes.wit",
+        "aaf269dec7837e199084f9ae0ce93de19e585b863f54b03ff673d1b3820e83e2",
+    ),
+    (
+        "since_v0.1.4/secrets.wit",
+        "05c3ee4e379b2e66220ab9191e7f65e288d8362eee9ac51b172d64d2ffaed073",
+    ),
+    (
+        "since_v0.1.4/services.wit",
+        "832ff2e66843f4cd9317cb6cfd0c56284438b1ef5ea3e8829048201ca1655b38",
+    ),
+    (
+        "since_v0.1.4/sql.wit",
+        "c3f19e1b61696fc1c1a6192969d54cf5ea01e8fda0d9b0dc7ddc3da9b9fb802a",
+    ),
+    (
+        "since_v0.1.4/strategy.wit",
+        "76d22103df2fd9b902a72000cdbfdb83c7f3d92d6de91b2e0ade53dc0b2050ba",
+    ),
+    (
+        "since_v0.1.4/types.wit",
+        "00ecd4102ac6e58735bfc02806c57d43f2c85cc72f8973f370aba8ef08d3bd6f",
+    ),
+    (
+        "since_v0.1.4/world.wit",
+        "952278d71fc6aa3e1f4c75137058e9d46c6da8ac32b1a65a382f057251624f63",
     ),
 ];
 
@@ -560,28 +613,38 @@ fn a_plugin_built_against_wit_0_1_1_imports_every_interface_of_it_and_each_answe
     assert_every_011_import_answers(&contract, "wit-v0-1-1");
 }
 
-#[test]
-fn a_plugin_built_against_wit_0_1_2_imports_every_interface_of_its_plugin_world_and_each_answers() {
+/// Deploys the strategy fixture `fixture` of `release` (0.1.2 or later) with an HAProxy backend
+/// and `more` (grants and config) added to its plan, checks it imports the 0.1.2 `plugin` world
+/// and `added` (what later releases added to it), and that every import up to 0.1.2 answered:
+/// what 0.1.1's do ([`assert_every_011_import_answers`]), and every `haproxy` function, without
+/// a reload.
+fn assert_every_012_import_answers(
+    fixture: &str,
+    release: &str,
+    added: &[&str],
+    more: Additions,
+) -> Run {
     let haproxy = HaProxy::start();
     let [port] = free_ports();
     haproxy.add_server("stable", ([127, 0, 0, 1], port).into(), 100);
     let api = haproxy.api_address();
-    let contract = Contract::with("wit-v0-1-2", |_| Additions {
-        grants: format!("haproxy = [\"{api}/{BACKEND}\"]"),
+    let contract = Contract::with(fixture, |_| Additions {
+        grants: format!("haproxy = [\"{api}/{BACKEND}\"]\n{}", more.grants),
         config: format!(
-            "haproxy = {{ api = \"{api}\", backend = \"{BACKEND}\", server = \"stable\" }}, "
+            "haproxy = {{ api = \"{api}\", backend = \"{BACKEND}\", server = \"stable\" }}, {}",
+            more.config
         ),
-        ..Additions::default()
+        unit: more.unit,
     });
     assert_eq!(
-        contract.imports("wit-v0-1-2"),
+        contract.imports(fixture),
         interfaces(
-            &[PLUGIN_WORLD_0_1_0, &["plan-notes", "haproxy"]].concat(),
-            "0.1.2"
+            &[PLUGIN_WORLD_0_1_0, &["plan-notes", "haproxy"], added].concat(),
+            release
         )
     );
     let pid = haproxy.answering_pid();
-    let run = assert_every_011_import_answers(&contract, "wit-v0-1-2");
+    let run = assert_every_011_import_answers(&contract, fixture);
     let text = run.all();
     assert!(
         text.contains(&format!(
@@ -600,6 +663,55 @@ fn a_plugin_built_against_wit_0_1_2_imports_every_interface_of_its_plugin_world_
         "HAProxy has the weight the plugin set, and no longer the server it removed"
     );
     assert_eq!(haproxy.answering_pid(), pid, "without a reload");
+    run
+}
+
+#[test]
+fn a_plugin_built_against_wit_0_1_2_imports_every_interface_of_its_plugin_world_and_each_answers() {
+    assert_every_012_import_answers("wit-v0-1-2", "0.1.2", &[], Additions::default());
+}
+
+#[test]
+fn a_plugin_built_against_wit_0_1_4_imports_every_interface_of_its_plugin_world_and_each_answers() {
+    images::ensure();
+    swarm::ensure();
+    let service = format!("wit-fixture-svc-{}", std::process::id());
+    let _cleanup = swarm::ServiceGuard {
+        name: service.clone(),
+    };
+    let run = assert_every_012_import_answers(
+        "wit-v0-1-4",
+        "0.1.4",
+        &["services"],
+        Additions {
+            grants: format!(
+                "services = [\"wit-fixture-*\"]\nimages = [\"{}\"]",
+                images::REPOSITORY
+            ),
+            config: format!(
+                "service = {{ name = \"{service}\", image = \"{}\" }}, ",
+                images::V1
+            ),
+            ..Additions::default()
+        },
+    );
+    let text = run.all();
+    for answer in [
+        format!("services.inspect {service}: absent"),
+        format!("services.create {service}: runs {} (1 replica)", images::V1),
+        format!("services.tasks {service}: answered"),
+        format!("services.update {service}: accepted"),
+        format!("services.rollback {service}: UpdateState::Rollback"),
+        format!("services.remove {service}: removed"),
+    ] {
+        assert!(text.contains(&answer), "{answer}: {text}");
+    }
+    let left = docker()
+        .args(["service", "ls", "--quiet", "--filter"])
+        .arg(format!("name={service}"))
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "the fixture removed its service");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! A Unix-socket proxy in front of the Docker Engine's socket that a test can cut, to make the
+//! A Unix-socket proxy in front of a Docker Engine's socket that a test can cut, to make the
 //! engine unreachable in the middle of a deployment.
 
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -24,8 +24,13 @@ fn engine_socket() -> PathBuf {
 }
 
 impl SocketProxy {
-    /// Starts forwarding `dir/docker.sock` to the engine.
+    /// Starts forwarding `dir/docker.sock` to the main engine.
     pub fn start(dir: &Path) -> SocketProxy {
+        SocketProxy::to(engine_socket(), dir)
+    }
+
+    /// Starts forwarding `dir/docker.sock` to the engine listening on `engine`.
+    pub fn to(engine: PathBuf, dir: &Path) -> SocketProxy {
         let path = dir.join("docker.sock");
         let listener = UnixListener::bind(&path).unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -39,7 +44,7 @@ impl SocketProxy {
                     continue;
                 };
                 let _ = client.set_nonblocking(false);
-                let Ok(engine) = UnixStream::connect(engine_socket()) else {
+                let Ok(engine) = UnixStream::connect(&engine) else {
                     continue;
                 };
                 let mut kept = streams.lock().unwrap();

@@ -113,12 +113,14 @@ const MUTATING: &[(&str, &[&str])] = &[
         "haproxy",
         &["add-server", "set-weight", "set-state", "remove-server"],
     ),
+    ("services", &["create", "update", "rollback", "remove"]),
 ];
 
 impl HostCall {
     /// Whether the call changes something: writes, creates or removes a file, creates, starts,
-    /// stops or removes a container or image, executes SQL or restores a backup, sends an
-    /// HTTP request other than GET, HEAD or OPTIONS, or changes an HAProxy backend's servers.
+    /// stops or removes a container or image, creates, updates, rolls back or removes a Swarm
+    /// service, executes SQL or restores a backup, sends an HTTP request other than GET, HEAD or
+    /// OPTIONS, or changes an HAProxy backend's servers.
     pub fn mutates(&self) -> bool {
         MUTATING.iter().any(|(module, functions)| {
             *module == self.module && functions.contains(&self.function.as_str())
@@ -623,6 +625,8 @@ mod tests {
         assert!(call("http", "POST").mutates());
         assert!(!call("types", "[method]descriptor.read-via-stream").mutates());
         assert!(!call("containers", "inspect").mutates());
+        assert!(call("services", "rollback").mutates());
+        assert!(!call("services", "tasks").mutates());
         assert!(!call("sql", "[method]database.query").mutates());
         assert!(!call("http", "GET").mutates());
         assert!(!call("log", "write").mutates());

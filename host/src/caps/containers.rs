@@ -1,5 +1,6 @@
 //! `sluice:deploy/containers`: Docker Engine operations on the containers and images the plan
-//! grants, performed by the host with bollard.
+//! grants, performed by the host with bollard; and `sluice:deploy/services` (since 0.1.4): Docker
+//! Swarm services the plan grants by name (`services`), on the same engines and images.
 //!
 //! Threat model: a hostile plugin could try to touch other teams' containers or images (stop
 //! their database, remove their image, run their image with its baked-in credentials), reach one
@@ -18,14 +19,33 @@
 //! denied; ports publish on 127.0.0.1 unless the spec names an address; `sluice.*` labels are
 //! reserved for the host, which adds them to every container. `list` shows only granted names,
 //! `logs` is capped at [`MAX_LOG_LINES`] lines and [`MAX_LOG_BYTES`] bytes, a stop timeout at
-//! [`MAX_STOP_TIMEOUT_SECS`], and the host never pulls images.
+//! [`MAX_STOP_TIMEOUT_SECS`], and the host never pulls images. An engine reached over SSH goes
+//! through a tunnel the plugin never sees (`ssh`, with its own threat model).
+//!
+//! Services add their own threats: a hostile plugin could update, roll back or remove another
+//! team's service, create one under a name it was not granted, run a service with mounts,
+//! secrets, privileges, host networking or placement on chosen nodes, make Swarm pull an image
+//! from a registry, or forge the `sluice.*` labels (the image label included) of a service. What
+//! stops it: every service call checks the engine and the name against the `services` grant
+//! (the same exact or `prefix-*` patterns) before the engine is contacted, and acts on the id of
+//! the service found under exactly that name; the image's repository must be granted and the
+//! image on the engine, and the service runs it by id (Swarm pulls nothing); the Swarm spec is
+//! built by the host from the WIT record alone (`service_convert`), which has no field for
+//! mounts, networks, secrets, configs, privileges, capabilities or placement, and a service
+//! asks for at most `MAX_REPLICAS` tasks; `sluice.*` labels stay reserved. What Swarm cannot do is bind a published port to one address: a service's
+//! ports are published on every interface of every node, which `plugins audit` warns of for any
+//! `services` grant.
 
 mod capability;
 mod convert;
 mod engine;
 mod grant;
 mod logs;
+mod service_convert;
+mod services;
+mod ssh;
 mod wit_host;
+mod wit_services;
 
 use std::collections::HashMap;
 
@@ -60,6 +80,9 @@ pub const LABEL_ENVIRONMENT: &str = "sluice.environment";
 pub const LABEL_VERSION: &str = "sluice.version";
 /// The label naming the deployment that created a container.
 pub const LABEL_DEPLOYMENT: &str = "sluice.deployment";
+/// The label a service carries naming the image reference its plugin gave (the service runs the
+/// image by id).
+pub const LABEL_IMAGE: &str = "sluice.image";
 
 /// The labels the host adds to every container created while deploying `version` of `unit` to
 /// `environment` in deployment `deployment_id`.
@@ -85,6 +108,7 @@ pub struct ContainersCap {
     plugin: String,
     containers: NameGrant,
     images: NameGrant,
+    services: NameGrant,
     engines: Vec<Engine>,
     labels: Vec<(String, String)>,
 }
@@ -102,6 +126,7 @@ impl ContainersCap {
             plugin: plugin.to_owned(),
             containers: NameGrant::new(&grants.containers),
             images: NameGrant::new(&grants.images),
+            services: NameGrant::new(&grants.services),
             engines: engines.iter().cloned().map(Engine::new).collect(),
             labels: labels.to_vec(),
         }
@@ -481,7 +506,7 @@ mod tests {
         let engines = [EngineAddress {
             name: "local".into(),
             url: "unix:///nonexistent/docker.sock".into(),
-            tls: None,
+            transport: crate::plan::model::EngineTransport::Plain,
         }];
         ContainersCap::new("deployer", &grants, &engines, &[])
     }

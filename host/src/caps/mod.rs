@@ -63,7 +63,7 @@ pub struct Provision {
     /// Bytes the plugin may still log in this run.
     pub log_budget: Arc<log::LogBudget>,
     /// The Docker engines the plugin may use, the default first (see
-    /// [`containers::granted_engines`]); empty when it is granted no containers or images.
+    /// [`containers::granted_engines`]); empty when it is granted no containers, images or services.
     pub docker: Vec<containers::EngineAddress>,
     /// The `sluice.*` labels the host adds to every container the plugin creates: unit,
     /// environment, version and deployment id.

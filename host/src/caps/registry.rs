@@ -74,7 +74,7 @@ mod tests {
     fn imported(interface: &str) -> String {
         match interface.strip_suffix('/') {
             Some(package) => format!("{package}/types@0.2.6"),
-            None => format!("{interface}@0.1.3"),
+            None => format!("{interface}@0.1.4"),
         }
     }
 

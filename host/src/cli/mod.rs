@@ -154,7 +154,7 @@ mod tests {
     fn a_plugin_the_plan_cannot_load_is_invalid_input() {
         let ungranted = RuntimeError::NotGranted {
             plugin: "site".into(),
-            import: "sluice:deploy/http@0.1.3".into(),
+            import: "sluice:deploy/http@0.1.4".into(),
             capability: "http".into(),
         };
         assert_eq!(exit_for(ungranted), Exit::Invalid);

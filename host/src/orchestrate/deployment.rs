@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::changes::Selection;
 use super::error::OrchestrateError;
+use super::groups::{self, Ledger};
 use super::hooks::Occurrence;
 use super::outcome::{RunOutcome, UnitResult};
 use super::paused::{carry_on, refuse_if_paused};
@@ -134,10 +135,18 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
             }),
         )?;
     }
-    let results = schedule::run(&d.plan, selected, options.parallel, |unit, blocked| {
-        deploy_unit(d, &deployment_id, unit, options, &resolved, blocked)
+    let ledger = Ledger::default();
+    let mut results = schedule::run(&d.plan, selected, options.parallel, |unit, blocked| {
+        let (deployment_id, resolved, ledger) = (&deployment_id, &resolved, &ledger);
+        async move {
+            let results =
+                deploy_unit(d, deployment_id, unit, options, resolved, blocked, ledger).await;
+            ledger.add(&results);
+            results
+        }
     })
     .await;
+    groups::undo_broken(d, &deployment_id, &mut results).await?;
     let run = RunOutcome {
         deployment_id,
         units: results,
@@ -147,7 +156,8 @@ pub async fn apply(d: &Deployer, options: &ApplyOptions) -> Result<RunOutcome, O
 }
 
 /// Deploys one plan unit (each member of a fleet) as `resolved` planned it, or skips it when a
-/// unit it depends on in `blocked` did not deploy.
+/// unit it depends on in `blocked` did not deploy or its atomic group broke (`ledger`: how the
+/// units before it ended).
 async fn deploy_unit(
     d: &Deployer,
     deployment_id: &str,
@@ -155,8 +165,12 @@ async fn deploy_unit(
     options: &ApplyOptions,
     resolved: &ResolvedPlan,
     blocked: Vec<Blocked>,
+    ledger: &Ledger,
 ) -> Vec<UnitResult> {
     let version = options.version.as_str();
+    if let Some(reason) = ledger.stopped(&d.plan, unit) {
+        return skip_all(d, deployment_id, unit, version, &reason).await;
+    }
     if !blocked.is_empty() {
         let why: Vec<String> = blocked
             .iter()
@@ -169,11 +183,7 @@ async fn deploy_unit(
             })
             .collect();
         let reason = format!("depends on {}", why.join(", "));
-        let mut skipped = Vec::new();
-        for member in unit.members() {
-            skipped.push(unit::skip(d, deployment_id, &member, version, &reason).await);
-        }
-        return skipped;
+        return skip_all(d, deployment_id, unit, version, &reason).await;
     }
     if unit.is_fleet() {
         fleet::deploy(d, deployment_id, unit, version, options.force, resolved).await
@@ -181,6 +191,21 @@ async fn deploy_unit(
         let planned = resolved.unit(&unit.name);
         vec![unit::deploy(d, deployment_id, unit, version, options.force, planned).await]
     }
+}
+
+/// Skips every member of `unit` for `reason`.
+async fn skip_all(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    version: &str,
+    reason: &str,
+) -> Vec<UnitResult> {
+    let mut skipped = Vec::new();
+    for member in unit.members() {
+        skipped.push(unit::skip(d, deployment_id, &member, version, reason).await);
+    }
+    skipped
 }
 
 /// The units (fleet members) of `resolved` whose plugin says deploying them would be

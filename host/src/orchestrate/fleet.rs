@@ -9,7 +9,7 @@ use futures::future::join_all;
 use super::outcome::UnitResult;
 use super::resolved::ResolvedPlan;
 use super::setup::Deployer;
-use super::unit;
+use super::unit::{self, Progress};
 use crate::plan::model::Unit;
 use crate::state::{Outcome, UnitCurrent};
 
@@ -49,8 +49,16 @@ pub(super) async fn deploy(
                 results.push(unit::skip(d, deployment_id, rest, version, &reason).await);
             }
             for (member, before) in updated.iter().rev() {
-                let undone =
-                    unit::undo(d, deployment_id, member, version, before.as_ref(), &cause).await;
+                let undone = unit::undo(
+                    d,
+                    deployment_id,
+                    member,
+                    version,
+                    before.as_ref(),
+                    &Progress::default(),
+                    &cause,
+                )
+                .await;
                 if let Some(slot) = results.iter_mut().find(|r| r.unit == member.name) {
                     *slot = undone;
                 }

@@ -6,7 +6,8 @@
 //!
 //! Every transition is written to the journal before it is acted on. A unit deploys as soon as
 //! the units it `depends_on` are done, several at once (`--parallel`); a unit whose dependency
-//! did not succeed is skipped.
+//! did not succeed is skipped. In an atomic group (`[groups.NAME]`), the units that succeeded are
+//! undone when another unit of the group does not deploy (`groups`).
 
 mod approval;
 mod audit;
@@ -18,6 +19,7 @@ mod failure;
 mod fleet;
 mod gating;
 pub mod git;
+mod groups;
 mod hooks;
 mod journal;
 mod outcome;

@@ -12,6 +12,9 @@
 //!   which removes a half-staged version as well;
 //! - nothing begun (only planned or prepared): nothing changed, nothing to undo.
 //!
+//! Then the units of an atomic group that broke, and that succeeded, are undone as `apply` would
+//! have undone them (`groups`), which also finishes an undo the crash interrupted.
+//!
 //! A unit paused at a `pause` step is not running: recovery leaves it paused. A `resume` or
 //! `abort` that was interrupted is recovered from its own journal, whose `resume` entry holds what
 //! the pause kept, and the pause is forgotten.
@@ -22,6 +25,7 @@
 use super::deployment::finish;
 use super::error::OrchestrateError;
 use super::gating::Target;
+use super::groups;
 use super::outcome::{RunOutcome, UnitResult};
 use super::setup::Deployer;
 use super::unit::{Progress, UnitRun, reported};
@@ -105,7 +109,9 @@ impl Interrupted {
                 | JournalStep::Backup
                 | JournalStep::Restore
                 | JournalStep::Wait
-                | JournalStep::Pause => {}
+                | JournalStep::Pause
+                | JournalStep::Replaced
+                | JournalStep::Undo => {}
             }
         }
         seen
@@ -189,6 +195,7 @@ async fn recover_deployment(
             .await,
         );
     }
+    groups::undo_recovered(d, deployment_id, &mut units).await?;
     let run = RunOutcome {
         deployment_id: deployment_id.to_owned(),
         units,
@@ -236,9 +243,10 @@ impl UnitRun<'_> {
                     version: self.version,
                     staged: &[],
                 };
-                let finished = self.cut_over(&staged, &target).await.and_then(|state| {
-                    Ok(self.record_current(self.version, &state, &self.config_hash)?)
-                });
+                let finished = self
+                    .cut_over(&staged, &target)
+                    .await
+                    .and_then(|state| Ok(self.record_live(&state)?));
                 match finished {
                     Ok(()) => {
                         return self.record_end(

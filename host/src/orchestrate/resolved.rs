@@ -63,6 +63,9 @@ pub struct PlannedUnit {
     pub depends_on: Vec<String>,
     /// Its canary steps, the cut-over included (`weight 10%`, `wait 1m`, `pause`, `weight 100%`).
     pub steps: Vec<String>,
+    /// The atomic group it is released with, if any (see `[groups]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// The file `sluice plan --out` writes and `sluice apply PLAN` reads.
@@ -138,9 +141,10 @@ impl ResolvedPlan {
             if now.gates != then.gates
                 || now.depends_on != then.depends_on
                 || now.steps != then.steps
+                || now.group != then.group
             {
                 found.push(format!(
-                    "unit {unit}: its gates, dependencies or steps changed"
+                    "unit {unit}: its gates, dependencies, steps or group changed"
                 ));
             }
         }
@@ -229,5 +233,9 @@ async fn planned(
         gates: unit.gates.iter().map(|gate| gate.describe()).collect(),
         depends_on: unit.depends_on.clone(),
         steps: unit.rollout().iter().map(ToString::to_string).collect(),
+        group: d
+            .plan
+            .atomic_group_of(unit.plan_name())
+            .map(|group| group.name.clone()),
     })
 }

@@ -237,6 +237,16 @@ impl<'a> UnitRun<'a> {
             .set_current(&self.d.environment, &self.unit.name, &current)
     }
 
+    /// Records `state` as live at this run's version. For a unit of an atomic group, what was
+    /// live before is journaled first (`replaced`): undoing the group returns to it.
+    pub(super) fn record_live(&self, state: &str) -> Result<(), StateError> {
+        if self.d.plan.atomic_group_of(self.unit.plan_name()).is_some() {
+            let before = serde_json::json!(self.current).to_string();
+            self.journal(JournalStep::Replaced, &before)?;
+        }
+        self.record_current(self.version, state, &self.config_hash)
+    }
+
     async fn execute(
         self,
         force: bool,
@@ -270,12 +280,10 @@ impl<'a> UnitRun<'a> {
         progress: &Progress,
     ) -> (Outcome, Option<String>) {
         match rollout {
-            Ok(Rollout::Done(state)) => {
-                match self.record_current(self.version, &state, &self.config_hash) {
-                    Ok(()) => self.record_end(Outcome::Succeeded, None),
-                    Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
-                }
-            }
+            Ok(Rollout::Done(state)) => match self.record_live(&state) {
+                Ok(()) => self.record_end(Outcome::Succeeded, None),
+                Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
+            },
             Ok(Rollout::Paused { step }) => match self.record_pause(progress, step) {
                 Ok(reason) => (Outcome::Paused, Some(reason)),
                 Err(e) => {
@@ -640,26 +648,35 @@ pub(super) async fn restore(
     .await
 }
 
-/// Returns a fleet member that succeeded earlier in this deployment to what ran on its engine
-/// before (`before`; none: nothing ran, so everything is removed), because another member of
-/// its fleet failed for `cause`. The member's recorded outcome becomes "rolled back".
+/// Returns a unit (or fleet member) that succeeded earlier in this deployment to what ran before
+/// (`before`; none: nothing ran, so everything is removed), because another unit of its fleet or
+/// atomic group did not deploy (`cause`): the plugin's `rollback` with `progress` (what its
+/// `prepare` and `stage` returned, when known) and `before`'s state, then the live gates. Its
+/// recorded outcome becomes "rolled back".
 pub(super) async fn undo(
     d: &Deployer,
     deployment_id: &str,
     member: &Unit,
     version: &str,
     before: Option<&UnitCurrent>,
+    progress: &Progress,
     cause: &str,
 ) -> UnitResult {
     let config_version = before.map_or(version, |before| before.version.as_str());
     reported(d, deployment_id, member, config_version, |run| async move {
+        if let Err(e) = run.journal(JournalStep::Undo, cause) {
+            return run.record_end(Outcome::Failed, Some(format!("{cause}; then {e}")));
+        }
         let undone = match before {
-            Some(before) => run.bring_back(&before.state).await.and_then(|()| {
-                run.record_current(&before.version, &before.state, &before.config_hash)
-                    .map(|()| format!("rolled back to {}", before.version))
-                    .map_err(UnitFailure::from)
-            }),
-            None => run.remove_all().await,
+            Some(before) => run
+                .bring_back(&before.state, progress)
+                .await
+                .and_then(|()| {
+                    run.record_current(&before.version, &before.state, &before.config_hash)
+                        .map(|()| format!("rolled back to {}", before.version))
+                        .map_err(UnitFailure::from)
+                }),
+            None => run.remove_all(progress).await,
         };
         match undone {
             Ok(what) => run.record_end(Outcome::RolledBack, Some(format!("{cause}; {what}"))),
@@ -675,15 +692,37 @@ pub(super) async fn undo(
     .await
 }
 
+/// Records `unit`, which ended earlier in this deployment, as failed after all, for `reason`.
+pub(super) async fn fail(
+    d: &Deployer,
+    deployment_id: &str,
+    unit: &Unit,
+    version: &str,
+    reason: &str,
+) -> UnitResult {
+    reported(d, deployment_id, unit, version, |run| async move {
+        run.record_end(Outcome::Failed, Some(reason.to_owned()))
+    })
+    .await
+}
+
 impl UnitRun<'_> {
-    /// Removes everything the unit runs (nothing ran before it) and forgets its current state.
-    async fn remove_all(&self) -> Result<String, UnitFailure> {
+    /// Removes everything the unit runs (nothing ran before it) with `progress` (what was
+    /// prepared and staged) and forgets its current state.
+    async fn remove_all(&self, progress: &Progress) -> Result<String, UnitFailure> {
         self.step(JournalStep::Rollback)?;
         let ctx = self.ctx(self.version, false);
         UnitFailure::from_call(
             Call::Rollback,
             self.plugin
-                .rollback(&self.provision, &ctx, &self.config, None, None, None)
+                .rollback(
+                    &self.provision,
+                    &ctx,
+                    &self.config,
+                    progress.staged.as_deref(),
+                    progress.snapshot.as_deref(),
+                    None,
+                )
                 .await,
         )?;
         self.journal(JournalStep::Forget, "")?;
@@ -697,7 +736,7 @@ impl UnitRun<'_> {
         if let Err(e) = self.record_start(self.version, config_hash) {
             return (Outcome::Failed, Some(e.to_string()));
         }
-        match self.bring_back(state).await {
+        match self.bring_back(state, &Progress::default()).await {
             Ok(()) => match self.record_current(self.version, state, config_hash) {
                 Ok(()) => self.record_end(Outcome::Succeeded, None),
                 Err(e) => self.record_end(Outcome::Failed, Some(e.to_string())),
@@ -711,13 +750,22 @@ impl UnitRun<'_> {
         }
     }
 
-    async fn bring_back(&self, state: &str) -> Result<(), UnitFailure> {
+    /// Makes `state` live again: the plugin's `rollback` with it as `current` (and `progress`,
+    /// what was prepared and staged since, if anything), then the live gates.
+    async fn bring_back(&self, state: &str, progress: &Progress) -> Result<(), UnitFailure> {
         self.step(JournalStep::Rollback)?;
         let ctx = self.ctx(self.version, false);
         UnitFailure::from_call(
             Call::Rollback,
             self.plugin
-                .rollback(&self.provision, &ctx, &self.config, None, None, Some(state))
+                .rollback(
+                    &self.provision,
+                    &ctx,
+                    &self.config,
+                    progress.staged.as_deref(),
+                    progress.snapshot.as_deref(),
+                    Some(state),
+                )
                 .await,
         )?;
         let target = Target {

@@ -13,7 +13,7 @@ use super::location::SourceMap;
 use super::model::{DatabaseDecl, Environment, Plan, Project, SecretSource, StateConfig};
 use super::quantity::parse_duration;
 use super::raw::{RawDatabase, RawPlan, RawSecret, RawState};
-use super::{docker, hooks, plugins, telemetry, units};
+use super::{docker, groups, hooks, plugins, telemetry, units};
 
 /// What converting needs: the source to point errors into and the directory paths resolve against.
 pub(super) struct Converter<'a> {
@@ -99,6 +99,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
     let plugins = convert_named(&cx, "plugins", &raw.plugins, plugins::plugin)?;
     let units = convert_named(&cx, "units", &raw.units, units::unit)?;
     let hooks = convert_named(&cx, "hooks", &raw.hooks, hooks::hook)?;
+    let groups = convert_named(&cx, "groups", &raw.groups, groups::group)?;
     let telemetry = telemetry::telemetry(&cx, raw.telemetry.as_ref())?;
     Ok(Plan {
         file: file.file,
@@ -112,6 +113,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
         plugins,
         units,
         hooks,
+        groups,
         telemetry,
         hash: file.hash,
         source: file.source,

@@ -10,6 +10,7 @@ mod docker;
 mod error;
 mod gate_spec;
 pub mod graph;
+mod groups;
 mod hooks;
 pub mod interpolate;
 mod location;
@@ -27,6 +28,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::de::DeTable;
 
+pub use docker::ssh_engine;
 pub use error::PlanError;
 pub use location::{Location, SourceMap};
 pub use model::*;

@@ -32,6 +32,8 @@ pub struct Plan {
     pub units: BTreeMap<String, Unit>,
     /// `[hooks.NAME]`, by name.
     pub hooks: BTreeMap<String, Hook>,
+    /// `[groups.NAME]`, by name.
+    pub groups: BTreeMap<String, Group>,
     /// `[telemetry]`.
     pub telemetry: Telemetry,
     /// sha256 (hex) of the plan file's bytes.
@@ -90,13 +92,47 @@ pub const DEFAULT_DOCKER_ENGINE: &str = "default";
 /// `[docker.NAME]`: a Docker engine plugins may be granted by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DockerEngine {
-    /// `url`: `unix:///PATH`, `tcp://HOST:PORT` or `http://HOST:PORT`.
+    /// `url`: `unix:///PATH`, `tcp://HOST:PORT`, `http://HOST:PORT` or
+    /// `ssh://[USER@]HOST[:PORT]`.
     pub url: String,
     /// `address`: where sluice reaches the ports that engine's containers publish
-    /// (`${engine.address}`); default the host of a `tcp`/`http` url, else `127.0.0.1`.
+    /// (`${engine.address}`); default the host of a `tcp`/`http`/`ssh` url, else `127.0.0.1`.
     pub address: String,
-    /// `tls`: the certificates of a `tcp://` engine that requires TLS (`dockerd --tlsverify`).
-    pub tls: Option<EngineTls>,
+    /// How the engine is reached: as the url says, over TLS (`tls`) or through SSH.
+    pub transport: EngineTransport,
+}
+
+/// How sluice talks to a Docker engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineTransport {
+    /// The url as written: a unix socket, or plain HTTP to a `tcp://` or `http://` address.
+    Plain,
+    /// `tls`: TLS with client certificates to a `tcp://` engine (`dockerd --tlsverify`).
+    Tls(EngineTls),
+    /// An `ssh://` url: the engine's socket on the remote host, forwarded by the OpenSSH client.
+    Ssh(EngineSsh),
+}
+
+/// The Docker socket on a host reached over SSH when the plan names none.
+pub const REMOTE_DOCKER_SOCKET: &str = "/var/run/docker.sock";
+
+/// An engine reached over SSH (`ssh://[USER@]HOST[:PORT]` and the table's SSH keys): what the
+/// Docker CLI does for `DOCKER_HOST=ssh://...`, with host keys always checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineSsh {
+    /// The user to log in as; none for ssh's own default (its config, else the local user).
+    pub user: Option<String>,
+    /// The host name or IP address (an IPv6 address without brackets).
+    pub host: String,
+    /// The SSH port; none for ssh's own default (its config, else 22).
+    pub port: Option<u16>,
+    /// `identity`: the private key to log in with, alone; none for ssh's defaults and agent.
+    pub identity: Option<PathBuf>,
+    /// `known_hosts`: the file holding the host's key; none for ssh's defaults
+    /// (`~/.ssh/known_hosts`, `/etc/ssh/ssh_known_hosts`).
+    pub known_hosts: Option<PathBuf>,
+    /// `socket`: the engine's unix socket on the remote host.
+    pub socket: PathBuf,
 }
 
 /// The files of a TLS connection to a Docker engine with client certificates: the
@@ -153,6 +189,8 @@ pub struct Grants {
     pub containers: Vec<String>,
     /// `images`: image repositories by name.
     pub images: Vec<String>,
+    /// `services`: Docker Swarm service names, exact or `prefix-*`.
+    pub services: Vec<String>,
     /// `databases`: names of databases the plugin may open.
     pub databases: Vec<String>,
     /// `docker`: names of Docker engines (from `[docker]`, or `default`) the plugin may use;
@@ -160,6 +198,13 @@ pub struct Grants {
     pub docker: Vec<String>,
     /// `haproxy`: HAProxy backends the plugin may drive through a runtime API.
     pub haproxy: Vec<HaproxyGrant>,
+}
+
+impl Grants {
+    /// Whether the grants reach a Docker engine: any container, image or service.
+    pub fn reaches_docker(&self) -> bool {
+        !self.containers.is_empty() || !self.images.is_empty() || !self.services.is_empty()
+    }
 }
 
 /// One `haproxy` grant, `"ADDRESS:PORT/BACKEND"`: the backend `BACKEND` (or every backend, `*`)
@@ -324,6 +369,19 @@ impl std::fmt::Display for Step {
             Step::Pause => f.write_str("pause"),
         }
     }
+}
+
+/// `[groups.NAME]`: units released together. In an atomic group, when one unit of the group does
+/// not deploy, the units of the group that succeeded in the same deployment are undone (see
+/// `orchestrate::groups`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The group's name.
+    pub name: String,
+    /// `units`: the plan units in the group (each in at most one group).
+    pub units: Vec<String>,
+    /// `atomic` (default true): all of the group's units ship, or none does.
+    pub atomic: bool,
 }
 
 /// The separator between a unit's name and an engine's in the name of a fleet member

@@ -83,6 +83,7 @@ fn grants(cx: &Converter<'_>, raw: &RawGrants) -> Result<Grants, PlanError> {
             .collect::<Result<_, _>>()?,
         containers: names(cx, &raw.containers, "container")?,
         images: names(cx, &raw.images, "image")?,
+        services: names(cx, &raw.services, "service")?,
         databases: raw.databases.clone(),
         docker: raw.docker.clone(),
         haproxy: raw

@@ -25,6 +25,8 @@ pub(super) struct RawPlan {
     pub units: BTreeMap<String, RawUnit>,
     #[serde(default)]
     pub hooks: BTreeMap<String, RawHook>,
+    #[serde(default)]
+    pub groups: BTreeMap<String, RawGroup>,
     pub telemetry: Option<RawTelemetry>,
 }
 
@@ -72,6 +74,9 @@ pub(super) struct RawDocker {
     pub url: Spanned<String>,
     pub address: Option<Spanned<String>>,
     pub tls: Option<Spanned<RawDockerTls>>,
+    pub identity: Option<Spanned<String>>,
+    pub known_hosts: Option<Spanned<String>>,
+    pub socket: Option<Spanned<String>>,
 }
 
 /// `[docker.NAME] tls = { ca, cert, key }`.
@@ -105,6 +110,7 @@ pub(super) struct RawGrants {
     pub files: Vec<RawFileGrant>,
     pub containers: Vec<Spanned<String>>,
     pub images: Vec<Spanned<String>>,
+    pub services: Vec<Spanned<String>>,
     pub databases: Vec<String>,
     pub docker: Vec<String>,
     pub haproxy: Vec<Spanned<String>>,
@@ -266,6 +272,20 @@ pub(super) struct RawHook {
     pub required: bool,
     #[serde(default)]
     pub config: toml::Table,
+}
+
+/// `[groups.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGroup {
+    pub units: Vec<String>,
+    #[serde(default = "atomic_by_default")]
+    pub atomic: bool,
+}
+
+/// A group is atomic unless it says `atomic = false`.
+fn atomic_by_default() -> bool {
+    true
 }
 
 /// `[telemetry]`.

@@ -14,6 +14,7 @@ pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
     check_grants(plan)?;
     check_units(plan)?;
     check_hooks(plan)?;
+    super::groups::check(plan)?;
     if let Some(cycle) = find_cycle(plan) {
         return Err(error(
             plan,
@@ -187,9 +188,9 @@ fn check_engines(plan: &Plan, unit: &Unit) -> Result<(), PlanError> {
             )
         } else if unit.engines[..position].contains(engine) {
             format!("engine `{engine}` is listed twice: expected each engine once")
-        } else if grants.containers.is_empty() && grants.images.is_empty() {
+        } else if !grants.reaches_docker() {
             format!(
-                "plugin `{}` is granted no containers or images, so it cannot deploy to engine `{engine}`",
+                "plugin `{}` is granted no containers, images or services, so it cannot deploy to engine `{engine}`",
                 plugin.name
             )
         } else if !granted {

@@ -339,13 +339,19 @@ impl Output for HumanReporter {
                 );
                 self.close_group(&unit, &title);
                 if let Ok(mut rows) = self.finished.lock() {
-                    rows.push(Finished {
+                    let row = Finished {
                         unit,
                         version,
                         outcome,
                         reason,
                         duration_ms: stamped.duration_ms.unwrap_or_default(),
-                    });
+                    };
+                    // A unit undone after it ended (its fleet or atomic group failed) has one
+                    // row: how it ended last.
+                    match rows.iter_mut().find(|earlier| earlier.unit == row.unit) {
+                        Some(earlier) => *earlier = row,
+                        None => rows.push(row),
+                    }
                 }
             }
             Event::DeploymentFinished { outcome, .. } => {

@@ -121,7 +121,7 @@ mod tests {
             "wasi:cli/stderr@0.2.6",
             "wasi:filesystem/types@0.2.0",
             "sluice:deploy/log@0.1.0",
-            "sluice:deploy/plan-notes@0.1.3",
+            "sluice:deploy/plan-notes@0.1.4",
         ] {
             assert!(matches!(classify(name), ImportNeed::Provided), "{name}");
         }
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn an_http_import_loads_with_an_empty_http_list_but_not_without_the_key() {
-        let import = vec!["sluice:deploy/http@0.1.3".to_owned()];
+        let import = vec!["sluice:deploy/http@0.1.4".to_owned()];
         let err = check("api", &import, &Grants::default()).unwrap_err();
         assert!(err.to_string().contains("`http` grant"), "{err}");
         let no_origins = Grants {
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn an_sql_import_needs_a_databases_grant() {
-        let import = vec!["sluice:deploy/sql@0.1.3".to_owned()];
+        let import = vec!["sluice:deploy/sql@0.1.4".to_owned()];
         let err = check("schema", &import, &Grants::default()).unwrap_err();
         assert!(
             err.to_string().contains("needs the `databases` grant"),

@@ -272,7 +272,7 @@ fn choose(names: &[String]) -> Result<Vec<&'static dyn Capability>, ScaffoldErro
         .collect())
 }
 
-/// The contract's version (`0.1.3`), from its world's package line.
+/// The contract's version (`0.1.4`), from its world's package line.
 fn contract_version() -> Result<&'static str, ScaffoldError> {
     CONTRACT_WORLD
         .lines()

@@ -45,11 +45,16 @@ pub enum JournalStep {
     Backup,
     /// `restore`: the host restores a database backup for the plugin (detail: the snapshot).
     Restore,
+    /// `replaced`: a unit of an atomic group is about to be recorded live (detail: what was live
+    /// before, a `UnitCurrent` as JSON, or `null`): what undoing it with its group returns to.
+    Replaced,
+    /// `undo`: a unit that succeeded is undone because its atomic group broke (detail: why).
+    Undo,
 }
 
 impl JournalStep {
     /// Every step written without a parameter (all but [`JournalStep::Shift`]).
-    const FIXED: [JournalStep; 17] = [
+    const FIXED: [JournalStep; 19] = [
         JournalStep::Plan,
         JournalStep::Irreversible,
         JournalStep::Prepare,
@@ -67,6 +72,8 @@ impl JournalStep {
         JournalStep::Wait,
         JournalStep::Pause,
         JournalStep::Resume,
+        JournalStep::Replaced,
+        JournalStep::Undo,
     ];
 }
 
@@ -91,6 +98,8 @@ impl fmt::Display for JournalStep {
             JournalStep::Wait => "wait",
             JournalStep::Pause => "pause",
             JournalStep::Resume => "resume",
+            JournalStep::Replaced => "replaced",
+            JournalStep::Undo => "undo",
         };
         f.write_str(text)
     }
@@ -150,7 +159,9 @@ mod tests {
                 | JournalStep::Restore
                 | JournalStep::Wait
                 | JournalStep::Pause
-                | JournalStep::Resume => {}
+                | JournalStep::Resume
+                | JournalStep::Replaced
+                | JournalStep::Undo => {}
             }
         }
         steps
@@ -186,6 +197,8 @@ mod tests {
                 "wait",
                 "pause",
                 "resume",
+                "replaced",
+                "undo",
                 "shift 0",
                 "shift 25",
                 "shift 100"

@@ -181,7 +181,7 @@ pub struct HistoryFilter {
 }
 
 /// What is live for one unit in one environment.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnitCurrent {
     /// The live version.
     pub version: String,

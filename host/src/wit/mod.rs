@@ -7,12 +7,12 @@
 //! `@since(version = ...)`. Existing records, variants, resources and functions never change.
 //! Changing one is a breaking change and starts a new series (`0.2.0`).
 //!
-//! Each release is kept as an immutable copy: `wit/since_v0.1.0/` to `wit/since_v0.1.3/` hold
+//! Each release is kept as an immutable copy: `wit/since_v0.1.0/` to `wit/since_v0.1.4/` hold
 //! the WIT exactly as released (`tests/all/wit_versions.rs` records a sha256 per file and fails
 //! if one changes), while the `.wit` files directly in `wit/` are the current contract, the one
-//! these bindings come from. Today it is 0.1.3 as released, byte for byte (the same test file
-//! checks it); the next addition raises its package to 0.1.4 and marks what it adds
-//! `@since(version = 0.1.4)`, and that release copies `wit/` into a new `since_v0.1.4/`. The SDK
+//! these bindings come from. Today it is 0.1.4 as released, byte for byte (the same test file
+//! checks it); the next addition raises its package to 0.1.5 and marks what it adds
+//! `@since(version = 0.1.5)`, and that release copies `wit/` into a new `since_v0.1.5/`. The SDK
 //! vendors the current contract in `plugins/sdk/wit/`, kept equal by the same test file.
 //!
 //! The host generates bindings for the newest version of each series it supports, and only
@@ -26,13 +26,14 @@
 //! world, and `tests/all/wit_versions.rs` deploys it and checks every import answers; since the
 //! `gate-plugin` world (0.1.2) a second fixture per release (`wit-v0-1-2-gate`) exports `gate`,
 //! imports everything that world allows and runs as a unit's gate, and since the `hook-plugin`
-//! world (0.1.3) a third (`wit-v0-1-3-hook`) exports `hook` and runs as a hook. `tests/all/plugin_loading.rs`
+//! world (0.1.3) a third (`wit-v0-1-3-hook`) exports `hook` and runs as a hook; 0.1.4's strategy
+//! fixture (`wit-v0-1-4`) adds the `services` interface to every import of its `plugin` world. `tests/all/plugin_loading.rs`
 //! also deploys a component built by the toolchain of the 0.1.0 days.
 //!
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
 //! pick the bindings matching what a plugin exports.
 
-/// Bindings for the `sluice:deploy@0.1.x` series, generated from the current contract, `0.1.3`.
+/// Bindings for the `sluice:deploy@0.1.x` series, generated from the current contract, `0.1.4`.
 /// Every import but `secrets.get` opens a trace span naming its interface and function
 /// (`tracing`): how [`crate::caps::calls`] records a plugin's host calls.
 pub mod v0_1 {

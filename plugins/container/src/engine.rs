@@ -25,20 +25,7 @@ pub struct Engine {
 impl Engine {
     /// The engine the config names, or the first one granted.
     pub fn choose(config: &Config) -> Result<Engine, Error> {
-        let granted = containers::endpoints();
-        let name = match &config.engine {
-            Some(wanted) if granted.contains(wanted) => wanted.clone(),
-            Some(wanted) => {
-                return Err(Error::Denied(format!(
-                    "engine `{wanted}` is not granted to this unit (granted: {})",
-                    listed(&granted)
-                )));
-            }
-            None => granted
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::Denied("no Docker engine is granted to this unit".into()))?,
-        };
+        let name = sluice_sdk::choose_engine(config.engine.as_deref())?;
         Ok(Engine { name })
     }
 
@@ -193,14 +180,6 @@ fn failure_of(info: &ContainerInfo) -> Option<String> {
     }
     (info.health == HealthStatus::Unhealthy)
         .then(|| "is unhealthy by its image's own HEALTHCHECK".to_owned())
-}
-
-fn listed(names: &[String]) -> String {
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(", ")
-    }
 }
 
 fn status_word(status: ContainerStatus) -> &'static str {

@@ -17,12 +17,15 @@
 //!   [`Error::message`] reads the text of an error without its kind;
 //! - `http::Request::new(..).with_json(..)?.send()` and `Response::json` drive JSON APIs
 //!   through the `http` capability;
+//! - [`choose_engine`] picks the granted Docker engine a unit's `engine` key names (or the
+//!   first granted);
 //! - [`read_entries`] lists a granted directory (UTF-8 names, symlinks marked) for tree walks;
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
 //!
 //! See `docs/writing-a-plugin.md` for a walk-through.
 
 mod dir;
+mod engines;
 mod failure;
 mod gate;
 mod hook;
@@ -60,10 +63,10 @@ pub mod raw_gate {
         export_macro_name: "export_gate_world",
         default_bindings_module: "sluice_sdk::raw_gate",
         with: {
-            "sluice:deploy/types@0.1.3": crate::raw::sluice::deploy::types,
-            "sluice:deploy/log@0.1.3": crate::raw::sluice::deploy::log,
-            "sluice:deploy/secrets@0.1.3": crate::raw::sluice::deploy::secrets,
-            "sluice:deploy/http@0.1.3": crate::raw::sluice::deploy::http,
+            "sluice:deploy/types@0.1.4": crate::raw::sluice::deploy::types,
+            "sluice:deploy/log@0.1.4": crate::raw::sluice::deploy::log,
+            "sluice:deploy/secrets@0.1.4": crate::raw::sluice::deploy::secrets,
+            "sluice:deploy/http@0.1.4": crate::raw::sluice::deploy::http,
         },
     });
 
@@ -81,10 +84,10 @@ pub mod raw_hook {
         export_macro_name: "export_hook_world",
         default_bindings_module: "sluice_sdk::raw_hook",
         with: {
-            "sluice:deploy/types@0.1.3": crate::raw::sluice::deploy::types,
-            "sluice:deploy/log@0.1.3": crate::raw::sluice::deploy::log,
-            "sluice:deploy/secrets@0.1.3": crate::raw::sluice::deploy::secrets,
-            "sluice:deploy/http@0.1.3": crate::raw::sluice::deploy::http,
+            "sluice:deploy/types@0.1.4": crate::raw::sluice::deploy::types,
+            "sluice:deploy/log@0.1.4": crate::raw::sluice::deploy::log,
+            "sluice:deploy/secrets@0.1.4": crate::raw::sluice::deploy::secrets,
+            "sluice:deploy/http@0.1.4": crate::raw::sluice::deploy::http,
         },
     });
 
@@ -92,6 +95,7 @@ pub mod raw_hook {
 }
 
 pub use dir::{DirEntry, read_entries};
+pub use engines::choose_engine;
 pub use failure::OrFailed;
 pub use gate::{ExportedGate, Gate};
 pub use hook::{ExportedHook, Hook};
@@ -99,7 +103,7 @@ pub use json::{parse_config, parse_state, restore_target, to_state};
 pub use raw::sluice::deploy::types::{
     Change, ChangeAction, Context, Diagnostic, Error, Feature, PluginInfo, Staged,
 };
-pub use raw::sluice::deploy::{containers, haproxy, http, log, plan_notes, secrets, sql};
+pub use raw::sluice::deploy::{containers, haproxy, http, log, plan_notes, secrets, services, sql};
 pub use raw_gate::exports::sluice::deploy::gate::{GateContext, GateOutcome, Verdict};
 pub use raw_hook::exports::sluice::deploy::hook::{EventKind, HookEvent};
 pub use rest::encode_component;

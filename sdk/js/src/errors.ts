@@ -1,7 +1,7 @@
 // Typed errors: each class is one case of the WIT `error` variant. Throw them from a lifecycle
 // method; the SDK hands the host the variant, and turns anything else thrown into `failed`.
 
-import type { Error as WitError } from "sluice:deploy/types@0.1.3";
+import type { Error as WitError } from "sluice:deploy/types@0.1.4";
 
 /** A failure of a lifecycle call, carrying the WIT `error` case the host receives. */
 export abstract class SluiceError extends Error {

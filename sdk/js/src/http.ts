@@ -2,7 +2,7 @@
 // only, checked and capped by the host); import only when the plugin's world imports
 // `sluice:deploy/http`.
 
-import { send, type Method, type Response as WitResponse } from "sluice:deploy/http@0.1.3";
+import { send, type Method, type Response as WitResponse } from "sluice:deploy/http@0.1.4";
 import { doing, Failed } from "./errors.js";
 
 /** What to send besides the method and URL. */

@@ -8,11 +8,11 @@ import type {
   Diagnostic,
   PluginInfo,
   Staged,
-} from "sluice:deploy/types@0.1.3";
+} from "sluice:deploy/types@0.1.4";
 import { asSluiceError, InvalidConfig } from "./errors.js";
 
 export type { Change, Context, Diagnostic, PluginInfo, Staged };
-export type { ChangeAction, Feature } from "sluice:deploy/types@0.1.3";
+export type { ChangeAction, Feature } from "sluice:deploy/types@0.1.4";
 export { asSluiceError, Denied, doing, Failed, InvalidConfig, SluiceError, Unavailable } from "./errors.js";
 export * as log from "./log.js";
 export { parseState, toState } from "./state.js";

@@ -1,6 +1,6 @@
 // Logging through the host's `log` capability (always granted; capped and redacted by the host).
 
-import { progress as writeProgress, write } from "sluice:deploy/log@0.1.3";
+import { progress as writeProgress, write } from "sluice:deploy/log@0.1.4";
 
 /** Fine detail, shown with `-vv`. */
 export function trace(message: string): void {

@@ -32,16 +32,7 @@ pub fn create_body(
     spec: &ContainerSpec,
     host_labels: &[(String, String)],
 ) -> Result<ContainerCreateBody, Error> {
-    if let Some((key, _)) = spec
-        .labels
-        .iter()
-        .find(|(key, _)| key.starts_with(HOST_LABEL_PREFIX))
-    {
-        return Err(Error::InvalidConfig(format!(
-            "containers: label `{key}` is reserved: labels starting with `{HOST_LABEL_PREFIX}` are set by the host"
-        )));
-    }
-    let labels = spec.labels.iter().chain(host_labels).cloned().collect();
+    let labels = with_host_labels(&spec.labels, host_labels)?;
     let port_bindings = port_bindings(&spec.ports)?;
     Ok(ContainerCreateBody {
         image: Some(spec.image.clone()),
@@ -62,6 +53,23 @@ pub fn create_body(
         }),
         ..ContainerCreateBody::default()
     })
+}
+
+/// A plugin's `labels` with `host_labels` added; a plugin label in the host's namespace
+/// (`sluice.`) is refused.
+pub fn with_host_labels(
+    labels: &[(String, String)],
+    host_labels: &[(String, String)],
+) -> Result<HashMap<String, String>, Error> {
+    if let Some((key, _)) = labels
+        .iter()
+        .find(|(key, _)| key.starts_with(HOST_LABEL_PREFIX))
+    {
+        return Err(Error::InvalidConfig(format!(
+            "containers: label `{key}` is reserved: labels starting with `{HOST_LABEL_PREFIX}` are set by the host"
+        )));
+    }
+    Ok(labels.iter().chain(host_labels).cloned().collect())
 }
 
 fn port_bindings(ports: &[PortBinding]) -> Result<PortMap, Error> {
@@ -272,7 +280,8 @@ pub fn granted_tags(tags: Vec<String>, granted: &NameGrant) -> Vec<String> {
         .collect()
 }
 
-fn sorted(map: HashMap<String, String>) -> Vec<(String, String)> {
+/// The pairs of `map`, sorted by key.
+pub fn sorted(map: HashMap<String, String>) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = map.into_iter().collect();
     pairs.sort();
     pairs

@@ -1,6 +1,6 @@
 //! The Docker engines a plugin may use: which ones the plan grants, their addresses, and one
 //! lazily opened connection to each (with the API version negotiated, so older engines such as
-//! API 1.41 work).
+//! API 1.41 work), through an SSH tunnel (`ssh`) for an `ssh://` engine.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,8 +9,10 @@ use bollard::Docker;
 use bollard::errors::Error as DockerError;
 use tokio::sync::OnceCell;
 
+use super::ssh::SshTunnel;
 use crate::caps::error_chain;
-use crate::plan::model::{DEFAULT_DOCKER_ENGINE, DockerEngine, EngineTls, Grants};
+use crate::plan::model::{DEFAULT_DOCKER_ENGINE, DockerEngine, EngineTls, EngineTransport, Grants};
+use crate::plan::ssh_engine;
 use crate::wit::types::Error;
 
 /// The engine address used when neither the plan nor `$DOCKER_HOST` names one.
@@ -24,21 +26,21 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 120;
 pub struct EngineAddress {
     /// The name in the plan (`[docker.NAME]`, or `default`).
     pub name: String,
-    /// `unix:///PATH`, `tcp://HOST:PORT` or `http://HOST:PORT`.
+    /// `unix:///PATH`, `tcp://HOST:PORT`, `http://HOST:PORT` or `ssh://[USER@]HOST[:PORT]`.
     pub url: String,
-    /// The certificates of a `tcp://` engine reached over TLS.
-    pub tls: Option<EngineTls>,
+    /// As the url says, over TLS or through SSH.
+    pub transport: EngineTransport,
 }
 
 /// The engines `grants` allows, in grant order (the first is the default); none when the plugin is
-/// granted no containers and no images. `declared` is the plan's `[docker]` tables; the name
-/// `default`, unless declared there, is `$DOCKER_HOST` (with TLS when `$DOCKER_TLS_VERIFY` is
-/// set, see [`default_tls`]) or else the local socket.
+/// granted no containers, images or services. `declared` is the plan's `[docker]` tables; the name
+/// `default`, unless declared there, is `$DOCKER_HOST` (reached as [`default_transport`] says) or
+/// else the local socket.
 pub fn granted_engines(
     declared: &BTreeMap<String, DockerEngine>,
     grants: &Grants,
 ) -> Vec<EngineAddress> {
-    if grants.containers.is_empty() && grants.images.is_empty() {
+    if !grants.reaches_docker() {
         return Vec::new();
     }
     let implicit = [DEFAULT_DOCKER_ENGINE.to_owned()];
@@ -53,12 +55,12 @@ pub fn granted_engines(
             Some(engine) => EngineAddress {
                 name: name.clone(),
                 url: engine.url.clone(),
-                tls: engine.tls.clone(),
+                transport: engine.transport.clone(),
             },
             None => EngineAddress {
                 name: name.clone(),
                 url: default_url(),
-                tls: default_tls(),
+                transport: default_transport(),
             },
         })
         .collect()
@@ -72,11 +74,22 @@ pub fn default_url() -> String {
         .unwrap_or_else(|| LOCAL_SOCKET.to_owned())
 }
 
-/// The Docker CLI's convention for the default engine: when it is a `tcp://` address and
+/// How the default engine is reached, as the Docker CLI does: an `ssh://` address through SSH
+/// with ssh's own user, port, keys and known hosts, and the socket `/var/run/docker.sock`; a
+/// `tcp://` address over TLS when `$DOCKER_TLS_VERIFY` is set (see [`default_tls`]).
+pub fn default_transport() -> EngineTransport {
+    let url = default_url();
+    match ssh_engine(&url) {
+        Ok(ssh) => EngineTransport::Ssh(ssh),
+        Err(_) => default_tls(&url).map_or(EngineTransport::Plain, EngineTransport::Tls),
+    }
+}
+
+/// The Docker CLI's convention for a default engine at `url`: when it is a `tcp://` address and
 /// `$DOCKER_TLS_VERIFY` is set (to anything but the empty string), TLS with `ca.pem`, `cert.pem` and `key.pem` from
 /// `$DOCKER_CERT_PATH`, or else from `~/.docker`.
-pub fn default_tls() -> Option<EngineTls> {
-    if !default_url().starts_with("tcp://") {
+fn default_tls(url: &str) -> Option<EngineTls> {
+    if !url.starts_with("tcp://") {
         return None;
     }
     std::env::var_os("DOCKER_TLS_VERIFY").filter(|verify| !verify.is_empty())?;
@@ -95,14 +108,21 @@ pub fn default_tls() -> Option<EngineTls> {
 /// One granted engine and its connection, opened on first use.
 pub(super) struct Engine {
     address: EngineAddress,
-    client: OnceCell<Docker>,
+    connection: OnceCell<Connection>,
+}
+
+/// An open connection to an engine: the client, and the SSH tunnel it goes through (killed when
+/// the connection is dropped, after the client).
+struct Connection {
+    docker: Docker,
+    tunnel: Option<SshTunnel>,
 }
 
 impl Engine {
     pub(super) fn new(address: EngineAddress) -> Self {
         Engine {
             address,
-            client: OnceCell::new(),
+            connection: OnceCell::new(),
         }
     }
 
@@ -112,15 +132,43 @@ impl Engine {
 
     /// The connection, opened (and the API version negotiated) on the first call.
     pub(super) async fn client(&self) -> Result<&Docker, Error> {
-        self.client
-            .get_or_try_init(|| async {
-                let docker = connect(&self.address).map_err(|e| self.unreachable(&e))?;
-                docker
-                    .negotiate_version()
+        let connection = self.connection.get_or_try_init(|| self.open()).await?;
+        Ok(&connection.docker)
+    }
+
+    async fn open(&self) -> Result<Connection, Error> {
+        let url = self.address.url.as_str();
+        let (docker, tunnel) = match &self.address.transport {
+            EngineTransport::Ssh(ssh) => {
+                let tunnel = SshTunnel::open(ssh)
                     .await
-                    .map_err(|e| self.unreachable(&e))
-            })
+                    .map_err(|e| self.unreachable_because(&e))?;
+                let docker = Docker::connect_with_unix(
+                    &tunnel.url(),
+                    REQUEST_TIMEOUT_SECS,
+                    bollard::API_DEFAULT_VERSION,
+                );
+                (docker, Some(tunnel))
+            }
+            EngineTransport::Tls(tls) => (connect_tls(url, tls), None),
+            // `$DOCKER_HOST` holding an ssh:// address that is not one (a plan's is checked); it
+            // is not shown, as it may hold a password.
+            EngineTransport::Plain if url.starts_with("ssh://") => {
+                let why = ssh_engine(url).err().unwrap_or("not an SSH address");
+                return Err(Error::Unavailable(format!(
+                    "containers: engine `{}` is not reachable: its ssh:// address ($DOCKER_HOST) \
+                     is not ssh://[USER@]HOST[:PORT]: {why}",
+                    self.address.name
+                )));
+            }
+            EngineTransport::Plain => (connect_plain(url), None),
+        };
+        let docker = docker
+            .map_err(|e| self.unreachable(&e, tunnel.as_ref()))?
+            .negotiate_version()
             .await
+            .map_err(|e| self.unreachable(&e, tunnel.as_ref()))?;
+        Ok(Connection { docker, tunnel })
     }
 
     /// The plugin-facing error for a failed engine request made to `action` (e.g. "start `api`").
@@ -139,7 +187,10 @@ impl Engine {
             | DockerError::HyperResponseError { .. }
             | DockerError::HyperLegacyError { .. }
             | DockerError::HttpClientError { .. }
-            | DockerError::SocketNotFoundError(_) => self.unreachable(&error),
+            | DockerError::SocketNotFoundError(_) => {
+                let tunnel = self.connection.get().and_then(|open| open.tunnel.as_ref());
+                self.unreachable(&error, tunnel)
+            }
             other => Error::Failed(format!(
                 "containers: cannot {action} on engine `{}`: {other}",
                 self.address.name
@@ -147,16 +198,21 @@ impl Engine {
         }
     }
 
-    fn unreachable(&self, error: &DockerError) -> Error {
+    /// The engine is not reachable: `error` with what it means for the transport's files, or
+    /// what ssh said through `tunnel`.
+    fn unreachable(&self, error: &DockerError, tunnel: Option<&SshTunnel>) -> Error {
         let chain = error_chain(error);
-        let hint = self
-            .address
-            .tls
-            .as_ref()
-            .and_then(|tls| tls_hint(tls, &chain))
-            .unwrap_or_default();
+        let hint = match &self.address.transport {
+            EngineTransport::Tls(tls) => tls_hint(tls, &chain),
+            EngineTransport::Ssh(_) => tunnel.and_then(SshTunnel::hint),
+            EngineTransport::Plain => None,
+        };
+        self.unreachable_because(&format!("{chain}{}", hint.unwrap_or_default()))
+    }
+
+    fn unreachable_because(&self, reason: &dyn std::fmt::Display) -> Error {
         Error::Unavailable(format!(
-            "containers: engine `{}` ({}) is not reachable: {chain}{hint}",
+            "containers: engine `{}` ({}) is not reachable: {reason}",
             self.address.name, self.address.url,
         ))
     }
@@ -175,6 +231,14 @@ fn tls_hint(tls: &EngineTls, chain: &str) -> Option<String> {
             " (the engine did not accept the client certificate {})",
             tls.cert.display()
         ))
+    } else if chain.contains("connection was not ready") || chain.contains("connection closed") {
+        // With TLS 1.3 the engine refuses a client certificate after the client has finished its
+        // handshake: the alert can race the first request, which then sees a closed connection.
+        Some(format!(
+            " (the engine closed the TLS connection before answering: it may not accept the \
+             client certificate {})",
+            tls.cert.display()
+        ))
     } else {
         None
     }
@@ -191,26 +255,28 @@ pub(super) fn is_not_found(error: &DockerError) -> bool {
     )
 }
 
-fn connect(address: &EngineAddress) -> Result<Docker, DockerError> {
-    let url = address.url.as_str();
-    let docker = if let Some(tls) = &address.tls {
-        for file in [&tls.ca, &tls.cert, &tls.key] {
-            readable(file)?;
-        }
-        Docker::connect_with_ssl(
-            url,
-            &tls.key,
-            &tls.cert,
-            &tls.ca,
-            REQUEST_TIMEOUT_SECS,
-            bollard::API_DEFAULT_VERSION,
-        )?
-    } else if url.starts_with("unix://") {
-        Docker::connect_with_unix(url, REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)?
+/// A client for the `tcp://` engine at `url` over TLS with the files of `tls`.
+fn connect_tls(url: &str, tls: &EngineTls) -> Result<Docker, DockerError> {
+    for file in [&tls.ca, &tls.cert, &tls.key] {
+        readable(file)?;
+    }
+    Docker::connect_with_ssl(
+        url,
+        &tls.key,
+        &tls.cert,
+        &tls.ca,
+        REQUEST_TIMEOUT_SECS,
+        bollard::API_DEFAULT_VERSION,
+    )
+}
+
+/// A client for the engine at `url` as written: a unix socket, or plain HTTP.
+fn connect_plain(url: &str) -> Result<Docker, DockerError> {
+    if url.starts_with("unix://") {
+        Docker::connect_with_unix(url, REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
     } else {
-        Docker::connect_with_http(url, REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)?
-    };
-    Ok(docker)
+        Docker::connect_with_http(url, REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+    }
 }
 
 /// Checks a certificate or key file can be read: the engine client reads the client
@@ -248,7 +314,7 @@ mod tests {
             DockerEngine {
                 url: "tcp://127.0.0.1:2375".into(),
                 address: "127.0.0.1".into(),
-                tls: None,
+                transport: EngineTransport::Plain,
             },
         )]);
         let engines = granted_engines(&declared, &grants(&["api"], &["edge", "default"]));
@@ -256,6 +322,23 @@ mod tests {
         assert_eq!(engines[0].url, "tcp://127.0.0.1:2375");
         assert_eq!(engines[1].name, "default");
         assert_eq!(engines[1].url, default_url());
+    }
+
+    #[tokio::test]
+    async fn a_docker_host_ssh_address_with_a_password_is_refused_without_showing_it() {
+        let engine = Engine::new(EngineAddress {
+            name: "default".into(),
+            url: "ssh://deploy:hunter2@10.0.0.7".into(),
+            transport: EngineTransport::Plain,
+        });
+        let Err(Error::Unavailable(text)) = engine.client().await else {
+            panic!("an ssh:// address with a password was used");
+        };
+        assert_eq!(
+            text,
+            "containers: engine `default` is not reachable: its ssh:// address ($DOCKER_HOST) is \
+             not ssh://[USER@]HOST[:PORT]: a password is not allowed (sluice logs in with a key)"
+        );
     }
 
     #[test]
@@ -266,7 +349,7 @@ mod tests {
             vec![EngineAddress {
                 name: "default".into(),
                 url: default_url(),
-                tls: default_tls(),
+                transport: default_transport(),
             }]
         );
     }

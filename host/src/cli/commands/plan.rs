@@ -46,6 +46,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit
                 "event": "plan", "unit": unit.unit, "plugin": unit.plugin, "version": version,
                 "live": unit.live, "depends_on": unit.depends_on, "steps": unit.steps,
                 "changes": unit.changes, "irreversible": unit.irreversible, "gates": unit.gates,
+                "group": unit.group,
             })
             .to_string(),
             Format::Human => human(unit, &version),
@@ -132,5 +133,10 @@ fn human(unit: &PlannedUnit, version: &str) -> String {
         .map(|(n, step)| format!("{n}. {step}"))
         .collect();
     out.push_str(&format!("  steps: {}\n", steps.join(", ")));
+    if let Some(group) = &unit.group {
+        out.push_str(&format!(
+            "  atomic group {group}: undone if another unit of the group does not deploy\n"
+        ));
+    }
     out
 }

@@ -369,7 +369,7 @@ mod tests {
         };
         let table = rows(
             "migrate",
-            &imports(&["sluice:deploy/sql@0.1.3", "sluice:deploy/plan-notes@0.1.3"]),
+            &imports(&["sluice:deploy/sql@0.1.4", "sluice:deploy/plan-notes@0.1.4"]),
             &grants,
         );
         let sql = table.iter().find(|r| r.capability == "sql").unwrap();

@@ -12,11 +12,18 @@ use crate::state::RecordedEvent;
 pub const MAX_EVENTS: i64 = 10_000;
 /// The event that marks a cut record.
 const CUT_EVENT: &str = "record-cut";
+/// The most plugin log text kept whole in one deployment's record, in bytes: a flood of plugin
+/// output (all of it printed as it came) would otherwise make the record cost more than the
+/// deployment. Later `plugin-log` events are kept with their message cut to its start.
+pub const MAX_LOG_BYTES: usize = 64 * 1024;
+/// How much of a message is kept once the log bytes are spent, in characters.
+const CUT_MESSAGE_CHARS: usize = 80;
 
-/// The deployment whose events are being kept, and how many.
+/// The deployment whose events are being kept, how many, and how much plugin log text.
 struct Current {
     id: String,
     kept: i64,
+    log_bytes: usize,
 }
 
 /// Keeps each deployment's events, as `--output json` writes them, through a [`RecordWriter`];
@@ -47,6 +54,7 @@ impl Output for EventsKept {
             *current = Some(Current {
                 id: id.clone(),
                 kept: kept_before(id, |id| self.record.store().events_of(id).map(|e| e.len())),
+                log_bytes: 0,
             });
         }
         let Some(current) = current.as_mut() else {
@@ -63,7 +71,8 @@ impl Output for EventsKept {
             })
             .to_string()
         } else {
-            let Some(object) = json_object(stamped) else {
+            let cut = cut_log(stamped, &mut current.log_bytes);
+            let Some(object) = json_object(cut.as_ref().unwrap_or(stamped)) else {
                 return;
             };
             self.redactor.redact(&object).into_owned()
@@ -79,6 +88,37 @@ impl Output for EventsKept {
             self.record.flush();
         }
     }
+}
+
+/// A `plugin-log` event past [`MAX_LOG_BYTES`] of its deployment (`log_bytes` so far, counted
+/// here) with its message cut to its start, saying so; none for any other event.
+fn cut_log(stamped: &Stamped, log_bytes: &mut usize) -> Option<Stamped> {
+    let Event::PluginLog {
+        unit,
+        level,
+        message,
+    } = &stamped.event
+    else {
+        return None;
+    };
+    *log_bytes = log_bytes.saturating_add(message.len());
+    if *log_bytes <= MAX_LOG_BYTES {
+        return None;
+    }
+    let start: String = message.chars().take(CUT_MESSAGE_CHARS).collect();
+    Some(Stamped {
+        at: stamped.at,
+        duration_ms: stamped.duration_ms,
+        event: Event::PluginLog {
+            unit: unit.clone(),
+            level: *level,
+            message: format!(
+                "{start} [cut: the record keeps {} KiB of plugin output per deployment; all of it \
+                 was printed]",
+                MAX_LOG_BYTES / 1024
+            ),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -140,6 +180,44 @@ mod tests {
             ["deployment-started", "step", "step", "record-cut"]
         );
         assert_eq!(names("d2"), ["deployment-started"]);
+    }
+
+    #[test]
+    fn plugin_output_past_the_log_bytes_is_kept_with_its_message_cut() {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+        let kept = EventsKept::new(
+            RecordWriter::start(store.clone()),
+            Redactor::default(),
+            MAX_EVENTS,
+        );
+        kept.write(&stamped(started("d1")));
+        let long = "x".repeat(MAX_LOG_BYTES / 2);
+        for _ in 0..3 {
+            kept.write(&stamped(Event::PluginLog {
+                unit: "web".into(),
+                level: crate::caps::log::Level::Info,
+                message: long.clone(),
+            }));
+        }
+        drop(kept);
+        let messages: Vec<String> = store
+            .events_of("d1")
+            .unwrap()
+            .iter()
+            .skip(1)
+            .map(|e| {
+                let value: serde_json::Value = serde_json::from_str(&e.event).unwrap();
+                value["message"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(messages.len(), 3, "every event is kept");
+        assert_eq!(messages[..2], [long.clone(), long.clone()]);
+        assert!(
+            messages[2].starts_with(&"x".repeat(80))
+                && messages[2].ends_with("[cut: the record keeps 64 KiB of plugin output per deployment; all of it was printed]"),
+            "{}",
+            messages[2]
+        );
     }
 
     #[test]

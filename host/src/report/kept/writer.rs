@@ -9,6 +9,10 @@ use crate::state::{CapabilityCall, RecordedEvent, StateError, Store};
 /// a few transactions a second, not one per event or lifecycle call (each a commit that the
 /// deployment's own state writes would queue behind).
 const GATHER: Duration = Duration::from_millis(250);
+/// The most rows gathered before they are written, whatever [`GATHER`] says: a flood of output
+/// is written while the deployment goes on (on another core), not all at its end, where the
+/// deployment waits for it.
+const BATCH_ROWS: usize = 256;
 /// The longest a finished deployment waits for its record to be written.
 const FLUSH_WAIT: Duration = Duration::from_secs(5);
 
@@ -23,8 +27,8 @@ enum ToWriter {
 }
 
 /// Writes the record of a run's deployments to its state store, from a thread of its own: it
-/// gathers what arrives for [`GATHER`] (less when a flush is asked) and writes the events in one
-/// transaction and the calls in another.
+/// gathers what arrives for [`GATHER`] (less when a flush is asked or [`BATCH_ROWS`] have come)
+/// and writes the events in one transaction and the calls in another.
 pub struct RecordWriter {
     store: Arc<dyn Store>,
     sender: Mutex<mpsc::Sender<ToWriter>>,
@@ -87,7 +91,7 @@ fn write_batches(store: &dyn Store, waiting: &mpsc::Receiver<ToWriter>) {
                 ToWriter::Calls(rows) => calls.extend(rows),
                 ToWriter::Flush(done) => flushed.push(done),
             }
-            next = if flushed.is_empty() {
+            next = if flushed.is_empty() && events.len() + calls.len() < BATCH_ROWS {
                 waiting
                     .recv_timeout(until.saturating_duration_since(Instant::now()))
                     .ok()
