@@ -27,7 +27,8 @@
 #     Debian's libxml2-utils (xmllint validates the JUnit report against its schema); Debian's
 #     chromium (headless, it renders the HTML report in tests/all/html_report.rs); Debian's
 #     openssh-server (never used as a service: the SSH transport tests start their own sshd on
-#     loopback, tests/support/sshd.rs) and openssh-client (ssh:// engines run `ssh`)
+#     loopback, tests/support/sshd.rs) and openssh-client (ssh:// engines run `ssh`); Debian's
+#     docker-registry and apache2-utils (htpasswd), for registries the tests start on loopback
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -90,6 +91,14 @@ need_package xmllint libxml2-utils
 need_package chromium chromium
 need_package ssh openssh-client
 need_package /usr/sbin/sshd openssh-server
+# The CNCF distribution registry and htpasswd: each image-pull test starts its own registry on
+# loopback (tests/support/registry.rs); the Debian service is not used.
+need_package docker-registry docker-registry
+need_package htpasswd apache2-utils
+if [ -x /etc/init.d/docker-registry ] && /etc/init.d/docker-registry status >/dev/null 2>&1; then
+    echo "ensure-deps: stopping the docker-registry service (the tests start their own)"
+    /etc/init.d/docker-registry stop >/dev/null
+fi
 
 if ! docker info >/dev/null 2>&1; then
     echo "ensure-deps: starting dockerd (log: build/dockerd.log)"

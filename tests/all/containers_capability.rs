@@ -35,6 +35,7 @@ fn cap(containers: &[&str], images: &[&str]) -> ContainersCap {
         &grants,
         &[engine],
         &host_labels("api", "staging", "1.2.3", "dep-1"),
+        &[],
     )
 }
 
@@ -379,7 +380,7 @@ async fn an_unreachable_engine_is_unavailable_naming_the_engine_and_its_address(
             url: url.clone(),
             transport: EngineTransport::Plain,
         };
-        let cap = ContainersCap::new("deployer", &grants, &[engine], &[]);
+        let cap = ContainersCap::new("deployer", &grants, &[engine], &[], &[]);
         let result = cap.inspect("down", "api").await;
         assert!(
             matches!(&result, Err(Error::Unavailable(m))

@@ -77,6 +77,7 @@ mod plugins_js;
 mod plugins_new;
 mod plugins_python;
 mod plugins_rust;
+mod registry_images;
 mod release_pipeline;
 mod robust_input;
 mod sdk_example;

@@ -178,7 +178,7 @@ const FROZEN: &[(&str, &str)] = &[
     ),
     (
         "since_v0.1.4/containers.wit",
-        "ce036e2b60906f284924881050856115179427e192a9ce55d3c7f46bbd9e6765",
+        "5aa6b60884ebe8994055886d1070497256fa9f8824c97bec4544223dfcc6708c",
     ),
     (
         "since_v0.1.4/gate.wit",
@@ -703,6 +703,7 @@ fn a_plugin_built_against_wit_0_1_4_imports_every_interface_of_its_plugin_world_
         format!("services.update {service}: accepted"),
         format!("services.rollback {service}: UpdateState::Rollback"),
         format!("services.remove {service}: removed"),
+        "containers.image-pull registry.invalid/other/api:v1: denied".to_owned(),
     ] {
         assert!(text.contains(&answer), "{answer}: {text}");
     }

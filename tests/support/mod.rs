@@ -35,6 +35,7 @@ pub mod plans;
 pub mod project;
 pub mod prometheus;
 pub mod python;
+pub mod registry;
 pub mod release_api;
 pub mod release_dir;
 pub mod scripted;

@@ -90,6 +90,7 @@ const MUTATING: &[(&str, &[&str])] = &[
     (
         "containers",
         &[
+            "image-pull",
             "image-tag",
             "image-remove",
             "create",
@@ -118,7 +119,7 @@ const MUTATING: &[(&str, &[&str])] = &[
 
 impl HostCall {
     /// Whether the call changes something: writes, creates or removes a file, creates, starts,
-    /// stops or removes a container or image, creates, updates, rolls back or removes a Swarm
+    /// stops or removes a container or image, pulls an image, creates, updates, rolls back or removes a Swarm
     /// service, executes SQL or restores a backup, sends an HTTP request other than GET, HEAD or
     /// OPTIONS, or changes an HAProxy backend's servers.
     pub fn mutates(&self) -> bool {

@@ -19,7 +19,8 @@
 //! denied; ports publish on 127.0.0.1 unless the spec names an address; `sluice.*` labels are
 //! reserved for the host, which adds them to every container. `list` shows only granted names,
 //! `logs` is capped at [`MAX_LOG_LINES`] lines and [`MAX_LOG_BYTES`] bytes, a stop timeout at
-//! [`MAX_STOP_TIMEOUT_SECS`], and the host never pulls images. An engine reached over SSH goes
+//! [`MAX_STOP_TIMEOUT_SECS`]. A plugin may have an engine pull only a granted repository, with
+//! registry credentials it never sees (`pull`). An engine reached over SSH goes
 //! through a tunnel the plugin never sees (`ssh`, with its own threat model).
 //!
 //! Services add their own threats: a hostile plugin could update, roll back or remove another
@@ -41,6 +42,7 @@ mod convert;
 mod engine;
 mod grant;
 mod logs;
+mod pull;
 mod service_convert;
 mod services;
 mod ssh;
@@ -61,6 +63,7 @@ pub use convert::{DEFAULT_HOST_IP, HOST_LABEL_PREFIX};
 pub use engine::{EngineAddress, LOCAL_SOCKET, default_url, granted_engines};
 pub use grant::NameGrant;
 pub use logs::{MAX_LOG_BYTES, MAX_LOG_LINES};
+pub use pull::RegistryLogin;
 
 use super::calls;
 use crate::plan::model::Grants;
@@ -111,16 +114,19 @@ pub struct ContainersCap {
     services: NameGrant,
     engines: Vec<Engine>,
     labels: Vec<(String, String)>,
+    registries: Vec<RegistryLogin>,
 }
 
 impl ContainersCap {
     /// Containers for `plugin` as `grants` allow, on `engines` (the first is the default), adding
-    /// `labels` (the host's `sluice.*` labels) to every container it creates.
+    /// `labels` (the host's `sluice.*` labels) to every container it creates and pulling with
+    /// the `registries` logins.
     pub fn new(
         plugin: &str,
         grants: &Grants,
         engines: &[EngineAddress],
         labels: &[(String, String)],
+        registries: &[RegistryLogin],
     ) -> Self {
         ContainersCap {
             plugin: plugin.to_owned(),
@@ -129,6 +135,7 @@ impl ContainersCap {
             services: NameGrant::new(&grants.services),
             engines: engines.iter().cloned().map(Engine::new).collect(),
             labels: labels.to_vec(),
+            registries: registries.to_vec(),
         }
     }
 
@@ -447,11 +454,11 @@ impl ContainersCap {
         Ok(names_image(&inspect, reference).then_some(inspect))
     }
 
-    /// Like `find_image`, but the image must exist (this host never pulls).
+    /// Like `find_image`, but the image must exist (nothing is pulled).
     async fn require_image(&self, engine: &Engine, reference: &str) -> Result<ImageInspect, Error> {
         self.find_image(engine, reference).await?.ok_or_else(|| {
             Error::Failed(format!(
-                "containers: no image `{reference}` on engine `{}` (sluice does not pull images)",
+                "containers: no image `{reference}` on engine `{}` (pull it first)",
                 engine.name()
             ))
         })
@@ -508,7 +515,7 @@ mod tests {
             url: "unix:///nonexistent/docker.sock".into(),
             transport: crate::plan::model::EngineTransport::Plain,
         }];
-        ContainersCap::new("deployer", &grants, &engines, &[])
+        ContainersCap::new("deployer", &grants, &engines, &[], &[])
     }
 
     #[tokio::test]

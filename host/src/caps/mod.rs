@@ -68,6 +68,8 @@ pub struct Provision {
     /// The `sluice.*` labels the host adds to every container the plugin creates: unit,
     /// environment, version and deployment id.
     pub container_labels: Vec<(String, String)>,
+    /// How engines log in to the plan's `[registries]` when the plugin has one pull an image.
+    pub registries: Vec<containers::RegistryLogin>,
     /// The granted databases, resolved, and where backups go.
     pub sql: sql::SqlGrant,
     /// Where the host calls of each lifecycle call are recorded, for the deployment's record;
@@ -88,6 +90,7 @@ impl Provision {
             log_budget: Arc::new(log::LogBudget::new(log::DEFAULT_BUDGET_BYTES)),
             docker: Vec::new(),
             container_labels: Vec::new(),
+            registries: Vec::new(),
             sql: sql::SqlGrant::default(),
             calls: None,
         }

@@ -46,6 +46,7 @@ impl Deployer {
                 version,
                 deployment_id,
             ),
+            registries: self.registry_logins(),
             sql: SqlGrant {
                 databases: self.databases(decl),
                 read_only: true,
@@ -61,6 +62,20 @@ impl Deployer {
             .secrets
             .iter()
             .map(|name| (name.clone(), self.secret(name)))
+            .collect()
+    }
+
+    /// How engines log in to each of the plan's `[registries]` in this environment.
+    fn registry_logins(&self) -> Vec<containers::RegistryLogin> {
+        self.plan
+            .registries
+            .values()
+            .map(|registry| containers::RegistryLogin {
+                host: registry.host.clone(),
+                username: registry.username.clone(),
+                password_secret: registry.password_secret.clone(),
+                password: self.secret(&registry.password_secret),
+            })
             .collect()
     }
 

@@ -13,7 +13,7 @@ use super::location::SourceMap;
 use super::model::{DatabaseDecl, Environment, Plan, Project, SecretSource, StateConfig};
 use super::quantity::parse_duration;
 use super::raw::{RawDatabase, RawPlan, RawSecret, RawState};
-use super::{docker, groups, hooks, plugins, telemetry, units};
+use super::{docker, groups, hooks, plugins, registries, telemetry, units};
 
 /// What converting needs: the source to point errors into and the directory paths resolve against.
 pub(super) struct Converter<'a> {
@@ -96,6 +96,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
     let secrets = convert_named(&cx, "secrets", &raw.secrets, secret)?;
     let databases = convert_named(&cx, "databases", &raw.databases, database)?;
     let docker = convert_named(&cx, "docker", &raw.docker, docker::engine)?;
+    let registries = registries::registries(&cx, &raw.registries)?;
     let plugins = convert_named(&cx, "plugins", &raw.plugins, plugins::plugin)?;
     let units = convert_named(&cx, "units", &raw.units, units::unit)?;
     let hooks = convert_named(&cx, "hooks", &raw.hooks, hooks::hook)?;
@@ -110,6 +111,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
         secrets,
         databases,
         docker,
+        registries,
         plugins,
         units,
         hooks,

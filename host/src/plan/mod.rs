@@ -18,6 +18,7 @@ pub mod model;
 mod plugins;
 pub mod quantity;
 mod raw;
+mod registries;
 mod telemetry;
 mod units;
 mod validate;

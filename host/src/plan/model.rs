@@ -26,6 +26,8 @@ pub struct Plan {
     pub databases: BTreeMap<String, DatabaseDecl>,
     /// `[docker.NAME]`, by name: the Docker engines plugins may be granted.
     pub docker: BTreeMap<String, DockerEngine>,
+    /// `[registries."HOST[:PORT]"]`, by host: the credentials Docker engines pull images with.
+    pub registries: BTreeMap<String, Registry>,
     /// `[plugins.NAME]`, by name.
     pub plugins: BTreeMap<String, PluginDecl>,
     /// `[units.NAME]`, by name.
@@ -145,6 +147,18 @@ pub struct EngineTls {
     pub cert: PathBuf,
     /// The client certificate's private key (PEM).
     pub key: PathBuf,
+}
+
+/// `[registries."HOST[:PORT]"]`: how the host logs in to an image registry when a plugin asks
+/// an engine to pull from it. The plugin never sees the credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    /// The registry as image references name it: `HOST[:PORT]`.
+    pub host: String,
+    /// The user name.
+    pub username: String,
+    /// The name of the secret (declared in `[secrets]`) holding the password or token.
+    pub password_secret: String,
 }
 
 /// The address of an engine's published ports when the plan declares none for it.

@@ -20,6 +20,8 @@ pub(super) struct RawPlan {
     #[serde(default)]
     pub docker: BTreeMap<String, RawDocker>,
     #[serde(default)]
+    pub registries: BTreeMap<String, RawRegistry>,
+    #[serde(default)]
     pub plugins: BTreeMap<String, RawPlugin>,
     #[serde(default)]
     pub units: BTreeMap<String, RawUnit>,
@@ -86,6 +88,14 @@ pub(super) struct RawDockerTls {
     pub ca: String,
     pub cert: String,
     pub key: String,
+}
+
+/// `[registries."HOST[:PORT]"]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRegistry {
+    pub username: Spanned<String>,
+    pub password_secret: Spanned<String>,
 }
 
 /// `[plugins.NAME]`.

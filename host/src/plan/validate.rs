@@ -15,6 +15,7 @@ pub(super) fn check(plan: &Plan) -> Result<(), PlanError> {
     check_units(plan)?;
     check_hooks(plan)?;
     super::groups::check(plan)?;
+    super::registries::check(plan)?;
     if let Some(cycle) = find_cycle(plan) {
         return Err(error(
             plan,

@@ -6,8 +6,10 @@
 //! [`FLUSH_BOUND`]. Spans are built on a thread of their own (`sluice-otlp`), which owns every
 //! OpenTelemetry object and the SDK's batch processor with its blocking HTTP client (so none of
 //! them is created or dropped on a tokio runtime thread); the deployment only hands it stamped
-//! events over a channel. At `deployment-finished` the deployment waits for the trace to be sent,
-//! at most [`FLUSH_BOUND`]; each request gives up after [`EXPORT_TIMEOUT`]. A collector that is
+//! events over a channel. At `deployment-finished` the thread sends the trace while sluice
+//! finishes its own work (the record's last writes), and sluice waits for it before it exits, at
+//! most [`FLUSH_BOUND`] after `deployment-finished`; each request gives up after
+//! [`EXPORT_TIMEOUT`]. A collector that is
 //! down, refuses, or does not answer in time costs a warning on standard error, and spans not
 //! sent by then are lost. A deployment that ends without `deployment-finished` (sluice killed)
 //! sends nothing it had not sent already.
@@ -25,7 +27,8 @@
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::time::{Duration, SystemTime};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry::trace::{
     SpanBuilder, Status, TraceContextExt as _, TraceId, Tracer as _, TracerProvider as _,
@@ -97,6 +100,9 @@ pub struct OtlpOutput {
     endpoint: Url,
     /// To the exporting thread; `None` when it could not be started.
     thread: Option<Sender<Message>>,
+    /// Finished deployments whose trace is being sent: when each may be waited for until, and
+    /// where the thread says it was sent.
+    sending: Mutex<Vec<(Instant, Receiver<()>)>>,
 }
 
 impl OtlpOutput {
@@ -114,6 +120,29 @@ impl OtlpOutput {
         OtlpOutput {
             endpoint,
             thread: started.ok().map(|_| sender),
+            sending: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Drop for OtlpOutput {
+    /// Waits for each finished deployment's trace to be sent, at most [`FLUSH_BOUND`] after its
+    /// `deployment-finished`.
+    fn drop(&mut self) {
+        let sending = std::mem::take(
+            self.sending
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for (until, sent) in sending {
+            let left = until.saturating_duration_since(Instant::now());
+            if let Err(RecvTimeoutError::Timeout) = sent.recv_timeout(left) {
+                tracing::warn!(
+                    "the deployment's trace was not sent to {} within {}s; sluice goes on without it",
+                    self.endpoint,
+                    FLUSH_BOUND.as_secs()
+                );
+            }
         }
     }
 }
@@ -129,15 +158,11 @@ impl Output for OtlpOutput {
             return;
         }
         let (sent, flushed) = mpsc::sync_channel(1);
-        if thread.send(Message::Finish(stamped.clone(), sent)).is_err() {
-            return;
-        }
-        if let Err(RecvTimeoutError::Timeout) = flushed.recv_timeout(FLUSH_BOUND) {
-            tracing::warn!(
-                "the deployment's trace was not sent to {} within {}s; sluice goes on without it",
-                self.endpoint,
-                FLUSH_BOUND.as_secs()
-            );
+        if thread.send(Message::Finish(stamped.clone(), sent)).is_ok() {
+            self.sending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((Instant::now() + FLUSH_BOUND, flushed));
         }
     }
 }

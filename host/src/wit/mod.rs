@@ -27,8 +27,9 @@
 //! `gate-plugin` world (0.1.2) a second fixture per release (`wit-v0-1-2-gate`) exports `gate`,
 //! imports everything that world allows and runs as a unit's gate, and since the `hook-plugin`
 //! world (0.1.3) a third (`wit-v0-1-3-hook`) exports `hook` and runs as a hook; 0.1.4's strategy
-//! fixture (`wit-v0-1-4`) adds the `services` interface to every import of its `plugin` world. `tests/all/plugin_loading.rs`
-//! also deploys a component built by the toolchain of the 0.1.0 days.
+//! fixture (`wit-v0-1-4`) adds the `services` interface and `containers.image-pull` to every
+//! import of its `plugin` world. `tests/all/plugin_loading.rs` also deploys a component built by
+//! the toolchain of the 0.1.0 days.
 //!
 //! A breaking series would get a module of its own beside [`v0_1`], and the runtime would
 //! pick the bindings matching what a plugin exports.

@@ -33,9 +33,9 @@ impl<'a> BlueGreen<'a> {
     /// What deploying `ctx.version` would change; reads only.
     pub fn plan(&self, ctx: &Context, current: Option<&Current>) -> Result<Vec<Change>, Error> {
         let live = self.live(current)?;
-        let image_id = self.engine.image_id(&self.config.image)?;
+        let image_id = self.engine.planned_image_id(self.config)?;
         if let Some(live) = &live
-            && live.image_id == image_id
+            && image_id.as_ref() == Some(&live.image_id)
             && live.version == ctx.version
         {
             return Ok(vec![Change::new(
@@ -90,19 +90,18 @@ impl<'a> BlueGreen<'a> {
         let previous = self.live(current)?;
         let color = next_color(previous.as_ref());
         let (name, port) = (self.container(color), self.port(color));
-        let image_id = self.engine.image_id(&self.config.image)?;
+        let (image_id, image) = self.engine.stage_image(self.config)?;
         if self.engine.discard(&name)? {
             sluice_sdk::info!("removed {name}, left over by an interrupted deployment");
         }
-        let spec = container_spec(self.config, &name, &self.config.image, port, Some(color));
+        let spec = container_spec(self.config, &name, &image, port, Some(color));
         self.engine.run(spec)?;
         if let Err(e) = self.engine.wait_ready(&name, self.ready_timeout()) {
             self.engine.discard(&name)?;
             return Err(e);
         }
         let summary = format!(
-            "started {name} ({}) on {}{}",
-            self.config.image,
+            "started {name} ({image}) on {}{}",
             self.config.dial(port),
             previous
                 .as_ref()
@@ -112,7 +111,7 @@ impl<'a> BlueGreen<'a> {
         sluice_sdk::info!("{summary}");
         let new = Deployed {
             container: name.clone(),
-            image: self.config.image.clone(),
+            image,
             image_id,
             port,
             version: ctx.version.clone(),
@@ -219,7 +218,7 @@ impl<'a> BlueGreen<'a> {
             recorded
         };
         let (name, port) = (self.container(color), self.port(color));
-        let image_id = self.engine.image_id(&target.image)?;
+        let image_id = self.engine.restore_image(&target.image)?;
         self.engine.discard(&name)?;
         self.engine.run(container_spec(
             self.config,

@@ -81,6 +81,8 @@ pub struct Config {
     pub name: String,
     /// The image to run.
     pub image: String,
+    /// Whether the engine pulls `image` before staging; default: when `image` names a registry.
+    pub pull: Option<bool>,
     /// The port inside the container.
     pub port: u16,
     /// The loopback host ports.
@@ -114,6 +116,18 @@ pub struct Config {
     /// The host address ports are published on, Caddy dials and endpoints name.
     #[serde(default = "default_address")]
     pub address: IpAddr,
+}
+
+impl Config {
+    /// Whether `image` is pulled before staging: as `pull` says, else when its first component
+    /// is a registry host (it has a `.` or a `:`, or is `localhost`), as Docker reads it.
+    pub fn pulls(&self) -> bool {
+        self.pull.unwrap_or_else(|| {
+            self.image
+                .split_once('/')
+                .is_some_and(|(first, _)| first.contains(['.', ':']) || first == "localhost")
+        })
+    }
 }
 
 fn default_address() -> IpAddr {

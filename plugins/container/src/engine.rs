@@ -34,13 +34,59 @@ impl Engine {
         containers::inspect(&self.name, name).map_err(within(format!("inspecting {name}")))
     }
 
-    /// The id of the image `image`, which must be on the engine already.
-    pub fn image_id(&self, image: &str) -> Result<String, Error> {
+    /// The image a new version of `config` runs, and its id: pulled first when `config` pulls,
+    /// and then named by the digest the registry served (what the unit's history records).
+    pub fn stage_image(&self, config: &Config) -> Result<(String, String), Error> {
+        let image = if config.pulls() {
+            self.pull(&config.image)?
+        } else {
+            config.image.clone()
+        };
+        Ok((self.image_id(&image)?, image))
+    }
+
+    /// The id of `image`, an image deployed before: one pinned by digest that is gone from
+    /// the engine is pulled again.
+    pub fn restore_image(&self, image: &str) -> Result<String, Error> {
+        let pinned = image.contains("@sha256:");
+        if pinned && self.find_image(image)?.is_none() {
+            self.pull(image)?;
+        }
+        self.image_id(image)
+    }
+
+    /// The id of `config`'s image as the engine has it now: none when it will be pulled and is
+    /// not on the engine yet.
+    pub fn planned_image_id(&self, config: &Config) -> Result<Option<String>, Error> {
+        if config.pulls() {
+            self.find_image(&config.image)
+        } else {
+            self.image_id(&config.image).map(Some)
+        }
+    }
+
+    /// Has the engine pull `image`; returns it pinned by digest.
+    fn pull(&self, image: &str) -> Result<String, Error> {
+        sluice_sdk::info!("pulling {image} on `{}`", self.name);
+        let pinned = containers::image_pull(&self.name, image)
+            .map_err(within(format!("pulling {image}")))?;
+        sluice_sdk::info!("pulled {pinned}");
+        Ok(pinned)
+    }
+
+    /// The id of the image `image`, if the engine has it.
+    fn find_image(&self, image: &str) -> Result<Option<String>, Error> {
         let found = containers::image_inspect(&self.name, image)
             .map_err(within(format!("inspecting the image {image}")))?;
-        found.map(|info| info.id).ok_or_else(|| {
+        Ok(found.map(|info| info.id))
+    }
+
+    /// The id of the image `image`, which must be on the engine already.
+    pub fn image_id(&self, image: &str) -> Result<String, Error> {
+        self.find_image(image)?.ok_or_else(|| {
             Error::Failed(format!(
-                "the image {image} is not on the engine `{}`: build or load it there first",
+                "the image {image} is not on the engine `{}`: build or load it there first, or \
+                 pull it from a registry (`pull = true`)",
                 self.name
             ))
         })

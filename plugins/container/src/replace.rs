@@ -30,15 +30,19 @@ impl<'a> Replace<'a> {
     /// What deploying `ctx.version` would change; reads only.
     pub fn plan(&self, ctx: &Context, current: Option<&Current>) -> Result<Vec<Change>, Error> {
         let live = self.live(current)?;
-        let image_id = self.engine.image_id(&self.config.image)?;
+        let image_id = self.engine.planned_image_id(self.config)?;
         let name = &self.config.name;
         let port = self.config.dial(self.port());
         Ok(vec![match live {
-            Some(live) if live.image_id == image_id && live.version == ctx.version => Change::new(
-                ChangeAction::NoOp,
-                name.clone(),
-                format!("already runs {} ({})", live.image, live.version),
-            ),
+            Some(live)
+                if image_id.as_ref() == Some(&live.image_id) && live.version == ctx.version =>
+            {
+                Change::new(
+                    ChangeAction::NoOp,
+                    name.clone(),
+                    format!("already runs {} ({})", live.image, live.version),
+                )
+            }
             Some(live) => Change::new(
                 ChangeAction::Replace,
                 name.clone(),
@@ -66,7 +70,7 @@ impl<'a> Replace<'a> {
     pub fn stage(&self, ctx: &Context, current: Option<&Current>) -> Result<Staged, Error> {
         let name = &self.config.name;
         let previous_name = self.previous_name();
-        let image_id = self.engine.image_id(&self.config.image)?;
+        let (image_id, image) = self.engine.stage_image(self.config)?;
         if self.engine.discard(&previous_name)? {
             sluice_sdk::info!("removed {previous_name}, left over by an earlier deployment");
         }
@@ -76,7 +80,7 @@ impl<'a> Replace<'a> {
             self.engine.stop(name, self.config.stop_timeout_secs)?;
             self.engine.rename(name, &previous_name)?;
         }
-        let spec = container_spec(self.config, name, &self.config.image, self.port(), None);
+        let spec = container_spec(self.config, name, &image, self.port(), None);
         self.engine.run(spec)?;
         let waiting = Instant::now();
         let running_after = self.engine.wait_ready(name, self.ready_timeout())?;
@@ -90,8 +94,7 @@ impl<'a> Replace<'a> {
                 downtime.as_millis()
             ),
             None => format!(
-                "started {name} ({}) on {}",
-                self.config.image,
+                "started {name} ({image}) on {}",
                 self.config.dial(self.port())
             ),
         };
@@ -99,7 +102,7 @@ impl<'a> Replace<'a> {
         let state = StagedState {
             new: Deployed {
                 container: name.clone(),
-                image: self.config.image.clone(),
+                image,
                 image_id,
                 port: self.port(),
                 version: ctx.version.clone(),
@@ -160,6 +163,7 @@ impl<'a> Replace<'a> {
             self.engine.start(name)?;
         } else {
             self.engine.discard(&previous_name)?;
+            self.engine.restore_image(&target.image)?;
             let spec = container_spec(self.config, name, &target.image, self.port(), None);
             self.engine.run(spec)?;
         }

@@ -76,6 +76,7 @@ impl Provide for Containers {
             &p.grants,
             &p.docker,
             &p.container_labels,
+            &p.registries,
         ))
     }
 

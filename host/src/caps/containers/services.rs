@@ -2,7 +2,7 @@
 //! name, running granted images. Every call checks the engine and the service name before the
 //! engine is contacted; a lookup that resolves to another service (an id prefix that looks like
 //! the name) counts as absent, and the host acts on the id it found. `create` and `update`
-//! resolve the image on the engine (it must be there: the host never pulls) and run it by id, so
+//! resolve the image on the engine (it must be there: only a plugin's `image-pull` pulls) and run it by id, so
 //! Swarm never pulls either.
 
 use std::collections::HashMap;
@@ -225,7 +225,7 @@ mod tests {
             url: "unix:///nonexistent/docker.sock".into(),
             transport: EngineTransport::Plain,
         }];
-        ContainersCap::new("deployer", &grants, &engines, &[])
+        ContainersCap::new("deployer", &grants, &engines, &[], &[])
     }
 
     fn spec(name: &str, image: &str) -> Spec {

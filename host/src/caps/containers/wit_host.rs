@@ -34,6 +34,14 @@ impl Host for ContainersCap {
         Ok(ContainersCap::image_tag(self, &endpoint, &source, &target).await)
     }
 
+    async fn image_pull(
+        &mut self,
+        endpoint: String,
+        image: String,
+    ) -> wasmtime::Result<Result<String, Error>> {
+        Ok(ContainersCap::image_pull(self, &endpoint, &image).await)
+    }
+
     async fn image_remove(
         &mut self,
         endpoint: String,

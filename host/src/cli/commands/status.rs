@@ -178,7 +178,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> Result<Exit, CliError> {
 async fn containers_of(plan: &Plan, unit: &Unit, environment: &str) -> (Vec<Found>, Vec<String>) {
     let engines = engines_of(plan, unit);
     let grants = &plan.plugin_for(unit).grants;
-    let cap = ContainersCap::new(&unit.plugin, grants, &engines, &[]);
+    let cap = ContainersCap::new(&unit.plugin, grants, &engines, &[], &[]);
     let labels = [
         (LABEL_UNIT.to_owned(), unit.name.clone()),
         (LABEL_ENVIRONMENT.to_owned(), environment.to_owned()),

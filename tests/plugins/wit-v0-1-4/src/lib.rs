@@ -3,7 +3,7 @@
 //! [`fixture`], [`added_in_0_1_1`] and [`added_in_0_1_2`] sources; 0.1.3 added nothing to this
 //! world) and what 0.1.4 added: every function of `services` in `stage`, on a service of the
 //! name its config gives (granted, absent before): inspect, create, tasks, update, rollback,
-//! remove. `tests/all/wit_versions.rs` deploys it on a swarm manager.
+//! remove; and `containers.image-pull` of a repository it is not granted (denied). `tests/all/wit_versions.rs` deploys it on a swarm manager.
 
 wit_bindgen::generate!({
     path: "../../../wit/since_v0.1.4",
@@ -25,6 +25,10 @@ use fixture::{Fixture, context, say};
 use sluice::deploy::containers;
 use sluice::deploy::services::{self, FailureAction, Rollout, ServiceSpec, UpdateOrder};
 use sluice::deploy::types::Error;
+
+/// An image on a registry the test grants nothing of: `image-pull` must be denied before the
+/// engine is asked.
+const UNGRANTED_IMAGE: &str = "registry.invalid/other/api:v1";
 
 /// What `haproxy` and `services` reach: its config.
 #[derive(Deserialize)]
@@ -104,6 +108,11 @@ fn newer_stage(config: &fixture::Config, newer: &NewerConfig, token: &str) -> Re
     say(&format!("services.rollback {name}: {rolled}"));
     services::remove(endpoint, name).map_err(context("services.remove"))?;
     say(&format!("services.remove {name}: removed"));
+    let pulled = match containers::image_pull(endpoint, UNGRANTED_IMAGE) {
+        Err(Error::Denied(_)) => "denied".to_owned(),
+        other => format!("{other:?}"),
+    };
+    say(&format!("containers.image-pull {UNGRANTED_IMAGE}: {pulled}"));
     Ok(())
 }
 
