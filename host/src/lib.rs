@@ -17,6 +17,7 @@
 //! - [`caps`] implements the capabilities the host grants plugins, one module each, listed by
 //!   [`caps::registry`];
 //! - [`plan`] reads the plan file (TOML) into a validated [`plan::Plan`];
+//! - [`oci`] pulls, pushes, stores and locks plugins kept in OCI registries (`oci://`);
 //! - [`wit`] is the contract (generated bindings);
 //! - [`postgres_tls`] turns a PostgreSQL URL's `sslmode`/`sslrootcert` into a TLS connector
 //!   (for [`state`] and [`caps`]' `sql`);
@@ -28,6 +29,7 @@ pub mod clock;
 pub mod compose;
 pub mod conformance;
 pub mod gates;
+pub mod oci;
 pub mod orchestrate;
 pub mod plan;
 pub mod postgres_tls;

@@ -62,6 +62,7 @@ mod lifecycle;
 mod locking;
 mod metric_gates;
 mod misbehaving_plugins;
+mod oci_plugins;
 mod pages_deploy;
 mod pages_faults;
 mod pages_limits;

@@ -239,7 +239,11 @@ fn an_image_pinned_by_digest_is_pulled_by_that_digest() {
 #[test]
 fn a_wrong_password_an_unknown_tag_and_a_registry_that_is_down_fail_before_anything_is_stopped() {
     let mut pulled = Pulled::v1_live("refused");
-    pulled.refused("v2", "not-the-password", "unauthorized: authentication required");
+    pulled.refused(
+        "v2",
+        "not-the-password",
+        "unauthorized: authentication required",
+    );
     pulled.refused("v9", registry::PASSWORD, "manifest unknown");
     pulled.registry.stop();
     pulled.refused("v2", registry::PASSWORD, "connection refused");

@@ -110,6 +110,18 @@ impl Registry {
         format!("{}/{repository}", self.host)
     }
 
+    /// Where the registry keeps the blob `digest` (`sha256:...`) on disk: a test that changes it
+    /// plays a registry serving other bytes under the same digest.
+    pub fn blob(&self, digest: &str) -> PathBuf {
+        let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
+        self.dir
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+
     /// Pushes the local image `local` as `HOST/target` (logged in when the registry wants it,
     /// with a Docker CLI config of this registry's own) and returns its digest, `sha256:...`.
     pub fn push(&self, local: &str, target: &str) -> String {

@@ -325,6 +325,24 @@ pub enum PluginsCommand {
     /// Check a component against the plugin contract's rules in scratch directories: one
     /// PASS/FAIL line per rule with its evidence (exit 6 when a rule fails).
     Test(PluginsTestArgs),
+    /// Push a component to a registry as a Wasm OCI artifact and print the reference that pins
+    /// it (`oci://HOST/REPOSITORY:TAG@sha256:DIGEST`), for a plan's `source`.
+    Push(PluginsPushArgs),
+    /// Write the plan's lockfile (`sluice.lock` beside `sluice.toml`): the manifest digest each
+    /// plugin named by tag alone (`oci://HOST/REPOSITORY:TAG`) resolves to now.
+    Lock,
+}
+
+/// `sluice plugins push`.
+#[derive(Debug, Args)]
+pub struct PluginsPushArgs {
+    /// The `.wasm` component file.
+    pub component: PathBuf,
+    /// Where to push it: `oci://HOST[:PORT]/REPOSITORY:TAG`.
+    pub reference: String,
+    /// The registry user to log in as; the password is read from standard input.
+    #[arg(long)]
+    pub username: Option<String>,
 }
 
 /// `sluice plugins new`.

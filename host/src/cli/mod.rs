@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod exit;
+mod pull;
 mod session;
 
 use std::process::ExitCode;

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::CliError;
 use super::args::{Cli, WhichDeployment};
+use super::pull::pull_plugins;
 use crate::orchestrate::{Deployer, Inputs, git, read_secrets};
 use crate::plan::interpolate::interpolate;
 use crate::plan::{self, Plan, StateConfig};
@@ -75,29 +76,29 @@ fn extras(cli: &Cli) -> report::Extras {
     }
 }
 
-/// A deployer for `environment`: plugins loaded, secrets read.
-pub fn deployer(
+/// A deployer for `environment`: plugins pulled and loaded, secrets read.
+pub async fn deployer(
     cli: &Cli,
     redactor: &Redactor,
     environment: &str,
 ) -> Result<(Deployer, Runtime), CliError> {
     let plan = load_plan(cli)?;
     let store = open_store(&plan)?;
-    deployer_with(cli, redactor, environment, plan, store)
+    deployer_with(cli, redactor, environment, plan, store).await
 }
 
 /// A deployer for `environment` that reads and writes nothing of the plan's state (`validate`).
-pub fn stateless_deployer(
+pub async fn stateless_deployer(
     cli: &Cli,
     redactor: &Redactor,
     environment: &str,
 ) -> Result<(Deployer, Runtime), CliError> {
     let plan = load_plan(cli)?;
     let store = Arc::new(SqliteStore::in_memory()?);
-    deployer_with(cli, redactor, environment, plan, store)
+    deployer_with(cli, redactor, environment, plan, store).await
 }
 
-fn deployer_with(
+async fn deployer_with(
     cli: &Cli,
     redactor: &Redactor,
     environment: &str,
@@ -105,6 +106,7 @@ fn deployer_with(
     store: Arc<dyn Store>,
 ) -> Result<(Deployer, Runtime), CliError> {
     let runtime = runtime()?;
+    pull_plugins(&plan, runtime.pulled(), &read_secrets(&plan, redactor)?).await?;
     // Deployments also send their traces where the plan or the environment says, and keep
     // their record in state.
     let record = report::keeping().then(|| RecordWriter::start(store.clone()));

@@ -234,7 +234,8 @@ fn load_plugin(
     let at_plugin = |e: crate::runtime::RuntimeError, key: &str| -> OrchestrateError {
         PlanError::at(plan, plan.locate(&["plugins", name, key]), e.to_string()).into()
     };
-    let bytes = ComponentBytes::declared(name, decl).map_err(|e| at_plugin(e, "source"))?;
+    let bytes = ComponentBytes::declared(name, decl, runtime.pulled())
+        .map_err(|e| at_plugin(e, "source"))?;
     runtime
         .load(name, &bytes, Some(&decl.grants), decl.limits)
         .map_err(|e| at_plugin(e, "grants"))

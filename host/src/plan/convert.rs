@@ -21,6 +21,8 @@ pub(super) struct Converter<'a> {
     pub source: &'a SourceMap,
     /// The plan file's directory (absolute).
     pub dir: &'a Path,
+    /// The plan's lockfile (empty when it has none).
+    pub lock: &'a crate::oci::Lockfile,
 }
 
 impl Converter<'_> {
@@ -79,6 +81,8 @@ pub(super) struct PlanFile {
     pub hash: String,
     /// Its text and key index.
     pub source: SourceMap,
+    /// Its lockfile (empty when it has none).
+    pub lock: crate::oci::Lockfile,
 }
 
 /// Converts the raw plan; the result still needs `validate`.
@@ -86,6 +90,7 @@ pub(super) fn plan(raw: RawPlan, file: PlanFile) -> Result<Plan, PlanError> {
     let cx = Converter {
         source: &file.source,
         dir: &file.dir,
+        lock: &file.lock,
     };
     let project = project(&cx, &raw.project.name)?;
     let state = match &raw.state {

@@ -53,11 +53,16 @@ impl PlanError {
 
     /// The plan file could not be read.
     pub(crate) fn unreadable(file: &Path, reason: &str) -> Self {
+        Self::whole_file(file, format!("cannot read the plan file: {reason}"))
+    }
+
+    /// An error about the plan file `file` as a whole (no position), e.g. its lockfile.
+    pub(crate) fn whole_file(file: &Path, message: impl Into<String>) -> Self {
         PlanError {
             file: file.to_path_buf(),
             line: 0,
             col: 0,
-            message: format!("cannot read the plan file: {reason}"),
+            message: message.into(),
             snippet: String::new(),
         }
     }

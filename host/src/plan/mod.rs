@@ -29,6 +29,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::de::DeTable;
 
+use crate::oci::Lockfile;
+
 pub use docker::ssh_engine;
 pub use error::PlanError;
 pub use location::{Location, SourceMap};
@@ -62,6 +64,8 @@ pub fn parse(source: &str, file: &Path) -> Result<Plan, PlanError> {
     let absolute = std::path::absolute(file)
         .map_err(|error| PlanError::unreadable(file, &error.to_string()))?;
     let dir = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
+    let lock = Lockfile::read(&Lockfile::path_for(&absolute))
+        .map_err(|error| PlanError::whole_file(file, error.to_string()))?;
     let plan = convert::plan(
         raw,
         convert::PlanFile {
@@ -69,6 +73,7 @@ pub fn parse(source: &str, file: &Path) -> Result<Plan, PlanError> {
             dir,
             hash: hex::encode(Sha256::digest(source.as_bytes())),
             source: map,
+            lock,
         },
     )?;
     validate::check(&plan)?;

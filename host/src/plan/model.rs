@@ -186,6 +186,35 @@ pub enum PluginSource {
     Builtin(String),
     /// A path to a `.wasm` component (absolute after loading).
     Path(PathBuf),
+    /// `oci://HOST/REPOSITORY:TAG@sha256:DIGEST`: a Wasm component artifact in a registry.
+    Oci(OciSource),
+}
+
+/// A plugin in a registry, and the manifest digest that pins it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OciSource {
+    /// The reference as the plan writes it.
+    pub reference: crate::oci::Reference,
+    /// The digest the plan's lockfile pins the reference to, when the plan writes none.
+    pub locked: Option<String>,
+}
+
+impl OciSource {
+    /// The manifest digest that pins the plugin: the plan's, else the lockfile's; none when
+    /// neither pins it (the plugin then does not load).
+    pub fn digest(&self) -> Option<&str> {
+        self.reference.digest.as_deref().or(self.locked.as_deref())
+    }
+}
+
+impl std::fmt::Display for PluginSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PluginSource::Builtin(name) => write!(f, "builtin:{name}"),
+            PluginSource::Path(path) => write!(f, "{}", path.display()),
+            PluginSource::Oci(source) => write!(f, "{}", source.reference),
+        }
+    }
 }
 
 /// What a plugin may reach. Empty means nothing.

@@ -5,8 +5,8 @@ use serde_spanned::Spanned;
 use super::convert::Converter;
 use super::error::PlanError;
 use super::model::{
-    FileGrant, Grants, HaproxyGrant, HaproxyName, HttpGrant, LOCALHOST, Limits, PluginDecl,
-    PluginSource,
+    FileGrant, Grants, HaproxyGrant, HaproxyName, HttpGrant, LOCALHOST, Limits, OciSource,
+    PluginDecl, PluginSource,
 };
 use super::quantity::parse_size;
 use super::raw::{RawFileGrant, RawFileMode, RawGrants, RawHttpGrant, RawLimits, RawPlugin};
@@ -41,12 +41,28 @@ pub(super) fn plugin(
 
 fn source(cx: &Converter<'_>, raw: &Spanned<String>) -> Result<PluginSource, PlanError> {
     let text = raw.get_ref().trim();
+    if text.starts_with(crate::oci::reference::SCHEME) {
+        let reference: crate::oci::Reference = text.parse().map_err(|why| {
+            cx.error_at_span(
+                raw.span(),
+                format!(
+                    "invalid plugin source `{text}`: {why}; expected \
+                     `oci://HOST/REPOSITORY:TAG@sha256:DIGEST`"
+                ),
+            )
+        })?;
+        let locked = cx.lock.digest(&reference).map(str::to_owned);
+        return Ok(PluginSource::Oci(OciSource { reference, locked }));
+    }
     match text.strip_prefix("builtin:") {
         Some(builtin) if !builtin.is_empty() => Ok(PluginSource::Builtin(builtin.to_owned())),
         None if !text.is_empty() => Ok(PluginSource::Path(cx.resolve(text))),
         _ => Err(cx.error_at_span(
             raw.span(),
-            format!("invalid plugin source `{text}`: expected `builtin:NAME` or a path to a .wasm component"),
+            format!(
+                "invalid plugin source `{text}`: expected `builtin:NAME`, a path to a .wasm \
+                 component or `oci://HOST/REPOSITORY:TAG@sha256:DIGEST`"
+            ),
         )),
     }
 }
@@ -470,6 +486,28 @@ mod tests {
         let error = error_of("[plugins.p]\nsource = \"builtin:x\"\nsha256 = \"abc\"\n");
         assert!(
             error.message.contains("expected 64 hexadecimal digits"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_registry_source_keeps_its_reference_and_a_malformed_one_is_refused_at_its_value() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let plan = parse_with(&format!(
+            "[plugins.p]\nsource = \"oci://ghcr.io/acme/gate:1.0@{digest}\"\n"
+        ))
+        .unwrap();
+        match &plan.plugins["p"].source {
+            crate::plan::PluginSource::Oci(source) => {
+                assert_eq!(source.reference.repository, "acme/gate");
+                assert_eq!(source.digest(), Some(digest.as_str()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let error = error_of("[plugins.p]\nsource = \"oci://ghcr.io/acme/gate:1@sha256:12\"\n");
+        assert!(
+            error.to_string().contains(":7:10: invalid plugin source")
+                && error.message.contains("is not a digest"),
             "{error}"
         );
     }

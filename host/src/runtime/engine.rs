@@ -11,6 +11,7 @@ use wasmtime::{Config, Engine};
 
 use super::cache::ComponentCache;
 use super::error::RuntimeError;
+use crate::oci;
 
 /// How often the engine's epoch advances; deadlines are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -19,6 +20,8 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub struct Runtime {
     pub(super) engine: Engine,
     pub(super) cache: ComponentCache,
+    /// Plugins pulled from registries, beside the compiled components.
+    pulled: oci::Store,
     /// Kept for as long as the runtime lives: dropping it stops the thread.
     _ticker: Ticker,
 }
@@ -37,6 +40,7 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
         let ticker = Ticker::start(engine.clone(), spawn).map_err(RuntimeError::Ticker)?;
         Ok(Runtime {
+            pulled: oci::Store::new(cache_dir.join("oci")),
             cache: ComponentCache::new(cache_dir, &engine),
             engine,
             _ticker: ticker,
@@ -56,6 +60,11 @@ impl Runtime {
             Some(home) => PathBuf::from(home).join(".cache").join("sluice"),
             None => PathBuf::from(".sluice").join("cache"),
         }
+    }
+
+    /// The store of plugins pulled from registries (`oci/` in the cache directory).
+    pub fn pulled(&self) -> &oci::Store {
+        &self.pulled
     }
 }
 

@@ -34,6 +34,17 @@ pub enum RuntimeError {
         /// Found.
         actual: String,
     },
+    /// A plugin from a registry is not in the store of pulled plugins, or failed verification
+    /// there.
+    #[error("plugin `{plugin}` from {reference}: {why}")]
+    Pulled {
+        /// The plugin's name.
+        plugin: String,
+        /// Its reference.
+        reference: String,
+        /// What is wrong.
+        why: String,
+    },
     /// The bytes are not a valid component, or compiling them failed.
     #[error("plugin `{plugin}` is not a loadable component: {message}")]
     Compile {
@@ -114,6 +125,7 @@ impl RuntimeError {
             RuntimeError::UnknownBuiltin { .. }
             | RuntimeError::Read { .. }
             | RuntimeError::DigestMismatch { .. }
+            | RuntimeError::Pulled { .. }
             | RuntimeError::Compile { .. }
             | RuntimeError::NotGranted { .. }
             | RuntimeError::Unsupported { .. }

@@ -1,4 +1,5 @@
-//! A plugin's component bytes, from the binary (builtin) or a file, with their sha256.
+//! A plugin's component bytes, from the binary (builtin), a file, or the store of plugins pulled
+//! from registries, with their sha256.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -7,7 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::builtin::{builtin, builtin_names};
 use super::error::RuntimeError;
-use crate::plan::model::{PluginDecl, PluginSource};
+use crate::oci;
+use crate::plan::model::{OciSource, PluginDecl, PluginSource};
 
 /// A component's bytes and their sha256 (hex).
 pub struct ComponentBytes {
@@ -18,13 +20,42 @@ pub struct ComponentBytes {
 }
 
 impl ComponentBytes {
-    /// The component the plan declares as plugin `name`: builtin, or a file checked against its
-    /// pinned sha256.
-    pub fn declared(name: &str, decl: &PluginDecl) -> Result<ComponentBytes, RuntimeError> {
+    /// The component the plan declares as plugin `name`: builtin, a file checked against its
+    /// pinned sha256, or a registry's, verified in `pulled` (where it must be already).
+    pub fn declared(
+        name: &str,
+        decl: &PluginDecl,
+        pulled: &oci::Store,
+    ) -> Result<ComponentBytes, RuntimeError> {
         match &decl.source {
             PluginSource::Builtin(builtin) => ComponentBytes::builtin(builtin),
             PluginSource::Path(path) => ComponentBytes::file(name, path, decl.sha256.as_deref()),
+            PluginSource::Oci(source) => ComponentBytes::pulled(name, source, pulled),
         }
+    }
+
+    /// The component of `source`, read from `store` and verified against its digests.
+    fn pulled(
+        plugin: &str,
+        source: &OciSource,
+        store: &oci::Store,
+    ) -> Result<ComponentBytes, RuntimeError> {
+        let failed = |why: String| RuntimeError::Pulled {
+            plugin: plugin.to_owned(),
+            reference: source.reference.to_string(),
+            why,
+        };
+        let digest = source.digest().ok_or_else(|| {
+            failed("it is not pinned by digest (see `sluice plugins lock`)".to_owned())
+        })?;
+        let bytes = store
+            .component(digest)
+            .map_err(|e| failed(e.to_string()))?
+            .ok_or_else(|| failed(format!("{digest} has not been pulled")))?;
+        Ok(ComponentBytes {
+            sha256: sha256_hex(&bytes),
+            bytes: Cow::Owned(bytes),
+        })
     }
 
     /// The builtin plugin `name`.

@@ -20,10 +20,12 @@
 //! - [`choose_engine`] picks the granted Docker engine a unit's `engine` key names (or the
 //!   first granted);
 //! - [`read_entries`] lists a granted directory (UTF-8 names, symlinks marked) for tree walks;
+//! - [`aws::Signer`] signs requests to AWS APIs (Signature Version 4);
 //! - [`info!`], [`warn!`], [`debug!`], [`trace!`] and [`error!`] format and log a message.
 //!
 //! See `docs/writing-a-plugin.md` for a walk-through.
 
+pub mod aws;
 mod dir;
 mod engines;
 mod failure;

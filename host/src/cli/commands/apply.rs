@@ -36,7 +36,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor, args: &ApplyArgs) -> Result<Exi
             "--unit and --all do not go with a plan file, which names its units"
         )));
     }
-    let (deployer, _runtime) = session::deployer(cli, redactor, &environment)?;
+    let (deployer, _runtime) = session::deployer(cli, redactor, &environment).await?;
     let (version, ask) = match &document {
         Some(document) => (
             document.plan.version.clone(),

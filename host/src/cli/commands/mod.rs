@@ -10,7 +10,9 @@ mod inspect;
 mod paused;
 mod plan;
 mod plugins_audit;
+mod plugins_lock;
 mod plugins_new;
+mod plugins_push;
 mod plugins_test;
 mod promote;
 mod recover;
@@ -48,6 +50,8 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
         Command::Plugins(PluginsCommand::Test(args)) => {
             plugins_test::run(cli, redactor, args).await
         }
+        Command::Plugins(PluginsCommand::Push(args)) => plugins_push::run(cli, args).await,
+        Command::Plugins(PluginsCommand::Lock) => plugins_lock::run(cli).await,
         Command::Audit(AuditCommand::Verify) => audit::verify(cli),
         Command::Audit(AuditCommand::Export) => audit::export(cli),
         Command::Audit(AuditCommand::Calls(args)) => audit::calls(cli, args),

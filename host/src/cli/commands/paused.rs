@@ -17,7 +17,7 @@ pub async fn run(
     args: &PausedArgs,
     decision: Decision,
 ) -> Result<Exit, CliError> {
-    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env)?;
+    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env).await?;
     let run = locked(&deployer, args.lock_wait, async {
         recovered(&deployer).await?;
         orchestrate::decide(&deployer, &args.unit, decision).await

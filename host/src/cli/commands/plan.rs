@@ -17,7 +17,7 @@ use crate::state::SavedPlan;
 
 /// Runs `sluice plan`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &PlanArgs) -> Result<Exit, CliError> {
-    let (deployer, _runtime) = session::deployer(cli, redactor, &args.target.env)?;
+    let (deployer, _runtime) = session::deployer(cli, redactor, &args.target.env).await?;
     let version = session::version(args.target.version.as_deref(), &deployer.plan)?;
     deployer.validate_configs(&version).await?;
     let selection = changes::select(&deployer, args.target.selector.ask())?;

@@ -111,13 +111,20 @@ fn fixed_limits() -> String {
 pub async fn run(cli: &Cli, plan: Option<&Path>) -> Result<Exit, CliError> {
     let plan = crate::plan::load(plan.unwrap_or(&cli.plan)).map_err(CliError::invalid)?;
     let runtime = session::runtime()?;
+    let secrets = crate::orchestrate::read_secrets(&plan, &crate::redact::Redactor::default())?;
+    super::super::pull::pull_plugins(&plan, runtime.pulled(), &secrets).await?;
     for (name, decl) in &plan.plugins {
-        let bytes = ComponentBytes::declared(name, decl)?;
+        let bytes = ComponentBytes::declared(name, decl, runtime.pulled())?;
         let interfaces = runtime.interfaces(name, &bytes)?;
         let table = rows(name, &interfaces.imports, &decl.grants);
         let source = match &decl.source {
-            PluginSource::Builtin(b) => format!("builtin:{b}"),
-            PluginSource::Path(p) => p.display().to_string(),
+            PluginSource::Oci(oci) => match oci.digest() {
+                Some(digest) if oci.reference.digest.is_none() => {
+                    format!("{} (locked: {digest})", oci.reference)
+                }
+                _ => oci.reference.to_string(),
+            },
+            other => other.to_string(),
         };
         let limits = format!(
             "deadline {}, memory {} MiB",

@@ -11,7 +11,7 @@ use crate::redact::Redactor;
 
 /// Runs `sluice promote`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &PromoteArgs) -> Result<Exit, CliError> {
-    let (deployer, _runtime) = session::deployer(cli, redactor, &args.to)?;
+    let (deployer, _runtime) = session::deployer(cli, redactor, &args.to).await?;
     let declared = deployer
         .plan
         .environments

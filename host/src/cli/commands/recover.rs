@@ -11,7 +11,7 @@ use crate::report::Format;
 /// or completed as its journal allows. Exits as a deployment with the worst recovered outcome
 /// would (0 when nothing was interrupted).
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &RecoverArgs) -> Result<Exit, CliError> {
-    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env)?;
+    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env).await?;
     let worst = locked(&deployer, args.lock_wait, recovered(&deployer)).await?;
     match worst {
         Some(outcome) => Ok(Exit::for_outcome(outcome)),

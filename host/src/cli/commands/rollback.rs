@@ -9,7 +9,7 @@ use crate::redact::Redactor;
 
 /// Runs `sluice rollback`.
 pub async fn run(cli: &Cli, redactor: &Redactor, args: &RollbackArgs) -> Result<Exit, CliError> {
-    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env)?;
+    let (deployer, _runtime) = session::deployer(cli, redactor, &args.env).await?;
     let options = RevertOptions {
         unit: args.unit.clone(),
         to: args.to.clone(),

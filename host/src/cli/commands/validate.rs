@@ -22,7 +22,7 @@ pub async fn run(cli: &Cli, redactor: &Redactor) -> Result<Exit, CliError> {
             "the plan declares no environment"
         )));
     };
-    let (deployer, _runtime) = session::stateless_deployer(cli, redactor, &environment)?;
+    let (deployer, _runtime) = session::stateless_deployer(cli, redactor, &environment).await?;
     deployer.validate_configs(VALIDATION_VERSION).await?;
     let warnings: Vec<String> = deployer
         .short_secrets()

@@ -112,7 +112,9 @@ fn newer_stage(config: &fixture::Config, newer: &NewerConfig, token: &str) -> Re
         Err(Error::Denied(_)) => "denied".to_owned(),
         other => format!("{other:?}"),
     };
-    say(&format!("containers.image-pull {UNGRANTED_IMAGE}: {pulled}"));
+    say(&format!(
+        "containers.image-pull {UNGRANTED_IMAGE}: {pulled}"
+    ));
     Ok(())
 }
 
