@@ -18,7 +18,7 @@ demo: deps build
 ## tests run it with no Rust toolchain on PATH and inside the image.
 test: services static
 	$(CARGO) test -p sluice --no-fail-fast
-	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages -p prometheus-gate -p webhook -p swarm-service --target $(HOST_TARGET) --target-dir target/guest-tests
+	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages -p prometheus-gate -p webhook -p swarm-service -p s3-static --target $(HOST_TARGET) --target-dir target/guest-tests
 
 ## bench: build optimised and print the benchmark figures (with the static binary's size and
 ## start-up time and the image's size).

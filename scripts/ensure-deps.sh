@@ -28,7 +28,9 @@
 #     chromium (headless, it renders the HTML report in tests/all/html_report.rs); Debian's
 #     openssh-server (never used as a service: the SSH transport tests start their own sshd on
 #     loopback, tests/support/sshd.rs) and openssh-client (ssh:// engines run `ssh`); Debian's
-#     docker-registry and apache2-utils (htpasswd), for registries the tests start on loopback
+#     docker-registry and apache2-utils (htpasswd), for registries the tests start on loopback;
+#     moto (the AWS emulator, server mode) and awscli from PyPI (into build/py-aws), by
+#     scripts/ensure-aws-tools.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
@@ -190,3 +192,6 @@ fi
 
 # Keycloak's own clients check the Keycloak emulator (tests/all/keycloak_vendor_client.rs).
 "$root/scripts/ensure-keycloak-clients.sh"
+
+# moto (the AWS emulator) and the real AWS CLI, for the AWS strategies (tests/all/s3_static.rs).
+"$root/scripts/ensure-aws-tools.sh"

@@ -81,6 +81,7 @@ mod plugins_rust;
 mod registry_images;
 mod release_pipeline;
 mod robust_input;
+mod s3_static;
 mod sdk_example;
 mod secrets;
 mod sql_capability;

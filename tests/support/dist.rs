@@ -16,7 +16,11 @@ pub const TEST_IMAGE: &str = "sluice-test:static";
 
 /// The static binary `make static` built (`make test` builds it before the tests run).
 pub fn static_binary() -> PathBuf {
-    let binary = repo_root().join("target").join(MUSL).join("debug/sluice");
+    // The target directory is the one this test binary was built in (`CARGO_TARGET_DIR` too).
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory holds tmp/");
+    let binary = target.join(MUSL).join("debug/sluice");
     assert!(
         binary.is_file(),
         "{} is missing: `make test` builds it first (`make static`)",

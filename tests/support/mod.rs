@@ -29,6 +29,7 @@ pub mod keycloak;
 pub mod kong;
 pub mod load;
 pub mod migrations;
+pub mod moto;
 pub mod otlp;
 pub mod pages;
 pub mod plans;
