@@ -48,7 +48,7 @@ impl Api {
         };
         let signed = signer.sign(
             &amz_date(now),
-            method_name(method),
+            method.as_str(),
             host,
             path,
             query,
@@ -80,18 +80,6 @@ impl Api {
             request.body = Some(body.to_vec());
         }
         request.send()
-    }
-}
-
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Get => "GET",
-        Method::Head => "HEAD",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Delete => "DELETE",
-        Method::Patch => "PATCH",
-        Method::Options => "OPTIONS",
     }
 }
 

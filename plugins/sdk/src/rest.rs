@@ -11,6 +11,21 @@ use crate::http::{self, Method, Request, Response};
 /// The most of a body quoted in an error message.
 const EXCERPT_CHARS: usize = 300;
 
+impl Method {
+    /// The method's name as HTTP writes it (`GET`), e.g. for a request signature.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
 impl Request {
     /// A request with no headers, no body, the host's default timeout and no redirects followed.
     pub fn new(method: Method, url: impl Into<String>) -> Self {
