@@ -14,11 +14,13 @@ demo: deps build
 
 ## test: install what the tests need, then run every test: the library's unit tests and the one
 ## integration test binary (tests/all; the test plugins are built for it by tests/artifacts), then
-## the plugins' own unit tests, natively. The static binary (`make static`) is built first: the
-## tests run it with no Rust toolchain on PATH and inside the image.
+## the plugins' own unit tests, natively, and the SDKs' own (Python, TypeScript). The static
+## binary (`make static`) is built first: the tests run it with no Rust toolchain on PATH and
+## inside the image.
 test: services static
 	$(CARGO) test -p sluice --no-fail-fast
 	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages -p prometheus-gate -p webhook -p swarm-service -p s3-static --target $(HOST_TARGET) --target-dir target/guest-tests
+	python3 -m unittest discover -s sdk/python/tests
 
 ## bench: build optimised and print the benchmark figures (with the static binary's size and
 ## start-up time and the image's size).

@@ -58,6 +58,7 @@ mod keycloak_realm;
 mod keycloak_vendor_client;
 mod kong_config;
 mod kong_declarative_rules;
+mod lambda_function;
 mod lifecycle;
 mod locking;
 mod metric_gates;

@@ -8,9 +8,9 @@
 
 use std::path::Path;
 
-use crate::support::moto::{ACCESS_KEY_ID, Moto, SECRET_ACCESS_KEY};
+use crate::support::moto::{CREDENTIALS, Moto, SECRETS, sluice_signing_with, sluice_with_keys};
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sluice};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 /// The bucket and the CloudFront origin the tests deploy to.
 const BUCKET: &str = "www";
@@ -60,11 +60,7 @@ name = "t"
 
 [environments.{ENV}]
 
-[secrets.aws_key]
-env = "SLUICE_TEST_AWS_KEY"
-[secrets.aws_secret]
-env = "SLUICE_TEST_AWS_SECRET"
-
+{SECRETS}
 [plugins.s3]
 source = "builtin:s3-static"
 [plugins.s3.grants]
@@ -75,7 +71,7 @@ files = [{{ path = "site", at = "/site" }}]
 [units.web]
 plugin = "s3"
 endpoints = ["{endpoint}"]
-config = {{ source = "/site", bucket = "{bucket}", endpoint = "{endpoint}", keep = {keep}, credentials = {{ access_key_id_secret = "aws_key", secret_access_key_secret = "aws_secret" }}, cloudfront = {{ distribution_id = "{}", origin_id = "{ORIGIN}", endpoint = "{endpoint}" }} }}
+config = {{ source = "/site", bucket = "{bucket}", endpoint = "{endpoint}", keep = {keep}, {CREDENTIALS}, cloudfront = {{ distribution_id = "{}", origin_id = "{ORIGIN}", endpoint = "{endpoint}" }} }}
 gates = [
   {{ http = "${{staged.endpoint}}index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},
   {gate}
@@ -91,19 +87,11 @@ gates = [
     }
 
     fn sluice(&self, args: &[&str]) -> Run {
-        sluice(self.project.path())
-            .env("SLUICE_TEST_AWS_KEY", ACCESS_KEY_ID)
-            .env("SLUICE_TEST_AWS_SECRET", SECRET_ACCESS_KEY)
-            .args(args)
-            .output()
-            .unwrap()
-            .into()
+        sluice_with_keys(self.project.path(), args)
     }
 
     fn apply(&self, version: &str) -> Run {
-        let run = self.sluice(&["apply", "--env", ENV, "--version", version]);
-        assert!(!run.all().contains(SECRET_ACCESS_KEY), "{}", run.all());
-        run
+        self.sluice(&["apply", "--env", ENV, "--version", version])
     }
 
     fn origin_path(&self) -> String {
@@ -310,4 +298,39 @@ fn keep_deletes_the_releases_it_drops_and_an_unknown_bucket_fails_before_anythin
     assert_ne!(run.code, EXIT_SUCCESS, "{}", run.all());
     assert!(run.all().contains("NoSuchBucket"), "{}", run.all());
     assert_eq!(site.origin_path(), "/releases/v3");
+}
+
+#[test]
+fn credentials_aws_refuses_fail_with_its_reason_and_nothing_is_uploaded_or_switched() {
+    let site = Site::new();
+    site.write(&borrowed(&first("v1")));
+    let run = site.apply("v1");
+    assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+
+    site.write(&borrowed(&second("v2")));
+    let refused = site.moto.checking_credentials(|key, secret| {
+        [(key, "not-the-secret"), ("AKIDUNKNOWN", secret)].map(|keys| {
+            sluice_signing_with(
+                site.project.path(),
+                keys,
+                &["apply", "--env", ENV, "--version", "v2"],
+            )
+        })
+    });
+    for (run, code) in refused
+        .iter()
+        .zip(["SignatureDoesNotMatch", "InvalidClientTokenId"])
+    {
+        assert_ne!(run.code, EXIT_SUCCESS, "{}", run.all());
+        assert!(
+            run.all().contains(&format!(
+                "prepare: denied: reading CloudFront distribution {}: HTTP 403 {code}",
+                site.distribution
+            )),
+            "{}",
+            run.all()
+        );
+    }
+    assert!(site.release("v2").is_empty(), "a refused deploy uploaded");
+    assert_eq!(site.origin_path(), "/releases/v1");
 }

@@ -4,18 +4,49 @@
 //! at it (`--endpoint-url`) with test credentials. Stopped when dropped.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use super::components::repo_root;
 use super::docker::free_ports;
 use super::http::wait_until_listening;
+use super::{Run, sluice};
 
 /// The access key id the tests sign with (moto accepts any).
 pub const ACCESS_KEY_ID: &str = "AKIDSLUICETEST";
 /// Its secret access key: a test checks it appears in no output.
 pub const SECRET_ACCESS_KEY: &str = "sluice-test-secret-7b1e9c";
+
+/// The plan's secrets holding the test credentials, from the variables [`sluice_with_keys`] sets.
+pub const SECRETS: &str = r#"[secrets.aws_key]
+env = "SLUICE_TEST_AWS_KEY"
+[secrets.aws_secret]
+env = "SLUICE_TEST_AWS_SECRET"
+"#;
+
+/// A unit's `credentials` config naming the secrets of [`SECRETS`].
+pub const CREDENTIALS: &str = r#"credentials = { access_key_id_secret = "aws_key", secret_access_key_secret = "aws_secret" }"#;
+
+/// sluice in `dir` with `args`, given the test credentials through the variables [`SECRETS`]
+/// reads; checks the secret access key appears in none of its output.
+pub fn sluice_with_keys(dir: &Path, args: &[&str]) -> Run {
+    sluice_signing_with(dir, (ACCESS_KEY_ID, SECRET_ACCESS_KEY), args)
+}
+
+/// sluice in `dir` with `args`, given the access key id and secret `keys` through the variables
+/// [`SECRETS`] reads; checks the secret appears in none of its output.
+pub fn sluice_signing_with(dir: &Path, (key, secret): (&str, &str), args: &[&str]) -> Run {
+    let run: Run = sluice(dir)
+        .env("SLUICE_TEST_AWS_KEY", key)
+        .env("SLUICE_TEST_AWS_SECRET", secret)
+        .args(args)
+        .output()
+        .unwrap()
+        .into();
+    assert!(!run.all().contains(secret), "{}", run.all());
+    run
+}
 
 /// A running moto server.
 pub struct Moto {
@@ -142,6 +173,129 @@ impl Moto {
         let mut keys: Vec<String> = serde_json::from_str(&listed).unwrap_or_default();
         keys.sort();
         keys
+    }
+}
+
+/// The role the test functions run as (moto checks it exists).
+const LAMBDA_ROLE: &str = "arn:aws:iam::123456789012:role/sluice-test";
+
+impl Moto {
+    /// The real AWS CLI's answer to `args` (with `--output json`), parsed.
+    pub fn aws_json(&self, args: &[&str]) -> serde_json::Value {
+        let text = self.aws(&[args, &["--output", "json"][..]].concat());
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("aws {args:?}: {e}: {text}"))
+    }
+
+    /// Creates the Lambda function `name` (runtime python3.12, its role created first) whose
+    /// code is one `app.py`; it has no alias and no published version.
+    pub fn function(&self, name: &str) {
+        self.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            "sluice-test",
+            "--assume-role-policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("code.zip");
+        let made = Command::new(venv().join("python"))
+            .args([
+                "-c",
+                "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('app.py', 'def handler(event, context):\\n    return 0\\n')",
+            ])
+            .arg(&zip)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        self.aws(&[
+            "lambda",
+            "create-function",
+            "--function-name",
+            name,
+            "--runtime",
+            "python3.12",
+            "--handler",
+            "app.handler",
+            "--role",
+            LAMBDA_ROLE,
+            "--zip-file",
+            &format!("fileb://{}", zip.display()),
+        ]);
+    }
+
+    /// Runs `during` with moto checking the key and the signature of every request, as AWS
+    /// does (`/moto-api/reset-auth`), and passes it the access key id and secret of the IAM user
+    /// `deployer`, allowed every action; afterwards moto accepts any key again.
+    pub fn checking_credentials<R>(&self, during: impl FnOnce(&str, &str) -> R) -> R {
+        self.aws(&["iam", "create-user", "--user-name", "deployer"]);
+        self.aws(&[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "deployer",
+            "--policy-name",
+            "everything",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ]);
+        let key = self.aws_json(&["iam", "create-access-key", "--user-name", "deployer"]);
+        let field = |name: &str| key["AccessKey"][name].as_str().unwrap().to_owned();
+        self.free_actions("0");
+        let result = during(&field("AccessKeyId"), &field("SecretAccessKey"));
+        self.free_actions("inf");
+        result
+    }
+
+    /// How many more requests moto serves without checking their credentials.
+    fn free_actions(&self, count: &str) {
+        let posted = Command::new(venv().join("python"))
+            .args([
+                "-c",
+                "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'content-type': 'text/plain'}, method='POST'))",
+                &format!("{}/moto-api/reset-auth", self.endpoint),
+                count,
+            ])
+            .status()
+            .unwrap();
+        assert!(posted.success(), "moto's reset-auth");
+    }
+
+    /// The alias `alias` of function `name`: its version and its additional version weights.
+    pub fn alias(&self, name: &str, alias: &str) -> (String, serde_json::Value) {
+        let found = self.aws_json(&[
+            "lambda",
+            "get-alias",
+            "--function-name",
+            name,
+            "--name",
+            alias,
+        ]);
+        let weights = found
+            .pointer("/RoutingConfig/AdditionalVersionWeights")
+            .cloned()
+            .unwrap_or(serde_json::json!({}));
+        (
+            found["FunctionVersion"].as_str().unwrap().to_owned(),
+            weights,
+        )
+    }
+
+    /// The published versions of function `name` (without `$LATEST`).
+    pub fn versions(&self, name: &str) -> Vec<String> {
+        let listed = self.aws_json(&[
+            "lambda",
+            "list-versions-by-function",
+            "--function-name",
+            name,
+        ]);
+        listed["Versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["Version"].as_str().unwrap().to_owned())
+            .filter(|v| v != "$LATEST")
+            .collect()
     }
 }
 

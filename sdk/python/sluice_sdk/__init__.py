@@ -28,7 +28,7 @@ from wit_world.imports.types import (
     Staged,
 )
 
-from . import http, log, secrets, state
+from . import aws, http, log, secrets, state
 from .errors import Denied, Failed, InvalidConfig, PluginError, Unavailable
 from .strategy import Strategy, export
 
@@ -46,6 +46,7 @@ __all__ = [
     "Staged",
     "Strategy",
     "Unavailable",
+    "aws",
     "export",
     "http",
     "log",
