@@ -1,4 +1,5 @@
-//! `make bench` for the Cloudflare Pages strategy: a generated site of 2,000 files (about 50 MB),
+//! `make bench` for the Cloudflare Pages strategy: a generated site of 2,000 files (about 50 MB,
+//! `support::generated_site`),
 //! deployed first and again with 10 files changed, by `sluice apply` and by wrangler 4.86.0,
 //! against the same emulator in one run (two projects, so each starts empty). Prints wall
 //! times, bytes uploaded and the ratios; asserts nothing.
@@ -9,45 +10,17 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::cloudflare::wrangler;
+use support::generated_site::{self, FILES};
 use support::pages::{PRODUCTION_BRANCH, PagesProject, VERSION_GATES};
 use support::{EXIT_SUCCESS, Run};
 
-const FILES: usize = 2_000;
-/// Large files (images) among them; the rest are small text files.
-const LARGE: usize = 100;
-const LARGE_BYTES: usize = 400 * 1024;
-const SMALL_BYTES: usize = 5 * 1024;
 const CHANGED: usize = 10;
 /// The project wrangler deploys to, beside sluice's.
 const WRANGLER_PROJECT: &str = "shop-wrangler";
 
-/// `len` pseudo-random bytes from `seed` (xorshift), so every file has its own hash.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-/// Writes the site of `version`: `version.txt`, large images, small pages and scripts; the
-/// first `changed` small files get content of this version.
+/// Writes the site of `version` into the project, with `changed` files carrying the version.
 fn write_site(project: &PagesProject, version: &str, changed: usize) {
-    project.write("version.txt", version);
-    for i in 0..LARGE {
-        project.write(&format!("img/{i:03}.jpg"), bytes(i as u64, LARGE_BYTES));
-    }
-    for i in 0..FILES - LARGE - 1 {
-        let salt = if i < changed { version } else { "" };
-        let mut content = format!("/* {salt} */\n").into_bytes();
-        content.extend(bytes(10_000 + i as u64, SMALL_BYTES));
-        let ext = ["html", "js", "css"][i % 3];
-        project.write(&format!("s/{:02}/{i:04}.{ext}", i / 100), content);
-    }
+    generated_site::write_changed(&project.site(), &generated_site::files(version, changed));
 }
 
 struct Figures {

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::support::moto::{CREDENTIALS, Moto, SECRETS, sluice_signing_with, sluice_with_keys};
+use crate::support::moto::{Moto, S3Site, s3_static_plan, sluice_signing_with, sluice_with_keys};
 use crate::support::project::{ENV, Project};
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
@@ -27,19 +27,7 @@ impl Site {
     /// moto with the bucket `www` and a distribution whose origin serves nothing yet.
     fn new() -> Site {
         let moto = Moto::start();
-        moto.aws(&["s3", "mb", &format!("s3://{BUCKET}")]);
-        // The staged gate reads the new release where the bucket serves it, as anyone.
-        let public = serde_json::json!({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{BUCKET}/*")}]});
-        moto.aws(&[
-            "s3api",
-            "put-bucket-policy",
-            "--bucket",
-            BUCKET,
-            "--policy",
-            &public.to_string(),
-        ]);
+        moto.public_bucket(BUCKET);
         let distribution = moto.distribution(ORIGIN, "");
         let site = Site {
             project: Project::new(),
@@ -51,33 +39,18 @@ impl Site {
     }
 
     /// Writes the plan: bucket `bucket`, `keep` releases, and `gate` (a TOML gate table) after
-    /// the staged gate.
+    /// the staged gate, which reads the new `index.html`.
     fn plan(&self, bucket: &str, keep: u32, gate: &str) {
-        let endpoint = &self.moto.endpoint;
-        self.project.write_plan(&format!(
-            r#"[project]
-name = "t"
-
-[environments.{ENV}]
-
-{SECRETS}
-[plugins.s3]
-source = "builtin:s3-static"
-[plugins.s3.grants]
-http = ["{endpoint}"]
-secrets = ["aws_key", "aws_secret"]
-files = [{{ path = "site", at = "/site" }}]
-
-[units.web]
-plugin = "s3"
-endpoints = ["{endpoint}"]
-config = {{ source = "/site", bucket = "{bucket}", endpoint = "{endpoint}", keep = {keep}, {CREDENTIALS}, cloudfront = {{ distribution_id = "{}", origin_id = "{ORIGIN}", endpoint = "{endpoint}" }} }}
-gates = [
-  {{ http = "${{staged.endpoint}}index.html", body = "${{version}}", interval = "50ms", deadline = "5s" }},
-  {gate}
-]
-"#,
-            self.distribution
+        self.project.write_plan(&s3_static_plan(
+            &S3Site {
+                endpoint: &self.moto.endpoint,
+                bucket,
+                distribution: &self.distribution,
+                origin: ORIGIN,
+                keep,
+                page: "index.html",
+            },
+            gate,
         ));
     }
 

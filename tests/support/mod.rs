@@ -19,6 +19,7 @@ pub mod docker;
 pub mod dockerd;
 pub mod figures;
 pub mod fleet;
+pub mod generated_site;
 pub mod haproxy;
 pub mod history;
 pub mod hosts;

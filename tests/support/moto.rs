@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::components::repo_root;
 use super::docker::free_ports;
 use super::http::wait_until_listening;
+use super::project::ENV;
 use super::{Run, sluice};
 
 /// The access key id the tests sign with (moto accepts any).
@@ -48,6 +49,71 @@ pub fn sluice_signing_with(dir: &Path, (key, secret): (&str, &str), args: &[&str
     run
 }
 
+/// The real AWS CLI against `endpoint` (moto's, or a proxy in front of it), signing with the
+/// test credentials and reading no profile.
+pub fn aws_cli(endpoint: &str) -> Command {
+    let mut cli = Command::new(venv().join("aws"));
+    cli.args(["--endpoint-url", endpoint, "--region", "us-east-1"])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    cli
+}
+
+/// Where `builtin:s3-static` deploys, for [`s3_static_plan`].
+pub struct S3Site<'a> {
+    /// The S3 and CloudFront endpoint (moto's, or a proxy in front of it).
+    pub endpoint: &'a str,
+    pub bucket: &'a str,
+    /// The distribution and the id of its origin whose path names the live release.
+    pub distribution: &'a str,
+    pub origin: &'a str,
+    /// Releases kept.
+    pub keep: u32,
+    /// The page the staged gate reads in the new release (it must contain the version).
+    pub page: &'a str,
+}
+
+/// The plan deploying `site/` as unit `web` with `builtin:s3-static` to `to`, the test
+/// credentials granted as secrets, a staged gate on the new release's `to.page`, then `gate` (a
+/// TOML gate table, or nothing).
+pub fn s3_static_plan(to: &S3Site, gate: &str) -> String {
+    let S3Site {
+        endpoint,
+        bucket,
+        distribution,
+        origin,
+        keep,
+        page,
+    } = to;
+    format!(
+        r#"[project]
+name = "t"
+
+[environments.{ENV}]
+
+{SECRETS}
+[plugins.s3]
+source = "builtin:s3-static"
+[plugins.s3.grants]
+http = ["{endpoint}"]
+secrets = ["aws_key", "aws_secret"]
+files = [{{ path = "site", at = "/site" }}]
+
+[units.web]
+plugin = "s3"
+endpoints = ["{endpoint}"]
+config = {{ source = "/site", bucket = "{bucket}", endpoint = "{endpoint}", keep = {keep}, {CREDENTIALS}, cloudfront = {{ distribution_id = "{distribution}", origin_id = "{origin}", endpoint = "{endpoint}" }} }}
+gates = [
+  {{ http = "${{staged.endpoint}}{page}", body = "${{version}}", interval = "50ms", deadline = "5s" }},
+  {gate}
+]
+"#
+    )
+}
+
 /// A running moto server.
 pub struct Moto {
     /// `http://127.0.0.1:PORT`: the endpoint of every emulated service.
@@ -63,10 +129,17 @@ fn venv() -> PathBuf {
 impl Moto {
     /// Starts moto on a free loopback port and waits until it listens.
     pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// Starts moto with the variables `env` (moto reads some of its models' behaviour from
+    /// them) and waits until it listens.
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let [port] = free_ports();
         let log = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new(venv().join("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.reopen().unwrap())
             .stderr(log.reopen().unwrap())
@@ -88,16 +161,7 @@ impl Moto {
 
     /// The real AWS CLI with `args`, against this emulator; its output, whatever the exit.
     pub fn aws_output(&self, args: &[&str]) -> Output {
-        Command::new(venv().join("aws"))
-            .args(["--endpoint-url", &self.endpoint, "--region", "us-east-1"])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .unwrap()
+        aws_cli(&self.endpoint).args(args).output().unwrap()
     }
 
     /// The real AWS CLI with `args`; its standard output. Panics unless it succeeds.
@@ -109,6 +173,23 @@ impl Moto {
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Creates bucket `bucket`, its objects readable by anyone (as a site's bucket behind a
+    /// CDN often is; the staged gate reads the new release that way).
+    pub fn public_bucket(&self, bucket: &str) {
+        self.aws(&["s3", "mb", &format!("s3://{bucket}")]);
+        let public = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*")}]});
+        self.aws(&[
+            "s3api",
+            "put-bucket-policy",
+            "--bucket",
+            bucket,
+            "--policy",
+            &public.to_string(),
+        ]);
     }
 
     /// Creates a CloudFront distribution with one S3 origin `origin` whose path is
@@ -259,6 +340,83 @@ impl Moto {
             .status()
             .unwrap();
         assert!(posted.success(), "moto's reset-auth");
+    }
+
+    /// Creates cluster `cluster` and its service `service` of 2 tasks, running revision 1 of the
+    /// task definition family `service`, whose one container `app` runs `image`.
+    pub fn ecs_service(&self, cluster: &str, service: &str, image: &str) {
+        self.aws(&["ecs", "create-cluster", "--cluster-name", cluster]);
+        let containers =
+            serde_json::json!([{"name": "app", "image": image, "memory": 128, "essential": true}]);
+        self.aws(&[
+            "ecs",
+            "register-task-definition",
+            "--family",
+            service,
+            "--container-definitions",
+            &containers.to_string(),
+        ]);
+        self.aws(&[
+            "ecs",
+            "create-service",
+            "--cluster",
+            cluster,
+            "--service-name",
+            service,
+            "--task-definition",
+            &format!("{service}:1"),
+            "--desired-count",
+            "2",
+        ]);
+    }
+
+    /// The task definition (`family:revision`) service `service` of `cluster` runs, and the
+    /// image of its container.
+    pub fn ecs_running(&self, cluster: &str, service: &str) -> (String, String) {
+        let found = self.aws_json(&[
+            "ecs",
+            "describe-services",
+            "--cluster",
+            cluster,
+            "--services",
+            service,
+        ]);
+        let arn = found["services"][0]["taskDefinition"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let definition =
+            self.aws_json(&["ecs", "describe-task-definition", "--task-definition", &arn]);
+        let revision = &definition["taskDefinition"];
+        (
+            format!(
+                "{}:{}",
+                revision["family"].as_str().unwrap(),
+                revision["revision"]
+            ),
+            revision["containerDefinitions"][0]["image"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        )
+    }
+
+    /// The active revisions of task definition family `family`, as `family:revision`.
+    pub fn ecs_revisions(&self, family: &str) -> Vec<String> {
+        let listed = self.aws_json(&[
+            "ecs",
+            "list-task-definitions",
+            "--family-prefix",
+            family,
+            "--status",
+            "ACTIVE",
+        ]);
+        listed["taskDefinitionArns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|arn| arn.as_str().unwrap().rsplit('/').next().unwrap().to_owned())
+            .collect()
     }
 
     /// The alias `alias` of function `name`: its version and its additional version weights.

@@ -1,9 +1,11 @@
 //! A TCP proxy on a loopback port in front of a server, that a test can cut (every open
 //! connection closed, new ones dropped at once) and mend again: a network path to the
-//! database that goes away mid-run and comes back.
+//! database that goes away mid-run and comes back. It counts the bytes clients send through it
+//! (what a benchmark reports as uploaded).
 
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Forwards connections on [`TcpProxy::port`] to a server.
@@ -12,6 +14,7 @@ pub struct TcpProxy {
     pub port: u16,
     cut: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
+    sent: Arc<AtomicU64>,
 }
 
 impl TcpProxy {
@@ -21,7 +24,8 @@ impl TcpProxy {
         let port = listener.local_addr().unwrap().port();
         let cut = Arc::new(AtomicBool::new(false));
         let open = Arc::new(Mutex::new(Vec::new()));
-        let (refusing, streams) = (cut.clone(), open.clone());
+        let sent = Arc::new(AtomicU64::new(0));
+        let (refusing, streams, counted) = (cut.clone(), open.clone(), sent.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 if refusing.load(Ordering::Relaxed) {
@@ -31,19 +35,27 @@ impl TcpProxy {
                 let Ok(upstream) = TcpStream::connect(server) else {
                     continue;
                 };
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
-                    (upstream.try_clone().unwrap(), client.try_clone().unwrap()),
+                for (from, to, count) in [
+                    (&client, &upstream, Some(counted.clone())),
+                    (&upstream, &client, None),
                 ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(Shutdown::Both);
-                    });
+                    let (from, to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                    std::thread::spawn(move || pump(from, to, count));
                 }
                 streams.lock().unwrap().extend([client, upstream]);
             }
         });
-        TcpProxy { port, cut, open }
+        TcpProxy {
+            port,
+            cut,
+            open,
+            sent,
+        }
+    }
+
+    /// The bytes clients have sent through the proxy since it started.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// Closes every open connection and drops new ones until [`TcpProxy::mend`].
@@ -58,6 +70,20 @@ impl TcpProxy {
     pub fn mend(&self) {
         self.cut.store(false, Ordering::Relaxed);
     }
+}
+
+/// Copies `from` to `to` until either ends, adding what passes to `count`; then closes `to`.
+fn pump(mut from: TcpStream, mut to: TcpStream, count: Option<Arc<AtomicU64>>) {
+    let mut buffer = [0u8; 64 * 1024];
+    while let Ok(read @ 1..) = from.read(&mut buffer) {
+        if to.write_all(&buffer[..read]).is_err() {
+            break;
+        }
+        if let Some(count) = &count {
+            count.fetch_add(read as u64, Ordering::Relaxed);
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
 }
 
 impl Drop for TcpProxy {

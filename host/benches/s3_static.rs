@@ -1,0 +1,136 @@
+//! `make bench` for the s3-static strategy: the generated site of 2,000 files (about 50 MB,
+//! `support::generated_site`), deployed first and again with 10 files changed, by `sluice apply`
+//! (a release under `releases/VERSION/`, the staged gate, the CloudFront origin switched and the
+//! changed paths invalidated) and by the seeds' way (`aws s3 sync --delete` into the bucket, then
+//! `aws cloudfront create-invalidation --paths "/*"`, the real AWS CLI), each to its own bucket
+//! and distribution of one moto, through a proxy that counts the bytes each sends. Prints wall
+//! times, bytes sent and the ratios; asserts nothing.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::EXIT_SUCCESS;
+use support::generated_site::{FILES, files, write_changed};
+use support::moto::{Moto, S3Site, aws_cli, s3_static_plan, sluice_with_keys};
+use support::project::{ENV, Project};
+use support::tcp_proxy::TcpProxy;
+
+const CHANGED: usize = 10;
+
+struct Figures {
+    wall: Duration,
+    bytes: u64,
+}
+
+/// Runs `deploy`, timing it and counting what went through `proxy`.
+fn measured(proxy: &TcpProxy, deploy: impl FnOnce()) -> Figures {
+    let before = proxy.sent();
+    let started = Instant::now();
+    deploy();
+    let wall = started.elapsed();
+    // The proxy's pumps count as the bytes pass; let the last ones land.
+    std::thread::sleep(Duration::from_millis(200));
+    Figures {
+        wall,
+        bytes: proxy.sent() - before,
+    }
+}
+
+/// The seeds' deploy: sync the site into the bucket, then invalidate everything.
+fn by_cli(endpoint: &str, site: &Path, distribution: &str) {
+    for args in [
+        vec![
+            "s3",
+            "sync",
+            "--delete",
+            "--only-show-errors",
+            site.to_str().unwrap(),
+            "s3://www-cli/",
+        ],
+        vec![
+            "cloudfront",
+            "create-invalidation",
+            "--distribution-id",
+            distribution,
+            "--paths",
+            "/*",
+        ],
+    ] {
+        let output = aws_cli(endpoint).args(&args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+fn row(what: &str, sluice: &Figures, cli: &Figures) {
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "  {what:<22} sluice {:>7.2} s {:>7.2} MiB | aws cli {:>7.2} s {:>7.2} MiB | time ratio {:.2}, bytes ratio {:.2}",
+        sluice.wall.as_secs_f64(),
+        mib(sluice.bytes),
+        cli.wall.as_secs_f64(),
+        mib(cli.bytes),
+        sluice.wall.as_secs_f64() / cli.wall.as_secs_f64(),
+        sluice.bytes as f64 / cli.bytes as f64,
+    );
+}
+
+fn main() {
+    let moto = Moto::start();
+    let port = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = TcpProxy::start(([127, 0, 0, 1], port).into());
+    let endpoint = format!("http://127.0.0.1:{}", proxy.port);
+    moto.public_bucket("www");
+    moto.public_bucket("www-cli");
+    let distribution = moto.distribution("site", "");
+    let cli_distribution = moto.distribution("site-cli", "");
+
+    let project = Project::new();
+    project.write_plan(&s3_static_plan(
+        &S3Site {
+            endpoint: &endpoint,
+            bucket: "www",
+            distribution: &distribution,
+            origin: "site",
+            keep: 3,
+            page: "version.txt",
+        },
+        "",
+    ));
+    let site = project.path().join("site");
+    let apply = |version: &str| {
+        let run = sluice_with_keys(
+            project.path(),
+            &["apply", "--env", ENV, "--version", version],
+        );
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    };
+    let warm = sluice_with_keys(project.path(), &["validate"]);
+    assert_eq!(warm.code, EXIT_SUCCESS, "{}", warm.all());
+
+    let v1 = files("v1", 0);
+    let total: u64 = v1.iter().map(|(_, bytes)| bytes.len() as u64).sum();
+    write_changed(&site, &v1);
+    let cli_first = measured(&proxy, || by_cli(&endpoint, &site, &cli_distribution));
+    let sluice_first = measured(&proxy, || apply("v1"));
+    write_changed(&site, &files("v2", CHANGED));
+    let cli_again = measured(&proxy, || by_cli(&endpoint, &site, &cli_distribution));
+    let sluice_again = measured(&proxy, || apply("v2"));
+
+    println!(
+        "S3 + CloudFront: {FILES} files, {:.1} MB, sluice (s3-static: release prefix + staged gate + origin switch + invalidation) vs aws s3 sync --delete + create-invalidation (the seeds' way), same moto",
+        total as f64 / 1e6
+    );
+    row("first deploy", &sluice_first, &cli_first);
+    row(
+        &format!("redeploy, {} changed", CHANGED + 1),
+        &sluice_again,
+        &cli_again,
+    );
+}
