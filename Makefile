@@ -21,6 +21,7 @@ test: services static
 	$(CARGO) test -p sluice --no-fail-fast
 	$(CARGO) test --manifest-path plugins/Cargo.toml -p sluice-sdk -p static-site -p container -p keycloak-realm -p kong-config -p db-migrate -p cloudflare-pages -p prometheus-gate -p webhook -p swarm-service -p s3-static --target $(HOST_TARGET) --target-dir target/guest-tests
 	python3 -m unittest discover -s sdk/python/tests
+	node sdk/js/tests/run.mjs
 
 ## bench: build optimised and print the benchmark figures (with the static binary's size and
 ## start-up time and the image's size).

@@ -40,6 +40,7 @@ mod containers_capability;
 mod crash_recovery;
 mod db_migrate;
 mod deployment_record;
+mod ecs_service;
 mod event_stream;
 mod example_canary;
 mod examples;

@@ -83,7 +83,7 @@ pub fn toolchain() -> PathBuf {
 }
 
 /// The plugin in `dir` (relative to the repository), built (now unless cached).
-fn component(dir: &str, build: Build) -> PathBuf {
+pub fn component(dir: &str, build: Build) -> PathBuf {
     toolchain();
     let mut command = Command::new("node");
     command.arg("sdk/js/build.mjs");

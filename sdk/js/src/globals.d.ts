@@ -31,3 +31,9 @@ interface Response {
  * `http` capability (the plan's `http` grant), redirects followed by the host.
  */
 declare function fetch(url: string, init?: RequestInit): Promise<Response>;
+
+/**
+ * Runs `handler` after `ms` milliseconds, on the runtime's event loop; a lifecycle method waits
+ * with `await new Promise((resolve) => setTimeout(resolve, ms))`.
+ */
+declare function setTimeout(handler: () => void, ms?: number): number;
