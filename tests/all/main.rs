@@ -30,6 +30,7 @@ mod canary_analysis;
 mod canary_steps;
 mod change_detection;
 mod ci_output;
+mod cloudflare_workers;
 mod completions;
 mod compose_import;
 mod config_validation;

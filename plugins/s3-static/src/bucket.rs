@@ -1,13 +1,18 @@
-//! The S3 calls the strategy makes: list a prefix (keys with their ETags), put an object, copy
-//! one within the bucket, delete one. Path-style (`ENDPOINT/BUCKET/KEY`).
+//! The S3 calls the strategy makes: list a prefix (keys with their ETags), put objects, copy
+//! them within the bucket (many at once, through the `http` capability's `send-all`), delete
+//! one. Path-style (`ENDPOINT/BUCKET/KEY`).
 
 use std::collections::BTreeMap;
 
 use sluice_sdk::Error;
-use sluice_sdk::http::Method;
+use sluice_sdk::http::{self, Method, Request};
 
 use crate::signed::{Api, failure};
 use crate::xml;
+
+/// Requests signed and handed to `send-all` at a time: enough to keep the host's 8 in flight
+/// busy, few enough that the uploads among them are held in memory only a batch at a time.
+const BATCH: usize = 64;
 
 /// A bucket.
 pub struct Bucket {
@@ -62,45 +67,57 @@ impl Bucket {
         }
     }
 
-    /// Puts `bytes` at `key` with `content_type`.
-    pub fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), Error> {
-        let response = self.api.send(
-            Method::Put,
-            &self.path(key),
-            &[],
-            &[("content-type", content_type)],
-            bytes,
-        )?;
-        if response.is_success() {
-            Ok(())
-        } else {
-            Err(failure(
-                &format!("putting s3://{}/{key}", self.name),
-                &response,
-            ))
-        }
+    /// Puts each object (key, bytes, content type), several at once.
+    pub fn put_all(&self, objects: &[(String, &[u8], &str)]) -> Result<(), Error> {
+        self.send_all(objects, |(key, bytes, content_type)| {
+            let request = self.api.request(
+                Method::Put,
+                &self.path(key),
+                &[],
+                &[("content-type", content_type)],
+                bytes,
+            );
+            (request, format!("putting s3://{}/{key}", self.name))
+        })
     }
 
-    /// Copies `from` to `to` inside the bucket (no bytes leave the bucket).
-    pub fn copy(&self, from: &str, to: &str) -> Result<(), Error> {
-        let source = format!("/{}/{}", self.name, sluice_sdk::aws::uri_encode(from, true));
-        let response = self.api.send(
-            Method::Put,
-            &self.path(to),
-            &[],
-            &[("x-amz-copy-source", &source)],
-            b"",
-        )?;
-        // A copy can fail after its 200 has been sent: the body then holds an error.
-        let body = String::from_utf8_lossy(&response.body);
-        if response.is_success() && xml::first(&body, "Code").is_none() {
-            Ok(())
-        } else {
-            Err(failure(
-                &format!("copying s3://{0}/{from} to s3://{0}/{to}", self.name),
-                &response,
-            ))
+    /// Copies each (from, to) inside the bucket (no bytes leave the bucket), several at once.
+    pub fn copy_all(&self, pairs: &[(String, String)]) -> Result<(), Error> {
+        self.send_all(pairs, |(from, to)| {
+            let source = format!("/{}/{}", self.name, sluice_sdk::aws::uri_encode(from, true));
+            let request = self.api.request(
+                Method::Put,
+                &self.path(to),
+                &[],
+                &[("x-amz-copy-source", &source)],
+                b"",
+            );
+            (
+                request,
+                format!("copying s3://{0}/{from} to s3://{0}/{to}", self.name),
+            )
+        })
+    }
+
+    /// Sends the request `signed` makes of each item through `send-all`, [`BATCH`] signed
+    /// requests at a time (the host keeps 8 in flight); the first failure, saying what was asked.
+    /// A copy can fail after its 200 has been sent: a body holding an error `Code` fails too.
+    fn send_all<T>(
+        &self,
+        items: &[T],
+        signed: impl Fn(&T) -> (Request, String),
+    ) -> Result<(), Error> {
+        for chunk in items.chunks(BATCH) {
+            let (requests, what): (Vec<Request>, Vec<String>) = chunk.iter().map(&signed).unzip();
+            for (answer, what) in http::send_all(&requests).into_iter().zip(what) {
+                let response = answer?;
+                let body = String::from_utf8_lossy(&response.body);
+                if !response.is_success() || xml::first(&body, "Code").is_some() {
+                    return Err(failure(&what, &response));
+                }
+            }
         }
+        Ok(())
     }
 
     /// Deletes `key` (nothing happens when it is not there).

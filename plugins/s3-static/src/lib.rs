@@ -109,7 +109,7 @@ impl Strategy for S3Static {
             None => Default::default(),
         };
         let prefix = config.release_prefix(&ctx.version);
-        let (mut uploaded, mut copied, mut changed) = (0, 0, Vec::new());
+        let (mut puts, mut copies, mut changed) = (Vec::new(), Vec::new(), Vec::new());
         for file in &files {
             let key = format!("{prefix}{}", file.key);
             match &live {
@@ -120,19 +120,18 @@ impl Strategy for S3Static {
                         file.key
                     )) == Some(&file.md5) =>
                 {
-                    bucket.copy(
-                        &format!("{}{}", config.release_prefix(&live.version), file.key),
-                        &key,
-                    )?;
-                    copied += 1;
+                    let from = format!("{}{}", config.release_prefix(&live.version), file.key);
+                    copies.push((from, key));
                 }
                 _ => {
-                    bucket.put(&key, &file.bytes, &file.content_type)?;
-                    uploaded += 1;
+                    puts.push((key, file.bytes.as_slice(), file.content_type.as_str()));
                     changed.push(format!("/{}", file.key));
                 }
             }
         }
+        bucket.copy_all(&copies)?;
+        bucket.put_all(&puts)?;
+        let (uploaded, copied) = (puts.len(), copies.len());
         if let Some(live) = &live {
             let live_prefix = config.release_prefix(&live.version);
             changed.extend(

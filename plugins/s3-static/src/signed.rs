@@ -34,6 +34,18 @@ impl Api {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Response, Error> {
+        self.request(method, path, query, headers, body).send()
+    }
+
+    /// The request `send` sends, signed now, for [`sluice_sdk::http::send_all`].
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Request {
         let host = self
             .base
             .split_once("://")
@@ -79,7 +91,7 @@ impl Api {
         if !body.is_empty() || matches!(method, Method::Put | Method::Post) {
             request.body = Some(body.to_vec());
         }
-        request.send()
+        request
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::faults::{Endpoint, Reaction};
 use super::jwt::Refusal;
 use super::state::{Project, State};
-use super::{ACCOUNT, API_TOKEN, assets, deployments, sites};
+use super::{ACCOUNT, API_TOKEN, assets, deployments, sites, workers};
 
 /// The emulator's state, shared by the handlers.
 pub type Shared = Arc<Mutex<State>>;
@@ -24,7 +24,7 @@ const PROJECT: &str = "/client/v4/accounts/{account}/pages/projects/{project}";
 
 /// Every route of the emulator.
 pub fn router(shared: Shared) -> Router {
-    Router::new()
+    workers::routes(Router::new())
         .route(PROJECT, get(project))
         .route(&format!("{PROJECT}/upload-token"), get(upload_token))
         .route(
@@ -177,13 +177,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
-/// Checks the API token and the account of a project path; the project, or the answer.
-pub fn authorized_project<'s>(
-    state: &'s State,
-    headers: &HeaderMap,
-    account: &str,
-    project: &str,
-) -> Result<&'s Project, Answer> {
+/// Checks the API token and the account of an account path.
+pub fn authorized_account(headers: &HeaderMap, account: &str) -> Result<(), Answer> {
     if bearer(headers) != Some(API_TOKEN) {
         return Err(fail(403, 10_000, "Authentication error"));
     }
@@ -196,6 +191,17 @@ pub fn authorized_project<'s>(
             ),
         ));
     }
+    Ok(())
+}
+
+/// Checks the API token and the account of a project path; the project, or the answer.
+pub fn authorized_project<'s>(
+    state: &'s State,
+    headers: &HeaderMap,
+    account: &str,
+    project: &str,
+) -> Result<&'s Project, Answer> {
+    authorized_account(headers, account)?;
     state.projects.get(project).ok_or_else(|| {
         fail(
             404,

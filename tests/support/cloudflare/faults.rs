@@ -27,6 +27,8 @@ pub enum Endpoint {
     Rollback,
     /// `GET .../deployments/ID/history/logs`
     Logs,
+    /// Any Workers path (`.../workers/...`).
+    Workers,
     /// Any other API path.
     Unknown,
 }

@@ -71,6 +71,9 @@
 //! - **Faults** ([`faults::Fault`]) apply in the order added, counted per request: 524 answers carry
 //!   an HTML page (as Cloudflare's edge sends), 500 answers the envelope with code 8000000.
 //! - Unknown API paths answer HTTP 404, code 7000 "No route for that URI".
+//!
+//! It also serves the Workers scripts API (scripts, versions, gradual deployments): see
+//! [`workers`].
 
 mod api;
 mod assets;
@@ -79,6 +82,7 @@ pub mod faults;
 mod jwt;
 mod sites;
 mod state;
+pub mod workers;
 pub mod wrangler;
 
 use std::net::SocketAddr;
@@ -187,6 +191,11 @@ impl Emulator {
         self.state()
             .deployment_view(id)
             .unwrap_or_else(|| panic!("the emulator has no deployment {id}"))
+    }
+
+    /// The Workers script `name` as stored (its versions and deployments), if it exists.
+    pub fn script(&self, name: &str) -> Option<workers::Script> {
+        self.state().scripts.get(name).cloned()
     }
 
     /// The stored bytes of the asset `hash` of `project`.

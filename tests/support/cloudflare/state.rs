@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::faults::{Endpoint, Faults};
 use super::jwt::Tokens;
+use super::workers::Script;
 
 /// Files a deployment may hold unless set otherwise.
 const DEFAULT_MAX_FILES: usize = 20_000;
@@ -138,6 +139,8 @@ pub struct State {
     pub faults: Faults,
     pub counters: Counters,
     pub uploads_in_flight: usize,
+    /// Workers scripts, by name.
+    pub scripts: BTreeMap<String, Script>,
     next_id: u64,
 }
 
@@ -154,6 +157,7 @@ impl Default for State {
             faults: Faults::default(),
             counters: Counters::default(),
             uploads_in_flight: 0,
+            scripts: BTreeMap::new(),
             next_id: 0,
         }
     }

@@ -36,17 +36,14 @@ pub fn executable() -> PathBuf {
     dir.join("node_modules/.bin/wrangler")
 }
 
-/// Runs `wrangler pages deploy DIR --project-name PROJECT --branch BRANCH` against `emulator`,
-/// from a scratch directory that is not a git checkout, without a terminal.
-pub fn pages_deploy(emulator: &Emulator, dir: &Path, project: &str, branch: &str) -> Run {
+/// wrangler, pointed at `emulator` with its token and account, run in `cwd` without a terminal
+/// and without metrics.
+fn wrangler(emulator: &Emulator, cwd: &Path) -> Command {
     let home = npm_dir().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let cwd = tempfile::tempdir().unwrap();
-    Command::new(executable())
-        .args(["pages", "deploy"])
-        .arg(dir)
-        .args(["--project-name", project, "--branch", branch])
-        .current_dir(cwd.path())
+    let mut command = Command::new(executable());
+    command
+        .current_dir(cwd)
         .env("HOME", &home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("CLOUDFLARE_API_BASE_URL", emulator.api_base())
@@ -56,7 +53,36 @@ pub fn pages_deploy(emulator: &Emulator, dir: &Path, project: &str, branch: &str
         .env_remove("CLOUDFLARE_API_KEY")
         .env_remove("CLOUDFLARE_EMAIL")
         .env_remove("CF_API_BASE_URL")
-        .stdin(Stdio::null())
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `wrangler pages deploy DIR --project-name PROJECT --branch BRANCH` against `emulator`,
+/// from a scratch directory that is not a git checkout.
+pub fn pages_deploy(emulator: &Emulator, dir: &Path, project: &str, branch: &str) -> Run {
+    let cwd = tempfile::tempdir().unwrap();
+    wrangler(emulator, cwd.path())
+        .args(["pages", "deploy"])
+        .arg(dir)
+        .args(["--project-name", project, "--branch", branch])
+        .output()
+        .unwrap_or_else(|e| panic!("running wrangler: {e}"))
+        .into()
+}
+
+/// Runs `wrangler deploy MAIN --name NAME --compatibility-date DATE --no-bundle` against
+/// `emulator` in `dir` (where `MAIN` is, relative): the module uploaded as it is.
+pub fn deploy(emulator: &Emulator, dir: &Path, main: &str, name: &str, date: &str) -> Run {
+    wrangler(emulator, dir)
+        .args([
+            "deploy",
+            main,
+            "--name",
+            name,
+            "--compatibility-date",
+            date,
+            "--no-bundle",
+        ])
         .output()
         .unwrap_or_else(|e| panic!("running wrangler: {e}"))
         .into()
