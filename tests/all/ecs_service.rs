@@ -9,9 +9,9 @@
 use std::net::TcpListener;
 
 use crate::support::js::{self, Build};
-use crate::support::moto::{CREDENTIALS, Moto, SECRETS, sluice_signing_with, sluice_with_keys};
+use crate::support::moto::{Moto, PinnedPlugin, sluice_signing_with, sluice_with_keys};
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file};
+use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 /// The plugin's directory, relative to the repository root.
 const PLUGIN: &str = "plugins/ecs-service";
@@ -22,7 +22,7 @@ const SERVICE: &str = "api";
 struct Service {
     project: Project,
     moto: Moto,
-    sha256: String,
+    plugin: PinnedPlugin,
 }
 
 impl Service {
@@ -32,12 +32,15 @@ impl Service {
         let moto = Moto::start_with(&[("MOTO_ECS_SERVICE_RUNNING", running)]);
         moto.ecs_service(CLUSTER, SERVICE, "shop-api:v0");
         let project = Project::new();
-        let wasm = project.path().join("ecs-service.wasm");
-        std::fs::copy(js::component(PLUGIN, Build::Plain), &wasm).unwrap();
+        let plugin = PinnedPlugin::copy(
+            &js::component(PLUGIN, Build::Plain),
+            project.path(),
+            "ecs-service.wasm",
+        );
         let service = Service {
-            sha256: sha256_file(&wasm),
             project,
             moto,
+            plugin,
         };
         service.plan(SERVICE, "");
         service
@@ -51,27 +54,14 @@ impl Service {
 
     /// Writes the plan for service `name` running `image`, with `extra` (TOML lines) in the unit.
     fn plan_image(&self, name: &str, image: &str, extra: &str) {
-        let endpoint = &self.moto.endpoint;
-        self.project.write_plan(&format!(
-            r#"[project]
-name = "t"
-
-[environments.{ENV}]
-
-{SECRETS}
-[plugins.ecs]
-source = "ecs-service.wasm"
-sha256 = "{}"
-[plugins.ecs.grants]
-http = ["{endpoint}"]
-secrets = ["aws_key", "aws_secret"]
-
-[units.api]
-plugin = "ecs"
-config = {{ cluster = "{CLUSTER}", service = "{name}", image = "{image}", endpoint = "{endpoint}", wait_seconds = 3, {CREDENTIALS} }}
-{extra}
-"#,
-            self.sha256
+        self.project.write_plan(&self.plugin.plan(
+            &self.moto.endpoint,
+            "",
+            "api",
+            &format!(
+                r#"cluster = "{CLUSTER}", service = "{name}", image = "{image}", wait_seconds = 3"#
+            ),
+            extra,
         ));
     }
 

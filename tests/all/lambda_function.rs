@@ -10,10 +10,10 @@ use std::net::TcpListener;
 
 use serde_json::json;
 
-use crate::support::moto::{CREDENTIALS, Moto, SECRETS, sluice_signing_with, sluice_with_keys};
+use crate::support::moto::{Moto, PinnedPlugin, sluice_with_keys};
 use crate::support::project::{ENV, Project};
 use crate::support::python;
-use crate::support::{EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file};
+use crate::support::{EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
 /// The plugin's directory, relative to the repository root.
 const PLUGIN: &str = "plugins/lambda-function";
@@ -25,7 +25,7 @@ const ALIAS: &str = "live";
 struct Function {
     project: Project,
     moto: Moto,
-    sha256: String,
+    plugin: PinnedPlugin,
 }
 
 impl Function {
@@ -34,12 +34,15 @@ impl Function {
         let moto = Moto::start();
         moto.function(FUNCTION);
         let project = Project::new();
-        let wasm = project.path().join("lambda-function.wasm");
-        std::fs::copy(python::built(PLUGIN), &wasm).unwrap();
+        let plugin = PinnedPlugin::copy(
+            &python::built(PLUGIN),
+            project.path(),
+            "lambda-function.wasm",
+        );
         let function = Function {
-            sha256: sha256_file(&wasm),
             project,
             moto,
+            plugin,
         };
         function.plan(FUNCTION, "");
         function
@@ -47,28 +50,12 @@ impl Function {
 
     /// Writes the plan for function `name`, with `extra` (TOML lines) in the unit.
     fn plan(&self, name: &str, extra: &str) {
-        let endpoint = &self.moto.endpoint;
-        self.project.write_plan(&format!(
-            r#"[project]
-name = "t"
-
-[environments.{ENV}]
-
-{SECRETS}
-[plugins.lambda]
-source = "lambda-function.wasm"
-sha256 = "{}"
-[plugins.lambda.grants]
-http = ["{endpoint}"]
-secrets = ["aws_key", "aws_secret"]
-files = [{{ path = "code", at = "/code" }}]
-
-[units.worker]
-plugin = "lambda"
-config = {{ function = "{name}", alias = "{ALIAS}", source = "/code", endpoint = "{endpoint}", {CREDENTIALS} }}
-{extra}
-"#,
-            self.sha256
+        self.project.write_plan(&self.plugin.plan(
+            &self.moto.endpoint,
+            r#"files = [{ path = "code", at = "/code" }]"#,
+            "worker",
+            &format!(r#"function = "{name}", alias = "{ALIAS}", source = "/code""#),
+            extra,
         ));
     }
 
@@ -223,27 +210,10 @@ fn an_unknown_function_fails_with_lambdas_reason_and_the_alias_is_untouched() {
 fn credentials_aws_refuses_fail_with_its_reason_before_anything_changes() {
     let function = Function::new();
     function.code("v1");
-    let refused = function.moto.checking_credentials(|key, secret| {
-        [(key, "not-the-secret"), ("AKIDUNKNOWN", secret)].map(|keys| {
-            sluice_signing_with(
-                function.project.path(),
-                keys,
-                &["apply", "--env", ENV, "--version", "v1"],
-            )
-        })
-    });
-    for (run, code) in refused
-        .iter()
-        .zip(["SignatureDoesNotMatch", "InvalidClientTokenId"])
-    {
-        assert_ne!(run.code, EXIT_SUCCESS, "{}", run.all());
-        assert!(
-            run.all().contains(&format!(
-                "AWS refused the credentials for function worker:$LATEST: 403 {code}"
-            )),
-            "{}",
-            run.all()
-        );
-    }
+    function.moto.assert_credentials_refused(
+        function.project.path(),
+        &["apply", "--env", ENV, "--version", "v1"],
+        |code| format!("AWS refused the credentials for function worker:$LATEST: 403 {code}"),
+    );
     assert!(function.versions().is_empty());
 }

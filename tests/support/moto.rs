@@ -62,6 +62,60 @@ pub fn aws_cli(endpoint: &str) -> Command {
     cli
 }
 
+/// A plugin built for the tests, copied into a project and pinned there.
+pub struct PinnedPlugin {
+    /// The file's name in the project (the plan's `source`).
+    pub file: String,
+    pub sha256: String,
+}
+
+impl PinnedPlugin {
+    /// Copies the component `built` into `project` as `file`.
+    pub fn copy(built: &Path, project: &Path, file: &str) -> PinnedPlugin {
+        let wasm = project.join(file);
+        std::fs::copy(built, &wasm).unwrap();
+        PinnedPlugin {
+            file: file.to_owned(),
+            sha256: super::sha256_file(&wasm),
+        }
+    }
+
+    /// The plan deploying unit `unit` with this plugin, granted `endpoint` (moto's), the test
+    /// credentials as secrets and the `grants` lines; the unit's `config` is the inside of its
+    /// inline table ([`CREDENTIALS`] are added) and `extra` its other lines.
+    pub fn plan(
+        &self,
+        endpoint: &str,
+        grants: &str,
+        unit: &str,
+        config: &str,
+        extra: &str,
+    ) -> String {
+        let PinnedPlugin { file, sha256 } = self;
+        format!(
+            r#"[project]
+name = "t"
+
+[environments.{ENV}]
+
+{SECRETS}
+[plugins.aws]
+source = "{file}"
+sha256 = "{sha256}"
+[plugins.aws.grants]
+http = ["{endpoint}"]
+secrets = ["aws_key", "aws_secret"]
+{grants}
+
+[units.{unit}]
+plugin = "aws"
+config = {{ {config}, endpoint = "{endpoint}", {CREDENTIALS} }}
+{extra}
+"#
+        )
+    }
+}
+
 /// Where `builtin:s3-static` deploys, for [`s3_static_plan`].
 pub struct S3Site<'a> {
     /// The S3 and CloudFront endpoint (moto's, or a proxy in front of it).
@@ -326,6 +380,29 @@ impl Moto {
         let result = during(&field("AccessKeyId"), &field("SecretAccessKey"));
         self.free_actions("inf");
         result
+    }
+
+    /// Runs sluice `args` in `dir` while moto checks credentials: once with the deployer's key
+    /// and a wrong secret, once with an unknown key. Each must fail, its output containing
+    /// `said(code)` for the code AWS refuses it with (`SignatureDoesNotMatch`,
+    /// `InvalidClientTokenId`).
+    pub fn assert_credentials_refused(
+        &self,
+        dir: &Path,
+        args: &[&str],
+        said: impl Fn(&str) -> String,
+    ) {
+        let runs = self.checking_credentials(|key, secret| {
+            [(key, "not-the-secret"), ("AKIDUNKNOWN", secret)]
+                .map(|keys| sluice_signing_with(dir, keys, args))
+        });
+        for (run, code) in runs
+            .iter()
+            .zip(["SignatureDoesNotMatch", "InvalidClientTokenId"])
+        {
+            assert_ne!(run.code, 0, "{}", run.all());
+            assert!(run.all().contains(&said(code)), "{}", run.all());
+        }
     }
 
     /// How many more requests moto serves without checking their credentials.

@@ -40,11 +40,16 @@ const byPair = ([a, x]: string[], [b, y]: string[]) => (a < b ? -1 : a > b ? 1 :
 
 /** Signs requests for one `service` (`s3`, `lambda`, `ecs`, ...) in one `region`. */
 export class Signer {
+  /** A private field, so the secret stays out of `JSON.stringify` and `console.log`. */
+  readonly #credentials: Credentials;
+
   constructor(
-    private readonly credentials: Credentials,
+    credentials: Credentials,
     readonly region: string,
     readonly service: string,
-  ) {}
+  ) {
+    this.#credentials = credentials;
+  }
 
   /**
    * Signs `method` to `endpoint` (`https://host[:port]`) at `path` (not yet percent-encoded)
@@ -62,12 +67,12 @@ export class Signer {
     payload: Uint8Array | string = "",
     amzDate: string = formatAmzDate(Date.now() / 1000),
   ): SignedRequest {
-    const host = endpoint.split("://").pop()!.replace(/\/+$/, "");
+    const host = endpoint.replace(/^.*?:\/\//, "").replace(/\/+$/, "");
     const contentSha256 = hex(sha256(typeof payload === "string" ? utf8(payload) : payload));
     const signed: [string, string][] = headers.map(([name, value]) => [name.toLowerCase(), value.trim().split(/\s+/).join(" ")]);
     signed.push(["host", host], ["x-amz-date", amzDate]);
     if (this.service === "s3") signed.push(["x-amz-content-sha256", contentSha256]);
-    const token = this.credentials.sessionToken;
+    const token = this.#credentials.sessionToken;
     if (token) signed.push(["x-amz-security-token", token]);
     signed.sort(byPair);
     const names = signed.map(([name]) => name).join(";");
@@ -84,13 +89,13 @@ export class Signer {
     const date = amzDate.slice(0, 8);
     const scope = `${date}/${this.region}/${this.service}/aws4_request`;
     const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, hex(sha256(utf8(canonicalRequest)))].join("\n");
-    const key = signingKey(this.credentials.secretAccessKey, date, this.region, this.service);
+    const key = signingKey(this.#credentials.secretAccessKey, date, this.region, this.service);
     const signature = hex(hmacSha256(key, utf8(stringToSign)));
     const sent: Record<string, string> = Object.fromEntries(headers);
     sent["x-amz-date"] = amzDate;
     sent["x-amz-content-sha256"] = contentSha256;
     sent.authorization =
-      `AWS4-HMAC-SHA256 Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${names}, Signature=${signature}`;
+      `AWS4-HMAC-SHA256 Credential=${this.#credentials.accessKeyId}/${scope}, SignedHeaders=${names}, Signature=${signature}`;
     if (token) sent["x-amz-security-token"] = token;
     const url = endpoint.replace(/\/+$/, "") + canonicalPath;
     return { url: canonicalQuery ? `${url}?${canonicalQuery}` : url, headers: sent };

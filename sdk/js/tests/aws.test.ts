@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { inspect } from "node:util";
 import { Signer, formatAmzDate, signingKey, uriEncode } from "../src/aws.ts";
 import { hex, hmacSha256, sha256 } from "../src/sha256.ts";
 
@@ -75,4 +76,9 @@ test("dates and encoding", () => {
   assert.equal(formatAmzDate(951_782_400), "20000229T000000Z");
   assert.equal(uriEncode("a b/c~", true), "a%20b/c~");
   assert.equal(uriEncode("a b/c", false), "a%20b%2Fc");
+});
+
+test("the secret is not in the signer's JSON or inspection", () => {
+  assert.doesNotMatch(JSON.stringify(SUITE), /EXAMPLEKEY/);
+  assert.doesNotMatch(inspect(SUITE), /EXAMPLEKEY/);
 });

@@ -99,6 +99,12 @@ pub fn routes(router: Router<Shared>) -> Router<Shared> {
         )
 }
 
+/// Counts a Workers request, applies the faults in force, and checks its token and account.
+async fn admit(shared: &Shared, headers: &HeaderMap, account: &str) -> Result<(), Answer> {
+    intercept(shared, Endpoint::Workers).await?;
+    authorized_account(headers, account)
+}
+
 fn unknown_script(name: &str) -> Answer {
     fail(
         404,
@@ -182,8 +188,7 @@ async fn service(
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let state = lock(&shared);
     let script = state
         .scripts
@@ -202,8 +207,7 @@ async fn deploy_script(
     headers: HeaderMap,
     form: Multipart,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let (metadata, modules) = read_version(form).await?;
     let mut state = lock(&shared);
     let (version_id, deployment_id) = (state.new_id(), state.new_id());
@@ -228,8 +232,7 @@ async fn delete_script(
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let mut state = lock(&shared);
     state
         .scripts
@@ -244,8 +247,7 @@ async fn upload_version(
     headers: HeaderMap,
     form: Multipart,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let (metadata, modules) = read_version(form).await?;
     let mut state = lock(&shared);
     if !state.scripts.contains_key(&name) {
@@ -264,8 +266,7 @@ async fn list_deployments(
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let state = lock(&shared);
     let deployments: Vec<Value> = state
         .scripts
@@ -288,8 +289,7 @@ async fn create_deployment(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let invalid = |message: String| fail(400, 10_021, message);
     let request: Value =
         serde_json::from_slice(&body).map_err(|e| invalid(format!("The body is not JSON: {e}")))?;
@@ -342,8 +342,7 @@ async fn settings(
     Path((account, _name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     Ok(ok(
         json!({ "bindings": [], "logpush": false, "tags": [], "tail_consumers": [] }),
     ))
@@ -354,8 +353,7 @@ async fn account_subdomain(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     Ok(ok(json!({ "subdomain": SUBDOMAIN })))
 }
 
@@ -364,8 +362,7 @@ async fn script_subdomain(
     Path((account, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let state = lock(&shared);
     let script = state
         .scripts
@@ -382,8 +379,7 @@ async fn set_script_subdomain(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Handled {
-    intercept(&shared, Endpoint::Workers).await?;
-    authorized_account(&headers, &account)?;
+    admit(&shared, &headers, &account).await?;
     let enabled = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v["enabled"].as_bool())
