@@ -43,6 +43,7 @@ mod db_migrate;
 mod deployment_record;
 mod ecs_service;
 mod event_stream;
+mod example_aws_release;
 mod example_canary;
 mod examples;
 mod forged_output;
