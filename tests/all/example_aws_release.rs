@@ -1,6 +1,7 @@
 //! `examples/aws-release` as its README runs it: `build.sh` builds the two TypeScript plugins and
 //! renders the plan with their sha256; with the plan's AWS endpoints pointed at moto (ECS, S3,
-//! CloudFront) and the Cloudflare API at the tests' emulator, one apply migrates the schema,
+//! CloudFront) and the Cloudflare API at the tests' emulator, `plugins audit` lists the endpoints
+//! each plugin may reach, and one apply migrates the schema,
 //! rolls the ECS service onto the new image, switches CloudFront to the new release and deploys
 //! the Worker. A release whose Worker is refused (a wrong token) is undone as a group: the new
 //! migration's down script runs, ECS and CloudFront go back, and the Worker keeps its version.
@@ -92,6 +93,34 @@ fn the_aws_release_example_ships_four_units_across_three_clouds_and_undoes_them_
             serving(&script).into_values().collect::<Vec<_>>(),
         )
     };
+
+    // What each plugin may reach: the AWS endpoints for ecs and s3, the Cloudflare API for the
+    // Worker, as the audit lists them.
+    let audit: Run = sluice(project.path())
+        .args(["plugins", "audit"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(audit.code, EXIT_SUCCESS, "{}", audit.all());
+    let http_rows: Vec<&str> = audit
+        .stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with("http "))
+        .collect();
+    assert_eq!(
+        http_rows
+            .iter()
+            .filter(|row| row.contains(&moto.endpoint))
+            .count(),
+        2,
+        "{}",
+        audit.stdout
+    );
+    assert!(
+        http_rows.iter().any(|row| row.contains(&emulator.origin())),
+        "{}",
+        audit.stdout
+    );
 
     let first = apply("v1", API_TOKEN);
     assert_eq!(first.code, EXIT_SUCCESS, "{}", first.all());
