@@ -7,9 +7,10 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use support::cloudflare::wrangler;
+use support::figures::{Upload, comparison_row};
 use support::generated_site::{self, FILES};
 use support::pages::{PRODUCTION_BRANCH, PagesProject, VERSION_GATES};
 use support::{EXIT_SUCCESS, Run};
@@ -23,38 +24,16 @@ fn write_site(project: &PagesProject, version: &str, changed: usize) {
     generated_site::write_changed(&project.site(), &generated_site::files(version, changed));
 }
 
-struct Figures {
-    wall: Duration,
-    bytes: u64,
-}
-
-fn measured(project: &PagesProject, deploy: impl FnOnce() -> Run) -> Figures {
+fn measured(project: &PagesProject, deploy: impl FnOnce() -> Run) -> Upload {
     project.emulator.reset_counters();
     let started = Instant::now();
     let run = deploy();
     let wall = started.elapsed();
     assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-    Figures {
+    Upload {
         wall,
         bytes: project.emulator.counters().bytes_uploaded,
     }
-}
-
-fn row(what: &str, sluice: &Figures, wrangler: &Figures) {
-    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    println!(
-        "  {what:<22} sluice {:>7.2} s {:>7.2} MiB | wrangler {:>7.2} s {:>7.2} MiB | time ratio {:.2}, bytes ratio {:.2}",
-        sluice.wall.as_secs_f64(),
-        mib(sluice.bytes),
-        wrangler.wall.as_secs_f64(),
-        mib(wrangler.bytes),
-        sluice.wall.as_secs_f64() / wrangler.wall.as_secs_f64(),
-        if wrangler.bytes == 0 {
-            f64::NAN
-        } else {
-            sluice.bytes as f64 / wrangler.bytes as f64
-        },
-    );
 }
 
 fn main() {
@@ -91,10 +70,11 @@ fn main() {
         total as f64 / 1e6,
         wrangler::VERSION
     );
-    row("first deploy", &sluice_first, &wrangler_first);
-    row(
+    comparison_row("first deploy", &sluice_first, "wrangler", &wrangler_first);
+    comparison_row(
         &format!("redeploy, {CHANGED} changed"),
         &sluice_again,
+        "wrangler",
         &wrangler_again,
     );
 }

@@ -10,30 +10,25 @@
 mod support;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use support::EXIT_SUCCESS;
+use support::figures::{Upload, comparison_row};
 use support::generated_site::{FILES, files, write_changed};
-use support::moto::{Moto, S3Site, aws_cli, s3_static_plan, sluice_with_keys};
+use support::moto::s3::{S3Site, s3_static_plan};
+use support::moto::{Moto, aws_cli, sluice_with_keys};
 use support::project::{ENV, Project};
 use support::tcp_proxy::TcpProxy;
 
 const CHANGED: usize = 10;
 
-struct Figures {
-    wall: Duration,
-    bytes: u64,
-}
-
 /// Runs `deploy`, timing it and counting what went through `proxy`.
-fn measured(proxy: &TcpProxy, deploy: impl FnOnce()) -> Figures {
+fn measured(proxy: &TcpProxy, deploy: impl FnOnce()) -> Upload {
     let before = proxy.sent();
     let started = Instant::now();
     deploy();
     let wall = started.elapsed();
-    // The proxy's pumps count as the bytes pass; let the last ones land.
-    std::thread::sleep(Duration::from_millis(200));
-    Figures {
+    Upload {
         wall,
         bytes: proxy.sent() - before,
     }
@@ -66,19 +61,6 @@ fn by_cli(endpoint: &str, site: &Path, distribution: &str) {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-}
-
-fn row(what: &str, sluice: &Figures, cli: &Figures) {
-    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    println!(
-        "  {what:<22} sluice {:>7.2} s {:>7.2} MiB | aws cli {:>7.2} s {:>7.2} MiB | time ratio {:.2}, bytes ratio {:.2}",
-        sluice.wall.as_secs_f64(),
-        mib(sluice.bytes),
-        cli.wall.as_secs_f64(),
-        mib(cli.bytes),
-        sluice.wall.as_secs_f64() / cli.wall.as_secs_f64(),
-        sluice.bytes as f64 / cli.bytes as f64,
-    );
 }
 
 fn main() {
@@ -127,10 +109,11 @@ fn main() {
         "S3 + CloudFront: {FILES} files, {:.1} MB, sluice (s3-static: release prefix + staged gate + origin switch + invalidation) vs aws s3 sync --delete + create-invalidation (the seeds' way), same moto",
         total as f64 / 1e6
     );
-    row("first deploy", &sluice_first, &cli_first);
-    row(
+    comparison_row("first deploy", &sluice_first, "aws cli", &cli_first);
+    comparison_row(
         &format!("redeploy, {} changed", CHANGED + 1),
         &sluice_again,
+        "aws cli",
         &cli_again,
     );
 }

@@ -12,8 +12,9 @@ use crate::support::cloudflare::workers::serving;
 use crate::support::cloudflare::wrangler;
 use crate::support::cloudflare::{ACCOUNT, API_TOKEN, Emulator};
 use crate::support::js::{self, Build};
+use crate::support::pinned::PinnedPlugin;
 use crate::support::project::{ENV, Project};
-use crate::support::{EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sha256_file, sluice};
+use crate::support::{EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run, sluice};
 
 /// The plugin's directory, relative to the repository root.
 const PLUGIN: &str = "plugins/cloudflare-workers";
@@ -24,19 +25,22 @@ const DATE: &str = "2024-09-01";
 struct Worker {
     project: Project,
     emulator: Emulator,
-    sha256: String,
+    plugin: PinnedPlugin,
 }
 
 impl Worker {
     fn new() -> Worker {
         let emulator = Emulator::start();
         let project = Project::new();
-        let wasm = project.path().join("cloudflare-workers.wasm");
-        std::fs::copy(js::component(PLUGIN, Build::Plain), &wasm).unwrap();
+        let plugin = PinnedPlugin::copy(
+            &js::component(PLUGIN, Build::Plain),
+            project.path(),
+            "cloudflare-workers.wasm",
+        );
         let worker = Worker {
-            sha256: sha256_file(&wasm),
             project,
             emulator,
+            plugin,
         };
         worker.plan(ACCOUNT, "");
         worker
@@ -54,7 +58,7 @@ name = "t"
 env = "SLUICE_TEST_CF_TOKEN"
 
 [plugins.workers]
-source = "cloudflare-workers.wasm"
+source = "{}"
 sha256 = "{}"
 [plugins.workers.grants]
 http = ["{}"]
@@ -66,7 +70,8 @@ plugin = "workers"
 config = {{ account_id = "{account}", script = "{SCRIPT}", source = "/worker", compatibility_date = "{DATE}", api_token_secret = "cf_token", api = "{}" }}
 {extra}
 "#,
-            self.sha256,
+            self.plugin.file,
+            self.plugin.sha256,
             self.emulator.origin(),
             self.emulator.api_base(),
         ));

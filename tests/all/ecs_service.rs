@@ -9,7 +9,8 @@
 use std::net::TcpListener;
 
 use crate::support::js::{self, Build};
-use crate::support::moto::{Moto, PinnedPlugin, sluice_signing_with, sluice_with_keys};
+use crate::support::moto::{Moto, aws_plugin_plan, sluice_signing_with, sluice_with_keys};
+use crate::support::pinned::PinnedPlugin;
 use crate::support::project::{ENV, Project};
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 
@@ -54,7 +55,8 @@ impl Service {
 
     /// Writes the plan for service `name` running `image`, with `extra` (TOML lines) in the unit.
     fn plan_image(&self, name: &str, image: &str, extra: &str) {
-        self.project.write_plan(&self.plugin.plan(
+        self.project.write_plan(&aws_plugin_plan(
+            &self.plugin,
             &self.moto.endpoint,
             "",
             "api",

@@ -76,15 +76,21 @@ fn the_aws_release_example_ships_four_units_across_three_clouds_and_undoes_them_
         pointed = pointed.replace(real, here);
     }
     std::fs::write(project.path().join("sluice.toml"), pointed).unwrap();
-    let apply = |version: &str, token: &str| -> Run {
+    let run = |token: &str, args: &[&str]| -> Run {
         sluice(project.path())
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
             .env("CLOUDFLARE_API_TOKEN", token)
-            .args(["apply", "--env", "production", "--version", version])
+            .args(args)
             .output()
             .unwrap()
             .into()
+    };
+    let apply = |version: &str, token: &str| {
+        run(
+            token,
+            &["apply", "--env", "production", "--version", version],
+        )
     };
     let edge_versions = || {
         let script = emulator.script("shop-edge").unwrap();
@@ -96,11 +102,7 @@ fn the_aws_release_example_ships_four_units_across_three_clouds_and_undoes_them_
 
     // What each plugin may reach: the AWS endpoints for ecs and s3, the Cloudflare API for the
     // Worker, as the audit lists them.
-    let audit: Run = sluice(project.path())
-        .args(["plugins", "audit"])
-        .output()
-        .unwrap()
-        .into();
+    let audit = run(API_TOKEN, &["plugins", "audit"]);
     assert_eq!(audit.code, EXIT_SUCCESS, "{}", audit.all());
     let http_rows: Vec<&str> = audit
         .stdout
@@ -121,6 +123,17 @@ fn the_aws_release_example_ships_four_units_across_three_clouds_and_undoes_them_
         "{}",
         audit.stdout
     );
+
+    // The README's `sluice plan`: each unit and what its plugin would change, nothing touched.
+    let plan = run(
+        API_TOKEN,
+        &["plan", "--env", "production", "--version", "v1"],
+    );
+    assert_eq!(plan.code, EXIT_SUCCESS, "{}", plan.all());
+    for change in ["ecs:shop/api", "workers:shop-edge"] {
+        assert!(plan.stdout.contains(change), "{}", plan.all());
+    }
+    assert_eq!(moto.ecs_revisions("api"), ["api:1"]);
 
     let first = apply("v1", API_TOKEN);
     assert_eq!(first.code, EXIT_SUCCESS, "{}", first.all());

@@ -10,7 +10,8 @@ use std::net::TcpListener;
 
 use serde_json::json;
 
-use crate::support::moto::{Moto, PinnedPlugin, sluice_with_keys};
+use crate::support::moto::{Moto, aws_plugin_plan, sluice_with_keys};
+use crate::support::pinned::PinnedPlugin;
 use crate::support::project::{ENV, Project};
 use crate::support::python;
 use crate::support::{EXIT_PAUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
@@ -50,7 +51,8 @@ impl Function {
 
     /// Writes the plan for function `name`, with `extra` (TOML lines) in the unit.
     fn plan(&self, name: &str, extra: &str) {
-        self.project.write_plan(&self.plugin.plan(
+        self.project.write_plan(&aws_plugin_plan(
+            &self.plugin,
             &self.moto.endpoint,
             r#"files = [{ path = "code", at = "/code" }]"#,
             "worker",

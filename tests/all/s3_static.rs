@@ -8,7 +8,8 @@
 
 use std::path::Path;
 
-use crate::support::moto::{Moto, S3Site, s3_static_plan, sluice_with_keys};
+use crate::support::moto::s3::{S3Site, s3_static_plan};
+use crate::support::moto::{Moto, sluice_with_keys};
 use crate::support::project::{ENV, Project};
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
 

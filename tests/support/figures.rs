@@ -11,6 +11,32 @@ use sluice::runtime::{ComponentBytes, LoadedPlugin, Runtime};
 use super::project::{ENV, Project};
 use super::release_dir::static_site_plan_with;
 
+/// One deploy as a benchmark compares it with a vendor's tool: its wall time and the bytes it
+/// sent.
+pub struct Upload {
+    pub wall: Duration,
+    pub bytes: u64,
+}
+
+/// Prints one row comparing sluice's `ours` with the tool `tool`'s `theirs` (`aws cli`,
+/// `wrangler`): seconds, MiB, and the ratios sluice / tool (NaN bytes when the tool sent none).
+pub fn comparison_row(what: &str, ours: &Upload, tool: &str, theirs: &Upload) {
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "  {what:<22} sluice {:>7.2} s {:>7.2} MiB | {tool} {:>7.2} s {:>7.2} MiB | time ratio {:.2}, bytes ratio {:.2}",
+        ours.wall.as_secs_f64(),
+        mib(ours.bytes),
+        theirs.wall.as_secs_f64(),
+        mib(theirs.bytes),
+        ours.wall.as_secs_f64() / theirs.wall.as_secs_f64(),
+        if theirs.bytes == 0 {
+            f64::NAN
+        } else {
+            ours.bytes as f64 / theirs.bytes as f64
+        },
+    );
+}
+
 /// `d` in milliseconds, three decimals.
 pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)

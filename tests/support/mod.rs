@@ -33,6 +33,7 @@ pub mod migrations;
 pub mod moto;
 pub mod otlp;
 pub mod pages;
+pub mod pinned;
 pub mod plans;
 pub mod project;
 pub mod prometheus;

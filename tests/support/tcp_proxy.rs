@@ -76,11 +76,13 @@ impl TcpProxy {
 fn pump(mut from: TcpStream, mut to: TcpStream, count: Option<Arc<AtomicU64>>) {
     let mut buffer = [0u8; 64 * 1024];
     while let Ok(read @ 1..) = from.read(&mut buffer) {
-        if to.write_all(&buffer[..read]).is_err() {
-            break;
-        }
+        // Counted before it is passed on, so a client that has its answer finds its request
+        // counted.
         if let Some(count) = &count {
             count.fetch_add(read as u64, Ordering::Relaxed);
+        }
+        if to.write_all(&buffer[..read]).is_err() {
+            break;
         }
     }
     let _ = to.shutdown(Shutdown::Both);

@@ -34,8 +34,13 @@ export class ApiError extends Failed {
   }
 }
 
+/** A multipart body and its content type (with the boundary). */
+class Form {
+  constructor(readonly contentType: string, readonly bytes: Uint8Array) {}
+}
+
 /** The multipart body of a version: `metadata`, then each module as a file part. */
-function versionForm(metadata: object, modules: Module[]): { contentType: string; body: Uint8Array } {
+function versionForm(metadata: object, modules: Module[]): Form {
   const boundary = `sluice-${Date.now().toString(16)}-${modules.length}`;
   const utf8 = new TextEncoder();
   const pieces: Uint8Array[] = [
@@ -56,7 +61,7 @@ function versionForm(metadata: object, modules: Module[]): { contentType: string
     body.set(piece, at);
     at += piece.length;
   }
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body };
+  return new Form(`multipart/form-data; boundary=${boundary}`, body);
 }
 
 /** One Worker's API. */
@@ -69,13 +74,11 @@ export class Workers {
     this.base = `${config.api.replace(/\/+$/, "")}/accounts/${config.account_id}/workers/scripts/${config.script}`;
   }
 
-  private call<T>(method: "get" | "post" | "put" | "delete", path: string, what: string, body?: { contentType: string; body: Uint8Array } | object): T {
+  /** Calls the API; `body` is a form, or an object sent as JSON. */
+  private call<T>(method: "get" | "post" | "put" | "delete", path: string, what: string, body?: Form | object): T {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    let sent: Uint8Array | object | undefined = body;
-    if (body && "contentType" in body) {
-      headers["content-type"] = body.contentType as string;
-      sent = body.body as Uint8Array;
-    }
+    if (body instanceof Form) headers["content-type"] = body.contentType;
+    const sent = body instanceof Form ? body.bytes : body;
     const answer = request(method, `${this.base}${path}`, { headers, body: sent });
     let envelope: { success?: boolean; errors?: { code?: number; message?: string }[]; result?: T };
     try {

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 
 use super::api::{Answer, Handled, Shared, authorized_account, fail, intercept, lock, ok};
 use super::faults::Endpoint;
-use super::state::now;
+use super::state::{State, now};
 
 /// Prefix of every Workers path.
 const WORKERS: &str = "/client/v4/accounts/{account}/workers";
@@ -111,6 +111,14 @@ fn unknown_script(name: &str) -> Answer {
         10_007,
         format!("This Worker ({name}) does not exist on your account."),
     )
+}
+
+/// The script `name`, or the API's answer that it does not exist.
+fn script_mut<'s>(state: &'s mut State, name: &str) -> Result<&'s mut Script, Answer> {
+    state
+        .scripts
+        .get_mut(name)
+        .ok_or_else(|| unknown_script(name))
 }
 
 /// The metadata and modules of a version's multipart form.
@@ -250,14 +258,8 @@ async fn upload_version(
     admit(&shared, &headers, &account).await?;
     let (metadata, modules) = read_version(form).await?;
     let mut state = lock(&shared);
-    if !state.scripts.contains_key(&name) {
-        return Err(unknown_script(&name));
-    }
     let id = state.new_id();
-    let script = state
-        .scripts
-        .get_mut(&name)
-        .ok_or_else(|| unknown_script(&name))?;
+    let script = script_mut(&mut state, &name)?;
     Ok(ok(add_version(script, id, metadata, modules)))
 }
 
@@ -298,10 +300,7 @@ async fn create_deployment(
     }
     let mut state = lock(&shared);
     let id = state.new_id();
-    let script = state
-        .scripts
-        .get_mut(&name)
-        .ok_or_else(|| unknown_script(&name))?;
+    let script = script_mut(&mut state, &name)?;
     let mut versions = Vec::new();
     for entry in request["versions"].as_array().into_iter().flatten() {
         let (Some(version), Some(percentage)) =
@@ -363,11 +362,8 @@ async fn script_subdomain(
     headers: HeaderMap,
 ) -> Handled {
     admit(&shared, &headers, &account).await?;
-    let state = lock(&shared);
-    let script = state
-        .scripts
-        .get(&name)
-        .ok_or_else(|| unknown_script(&name))?;
+    let mut state = lock(&shared);
+    let script = script_mut(&mut state, &name)?;
     Ok(ok(
         json!({ "enabled": script.subdomain_enabled, "previews_enabled": true }),
     ))
@@ -385,10 +381,7 @@ async fn set_script_subdomain(
         .and_then(|v| v["enabled"].as_bool())
         .unwrap_or(true);
     let mut state = lock(&shared);
-    let script = state
-        .scripts
-        .get_mut(&name)
-        .ok_or_else(|| unknown_script(&name))?;
+    let script = script_mut(&mut state, &name)?;
     script.subdomain_enabled = enabled;
     Ok(ok(json!({ "enabled": enabled, "previews_enabled": true })))
 }
