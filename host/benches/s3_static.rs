@@ -3,7 +3,8 @@
 //! (a release under `releases/VERSION/`, the staged gate, the CloudFront origin switched and the
 //! changed paths invalidated) and by the seeds' way (`aws s3 sync --delete` into the bucket, then
 //! `aws cloudfront create-invalidation --paths "/*"`, the real AWS CLI), each to its own bucket
-//! and distribution of one moto, through a proxy that counts the bytes each sends. Prints wall
+//! and distribution of one moto, through a proxy that counts the bytes each sends (the first
+//! version backdated, so the CLI re-uploads no unchanged file by its mtime). Prints wall
 //! times, bytes sent and the ratios; asserts nothing.
 
 #[path = "../../tests/support/mod.rs"]
@@ -15,7 +16,7 @@ use std::time::Instant;
 use support::EXIT_SUCCESS;
 use support::figures::{Upload, comparison_row};
 use support::generated_site::{FILES, files, write_changed};
-use support::moto::s3::{S3Site, s3_static_plan};
+use support::moto::s3::{S3Site, backdate, s3_static_plan};
 use support::moto::{Moto, aws_cli, sluice_with_keys};
 use support::project::{ENV, Project};
 use support::tcp_proxy::TcpProxy;
@@ -99,6 +100,7 @@ fn main() {
     let v1 = files("v1", 0);
     let total: u64 = v1.iter().map(|(_, bytes)| bytes.len() as u64).sum();
     write_changed(&site, &v1);
+    backdate(&site);
     let cli_first = measured(&proxy, || by_cli(&endpoint, &site, &cli_distribution));
     let sluice_first = measured(&proxy, || apply("v1"));
     write_changed(&site, &files("v2", CHANGED));

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::support::moto::s3::{S3Site, s3_static_plan};
+use crate::support::moto::s3::{S3Site, backdate, s3_static_plan};
 use crate::support::moto::{Moto, sluice_with_keys};
 use crate::support::project::{ENV, Project};
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS, Run};
@@ -161,6 +161,7 @@ fn a_site_deploys_as_a_release_cloudfront_switches_to_it_and_a_redeploy_uploads_
     // The seeds' way, for the same change: `aws s3 sync --delete` of v1 then of v2 to a mirror.
     let mirror = tempfile::tempdir().unwrap();
     write_tree(mirror.path(), &borrowed(&first("v1")));
+    backdate(mirror.path());
     site.moto.aws(&["s3", "mb", "s3://mirror"]);
     let local = mirror.path().display().to_string();
     site.moto

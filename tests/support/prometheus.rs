@@ -58,7 +58,13 @@ impl Prometheus {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run `prometheus` (is it installed?): {e}"));
         let prometheus = Prometheus { addr, child, dir };
-        prometheus.wait_for(|| (get(addr, "/-/ready").0 == 200).then_some(()), "ready");
+        prometheus.wait_for(
+            || match get(addr, "/-/ready") {
+                (200, _) => Ok(()),
+                (status, body) => Err(format!("/-/ready answered {status} {body}")),
+            },
+            "ready",
+        );
         prometheus
     }
 
@@ -75,7 +81,12 @@ impl Prometheus {
 
     /// The values of the series `query` returns now (none: an empty result or an error).
     pub fn values(&self, query: &str) -> Vec<f64> {
-        let (_, body) = self.query(query);
+        self.answer(query).unwrap_or_default()
+    }
+
+    /// The values of the series `query` returns now, or what Prometheus answered instead.
+    fn answer(&self, query: &str) -> Result<Vec<f64>, String> {
+        let (status, body) = self.query(query);
         let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         answer["data"]["result"]
             .as_array()
@@ -85,14 +96,17 @@ impl Prometheus {
                     .filter_map(|s| s["value"][1].as_str()?.parse().ok())
                     .collect()
             })
-            .unwrap_or_default()
+            .ok_or_else(|| format!("HTTP {status} {body}"))
     }
 
     /// Waits until the job `job` has been scraped successfully.
     pub fn wait_until_scraped(&self, job: &str) {
-        let up = format!("up{{job=\"{job}\"}} == 1");
+        let up = format!("up{{job=\"{job}\"}}");
         self.wait_for(
-            || (!self.values(&up).is_empty()).then_some(()),
+            || match self.answer(&up)?.as_slice() {
+                [1.0] => Ok(()),
+                other => Err(format!("`{up}` is {other:?}")),
+            },
             &format!("scraping {job}"),
         );
     }
@@ -100,9 +114,9 @@ impl Prometheus {
     /// Waits until `query` returns one value that `accept` accepts; returns it.
     pub fn wait_for_value(&self, query: &str, accept: impl Fn(f64) -> bool) -> f64 {
         self.wait_for(
-            || match self.values(query).as_slice() {
-                [value] if accept(*value) => Some(*value),
-                _ => None,
+            || match self.answer(query)?.as_slice() {
+                [value] if accept(*value) => Ok(*value),
+                other => Err(format!("the values are {other:?}")),
             },
             &format!("`{query}` to have an accepted value"),
         )
@@ -113,16 +127,18 @@ impl Prometheus {
         std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
     }
 
-    /// Polls `found` until it finds something, for at most [`PATIENCE`].
-    fn wait_for<T>(&self, mut found: impl FnMut() -> Option<T>, what: &str) -> T {
+    /// Polls `found` until it finds something, for at most [`PATIENCE`]; gives up saying what
+    /// it saw last.
+    fn wait_for<T>(&self, mut found: impl FnMut() -> Result<T, String>, what: &str) -> T {
         let started = Instant::now();
         loop {
-            if let Some(value) = found() {
-                return value;
-            }
+            let seen = match found() {
+                Ok(value) => return value,
+                Err(seen) => seen,
+            };
             assert!(
                 started.elapsed() < PATIENCE,
-                "prometheus at {}: gave up waiting for {what} after {PATIENCE:?}:\n{}",
+                "prometheus at {}: gave up waiting for {what} after {PATIENCE:?}; last: {seen}\n{}",
                 self.addr,
                 self.log()
             );

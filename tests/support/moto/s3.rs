@@ -137,3 +137,22 @@ impl Moto {
         keys
     }
 }
+
+/// Sets the mtime of every file under `dir` an hour back. `aws s3 sync` uploads a file whose
+/// mtime is newer than its object's `LastModified`, which S3 keeps in whole seconds: a file
+/// written in the second it was first synced would look newer at the next sync, unchanged.
+pub fn backdate(dir: &std::path::Path) {
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            backdate(&path);
+        } else {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|file| file.set_modified(an_hour_ago))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+}
