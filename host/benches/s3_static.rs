@@ -5,7 +5,8 @@
 //! `aws cloudfront create-invalidation --paths "/*"`, the real AWS CLI), each to its own bucket
 //! and distribution of one moto, through a proxy that counts the bytes each sends (the first
 //! version backdated, so the CLI re-uploads no unchanged file by its mtime). Prints wall
-//! times, bytes sent and the ratios; asserts nothing.
+//! times, bytes sent and the ratios, then what this moto takes to copy every object (the CLI's
+//! `aws s3 cp --recursive` between buckets); asserts nothing.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -35,18 +36,33 @@ fn measured(proxy: &TcpProxy, deploy: impl FnOnce()) -> Upload {
     }
 }
 
+/// The real AWS CLI against `endpoint` with `args`, which must succeed.
+fn cli(endpoint: &str, args: &[&str]) {
+    let output = aws_cli(endpoint).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The seeds' deploy: sync the site into the bucket, then invalidate everything.
 fn by_cli(endpoint: &str, site: &Path, distribution: &str) {
-    for args in [
-        vec![
+    let site = site.to_str().unwrap();
+    cli(
+        endpoint,
+        &[
             "s3",
             "sync",
             "--delete",
             "--only-show-errors",
-            site.to_str().unwrap(),
+            site,
             "s3://www-cli/",
         ],
-        vec![
+    );
+    cli(
+        endpoint,
+        &[
             "cloudfront",
             "create-invalidation",
             "--distribution-id",
@@ -54,14 +70,7 @@ fn by_cli(endpoint: &str, site: &Path, distribution: &str) {
             "--paths",
             "/*",
         ],
-    ] {
-        let output = aws_cli(endpoint).args(&args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    );
 }
 
 fn main() {
@@ -106,6 +115,22 @@ fn main() {
     write_changed(&site, &files("v2", CHANGED));
     let cli_again = measured(&proxy, || by_cli(&endpoint, &site, &cli_distribution));
     let sluice_again = measured(&proxy, || apply("v2"));
+    // What a copy of every object costs in this moto, by the CLI (server-side copies, 10 at a
+    // time): the floor under a redeploy that copies the unchanged files into a new release.
+    moto.public_bucket("copies");
+    let cli_copies = measured(&proxy, || {
+        cli(
+            &endpoint,
+            &[
+                "s3",
+                "cp",
+                "--recursive",
+                "--only-show-errors",
+                "s3://www-cli/",
+                "s3://copies/",
+            ],
+        );
+    });
 
     println!(
         "S3 + CloudFront: {FILES} files, {:.1} MB, sluice (s3-static: release prefix + staged gate + origin switch + invalidation) vs aws s3 sync --delete + create-invalidation (the seeds' way), same moto",
@@ -117,5 +142,10 @@ fn main() {
         &sluice_again,
         "aws cli",
         &cli_again,
+    );
+    println!(
+        "  (aws s3 cp --recursive of those {FILES} objects to another bucket of the same moto, server-side copies: {:.2} s, {:.2} MiB)",
+        cli_copies.wall.as_secs_f64(),
+        cli_copies.bytes as f64 / (1024.0 * 1024.0)
     );
 }
