@@ -68,6 +68,29 @@ impl Site {
         self.sluice(&["apply", "--env", ENV, "--version", version])
     }
 
+    /// Deploys the first version of the site as each of `versions` in turn; each succeeds.
+    fn deploy_each(&self, versions: &[&str]) {
+        for version in versions {
+            self.write(&borrowed(&first(version)));
+            let run = self.apply(version);
+            assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+        }
+    }
+
+    /// Deploys the first version of the site as `version` with a live gate that wants v2's page
+    /// to say `version`, which it does not unless `version` is v2; then puts the plan back.
+    fn apply_failing_live_gate(&self, version: &str) -> Run {
+        let live = format!(
+            r#"{{ http = "{}/{BUCKET}/releases/v2/index.html", body = "${{version}}", interval = "50ms", deadline = "1s" }}"#,
+            self.moto.endpoint
+        );
+        self.plan(BUCKET, 3, &live);
+        self.write(&borrowed(&first(version)));
+        let run = self.apply(version);
+        self.plan(BUCKET, 3, "");
+        run
+    }
+
     fn origin_path(&self) -> String {
         self.moto.origin_path(&self.distribution)
     }
@@ -226,21 +249,10 @@ fn a_site_deploys_as_a_release_cloudfront_switches_to_it_and_a_redeploy_uploads_
 #[test]
 fn a_failing_live_gate_puts_the_origin_back_and_sluice_rollback_returns_to_the_release_before() {
     let site = Site::new();
-    for version in ["v1", "v2"] {
-        site.write(&borrowed(&first(version)));
-        let run = site.apply(version);
-        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-    }
+    site.deploy_each(&["v1", "v2"]);
     assert_eq!(site.origin_path(), "/releases/v2");
 
-    // A live gate the new release fails: v2's page does not say v3.
-    let live = format!(
-        r#"{{ http = "{}/{BUCKET}/releases/v2/index.html", body = "${{version}}", interval = "50ms", deadline = "1s" }}"#,
-        site.moto.endpoint
-    );
-    site.plan(BUCKET, 3, &live);
-    site.write(&borrowed(&first("v3")));
-    let run = site.apply("v3");
+    let run = site.apply_failing_live_gate("v3");
     assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
     assert_eq!(site.origin_path(), "/releases/v2");
     assert!(
@@ -248,21 +260,37 @@ fn a_failing_live_gate_puts_the_origin_back_and_sluice_rollback_returns_to_the_r
         "the rolled-back release was left"
     );
 
-    site.plan(BUCKET, 3, "");
     let back = site.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
     assert_eq!(back.code, EXIT_SUCCESS, "{}", back.all());
     assert_eq!(site.origin_path(), "/releases/v1");
 }
 
 #[test]
+fn a_failed_redeploy_of_a_kept_version_leaves_its_release_whole_for_sluice_rollback() {
+    let site = Site::new();
+    site.deploy_each(&["v1", "v2"]);
+
+    // v1 again, over v2.
+    let run = site.apply_failing_live_gate("v1");
+    assert_eq!(run.code, EXIT_ROLLED_BACK, "{}", run.all());
+    assert_eq!(site.origin_path(), "/releases/v2");
+    assert_eq!(
+        site.release("v1").len(),
+        5,
+        "v1 is a kept release: the rollback of its redeploy must not delete it"
+    );
+
+    let back = site.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
+    assert_eq!(back.code, EXIT_SUCCESS, "{}", back.all());
+    assert_eq!(site.origin_path(), "/releases/v1");
+    assert_eq!(site.release("v1").len(), 5);
+}
+
+#[test]
 fn keep_deletes_the_releases_it_drops_and_an_unknown_bucket_fails_before_anything_switches() {
     let site = Site::new();
     site.plan(BUCKET, 2, "");
-    for version in ["v1", "v2", "v3"] {
-        site.write(&borrowed(&first(version)));
-        let run = site.apply(version);
-        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-    }
+    site.deploy_each(&["v1", "v2", "v3"]);
     assert!(site.release("v1").is_empty(), "v1 is beyond keep = 2");
     assert_eq!(site.release("v2").len(), 5);
     assert_eq!(site.release("v3").len(), 5);

@@ -6,9 +6,10 @@
 //! whose bytes equal the live release's (MD5 against S3's ETag) is copied inside the bucket,
 //! only the others are uploaded. `shift(100)` points the CloudFront origin's `OriginPath` at the
 //! release and invalidates the paths that changed; `finalize` deletes the releases beyond `keep`;
-//! `rollback` points the origin back and deletes the release it staged. Requests are signed with
-//! Signature Version 4 in the plugin (`sluice_sdk::aws`) from credentials in granted secrets, and
-//! sent through the `http` capability to the granted S3 and CloudFront endpoints.
+//! `rollback` points the origin back and deletes the release it wrote, unless that one is kept.
+//! Requests are signed with Signature Version 4 in the plugin (`sluice_sdk::aws`) from
+//! credentials in granted secrets, and sent through the `http` capability to the granted S3 and
+//! CloudFront endpoints.
 
 mod bucket;
 mod config;
@@ -217,7 +218,7 @@ impl Strategy for S3Static {
     }
 
     fn rollback(
-        _ctx: &Context,
+        ctx: &Context,
         config: &Config,
         staged: Option<&str>,
         snapshot: Option<&str>,
@@ -229,6 +230,11 @@ impl Strategy for S3Static {
             |current: Release| origin_path(config, &current.version),
             |snapshot: Snapshot| Some(snapshot.origin_path),
         )?;
+        let kept = current
+            .map(|state| parse_state::<Release>("current state", state))
+            .transpose()?
+            .map(|current| current.kept)
+            .unwrap_or_default();
         let distribution = distribution(config)?;
         if let Some(path) = &wanted
             && distribution.origin_path()? != *path
@@ -239,13 +245,19 @@ impl Strategy for S3Static {
                 config.cloudfront.origin_id
             );
         }
-        if let Some(staged) = staged {
-            let staged: Release = parse_state("staged state", staged)?;
-            if wanted.as_deref() != Some(origin_path(config, &staged.version).as_str()) {
-                let bucket = bucket(config)?;
-                for key in bucket.list(&config.release_prefix(&staged.version))?.keys() {
-                    bucket.delete(key)?;
-                }
+        // The release this deployment wrote: whole, or in part when `stage` failed halfway (then
+        // there is no staged state, and the context names it). It goes unless it is one that
+        // serves or that the live deployment keeps (a redeploy of an older version writes into
+        // that version's kept release).
+        let written = match staged {
+            Some(staged) => parse_state::<Release>("staged state", staged)?.version,
+            None => ctx.version.clone(),
+        };
+        let serves = wanted.as_deref() == Some(origin_path(config, &written).as_str());
+        if !serves && !kept.contains(&written) && check_version(&written).is_ok() {
+            let bucket = bucket(config)?;
+            for key in bucket.list(&config.release_prefix(&written))?.keys() {
+                bucket.delete(key)?;
             }
         }
         Ok(())
