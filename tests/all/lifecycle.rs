@@ -104,6 +104,29 @@ fn a_gate_that_never_passes_rolls_back_and_the_previous_release_keeps_serving() 
 }
 
 #[test]
+fn a_failed_redeploy_of_a_kept_version_leaves_its_release_for_sluice_rollback() {
+    let project = Project::new();
+    project.write_plan(&static_site_plan(""));
+    for version in ["v1", "v2"] {
+        let run = project.deploy(version);
+        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
+    }
+
+    // v1 again, over v2, failing a gate.
+    project.write_plan(&static_site_plan(
+        r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#,
+    ));
+    let bad = project.deploy("v1");
+    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
+    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
+
+    project.write_plan(&static_site_plan(""));
+    let back = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
+    assert_eq!(back.code, EXIT_SUCCESS, "{}", back.all());
+    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+}
+
+#[test]
 fn a_failed_staged_gate_never_touches_the_live_release() {
     let project = Project::new();
     project.write_plan(&static_site_plan(""));

@@ -57,7 +57,7 @@ impl Strategy for StaticSite {
         let releases = Releases::at(&config.target);
         releases.clear_leftovers()?;
         let previous = releases.live()?;
-        let name = naming::release_name(&ctx.version, previous.as_deref());
+        let name = naming::release_name(&ctx.version, |name| releases.exists(name));
         let source = Tree::scan(&config.source)?;
         releases.install(&source, &config.source, &name, &ctx.deployment_id)?;
         let summary = format!(

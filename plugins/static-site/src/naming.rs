@@ -32,14 +32,21 @@ pub fn check_version(version: &str) -> Result<(), Error> {
     }
 }
 
-/// The directory name for a new release of `version`: the version itself, unless that release
-/// is the live one (the same version redeployed with other content), then `version~2`.
-/// Only one release is live, so one of the two names is always free to (re)write.
-pub fn release_name(version: &str, live: Option<&str>) -> String {
-    if live == Some(version) {
-        format!("{version}~2")
-    } else {
-        version.to_owned()
+/// The directory name for a new release of `version`: the version itself, unless a release of
+/// that name is `taken` (on disk: the live one, the same version redeployed, or an older one
+/// kept for `sluice rollback`, which a deployment that fails must not have overwritten), then the
+/// first free one of `version~2`, `version~3`, ...
+pub fn release_name(version: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(version) {
+        return version.to_owned();
+    }
+    let mut n = 2;
+    loop {
+        let name = format!("{version}~{n}");
+        if !taken(&name) {
+            return name;
+        }
+        n += 1;
     }
 }
 
@@ -75,20 +82,26 @@ pub fn releases_to_prune(releases: &[String], keep: usize, protected: &[&str]) -
 mod tests {
     use super::*;
 
+    /// Whether `name` is one of `on_disk`.
+    fn among<'a>(on_disk: &'a [&str]) -> impl Fn(&str) -> bool + 'a {
+        move |name| on_disk.contains(&name)
+    }
+
     #[test]
     fn a_new_version_is_released_under_its_own_name() {
-        assert_eq!(release_name("v2", Some("v1")), "v2");
-        assert_eq!(release_name("v1", None), "v1");
+        assert_eq!(release_name("v2", among(&["v1"])), "v2");
+        assert_eq!(release_name("v1", among(&[])), "v1");
     }
 
     #[test]
-    fn redeploying_the_live_version_gets_a_numbered_name() {
-        assert_eq!(release_name("v1", Some("v1")), "v1~2");
+    fn redeploying_a_version_on_disk_gets_a_numbered_name() {
+        assert_eq!(release_name("v1", among(&["v1"])), "v1~2");
     }
 
     #[test]
-    fn redeploying_again_reuses_the_plain_name_once_it_is_not_live() {
-        assert_eq!(release_name("v1", Some("v1~2")), "v1");
+    fn no_release_on_disk_is_ever_overwritten() {
+        assert_eq!(release_name("v1", among(&["v1", "v1~2"])), "v1~3");
+        assert_eq!(release_name("v1", among(&["v1~2"])), "v1");
     }
 
     #[test]

@@ -30,13 +30,14 @@ pub fn changes(config: &Config, version: &str) -> Result<Vec<Change>, Error> {
             "live, with the same content",
         )]);
     }
-    let name = release_name(version, live.as_deref());
     let on_disk = releases.oldest_first()?;
+    let name = release_name(version, |name| {
+        on_disk.iter().any(|release| release == name)
+    });
     let mut changes = file_lines(&files);
-    changes.push(release_line(&name, &source, on_disk.contains(&name)));
+    changes.push(release_line(&name, &source));
     changes.push(current_line(live.as_deref(), &name));
     let mut after = on_disk;
-    after.retain(|release| release != &name);
     after.push(name.clone());
     let keep = config.keep as usize;
     changes.extend(
@@ -89,17 +90,12 @@ fn file_line(change: &FileChange) -> Change {
     }
 }
 
-fn release_line(name: &str, source: &Tree, replaces_old_copy: bool) -> Change {
-    let (action, note) = if replaces_old_copy {
-        (ChangeAction::Replace, ", replacing an older copy")
-    } else {
-        (ChangeAction::Create, "")
-    };
+fn release_line(name: &str, source: &Tree) -> Change {
     Change::new(
-        action,
+        ChangeAction::Create,
         format!("{RELEASES_DIR}/{name}"),
         format!(
-            "{} files, {} bytes{note}",
+            "{} files, {} bytes",
             source.file_count(),
             source.total_bytes()
         ),

@@ -37,6 +37,11 @@ impl Releases {
         self.dir.join(name)
     }
 
+    /// Whether anything is on disk under the name of the release `name`.
+    pub fn exists(&self, name: &str) -> bool {
+        self.path(name).symlink_metadata().is_ok()
+    }
+
     /// The release `current` points at, or none when there is no `current` yet.
     pub fn live(&self) -> Result<Option<String>, Error> {
         let link = self.target.join(CURRENT_LINK);
