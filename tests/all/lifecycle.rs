@@ -3,6 +3,7 @@
 
 use crate::support;
 use crate::support::project::{ENV, Project, static_site_plan};
+use crate::support::release_dir::assert_upgrades_and_rolls_back;
 use crate::support::{EXIT_ROLLED_BACK, EXIT_SUCCESS};
 
 #[test]
@@ -104,26 +105,9 @@ fn a_gate_that_never_passes_rolls_back_and_the_previous_release_keeps_serving() 
 }
 
 #[test]
-fn a_failed_redeploy_of_a_kept_version_leaves_its_release_for_sluice_rollback() {
-    let project = Project::new();
-    project.write_plan(&static_site_plan(""));
-    for version in ["v1", "v2"] {
-        let run = project.deploy(version);
-        assert_eq!(run.code, EXIT_SUCCESS, "{}", run.all());
-    }
-
-    // v1 again, over v2, failing a gate.
-    project.write_plan(&static_site_plan(
-        r#"{ http = "{base}/current/index.html", body = "never-there", interval = "50ms", failure_threshold = 2, deadline = "2s" },"#,
-    ));
-    let bad = project.deploy("v1");
-    assert_eq!(bad.code, EXIT_ROLLED_BACK, "{}", bad.all());
-    assert_eq!(project.live(), (200, "<h1>v2</h1>\n".into()));
-
-    project.write_plan(&static_site_plan(""));
-    let back = project.sluice(&["rollback", "--env", ENV, "--unit", "web"]);
-    assert_eq!(back.code, EXIT_SUCCESS, "{}", back.all());
-    assert_eq!(project.live(), (200, "<h1>v1</h1>\n".into()));
+fn the_static_site_deploys_upgrades_rolls_back_a_failed_gate_and_a_failed_redeploy_and_rolls_back_on_request()
+ {
+    assert_upgrades_and_rolls_back(&Project::new(), &static_site_plan);
 }
 
 #[test]

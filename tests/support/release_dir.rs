@@ -57,8 +57,9 @@ pub fn static_site_plan_with(wasm: &Path, extra_gate: &str) -> String {
 }
 
 /// Deploys v1 and v2 with the plans `plan(extra_gate)` writes into `project`, then a v3 whose
-/// live gate never passes, then `sluice rollback`; asserts what `current` serves and links to,
-/// what the host records as live, and which releases are on disk after each step.
+/// live gate never passes, then v1 again with the same gate (its kept release must survive),
+/// then `sluice rollback`; asserts what `current` serves and links to, what the host records as
+/// live, and which releases are on disk after each step.
 pub fn assert_upgrades_and_rolls_back(project: &Project, plan: &dyn Fn(&str) -> String) {
     let releases = project.path().join("www/releases");
     let current = || std::fs::read_link(project.path().join("www/current")).ok();
@@ -94,6 +95,16 @@ pub fn assert_upgrades_and_rolls_back(project: &Project, plan: &dyn Fn(&str) -> 
     assert!(
         !releases.join("v3").exists(),
         "the rollback removed the staged v3 release"
+    );
+
+    let again = project.deploy("v1");
+    assert_eq!(again.code, EXIT_ROLLED_BACK, "{}", again.all());
+    assert_eq!(current(), Some("releases/v2".into()));
+    assert_eq!(
+        std::fs::read_to_string(releases.join("v1/index.html")).ok(),
+        Some("<h1>v1</h1>\n".into()),
+        "the failed redeploy of v1 left v1's kept release whole: {}",
+        again.all()
     );
 
     project.write_plan(&plan(""));

@@ -82,8 +82,12 @@ static sluice_result load_release(const char *what, const char *json, char **rel
     return SLUICE_OK;
 }
 
-/** The directory for `version`: the version itself, or `version~2` when that one is live. */
-static sluice_result release_name(const char *version, const char *live, char **name) {
+/**
+ * The directory for `version`: the version itself, or the first of `version~2`, `version~3`, ...
+ * not on disk under `target`, so no release there (the live one, or one kept for `sluice
+ * rollback`) is ever overwritten by a deployment that may fail.
+ */
+static sluice_result release_name(const char *version, const char *target, char **name) {
     bool printable = true;
     for (const unsigned char *c = (const unsigned char *)version; *c; c++) {
         if (iscntrl(*c)) printable = false;
@@ -92,8 +96,11 @@ static sluice_result release_name(const char *version, const char *live, char **
         return sluice_error(SLUICE_KIND_INVALID_CONFIG,
                             "version \"%s\" cannot name a release directory", version);
     }
-    *name = live && !strcmp(live, version) ? sluice_format("%s~2", version)
-                                           : sluice_format("%s", version);
+    *name = sluice_format("%s", version);
+    for (int n = 2; releases_exists(target, *name); n++) {
+        free(*name);
+        *name = sluice_format("%s~%d", version, n);
+    }
     return SLUICE_OK;
 }
 
@@ -118,7 +125,7 @@ static sluice_result stage(const sluice_context *ctx, const void *parsed, const 
     SLUICE_TRY(releases_clear_leftovers(c->target));
     release_state state = {NULL, (char *)ctx->version, NULL};
     SLUICE_TRY(releases_live(c->target, &state.previous));
-    SLUICE_TRY(release_name(ctx->version, state.previous, &state.release));
+    SLUICE_TRY(release_name(ctx->version, c->target, &state.release));
     size_t files;
     SLUICE_TRY(releases_install(c->target, c->source, state.release, ctx->deployment_id, &files));
     staged->summary = sluice_format("staged releases/%s: %zu files", state.release, files);

@@ -47,6 +47,14 @@ sluice_result releases_live(const char *target, char **live) {
     return result;
 }
 
+bool releases_exists(const char *target, const char *name) {
+    char *release = sluice_format("%s/" RELEASES "/%s", target, name);
+    struct stat info;
+    bool there = lstat(release, &info) == 0;
+    free(release);
+    return there;
+}
+
 sluice_result releases_install(const char *target, const char *source, const char *name,
                                const char *deployment_id, size_t *files) {
     char *dir = sluice_format("%s/" RELEASES, target);

@@ -13,6 +13,8 @@
 
 /** The release `current` under `target` points at (a heap string), or NULL when none is. */
 sluice_result releases_live(const char *target, char **live);
+/** Whether anything is on disk by the name of `releases/<name>` under `target`. */
+bool releases_exists(const char *target, const char *name);
 /** Copies `source` to `releases/<name>` (replacing one by that name), counting its files. */
 sluice_result releases_install(const char *target, const char *source, const char *name,
                                const char *deployment_id, size_t *files);

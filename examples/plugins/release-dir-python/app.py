@@ -7,7 +7,7 @@ back. It is granted `source` read-only and `target` read-write, and imports noth
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import sluice_sdk
 from sluice_sdk import Feature, InvalidConfig, Staged, log, state
@@ -32,11 +32,16 @@ class Snapshot:
     release: Optional[str]
 
 
-def release_name(version: str, live: Optional[str]) -> str:
-    """The directory for `version`: the version itself, or `version~2` when that one is live."""
+def release_name(version: str, taken: Callable[[str], bool]) -> str:
+    """The directory for `version`: the version itself, or the first of `version~2`, `version~3`,
+    ... not `taken`, so no release on disk (the live one, or one kept for `sluice rollback`) is
+    ever overwritten by a deployment that may fail."""
     if not version or version.startswith(".") or "/" in version or not version.isprintable():
         raise InvalidConfig(f"version {version!r} cannot name a release directory")
-    return f"{version}~2" if live == version else version
+    name, n = version, 2
+    while taken(name):
+        name, n = f"{version}~{n}", n + 1
+    return name
 
 
 class ReleaseDir(sluice_sdk.Strategy):
@@ -60,7 +65,7 @@ class ReleaseDir(sluice_sdk.Strategy):
         releases = Releases(config.target)
         releases.clear_leftovers()
         previous = releases.live()
-        name = release_name(ctx.version, previous)
+        name = release_name(ctx.version, releases.exists)
         files = releases.install(config.source, name, ctx.deployment_id)
         summary = f"staged releases/{name}: {files} files"
         log.info(summary)

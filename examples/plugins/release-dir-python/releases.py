@@ -44,6 +44,10 @@ class Releases:
         entries = [e for e in os.scandir(self.dir) if not e.name.startswith(".")]
         return [e.name for e in sorted(entries, key=lambda e: (e.stat().st_mtime_ns, e.name))]
 
+    def exists(self, name: str) -> bool:
+        """Whether anything is on disk by the name of `releases/<name>`."""
+        return os.path.lexists(os.path.join(self.dir, name))
+
     def install(self, source: str, name: str, deployment_id: str) -> int:
         """Copies `source` to `releases/<name>` (replacing one by that name); returns the file count."""
         os.makedirs(self.dir, exist_ok=True)

@@ -30,8 +30,10 @@ struct Snapshot {
     release: Option<String>,
 }
 
-/// The directory for `version`: the version itself, or `version~2` when that one is live.
-fn release_name(version: &str, live: Option<&str>) -> Result<String, Error> {
+/// The directory for `version`: the version itself, or the first of `version~2`, `version~3`, ...
+/// not `taken`, so no release on disk (the live one, or one kept for `sluice rollback`) is ever
+/// overwritten by a deployment that may fail.
+fn release_name(version: &str, taken: impl Fn(&str) -> bool) -> Result<String, Error> {
     if version.is_empty()
         || version.starts_with('.')
         || version.contains('/')
@@ -41,11 +43,13 @@ fn release_name(version: &str, live: Option<&str>) -> Result<String, Error> {
             "version {version:?} cannot name a release directory"
         )));
     }
-    Ok(if live == Some(version) {
-        format!("{version}~2")
-    } else {
-        version.to_owned()
-    })
+    let mut name = version.to_owned();
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{version}~{n}");
+        n += 1;
+    }
+    Ok(name)
 }
 
 struct ReleaseDir;
@@ -75,7 +79,7 @@ impl Strategy for ReleaseDir {
         let releases = Releases::at(&config.target);
         releases.clear_leftovers()?;
         let previous = releases.live()?;
-        let name = release_name(&ctx.version, previous.as_deref())?;
+        let name = release_name(&ctx.version, |taken| releases.exists(taken))?;
         let files = releases.install(&config.source, &name, &ctx.deployment_id)?;
         let summary = format!("staged releases/{name}: {files} files");
         sluice_sdk::info!("{summary}");

@@ -62,6 +62,11 @@ impl Releases {
         }
     }
 
+    /// Whether anything is on disk by the name of `releases/<name>`.
+    pub fn exists(&self, name: &str) -> bool {
+        self.dir.join(name).symlink_metadata().is_ok()
+    }
+
     /// Copies `source` to `releases/<name>` (replacing one by that name); returns the file count.
     pub fn install(&self, source: &str, name: &str, deployment_id: &str) -> Result<u64, Error> {
         fs::create_dir_all(&self.dir).or_failed(|| format!("creating {}", self.dir.display()))?;

@@ -71,7 +71,7 @@ class ReleaseDir extends Strategy<Config> {
     const releases = new Releases(config.target);
     releases.clearLeftovers();
     const previous = releases.live();
-    const name = releaseName(ctx.version, previous);
+    const name = releaseName(ctx.version, (taken) => releases.exists(taken));
     const copied = releases.install(config.source, name, ctx.deploymentId);
     const summary = `staged releases/${name}: ${copied.files} files, ${copied.bytes} bytes`;
     log.info(summary);

@@ -56,6 +56,11 @@ export class Releases {
     }
   }
 
+  /** Whether anything is on disk by the name of the release `name`. */
+  exists(name: string): boolean {
+    return fs.typeOf(fs.join(this.dir, name)) !== undefined;
+  }
+
   /** Copies `source` into the release `name` (replacing one of that name, never the live one). */
   install(source: string, name: string, deploymentId: string): { files: number; bytes: number } {
     fs.makeDirs(this.dir);
@@ -127,7 +132,13 @@ export function checkVersion(version: string): string | undefined {
   return undefined;
 }
 
-/** The directory name for a new release: the version, or `version~2` when that one is live. */
-export function releaseName(version: string, live: string | undefined): string {
-  return live === version ? `${version}~2` : version;
+/**
+ * The directory name for a new release: the version, or the first of `version~2`, `version~3`,
+ * ... not `taken`, so no release on disk (the live one, or one kept for `sluice rollback`) is ever
+ * overwritten by a deployment that may fail.
+ */
+export function releaseName(version: string, taken: (name: string) => boolean): string {
+  let name = version;
+  for (let n = 2; taken(name); n++) name = `${version}~${n}`;
+  return name;
 }
