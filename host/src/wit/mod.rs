@@ -51,37 +51,35 @@ pub mod v0_1 {
     });
 }
 
-/// Bindings for the `gate-plugin` world of the same series: its export, the `gate` interface.
-/// Its imports are the strategy world's interfaces (the same capabilities, linked by the same
-/// linker), so only the export is generated here.
+/// Bindings for a world of the same series that only adds an export (`$world`, exporting one
+/// interface): its imports are the strategy world's interfaces (the same capabilities, linked by
+/// the same linker), so only the export is generated here.
+macro_rules! export_world_v0_1 {
+    ($world:literal) => {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: $world,
+            exports: { default: async },
+            with: {
+                "sluice:deploy/types": super::v0_1::sluice::deploy::types,
+                "sluice:deploy/log": super::v0_1::sluice::deploy::log,
+                "sluice:deploy/secrets": super::v0_1::sluice::deploy::secrets,
+                "sluice:deploy/http": super::v0_1::sluice::deploy::http,
+            },
+        });
+    };
+}
+
+/// Bindings for the `gate-plugin` world of the same series (since 0.1.2): its export, the `gate`
+/// interface.
 pub mod gate_v0_1 {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "sluice:deploy/gate-plugin",
-        exports: { default: async },
-        with: {
-            "sluice:deploy/types": super::v0_1::sluice::deploy::types,
-            "sluice:deploy/log": super::v0_1::sluice::deploy::log,
-            "sluice:deploy/secrets": super::v0_1::sluice::deploy::secrets,
-            "sluice:deploy/http": super::v0_1::sluice::deploy::http,
-        },
-    });
+    export_world_v0_1!("sluice:deploy/gate-plugin");
 }
 
 /// Bindings for the `hook-plugin` world of the same series (since 0.1.3): its export, the `hook`
-/// interface. Its imports, like the gate world's, are the strategy world's interfaces.
+/// interface.
 pub mod hook_v0_1 {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "sluice:deploy/hook-plugin",
-        exports: { default: async },
-        with: {
-            "sluice:deploy/types": super::v0_1::sluice::deploy::types,
-            "sluice:deploy/log": super::v0_1::sluice::deploy::log,
-            "sluice:deploy/secrets": super::v0_1::sluice::deploy::secrets,
-            "sluice:deploy/http": super::v0_1::sluice::deploy::http,
-        },
-    });
+    export_world_v0_1!("sluice:deploy/hook-plugin");
 }
 
 pub use gate_v0_1::exports::sluice::deploy::gate;
