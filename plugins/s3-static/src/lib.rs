@@ -245,22 +245,74 @@ impl Strategy for S3Static {
                 config.cloudfront.origin_id
             );
         }
-        // The release this deployment wrote: whole, or in part when `stage` failed halfway (then
-        // there is no staged state, and the context names it). It goes unless it is one that
-        // serves or that the live deployment keeps (a redeploy of an older version writes into
-        // that version's kept release).
-        let written = match staged {
-            Some(staged) => parse_state::<Release>("staged state", staged)?.version,
-            None => ctx.version.clone(),
-        };
-        let serves = wanted.as_deref() == Some(origin_path(config, &written).as_str());
-        if !serves && !kept.contains(&written) && check_version(&written).is_ok() {
+        let staged = staged
+            .map(|state| parse_state::<Release>("staged state", state))
+            .transpose()?
+            .map(|staged| staged.version);
+        let serves = |version: &str| wanted.as_deref() == Some(&origin_path(config, version));
+        if let Some(version) = release_to_delete(staged, &ctx.version, serves, &kept) {
             let bucket = bucket(config)?;
-            for key in bucket.list(&config.release_prefix(&written))?.keys() {
+            for key in bucket.list(&config.release_prefix(&version))?.keys() {
                 bucket.delete(key)?;
             }
         }
         Ok(())
+    }
+}
+
+/// The version whose release a rollback deletes: the one its deployment wrote, whole or in part
+/// (the `staged` version, or the deployment's `version` when `stage` failed halfway and returned
+/// nothing), unless that release is the one that `serves` again, one the live deployment `kept`
+/// (a redeploy of an older version writes into that version's kept release), or no release at
+/// all (a version `stage` refused).
+fn release_to_delete(
+    staged: Option<String>,
+    version: &str,
+    serves: impl Fn(&str) -> bool,
+    kept: &[String],
+) -> Option<String> {
+    let written = staged.unwrap_or_else(|| version.to_owned());
+    let deletable =
+        !serves(&written) && !kept.contains(&written) && check_version(&written).is_ok();
+    deletable.then_some(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::release_to_delete;
+
+    fn kept(versions: &[&str]) -> Vec<String> {
+        versions.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_release_a_failed_deployment_staged_is_deleted() {
+        let doomed = release_to_delete(Some("v3".into()), "v3", |_| false, &kept(&["v2", "v1"]));
+        assert_eq!(doomed.as_deref(), Some("v3"));
+    }
+
+    #[test]
+    fn a_release_stage_left_half_written_is_named_by_the_deployments_version() {
+        let doomed = release_to_delete(None, "v3", |_| false, &kept(&["v2"]));
+        assert_eq!(doomed.as_deref(), Some("v3"));
+    }
+
+    #[test]
+    fn a_kept_release_written_again_by_a_failed_redeploy_stays() {
+        let doomed = release_to_delete(Some("v1".into()), "v1", |_| false, &kept(&["v2", "v1"]));
+        assert_eq!(doomed, None);
+    }
+
+    #[test]
+    fn the_release_served_again_stays() {
+        let doomed = release_to_delete(None, "v1", |version| version == "v1", &[]);
+        assert_eq!(doomed, None);
+    }
+
+    #[test]
+    fn a_version_that_names_no_release_deletes_nothing() {
+        assert_eq!(release_to_delete(None, "../v1", |_| false, &[]), None);
+        assert_eq!(release_to_delete(None, "", |_| false, &[]), None);
     }
 }
 
