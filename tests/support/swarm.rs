@@ -72,18 +72,13 @@ pub struct Rollout {
     pub order: &'static str,
     /// What a failed new task makes Swarm do: `pause` or `rollback`.
     pub failure_action: &'static str,
-    /// How long Swarm watches a new task for failing.
-    pub monitor_ms: u32,
 }
 
 impl Rollout {
-    /// The same rollout, Swarm rolling back on its own when a new task fails within the default
-    /// watch of 5 s (a crash reaches the manager through the engine's events, late on a busy
-    /// machine: past a short watch, Swarm would call the update completed).
+    /// The same rollout, Swarm rolling back on its own when a new task fails.
     pub fn rolling_back_on_failure(self) -> Rollout {
         Rollout {
             failure_action: "rollback",
-            monitor_ms: 5000,
             ..self
         }
     }
@@ -94,7 +89,6 @@ pub const MESH_START_FIRST: Rollout = Rollout {
     publish_mode: "ingress",
     order: "start-first",
     failure_action: "pause",
-    monitor_ms: 1000,
 };
 
 /// On the task's node, the old task first: what works without IPVS (a second task cannot take a
@@ -103,7 +97,6 @@ pub const HOST_STOP_FIRST: Rollout = Rollout {
     publish_mode: "host",
     order: "stop-first",
     failure_action: "pause",
-    monitor_ms: 1000,
 };
 
 /// The routing mesh when this machine has it, else [`HOST_STOP_FIRST`], saying why.
@@ -156,7 +149,6 @@ impl SwarmStack {
             publish_mode,
             order,
             failure_action,
-            monitor_ms,
         } = rollout;
         let plan = format!(
             r#"[project]
@@ -169,7 +161,7 @@ services = [{services}]
 images = ["{repository}"]
 [units.web]
 plugin = "swarm"
-config = {{ name = "{name}", image = "{repository}:${{version}}", port = {target}, published_port = {port}, publish_mode = "{publish_mode}", health_path = "/cgi-bin/health", converge_timeout_secs = 40, update = {{ order = "{order}", parallelism = 1, delay_ms = 0, monitor_ms = {monitor_ms}, failure_action = "{failure_action}" }} }}
+config = {{ name = "{name}", image = "{repository}:${{version}}", port = {target}, published_port = {port}, publish_mode = "{publish_mode}", health_path = "/cgi-bin/health", converge_timeout_secs = 40, update = {{ order = "{order}", parallelism = 1, delay_ms = 0, monitor_ms = 1000, failure_action = "{failure_action}" }} }}
 loopback_gates = true
 gates = [
   {{ http = "${{staged.endpoints.1}}", interval = "100ms", failure_threshold = 3, deadline = "10s" }},
